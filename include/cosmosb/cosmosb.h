@@ -1,0 +1,25 @@
+/**
+ * @file cosmosb.h
+ * @brief Umbrella header: includes every public libcosmosb header.
+ *
+ * Freestanding (kernel) code should include only the core headers it needs:
+ * defs.h, version.h, error.h, platform.h, pipe.h. The Linux-only headers
+ * (region.h, fdpass.h, pipe_linux.h, waitset.h) are included here unless
+ * COSMOSB_FREESTANDING is defined.
+ */
+#ifndef COSMOSB_COSMOSB_H
+#define COSMOSB_COSMOSB_H
+
+#include "cosmosb/defs.h"
+#include "cosmosb/version.h"
+#include "cosmosb/error.h"
+#include "cosmosb/platform.h"
+#include "cosmosb/pipe.h"
+#ifndef COSMOSB_FREESTANDING
+#include "cosmosb/region.h"
+#include "cosmosb/fdpass.h"
+#include "cosmosb/pipe_linux.h"
+#include "cosmosb/waitset.h"
+#endif
+
+#endif /* COSMOSB_COSMOSB_H */

@@ -1,0 +1,109 @@
+/**
+ * @file pipe_linux.h
+ * @brief Pipes in memfd regions, with futex sleeping, pidfd liveness and eventfd (Linux).
+ *
+ * The receiver creates a pipe (it is the pipe's owner) and hands it to chosen
+ * senders as file descriptors: by inheritance across fork()/exec(), or over a
+ * UNIX socket with cosmosb_pipe_share() / cosmosb_pipe_attach_socket(). The
+ * descriptors are the capability: whoever holds them may send, nobody else can
+ * find the pipe. All send/receive operations of pipe.h apply to the handles
+ * made here.
+ *
+ * @par Concurrency
+ * Create, attach and close are thread-safe with respect to other handles;
+ * a handle itself follows the rules in pipe.h.
+ */
+#ifndef COSMOSB_PIPE_LINUX_H
+#define COSMOSB_PIPE_LINUX_H
+
+#include "cosmosb/defs.h"
+#include "cosmosb/pipe.h"
+#include "cosmosb/fdpass.h"
+
+COSMOSB_BEGIN_DECLS
+
+/**
+ * @brief Creates a pipe in a new sealed memfd region and opens its consumer end.
+ * @param[in] cfg geometry (see cosmosb_pipe_config_init()).
+ * @param[out] out the consumer handle; close it with cosmosb_pipe_close().
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL for a bad config; ::COSMOSB_ENOMEM; ::COSMOSB_EIO.
+ * @par Concurrency: thread-safe.
+ */
+COSMOSB_API int cosmosb_pipe_create(const cosmosb_pipe_config_t *cfg, cosmosb_pipe_t **out);
+
+/**
+ * @brief Attaches as a producer to a pipe given by its descriptors.
+ *
+ * @p region_fd is validated as in cosmosb_region_attach(), then the pipe header
+ * as in cosmosb_pipe_open_producer(). Both descriptors are duplicated; the caller
+ * keeps its own.
+ *
+ * @param[in] region_fd the pipe's region (from cosmosb_pipe_fd() in the creator).
+ * @param[in] event_fd the pipe's eventfd (cosmosb_pipe_eventfd()), or -1 if it has none.
+ * @param[out] out the producer handle; close it with cosmosb_pipe_close().
+ * @return ::COSMOSB_OK; ::COSMOSB_EBADF; ::COSMOSB_ECORRUPT; ::COSMOSB_EVERSION;
+ *         ::COSMOSB_EBUSY if all producer slots are taken; ::COSMOSB_ECLOSED;
+ *         ::COSMOSB_EINVAL; ::COSMOSB_ENOMEM; ::COSMOSB_EIO.
+ * @par Concurrency: thread-safe.
+ */
+COSMOSB_API int cosmosb_pipe_attach(int region_fd, int event_fd, cosmosb_pipe_t **out);
+
+/**
+ * @brief Sends the pipe's descriptors to another process over a UNIX socket.
+ * @param[in] pipe the consumer handle (or any handle of the pipe).
+ * @param[in] sock connected AF_UNIX socket.
+ * @return as cosmosb_fd_send(); ::COSMOSB_EINVAL for NULL.
+ * @par Concurrency: thread-safe.
+ */
+COSMOSB_API int cosmosb_pipe_share(const cosmosb_pipe_t *pipe, int sock);
+
+/**
+ * @brief Receives a pipe's descriptors from a UNIX socket and attaches as a producer.
+ * @param[in] sock connected AF_UNIX socket.
+ * @param[out] out the producer handle.
+ * @param[out] cred credentials of the process that sent the pipe (may be NULL);
+ *             check them before trusting the pipe's consumer.
+ * @return as cosmosb_fd_recv() and cosmosb_pipe_attach().
+ * @par Concurrency: thread-safe.
+ */
+COSMOSB_API int cosmosb_pipe_attach_socket(int sock, cosmosb_pipe_t **out, cosmosb_peer_cred_t *cred);
+
+/**
+ * @brief The pipe's region descriptor (owned by the handle).
+ * @param[in] pipe a handle made by this layer.
+ * @return The fd, or -1 for NULL or a handle from the core API.
+ * @par Concurrency: any thread.
+ */
+COSMOSB_API int cosmosb_pipe_fd(const cosmosb_pipe_t *pipe);
+
+/**
+ * @brief The pipe's eventfd (owned by the handle), if created with ::COSMOSB_PIPE_EVENTFD.
+ *
+ * On the consumer: poll it for POLLIN after cosmosb_pipe_arm_notify() returned
+ * ::COSMOSB_OK; the next message makes it readable. Reading it is not needed:
+ * arming clears it.
+ *
+ * @param[in] pipe a handle.
+ * @return The fd, or -1 if the pipe has none.
+ * @par Concurrency: any thread.
+ */
+COSMOSB_API int cosmosb_pipe_eventfd(const cosmosb_pipe_t *pipe);
+
+/**
+ * @brief Closes this end (see cosmosb_pipe_close_endpoint()), unmaps, closes descriptors, frees.
+ * @param[in] pipe a handle made by this layer; NULL is ignored.
+ * @par Concurrency: no other call on the handle may be in progress.
+ */
+COSMOSB_API void cosmosb_pipe_close(cosmosb_pipe_t *pipe);
+
+/**
+ * @brief The Linux platform table: futex wait/wake, CLOCK_MONOTONIC, sched_yield,
+ *        pidfd-based liveness, getpid, eventfd notification.
+ * @return Pointer to a constant table with static storage. Never fails.
+ * @par Concurrency: any thread; every hook is thread-safe.
+ */
+COSMOSB_API const cosmosb_platform_t *cosmosb_linux_platform(void);
+
+COSMOSB_END_DECLS
+
+#endif /* COSMOSB_PIPE_LINUX_H */

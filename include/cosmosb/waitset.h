@@ -1,0 +1,80 @@
+/**
+ * @file waitset.h
+ * @brief Waiting on many pipes at once (Linux).
+ *
+ * A receiver with several input pipes sleeps once for all of them: the wait
+ * marks every pipe's consumer as sleeping, checks each once more, then sleeps
+ * on all their doorbells together with futex_waitv(). A sender wakes the
+ * receiver only when it actually sleeps. For an epoll/poll loop instead, create
+ * pipes with ::COSMOSB_PIPE_EVENTFD and use cosmosb_pipe_arm_notify().
+ *
+ * @par Concurrency
+ * A wait set belongs to the consumer thread of its pipes: one thread at a time.
+ */
+#ifndef COSMOSB_WAITSET_H
+#define COSMOSB_WAITSET_H
+
+#include "cosmosb/defs.h"
+#include "cosmosb/pipe.h"
+
+COSMOSB_BEGIN_DECLS
+
+/** @brief Most pipes in one wait set (the kernel's futex_waitv limit). */
+#define COSMOSB_WAITSET_MAX 128u
+
+/** @brief Opaque wait set. */
+typedef struct cosmosb_waitset cosmosb_waitset_t;
+
+/**
+ * @brief Creates an empty wait set.
+ * @param[out] out the new set.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ENOMEM.
+ * @par Concurrency: thread-safe.
+ */
+COSMOSB_API int cosmosb_waitset_create(cosmosb_waitset_t **out);
+
+/**
+ * @brief Adds a consumer pipe to the set.
+ * @param[in,out] ws the set.
+ * @param[in] pipe a consumer handle (not already in the set).
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (NULL, duplicate); ::COSMOSB_EROLE (a producer);
+ *         ::COSMOSB_ENOMEM if the set already holds COSMOSB_WAITSET_MAX pipes.
+ * @par Concurrency: the set's thread only.
+ */
+COSMOSB_API int cosmosb_waitset_add(cosmosb_waitset_t *ws, cosmosb_pipe_t *pipe);
+
+/**
+ * @brief Removes a pipe from the set.
+ * @param[in,out] ws the set.
+ * @param[in] pipe a pipe in the set.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL if it is not in the set.
+ * @par Concurrency: the set's thread only.
+ */
+COSMOSB_API int cosmosb_waitset_remove(cosmosb_waitset_t *ws, cosmosb_pipe_t *pipe);
+
+/**
+ * @brief Waits until one of the pipes has a message (or its producers are gone).
+ *
+ * Pipes are checked round robin, so a busy pipe cannot starve the others.
+ *
+ * @param[in,out] ws the set.
+ * @param[in] timeout_ns ::COSMOSB_TIMEOUT_NONE, a limit in ns, or ::COSMOSB_TIMEOUT_FOREVER.
+ * @param[out] ready a pipe to receive from (a receive on it will not wait, but may
+ *             report ::COSMOSB_EPEERDEAD or ::COSMOSB_ECLOSED).
+ * @return ::COSMOSB_OK; ::COSMOSB_EAGAIN (timeout 0 and nothing ready);
+ *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EINVAL (NULL or empty set); ::COSMOSB_EIO.
+ * @par Concurrency: the set's thread only; blocking.
+ */
+COSMOSB_API int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns,
+                                     cosmosb_pipe_t **ready);
+
+/**
+ * @brief Frees the set (the pipes are not closed). NULL is ignored.
+ * @param[in] ws the set.
+ * @par Concurrency: the set's thread only.
+ */
+COSMOSB_API void cosmosb_waitset_destroy(cosmosb_waitset_t *ws);
+
+COSMOSB_END_DECLS
+
+#endif /* COSMOSB_WAITSET_H */
