@@ -10,6 +10,8 @@
 #  3. Build main.c with `cc main.c $(pkg-config --cflags --libs cosmosb)`
 #     (PKG_CONFIG_PATH at the prefix) and run it; also link it statically
 #     with `pkg-config --static`.
+#     Also extract the C example under "## Using it" in README.md, build it the
+#     same way and run it.
 #  4. Compile freestanding.c with `pkg-config --cflags cosmosb-freestanding`
 #     and -ffreestanding, link it with -nostdlib against
 #     `pkg-config --libs cosmosb-freestanding`, and run it (x86_64 Linux).
@@ -151,6 +153,23 @@ elif run_logged "pkg-config --exists cosmosb" pkg-config --exists --print-errors
             -Wl,-Bstatic -lcosmosb -Wl,-Bdynamic \
             $(pkg-config --static --libs cosmosb | sed -E 's/(^| )-lcosmosb( |$)/ /g') \
         && run_logged "run consumer_pc_static" "$tmp/consumer_pc_static"
+    fi
+fi
+
+# --- 3b. the README's example ------------------------------------------------
+readme="$here/../../README.md"
+if [ $have_shared = 1 ] && [ -f "$readme" ] && command -v pkg-config >/dev/null 2>&1; then
+    step "README example (## Using it), built with pkg-config"
+    awk '/^## Using it/ { u = 1; next } u && /^## / { exit } u && /^```c$/ { c = 1; next } c && /^```/ { exit } c { print }' \
+        "$readme" >"$tmp/readme_example.c"
+    if [ ! -s "$tmp/readme_example.c" ]; then
+        fail "no \`\`\`c block under '## Using it' in README.md"
+    else
+        # shellcheck disable=SC2046,SC2086
+        run_logged "cc -std=c11 readme_example.c \$(pkg-config --cflags --libs cosmosb)" \
+            "$CC" $warn $extra "$tmp/readme_example.c" -o "$tmp/readme_example" $(pkg-config --cflags --libs cosmosb) \
+        && run_logged "run the README example" env LD_LIBRARY_PATH="$libdir" "$tmp/readme_example" \
+        && sed 's/^/    /' "$tmp/log"
     fi
 fi
 

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs the Debian packages libcosmosb needs to build and test.
+#
+# usage: bash scripts/deps.sh [EXTRA_PACKAGE...]
+#
+# Quick when everything is there: each package is checked with dpkg first, and
+# `apt-get update` runs only if something is missing. Works as root (no sudo
+# needed); as another user it uses sudo if there is one.
+set -euo pipefail
+
+packages=(
+    build-essential   # gcc, make, libc headers
+    gcc g++           # C compiler; C++ for the header check
+    clang             # second compiler, TSan
+    cmake
+    pkg-config
+    binutils          # nm, readelf, ar
+    libcriterion-dev  # test framework
+    libatomic-ops-dev # optional atomics backend (COSMOSB_ATOMICS=libatomic_ops)
+    doxygen           # API docs, warnings as errors
+)
+packages+=("$@")
+
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+missing=()
+for p in "${packages[@]}"; do
+    installed "$p" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+else
+    echo "deps: need root to install ${missing[*]} (run as root, or install them)" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+still=()
+for p in "${missing[@]}"; do
+    installed "$p" || still+=("$p")
+done
+if [ ${#still[@]} -ne 0 ]; then
+    echo "deps: could not install ${still[*]}" >&2
+    exit 1
+fi
+echo "deps: done"
