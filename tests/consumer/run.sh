@@ -182,11 +182,11 @@ elif [ -z "$fpc" ]; then
 elif run_logged "pkg-config --exists cosmosb-freestanding" pkg-config --exists --print-errors cosmosb-freestanding; then
     fcflags=$(pkg-config --cflags cosmosb-freestanding)
     echo "    pkg-config --cflags --libs cosmosb-freestanding: $fcflags $(pkg-config --libs cosmosb-freestanding)"
-    case " $fcflags " in
-        *" -DCOSMOSB_STATIC=1 "*" -DCOSMOSB_FREESTANDING=1 "*|*" -DCOSMOSB_FREESTANDING=1 "*" -DCOSMOSB_STATIC=1 "*)
-            pass "Cflags define COSMOSB_STATIC=1 and COSMOSB_FREESTANDING=1" ;;
-        *) fail "Cflags lack -DCOSMOSB_STATIC=1 -DCOSMOSB_FREESTANDING=1: $fcflags" ;;
-    esac
+    if [[ " $fcflags " == *" -DCOSMOSB_STATIC=1 "* && " $fcflags " == *" -DCOSMOSB_FREESTANDING=1 "* ]]; then
+        pass "Cflags define COSMOSB_STATIC=1 and COSMOSB_FREESTANDING=1"
+    else
+        fail "Cflags lack -DCOSMOSB_STATIC=1 -DCOSMOSB_FREESTANDING=1: $fcflags"
+    fi
     # shellcheck disable=SC2086
     if run_logged "cc -ffreestanding -c freestanding.c \$(pkg-config --cflags cosmosb-freestanding)" \
             "$CC" $warn -O1 -ffreestanding -fno-stack-protector -fno-pic -fno-builtin \
