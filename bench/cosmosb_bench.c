@@ -1,0 +1,505 @@
+/*
+ * cosmosb-bench: libcosmosb side by side with the limits (raw shared-memory
+ * ping-pong, raw futex ping-pong, an ideal bare SPSC ring) and with the usual
+ * kernel mechanisms (pipe(2), UNIX stream socket, eventfd-signalled slot), all
+ * in the same run, cross-process and pinned to two CPUs.
+ *
+ *   cosmosb-bench [--quick] [--repeat N] [--quiet]
+ *
+ * Progress goes to stderr, the markdown table to stdout. The PASS/MISS marks
+ * against the brief's targets are information: the exit status is 0 unless a
+ * measurement failed (an error, a lost or reordered message, a hang).
+ */
+#include "bench.h"
+
+#include <cosmosb/cosmosb.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define MAX_REPEAT 32
+
+/* ---- configuration ------------------------------------------------------ */
+
+typedef struct mode {
+    const char *name;
+    uint32_t rt_busy_samples, rt_busy_warmup;
+    uint32_t rt_block_samples, rt_block_warmup;
+    uint64_t shm_msgs_small;  /* shared-memory rings, payload <= 64 */
+    uint64_t shm_msgs_large;  /* shared-memory rings, payload 512 */
+    uint64_t sys_msgs_single; /* pipe(2) / socket, batch 1 */
+    uint64_t sys_msgs_batch;  /* pipe(2) / socket, batch 32 */
+    unsigned watchdog_s;      /* per measurement */
+} mode_t_;
+
+static const mode_t_ mode_quick = { "quick", 20000, 2000, 2000, 200, 1000000, 400000, 50000, 200000, 60 };
+static const mode_t_ mode_full = { "default", 200000, 20000, 20000, 1000, 20000000, 5000000, 1000000, 4000000, 180 };
+
+static int g_repeat = 1;
+static int g_cpu_a = 0, g_cpu_b = 1;
+static int g_failures = 0;
+
+/* ---- watchdog ----------------------------------------------------------- */
+
+static const char *volatile g_current = "";
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    static const char m[] = "\ncosmosb-bench: a measurement hung (watchdog): ";
+    ssize_t rc = write(2, m, sizeof m - 1);
+    rc = write(2, g_current, strlen(g_current));
+    rc = write(2, "\n", 1);
+    (void)rc;
+    _exit(3); /* children die with us (PR_SET_PDEATHSIG) */
+}
+
+/* ---- series of repeated values ----------------------------------------- */
+
+typedef struct series {
+    double v[MAX_REPEAT];
+    int n;
+    int err;
+} series_t;
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double s_median(const series_t *s)
+{
+    if (s->n == 0)
+        return 0;
+    double t[MAX_REPEAT];
+    memcpy(t, s->v, (size_t)s->n * sizeof t[0]);
+    qsort(t, (size_t)s->n, sizeof t[0], cmp_d);
+    return s->n % 2 ? t[s->n / 2] : (t[s->n / 2 - 1] + t[s->n / 2]) / 2;
+}
+
+static double s_min(const series_t *s)
+{
+    double m = s->v[0];
+    for (int i = 1; i < s->n; i++)
+        m = s->v[i] < m ? s->v[i] : m;
+    return m;
+}
+
+static double s_max(const series_t *s)
+{
+    double m = s->v[0];
+    for (int i = 1; i < s->n; i++)
+        m = s->v[i] > m ? s->v[i] : m;
+    return m;
+}
+
+static bool s_ok(const series_t *s)
+{
+    return s->n > 0 && !s->err;
+}
+
+/* Formats a value (already scaled) with its spread when repeated. */
+static const char *fmt_val(char *buf, size_t len, const series_t *s, double scale, int prec)
+{
+    if (!s_ok(s)) {
+        snprintf(buf, len, "error");
+    } else if (s->n == 1) {
+        snprintf(buf, len, "%.*f", prec, s->v[0] * scale);
+    } else {
+        snprintf(buf, len, "%.*f [%.*f-%.*f]", prec, s_median(s) * scale, prec, s_min(s) * scale, prec,
+                 s_max(s) * scale);
+    }
+    return buf;
+}
+
+static const char *fmt_ratio(char *buf, size_t len, const series_t *num, const series_t *den)
+{
+    if (!s_ok(num) || !s_ok(den) || s_median(den) == 0)
+        snprintf(buf, len, "n/a");
+    else
+        snprintf(buf, len, "%.2fx", s_median(num) / s_median(den));
+    return buf;
+}
+
+/* ---- round trips ------------------------------------------------------- */
+
+enum rt_kind { RT_RAW_SHM, RT_COSMOSB_BUSY, RT_COSMOSB_DEFAULT, RT_FUTEX, RT_COSMOSB_SPIN0, RT_EVENTFD, RT_PIPE,
+               RT_UDS, RT_COUNT };
+
+static const struct rt_case {
+    const char *name;
+    const char *kind;
+    int busy;
+    enum rt_kind limit; /* which limit the ratio is taken against */
+} rt_cases[RT_COUNT] = {
+    [RT_RAW_SHM] = { "raw 64-byte shared-memory ping-pong (hardware limit)", "busy poll", 1, RT_RAW_SHM },
+    [RT_COSMOSB_BUSY] = { "**libcosmosb**, busy polling (spin budget huge)", "busy poll", 1, RT_RAW_SHM },
+    [RT_COSMOSB_DEFAULT] = { "**libcosmosb**, default spin-then-sleep", "spin, then futex", 1, RT_RAW_SHM },
+    [RT_FUTEX] = { "raw futex ping-pong (kernel limit)", "blocking", 0, RT_FUTEX },
+    [RT_COSMOSB_SPIN0] = { "**libcosmosb**, spin 0 (sleep at once)", "blocking", 0, RT_FUTEX },
+    [RT_EVENTFD] = { "eventfd-signalled shared slot", "blocking", 0, RT_FUTEX },
+    [RT_PIPE] = { "pipe(2)", "blocking", 0, RT_FUTEX },
+    [RT_UDS] = { "UNIX stream socket", "blocking", 0, RT_FUTEX },
+};
+
+static series_t rt_med[RT_COUNT], rt_p99[RT_COUNT];
+
+static int run_rt_case(enum rt_kind k, const bench_rt_params_t *p, bench_rt_result_t *r)
+{
+    switch (k) {
+    case RT_RAW_SHM: return bench_rt_raw_shm(p, r);
+    case RT_COSMOSB_BUSY: return bench_rt_cosmosb(p, BENCH_SPIN_BUSY, r);
+    case RT_COSMOSB_DEFAULT: return bench_rt_cosmosb(p, BENCH_SPIN_DEFAULT, r);
+    case RT_FUTEX: return bench_rt_futex(p, r);
+    case RT_COSMOSB_SPIN0: return bench_rt_cosmosb(p, 0, r);
+    case RT_EVENTFD: return bench_rt_eventfd(p, r);
+    case RT_PIPE: return bench_rt_pipe(p, r);
+    case RT_UDS: return bench_rt_uds(p, r);
+    default: return -EINVAL;
+    }
+}
+
+static void measure_rt(const mode_t_ *m)
+{
+    for (int rep = 0; rep < g_repeat; rep++) {
+        for (int k = 0; k < RT_COUNT; k++) {
+            const struct rt_case *c = &rt_cases[k];
+            bench_rt_params_t p = {
+                .samples = c->busy ? m->rt_busy_samples : m->rt_block_samples,
+                .warmup = c->busy ? m->rt_busy_warmup : m->rt_block_warmup,
+                .cpu_a = g_cpu_a,
+                .cpu_b = g_cpu_b,
+            };
+            bench_rt_result_t r;
+            bench_progress("[round trip %d/%d] %-55s ", rep + 1, g_repeat, c->name);
+            g_current = c->name;
+            alarm(m->watchdog_s);
+            int rc = run_rt_case((enum rt_kind)k, &p, &r);
+            alarm(0);
+            if (rc != 0) {
+                bench_progress("FAILED: %s (%d)\n", r.what, rc);
+                fprintf(stderr, "cosmosb-bench: %s failed: %s (%d)\n", c->name, r.what, rc);
+                rt_med[k].err = rt_p99[k].err = 1;
+                g_failures++;
+                continue;
+            }
+            bench_progress("median %8.2f us  p99 %8.2f us\n", r.median_ns / 1e3, r.p99_ns / 1e3);
+            rt_med[k].v[rt_med[k].n++] = r.median_ns;
+            rt_p99[k].v[rt_p99[k].n++] = r.p99_ns;
+        }
+    }
+}
+
+static void print_rt(const mode_t_ *m)
+{
+    char a[64], b[64], c[32];
+    printf("### Round trip, 64-byte messages, two processes pinned to CPU %d and CPU %d\n\n", g_cpu_a, g_cpu_b);
+    printf("%u timed round trips per busy-polling row, %u per blocking row; the ratio is the median "
+           "against the limit of the same kind (raw shared memory for busy polling, raw futex for blocking).\n\n",
+           m->rt_busy_samples, m->rt_block_samples);
+    printf("| mechanism | waiting | median µs | p99 µs | ratio to limit |\n");
+    printf("|---|---|---:|---:|---:|\n");
+    for (int k = 0; k < RT_COUNT; k++) {
+        const struct rt_case *cs = &rt_cases[k];
+        printf("| %s | %s | %s | %s | %s |\n", cs->name, cs->kind, fmt_val(a, sizeof a, &rt_med[k], 1e-3, 2),
+               fmt_val(b, sizeof b, &rt_p99[k], 1e-3, 2),
+               (int)cs->limit == k ? "1.00x (limit)" : fmt_ratio(c, sizeof c, &rt_med[k], &rt_med[cs->limit]));
+    }
+    printf("\n");
+}
+
+/* ---- streaming ---------------------------------------------------------- */
+
+enum st_mech { ST_RING, ST_COSMOSB, ST_PIPE, ST_UDS, ST_MECH_COUNT };
+static const char *const st_mech_name[ST_MECH_COUNT] = { "ideal ring", "libcosmosb", "pipe(2)", "UNIX socket" };
+
+static const uint32_t st_payloads[] = { 8, 64, 512 };
+static const uint32_t st_batches[] = { 1, 32 };
+#define N_PAYLOADS (sizeof st_payloads / sizeof st_payloads[0])
+#define N_BATCHES (sizeof st_batches / sizeof st_batches[0])
+
+static series_t st_res[N_PAYLOADS][N_BATCHES][ST_MECH_COUNT];
+
+/* Extra libcosmosb rows: default spin budget, and MPSC with two producers. */
+enum st_extra { EX_SPSC_DEFAULT_B1, EX_MPSC_SPLIT_B1, EX_MPSC_SHARED_B1, EX_MPSC_SPLIT_B32, EX_MPSC_SHARED_B32,
+                EX_COUNT };
+static series_t st_extra[EX_COUNT];
+
+static int run_stream(enum st_mech mech, const bench_stream_params_t *p, bench_stream_result_t *r)
+{
+    switch (mech) {
+    case ST_RING: return bench_stream_ring(p, r);
+    case ST_COSMOSB: return bench_stream_cosmosb(p, BENCH_SPIN_BUSY, r);
+    case ST_PIPE: return bench_stream_pipe(p, r);
+    case ST_UDS: return bench_stream_uds(p, r);
+    default: return -EINVAL;
+    }
+}
+
+static void record_stream(series_t *s, const char *label, int rc, const bench_stream_result_t *r)
+{
+    if (rc != 0) {
+        bench_progress("FAILED: %s (%d)\n", r->what, rc);
+        fprintf(stderr, "cosmosb-bench: %s failed: %s (%d)\n", label, r->what, rc);
+        s->err = 1;
+        g_failures++;
+        return;
+    }
+    bench_progress("%9.2f M msg/s (%.2f s)\n", r->msgs_per_s / 1e6, r->seconds);
+    s->v[s->n++] = r->msgs_per_s;
+}
+
+static void measure_stream(const mode_t_ *m)
+{
+    char label[128];
+    for (size_t pi = 0; pi < N_PAYLOADS; pi++) {
+        for (size_t bi = 0; bi < N_BATCHES; bi++) {
+            for (int rep = 0; rep < g_repeat; rep++) {
+                for (int mech = 0; mech < ST_MECH_COUNT; mech++) {
+                    bool shm = mech == ST_RING || mech == ST_COSMOSB;
+                    bench_stream_params_t p = {
+                        .messages = shm ? (st_payloads[pi] > 64 ? m->shm_msgs_large : m->shm_msgs_small)
+                                        : (st_batches[bi] > 1 ? m->sys_msgs_batch : m->sys_msgs_single),
+                        .payload = st_payloads[pi],
+                        .batch = st_batches[bi],
+                        .cpu_consumer = g_cpu_a,
+                        .cpu_producer = g_cpu_b,
+                        .cpu_producer2 = g_cpu_b,
+                        .capacity = 1024,
+                    };
+                    if (!shm && st_payloads[pi] > 64)
+                        p.messages /= 2;
+                    snprintf(label, sizeof label, "%s, %u B, batch %u", st_mech_name[mech], p.payload, p.batch);
+                    bench_progress("[streaming %d/%d] %-40s ", rep + 1, g_repeat, label);
+                    g_current = st_mech_name[mech];
+                    bench_stream_result_t r;
+                    alarm(m->watchdog_s);
+                    int rc = run_stream((enum st_mech)mech, &p, &r);
+                    alarm(0);
+                    record_stream(&st_res[pi][bi][mech], label, rc, &r);
+                }
+            }
+        }
+    }
+    static const struct {
+        const char *name;
+        uint32_t batch;
+        int nprod;
+        bool split; /* producers on different CPUs */
+    } ex[EX_COUNT] = {
+        [EX_SPSC_DEFAULT_B1] = { "SPSC, default spin, 64 B, batch 1", 1, 1, false },
+        [EX_MPSC_SPLIT_B1] = { "MPSC 2 producers on CPU 0 + CPU 1, batch 1", 1, 2, true },
+        [EX_MPSC_SHARED_B1] = { "MPSC 2 producers both on CPU 1, batch 1", 1, 2, false },
+        [EX_MPSC_SPLIT_B32] = { "MPSC 2 producers on CPU 0 + CPU 1, batch 32", 32, 2, true },
+        [EX_MPSC_SHARED_B32] = { "MPSC 2 producers both on CPU 1, batch 32", 32, 2, false },
+    };
+    for (int rep = 0; rep < g_repeat; rep++) {
+        for (int e = 0; e < EX_COUNT; e++) {
+            bench_stream_params_t p = {
+                .messages = m->shm_msgs_small / 2,
+                .payload = 64,
+                .batch = ex[e].batch,
+                /* Two CPUs only: with a producer on each CPU the consumer
+                 * floats; otherwise it has CPU A to itself. */
+                .cpu_consumer = ex[e].split ? -1 : g_cpu_a,
+                .cpu_producer = g_cpu_b,
+                .cpu_producer2 = ex[e].split ? g_cpu_a : g_cpu_b,
+                .capacity = 1024,
+            };
+            bench_progress("[libcosmosb %d/%d] %-45s ", rep + 1, g_repeat, ex[e].name);
+            g_current = ex[e].name;
+            bench_stream_result_t r;
+            alarm(m->watchdog_s);
+            int rc = ex[e].nprod == 1 ? bench_stream_cosmosb(&p, BENCH_SPIN_DEFAULT, &r)
+                                      : bench_stream_cosmosb_mpsc(&p, BENCH_SPIN_DEFAULT, &r);
+            alarm(0);
+            record_stream(&st_extra[e], ex[e].name, rc, &r);
+        }
+    }
+    bench_pin(g_cpu_a);
+}
+
+static void print_stream(void)
+{
+    char v[ST_MECH_COUNT][64], r1[32], r2[32], r3[32];
+    printf("### One-way streaming, producer on CPU %d, consumer on CPU %d (million messages per second)\n\n",
+           g_cpu_b, g_cpu_a);
+    printf("Every message carries a sequence number that the consumer checks. libcosmosb: SPSC pipe, "
+           "1024 slots, busy polling; batch 32 = cosmosb_pipe_send_batch/recv_batch. Ideal ring: 1024 slots, "
+           "payload copied in and out, one index publication per batch. pipe(2) and socket: one write(2) per "
+           "batch, the reader reads up to 64 KiB at a time.\n\n");
+    printf("| payload | batch | ideal ring | libcosmosb | pipe(2) | UNIX socket | cosmosb / ideal | cosmosb / pipe | "
+           "cosmosb / socket |\n");
+    printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (size_t pi = 0; pi < N_PAYLOADS; pi++) {
+        for (size_t bi = 0; bi < N_BATCHES; bi++) {
+            series_t *s = st_res[pi][bi];
+            for (int mech = 0; mech < ST_MECH_COUNT; mech++)
+                fmt_val(v[mech], sizeof v[mech], &s[mech], 1e-6, s[mech].n > 0 && s_median(&s[mech]) < 1e7 ? 2 : 1);
+            printf("| %u B | %u | %s | %s | %s | %s | %s | %s | %s |\n", st_payloads[pi], st_batches[bi], v[ST_RING],
+                   v[ST_COSMOSB], v[ST_PIPE], v[ST_UDS], fmt_ratio(r1, sizeof r1, &s[ST_COSMOSB], &s[ST_RING]),
+                   fmt_ratio(r2, sizeof r2, &s[ST_COSMOSB], &s[ST_PIPE]),
+                   fmt_ratio(r3, sizeof r3, &s[ST_COSMOSB], &s[ST_UDS]));
+        }
+    }
+    printf("\n");
+
+    printf("### libcosmosb: default spin budget and MPSC (64-byte payloads, M msg/s)\n\n");
+    printf("Default spin-then-sleep (50 µs) on every end. Two CPUs only: with producers on both CPUs the "
+           "consumer floats; with both producers on CPU %d the consumer has CPU %d to itself.\n\n", g_cpu_b, g_cpu_a);
+    printf("| case | M msg/s | ratio |\n|---|---:|---:|\n");
+    const series_t *spsc_b1 = &st_res[1][0][ST_COSMOSB];
+    printf("| SPSC, default spin, batch 1 | %s | %s of busy-polling SPSC |\n",
+           fmt_val(v[0], sizeof v[0], &st_extra[EX_SPSC_DEFAULT_B1], 1e-6, 2),
+           fmt_ratio(r1, sizeof r1, &st_extra[EX_SPSC_DEFAULT_B1], spsc_b1));
+    printf("| MPSC, 2 producers on separate CPUs, batch 1 | %s | |\n",
+           fmt_val(v[0], sizeof v[0], &st_extra[EX_MPSC_SPLIT_B1], 1e-6, 2));
+    printf("| MPSC, 2 producers sharing one CPU, batch 1 | %s | %s of separate CPUs |\n",
+           fmt_val(v[0], sizeof v[0], &st_extra[EX_MPSC_SHARED_B1], 1e-6, 2),
+           fmt_ratio(r1, sizeof r1, &st_extra[EX_MPSC_SHARED_B1], &st_extra[EX_MPSC_SPLIT_B1]));
+    printf("| MPSC, 2 producers on separate CPUs, batch 32 | %s | |\n",
+           fmt_val(v[0], sizeof v[0], &st_extra[EX_MPSC_SPLIT_B32], 1e-6, 2));
+    printf("| MPSC, 2 producers sharing one CPU, batch 32 | %s | %s of separate CPUs |\n",
+           fmt_val(v[0], sizeof v[0], &st_extra[EX_MPSC_SHARED_B32], 1e-6, 2),
+           fmt_ratio(r1, sizeof r1, &st_extra[EX_MPSC_SHARED_B32], &st_extra[EX_MPSC_SPLIT_B32]));
+    printf("\n");
+}
+
+/* ---- targets ------------------------------------------------------------ */
+
+static void target(const char *what, const series_t *num, const series_t *den, double bound, bool at_most)
+{
+    if (!s_ok(num) || !s_ok(den) || s_median(den) == 0) {
+        printf("| %s | n/a | n/a | n/a |\n", what);
+        return;
+    }
+    double ratio = s_median(num) / s_median(den);
+    bool pass = at_most ? ratio <= bound : ratio >= bound;
+    printf("| %s | %s %.2gx | %.2fx | %s |\n", what, at_most ? "<=" : ">=", bound, ratio, pass ? "PASS" : "**MISS**");
+}
+
+static void print_targets(void)
+{
+    printf("### Targets from the brief (section 5), medians of this run\n\n");
+    printf("| target | bound | measured | mark |\n|---|---:|---:|---|\n");
+    target("busy round trip / raw shared-memory ping-pong", &rt_med[RT_COSMOSB_BUSY], &rt_med[RT_RAW_SHM], 1.5, true);
+    target("default spin round trip / raw shared-memory ping-pong", &rt_med[RT_COSMOSB_DEFAULT], &rt_med[RT_RAW_SHM],
+           1.5, true);
+    target("blocking round trip, spin 0 / raw futex ping-pong", &rt_med[RT_COSMOSB_SPIN0], &rt_med[RT_FUTEX], 1.2,
+           true);
+    series_t *s64 = st_res[1][0], *s64b = st_res[1][1];
+    target("64 B streaming / pipe(2)", &s64[ST_COSMOSB], &s64[ST_PIPE], 10, false);
+    target("64 B streaming / UNIX socket", &s64[ST_COSMOSB], &s64[ST_UDS], 10, false);
+    target("64 B streaming / ideal ring", &s64[ST_COSMOSB], &s64[ST_RING], 0.5, false);
+    target("64 B batch 32 / ideal ring batch 32", &s64b[ST_COSMOSB], &s64b[ST_RING], 0.7, false);
+    printf("\nAlso, for information (not targets of the brief):\n\n");
+    printf("| comparison | bound | measured | mark |\n|---|---:|---:|---|\n");
+    target("8 B streaming / ideal ring", &st_res[0][0][ST_COSMOSB], &st_res[0][0][ST_RING], 0.5, false);
+    target("512 B streaming / ideal ring", &st_res[2][0][ST_COSMOSB], &st_res[2][0][ST_RING], 0.5, false);
+    target("8 B batch 32 / ideal ring batch 32", &st_res[0][1][ST_COSMOSB], &st_res[0][1][ST_RING], 0.7, false);
+    target("512 B batch 32 / ideal ring batch 32", &st_res[2][1][ST_COSMOSB], &st_res[2][1][ST_RING], 0.7, false);
+    target("MPSC shared CPU / separate CPUs, batch 1", &st_extra[EX_MPSC_SHARED_B1], &st_extra[EX_MPSC_SPLIT_B1], 0.5,
+           false);
+    printf("\n");
+}
+
+/* ---- machine ------------------------------------------------------------ */
+
+static void cpu_model(char *buf, size_t len)
+{
+    snprintf(buf, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) == 0) {
+            char *c = strchr(line, ':');
+            if (c) {
+                c++;
+                while (*c == ' ' || *c == '\t')
+                    c++;
+                c[strcspn(c, "\n")] = 0;
+                snprintf(buf, len, "%s", c);
+            }
+            break;
+        }
+    }
+    fclose(f);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cosmosb-bench [--quick] [--repeat N] [--quiet]\n"
+               "  --quick     a few seconds in all (smoke test; figures are rough)\n"
+               "  --repeat N  run every measurement N times (1..%d); report median [min-max]\n"
+               "  --quiet     no progress on stderr\n"
+               "Progress on stderr, markdown table on stdout. Exit status 1 if a measurement failed.\n",
+            MAX_REPEAT);
+}
+
+int main(int argc, char **argv)
+{
+    const mode_t_ *m = &mode_full;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) {
+            m = &mode_quick;
+        } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > MAX_REPEAT) {
+                usage(stderr);
+                return 2;
+            }
+            g_repeat = (int)n;
+        } else if (strcmp(argv[i], "--quiet") == 0) {
+            bench_quiet = true;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (bench_ncpus() < 2) {
+        g_cpu_a = g_cpu_b = -1;
+        fprintf(stderr, "cosmosb-bench: fewer than 2 CPUs available; running unpinned\n");
+    }
+
+    char model[256];
+    cpu_model(model, sizeof model);
+    struct utsname u;
+    uname(&u);
+    printf("## cosmosb-bench (%s mode, repeat %d)\n\n", m->name, g_repeat);
+    printf("libcosmosb %s; %ld CPUs online, %s; Linux %s %s\n\n", cosmosb_version_string(),
+           sysconf(_SC_NPROCESSORS_ONLN), model, u.release, u.machine);
+    if (g_repeat > 1)
+        printf("Each figure is the median of %d runs, with [min-max] over the runs; ratios use the medians.\n\n",
+               g_repeat);
+    fflush(stdout);
+
+    uint64_t t0 = bench_now_ns();
+    measure_rt(m);
+    measure_stream(m);
+    double secs = (double)(bench_now_ns() - t0) / 1e9;
+
+    print_rt(m);
+    print_stream();
+    print_targets();
+    printf("Total time %.0f s.%s\n", secs,
+           g_failures ? " **Some measurements failed; see stderr.**" : "");
+    return g_failures ? 1 : 0;
+}
