@@ -1,0 +1,430 @@
+/*
+ * test_waitset.c - one receiver waiting on many pipes (waitset.h), and the
+ * eventfd notification path for poll/epoll loops (COSMOSB_PIPE_EVENTFD,
+ * cosmosb_pipe_arm_notify, cosmosb_pipe_eventfd).
+ */
+#include <criterion/criterion.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cosmosb/cosmosb.h"
+#include "test_util.h"
+
+#define FOREVER COSMOSB_TIMEOUT_FOREVER
+#define MS 1000000ull
+
+static cosmosb_pipe_t *mkpipe(uint32_t cap, uint32_t flags)
+{
+    cosmosb_pipe_config_t cfg;
+    cr_assert_eq(cosmosb_pipe_config_init(&cfg), COSMOSB_OK);
+    cfg.capacity = cap;
+    cfg.slot_size = 64;
+    cfg.flags = flags;
+    cosmosb_pipe_t *c = NULL;
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &c), COSMOSB_OK);
+    return c;
+}
+
+static cosmosb_pipe_t *attach_to(const cosmosb_pipe_t *c)
+{
+    cosmosb_pipe_t *p = NULL;
+    int rc = cosmosb_pipe_attach(cosmosb_pipe_fd(c), cosmosb_pipe_eventfd(c), &p);
+    if (rc != COSMOSB_OK)
+        return NULL;
+    return p;
+}
+
+static int pollin(int fd, int ms)
+{
+    struct pollfd pfd = {fd, POLLIN, 0};
+    int n;
+    do {
+        n = poll(&pfd, 1, ms);
+    } while (n < 0 && errno == EINTR);
+    return n == 1 && (pfd.revents & POLLIN);
+}
+
+Test(waitset, api_errors)
+{
+    cosmosb_waitset_t *ws = NULL;
+    cosmosb_pipe_t *ready = NULL;
+    ASSERT_RC(cosmosb_waitset_create(NULL), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    cr_assert_not_null(ws);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, &ready), COSMOSB_EINVAL); /* empty set */
+    ASSERT_RC(cosmosb_waitset_wait(NULL, 0, &ready), COSMOSB_EINVAL);
+    cosmosb_pipe_t *c = mkpipe(8, 0);
+    cosmosb_pipe_t *p = attach_to(c);
+    cr_assert_not_null(p);
+    ASSERT_RC(cosmosb_waitset_add(ws, NULL), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_waitset_add(NULL, c), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_waitset_add(ws, p), COSMOSB_EROLE);
+    ASSERT_RC(cosmosb_waitset_remove(ws, c), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_waitset_add(ws, c), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_add(ws, c), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, NULL), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_waitset_remove(ws, p), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_waitset_remove(ws, c), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_remove(ws, c), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, &ready), COSMOSB_EINVAL);
+    cosmosb_waitset_destroy(ws);
+    cosmosb_waitset_destroy(NULL);
+    cosmosb_pipe_close(p);
+    cosmosb_pipe_close(c);
+}
+
+Test(waitset, capacity_limit)
+{
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    cosmosb_pipe_t **pipes = calloc(COSMOSB_WAITSET_MAX + 1, sizeof *pipes);
+    for (unsigned i = 0; i <= COSMOSB_WAITSET_MAX; i++) {
+        cosmosb_pipe_config_t cfg;
+        cosmosb_pipe_config_init(&cfg);
+        cfg.capacity = 2;
+        cfg.slot_size = 8;
+        ASSERT_RC(cosmosb_pipe_create(&cfg, &pipes[i]), COSMOSB_OK);
+        ASSERT_RC(cosmosb_waitset_add(ws, pipes[i]), i < COSMOSB_WAITSET_MAX ? COSMOSB_OK : COSMOSB_ENOMEM);
+    }
+    cosmosb_pipe_t *ready = NULL;
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, &ready), COSMOSB_EAGAIN);
+    cosmosb_waitset_destroy(ws);
+    for (unsigned i = 0; i <= COSMOSB_WAITSET_MAX; i++)
+        cosmosb_pipe_close(pipes[i]);
+    free(pipes);
+}
+
+Test(waitset, timeouts_and_ready_in_process)
+{
+    cosmosb_pipe_t *c[3], *p[3];
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    for (int i = 0; i < 3; i++) {
+        c[i] = mkpipe(8, 0);
+        p[i] = attach_to(c[i]);
+        cr_assert_not_null(p[i]);
+        ASSERT_RC(cosmosb_waitset_add(ws, c[i]), COSMOSB_OK);
+    }
+    cosmosb_pipe_t *ready = NULL;
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, &ready), COSMOSB_EAGAIN);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 5 * MS, &ready), COSMOSB_ETIMEDOUT);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 1000, &ready), COSMOSB_ETIMEDOUT);
+    uint64_t v = 42;
+    ASSERT_RC(cosmosb_pipe_send(p[1], 1, &v, 8, 0, 0), COSMOSB_OK);
+    ready = NULL;
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, &ready), COSMOSB_OK);
+    cr_assert_eq(ready, c[1]);
+    /* still queued: a waiting call returns at once */
+    ready = NULL;
+    ASSERT_RC(cosmosb_waitset_wait(ws, FOREVER, &ready), COSMOSB_OK);
+    cr_assert_eq(ready, c[1]);
+    uint64_t r = 0;
+    ASSERT_RC(cosmosb_pipe_recv(ready, &r, 8, NULL, 0), COSMOSB_OK);
+    cr_assert_eq(r, 42u);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, &ready), COSMOSB_EAGAIN);
+    /* urgent messages count too */
+    ASSERT_RC(cosmosb_pipe_send(p[2], 1, &v, 8, COSMOSB_MSG_URGENT, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 5 * MS, &ready), COSMOSB_OK);
+    cr_assert_eq(ready, c[2]);
+    ASSERT_RC(cosmosb_pipe_recv(ready, &r, 8, NULL, 0), COSMOSB_OK);
+    /* a removed pipe is no longer watched */
+    ASSERT_RC(cosmosb_waitset_remove(ws, c[0]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_send(p[0], 1, &v, 8, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, &ready), COSMOSB_EAGAIN);
+    /* a pipe whose only producer closed is reported ready; the receive says why */
+    cosmosb_pipe_close(p[1]);
+    p[1] = NULL;
+    ASSERT_RC(cosmosb_waitset_wait(ws, FOREVER, &ready), COSMOSB_OK);
+    cr_assert_eq(ready, c[1]);
+    ASSERT_RC(cosmosb_pipe_recv(ready, &r, 8, NULL, 0), COSMOSB_ECLOSED);
+    cosmosb_waitset_destroy(ws);
+    for (int i = 0; i < 3; i++) {
+        cosmosb_pipe_close(p[i]);
+        cosmosb_pipe_close(c[i]);
+    }
+}
+
+Test(waitset, round_robin_no_starvation)
+{
+    cosmosb_pipe_t *c[3], *p[3];
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    for (int i = 0; i < 3; i++) {
+        c[i] = mkpipe(64, 0);
+        p[i] = attach_to(c[i]);
+        ASSERT_RC(cosmosb_waitset_add(ws, c[i]), COSMOSB_OK);
+        for (uint64_t k = 0; k < 50; k++)
+            ASSERT_RC(cosmosb_pipe_send(p[i], k, &k, 8, 0, 0), COSMOSB_OK);
+    }
+    int seen[3] = {0, 0, 0};
+    for (int round = 0; round < 6; round++) {
+        cosmosb_pipe_t *ready = NULL;
+        ASSERT_RC(cosmosb_waitset_wait(ws, 0, &ready), COSMOSB_OK);
+        int idx = ready == c[0] ? 0 : ready == c[1] ? 1 : ready == c[2] ? 2 : -1;
+        cr_assert_geq(idx, 0, "ready is not one of the set's pipes");
+        seen[idx]++;
+        uint64_t v;
+        ASSERT_RC(cosmosb_pipe_recv(ready, &v, 8, NULL, 0), COSMOSB_OK);
+    }
+    for (int i = 0; i < 3; i++)
+        cr_assert_gt(seen[i], 0, "pipe %d starved: ready counts %d %d %d", i, seen[0], seen[1],
+                     seen[2]);
+    cosmosb_waitset_destroy(ws);
+    for (int i = 0; i < 3; i++) {
+        cosmosb_pipe_close(p[i]);
+        cosmosb_pipe_close(c[i]);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* three pipes fed by three processes                                       */
+/* ------------------------------------------------------------------------ */
+
+struct feeder_arg {
+    cosmosb_pipe_t *c;
+    uint32_t who;
+    uint64_t n;
+    unsigned first_delay_ms;
+    int die_instead; /* attach, wait, SIGKILL */
+};
+
+static int feeder(void *a)
+{
+    struct feeder_arg *fa = a;
+    cosmosb_pipe_t *p = NULL;
+    CHILD_CHECK_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(fa->c), cosmosb_pipe_eventfd(fa->c), &p),
+                   COSMOSB_OK);
+    CHILD_CHECK_RC(cosmosb_pipe_set_spin_ns(p, 0), COSMOSB_OK);
+    if (fa->first_delay_ms)
+        tu_sleep_ms(fa->first_delay_ms);
+    if (fa->die_instead)
+        raise(SIGKILL);
+    uint64_t seed = fa->who + 1;
+    uint8_t msg[64];
+    for (uint64_t i = 0; i < fa->n; i++) {
+        uint32_t len = tu_len(i, 64);
+        tu_fill(msg, len, fa->who, i);
+        CHILD_CHECK_RC(cosmosb_pipe_send(p, i, msg, len, 0, FOREVER), COSMOSB_OK);
+        /* irregular pacing, so the receiver goes to sleep now and then */
+        if (tu_rand(&seed) % 2000 == 0)
+            tu_sleep_ms(1);
+    }
+    cosmosb_pipe_close(p);
+    return 0;
+}
+
+Test(waitset, three_pipes_three_processes, .timeout = 120)
+{
+    const uint64_t N = tu_scale(100000);
+    cosmosb_pipe_t *c[3];
+    struct feeder_arg fa[3];
+    pid_t pid[3];
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    for (int i = 0; i < 3; i++) {
+        c[i] = mkpipe(64, 0);
+        ASSERT_RC(cosmosb_pipe_set_spin_ns(c[i], 0), COSMOSB_OK);
+        ASSERT_RC(cosmosb_waitset_add(ws, c[i]), COSMOSB_OK);
+        fa[i] = (struct feeder_arg){c[i], (uint32_t)i, N + (uint64_t)i * 1000, (unsigned)(i * 20), 0};
+    }
+    for (int i = 0; i < 3; i++) {
+        pid[i] = tu_fork(feeder, &fa[i], 110);
+        cr_assert_gt(pid[i], 0);
+    }
+    uint64_t next[3] = {0, 0, 0};
+    int open = 3, waits = 0;
+    while (open > 0) {
+        cosmosb_pipe_t *ready = NULL;
+        ASSERT_RC(cosmosb_waitset_wait(ws, FOREVER, &ready), COSMOSB_OK);
+        waits++;
+        int idx = ready == c[0] ? 0 : ready == c[1] ? 1 : ready == c[2] ? 2 : -1;
+        cr_assert_geq(idx, 0, "ready is not one of the set's pipes");
+        for (;;) {
+            uint8_t buf[64];
+            cosmosb_msg_info_t info;
+            int rc = cosmosb_pipe_recv(ready, buf, sizeof buf, &info, 0);
+            if (rc == COSMOSB_EAGAIN)
+                break;
+            if (rc == COSMOSB_ECLOSED) {
+                ASSERT_RC(cosmosb_waitset_remove(ws, ready), COSMOSB_OK);
+                open--;
+                break;
+            }
+            ASSERT_RC(rc, COSMOSB_OK);
+            uint32_t who;
+            uint64_t seq;
+            cr_assert(tu_check(buf, info.len, &who, &seq), "damaged message");
+            cr_assert_eq(who, (uint32_t)idx, "message of producer %u on pipe %d", who, idx);
+            cr_assert_eq(seq, next[idx], "pipe %d: got %llu, expected %llu", idx,
+                         (unsigned long long)seq, (unsigned long long)next[idx]);
+            next[idx]++;
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(next[i], fa[i].n, "pipe %d: %llu of %llu", i, (unsigned long long)next[i],
+                     (unsigned long long)fa[i].n);
+        cr_assert(tu_wait_ok(pid[i]));
+    }
+    cr_log_info("%d waits for %llu messages", waits, (unsigned long long)(next[0] + next[1] + next[2]));
+    cosmosb_waitset_destroy(ws);
+    for (int i = 0; i < 3; i++)
+        cosmosb_pipe_close(c[i]);
+}
+
+Test(waitset, sleeping_waiter_woken_by_one_message, .timeout = 30)
+{
+    cosmosb_pipe_t *c[3];
+    pid_t pid[3];
+    struct feeder_arg fa[3];
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    for (int i = 0; i < 3; i++) {
+        c[i] = mkpipe(8, 0);
+        ASSERT_RC(cosmosb_waitset_add(ws, c[i]), COSMOSB_OK);
+    }
+    /* producers attach to all three; only pipe 2 gets a message, after a delay */
+    for (int i = 0; i < 3; i++) {
+        fa[i] = (struct feeder_arg){c[i], (uint32_t)i, i == 2 ? 1u : 0u, i == 2 ? 150u : 2000u, 0};
+        pid[i] = tu_fork(feeder, &fa[i], 20);
+    }
+    alarm(10);
+    cosmosb_pipe_t *ready = NULL;
+    ASSERT_RC(cosmosb_waitset_wait(ws, FOREVER, &ready), COSMOSB_OK);
+    cr_assert_eq(ready, c[2], "woken for the wrong pipe");
+    uint8_t buf[64];
+    cosmosb_msg_info_t info;
+    ASSERT_RC(cosmosb_pipe_recv(ready, buf, sizeof buf, &info, 0), COSMOSB_OK);
+    alarm(0);
+    for (int i = 0; i < 3; i++)
+        cr_assert(tu_wait_ok(pid[i]));
+    cosmosb_waitset_destroy(ws);
+    for (int i = 0; i < 3; i++)
+        cosmosb_pipe_close(c[i]);
+}
+
+Test(waitset, dead_producer_wakes_the_waiter, .timeout = 30)
+{
+    cosmosb_pipe_t *c[2];
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    for (int i = 0; i < 2; i++) {
+        c[i] = mkpipe(8, 0);
+        ASSERT_RC(cosmosb_waitset_add(ws, c[i]), COSMOSB_OK);
+    }
+    struct feeder_arg live = {c[1], 1, 0, 3000, 0};
+    struct feeder_arg dead = {c[0], 0, 0, 150, 1};
+    pid_t pl = tu_fork(feeder, &live, 20);
+    pid_t pd = tu_fork(feeder, &dead, 20);
+    alarm(4); /* hang guard: death must be noticed within a second */
+    cosmosb_pipe_t *ready = NULL;
+    ASSERT_RC(cosmosb_waitset_wait(ws, FOREVER, &ready), COSMOSB_OK);
+    cr_assert_eq(ready, c[0]);
+    uint8_t buf[64];
+    ASSERT_RC(cosmosb_pipe_recv(ready, buf, sizeof buf, NULL, 0), COSMOSB_EPEERDEAD);
+    alarm(0);
+    int st = tu_wait(pd);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    cr_assert(tu_wait_ok(pl));
+    cosmosb_waitset_destroy(ws);
+    for (int i = 0; i < 2; i++)
+        cosmosb_pipe_close(c[i]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* eventfd notification                                                     */
+/* ------------------------------------------------------------------------ */
+
+Test(eventfd, arm_notify_in_process)
+{
+    cosmosb_pipe_t *c = mkpipe(8, COSMOSB_PIPE_EVENTFD);
+    int efd = cosmosb_pipe_eventfd(c);
+    cr_assert_geq(efd, 0, "COSMOSB_PIPE_EVENTFD pipe has no eventfd");
+    cosmosb_pipe_t *p = attach_to(c);
+    cr_assert_not_null(p);
+    uint64_t v = 1, r;
+    /* nothing queued: arming succeeds, nothing to read yet */
+    ASSERT_RC(cosmosb_pipe_arm_notify(c), COSMOSB_OK);
+    cr_assert(!pollin(efd, 0), "eventfd readable before any message");
+    /* a send makes it readable */
+    ASSERT_RC(cosmosb_pipe_send(p, 1, &v, 8, 0, 0), COSMOSB_OK);
+    cr_assert(pollin(efd, 1000), "eventfd not readable after a send");
+    /* queued data: arm refuses */
+    ASSERT_RC(cosmosb_pipe_arm_notify(c), COSMOSB_EAGAIN);
+    ASSERT_RC(cosmosb_pipe_recv(c, &r, 8, NULL, 0), COSMOSB_OK);
+    /* drained: arm again, which clears the fd */
+    ASSERT_RC(cosmosb_pipe_arm_notify(c), COSMOSB_OK);
+    cr_assert(!pollin(efd, 0), "arming did not clear the eventfd");
+    ASSERT_RC(cosmosb_pipe_send(p, 1, &v, 8, COSMOSB_MSG_URGENT, 0), COSMOSB_OK);
+    cr_assert(pollin(efd, 1000), "eventfd not readable after an urgent send");
+    ASSERT_RC(cosmosb_pipe_arm_notify(c), COSMOSB_EAGAIN);
+    ASSERT_RC(cosmosb_pipe_recv(c, &r, 8, NULL, 0), COSMOSB_OK);
+    /* many cycles: no notification is ever lost */
+    for (uint64_t i = 0; i < 1000; i++) {
+        ASSERT_RC(cosmosb_pipe_arm_notify(c), COSMOSB_OK);
+        cr_assert(!pollin(efd, 0));
+        ASSERT_RC(cosmosb_pipe_send(p, i, &i, 8, 0, 0), COSMOSB_OK);
+        cr_assert(pollin(efd, 1000), "cycle %llu: notification lost", (unsigned long long)i);
+        ASSERT_RC(cosmosb_pipe_recv(c, &r, 8, NULL, 0), COSMOSB_OK);
+        cr_assert_eq(r, i);
+    }
+    /* the producer handle knows the eventfd too, but cannot arm */
+    ASSERT_RC(cosmosb_pipe_arm_notify(p), COSMOSB_EROLE);
+    cosmosb_pipe_close(p);
+    cosmosb_pipe_close(c);
+}
+
+struct efd_child_arg {
+    int sock;
+    uint64_t n;
+};
+
+static int efd_child(void *a)
+{
+    struct efd_child_arg *ea = a;
+    cosmosb_pipe_t *p = NULL;
+    CHILD_CHECK_RC(cosmosb_pipe_attach_socket(ea->sock, &p, NULL), COSMOSB_OK);
+    CHILD_CHECK(cosmosb_pipe_eventfd(p) >= 0);
+    for (uint64_t i = 0; i < ea->n; i++) {
+        char b;
+        /* one message per "go" from the parent */
+        CHILD_CHECK(read(ea->sock, &b, 1) == 1);
+        CHILD_CHECK_RC(cosmosb_pipe_send(p, i, &i, 8, 0, FOREVER), COSMOSB_OK);
+    }
+    cosmosb_pipe_close(p);
+    return 0;
+}
+
+Test(eventfd, send_from_another_process_makes_fd_readable, .timeout = 60)
+{
+    cosmosb_pipe_t *c = mkpipe(8, COSMOSB_PIPE_EVENTFD);
+    int efd = cosmosb_pipe_eventfd(c);
+    cr_assert_geq(efd, 0);
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    const uint64_t N = 200;
+    struct efd_child_arg a = {sv[1], N};
+    pid_t pid = tu_fork(efd_child, &a, 50);
+    cr_assert_gt(pid, 0);
+    close(sv[1]);
+    ASSERT_RC(cosmosb_pipe_share(c, sv[0]), COSMOSB_OK);
+    for (uint64_t i = 0; i < N; i++) {
+        uint64_t r;
+        ASSERT_RC(cosmosb_pipe_recv(c, &r, 8, NULL, 0), COSMOSB_EAGAIN);
+        ASSERT_RC(cosmosb_pipe_arm_notify(c), COSMOSB_OK);
+        cr_assert(!pollin(efd, 0), "round %llu: readable before the send", (unsigned long long)i);
+        cr_assert_eq(write(sv[0], "g", 1), 1);
+        cr_assert(pollin(efd, 5000), "round %llu: poll() never saw the other process's send",
+                  (unsigned long long)i);
+        ASSERT_RC(cosmosb_pipe_arm_notify(c), COSMOSB_EAGAIN);
+        ASSERT_RC(cosmosb_pipe_recv(c, &r, 8, NULL, 0), COSMOSB_OK);
+        cr_assert_eq(r, i);
+    }
+    uint64_t r;
+    ASSERT_RC(cosmosb_pipe_recv(c, &r, 8, NULL, FOREVER), COSMOSB_ECLOSED);
+    cr_assert(tu_wait_ok(pid));
+    close(sv[0]);
+    cosmosb_pipe_close(c);
+}
