@@ -52,6 +52,7 @@ typedef struct bench_rt_params {
     uint32_t warmup;  /**< untimed round trips first */
     int cpu_a;        /**< CPU of the measuring process (-1: free) */
     int cpu_b;        /**< CPU of the echo process (-1: free) */
+    uint64_t *samples_out; /**< if not NULL: receives the `samples` round-trip times in ns (sorted) */
 } bench_rt_params_t;
 
 typedef struct bench_rt_result {

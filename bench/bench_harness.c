@@ -81,6 +81,8 @@ int bench_run_rt(const rt_impl_t *impl, void *st, const bench_rt_params_t *p, be
         goto fail;
     }
     bench_percentiles(samples, p->samples, &r->median_ns, &r->p99_ns);
+    if (p->samples_out)
+        memcpy(p->samples_out, samples, (size_t)p->samples * sizeof *samples);
     impl->cleanup(st);
     free(samples);
     return 0;

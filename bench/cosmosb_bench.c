@@ -4,7 +4,7 @@
  * kernel mechanisms (pipe(2), UNIX stream socket, eventfd-signalled slot), all
  * in the same run, cross-process and pinned to two CPUs.
  *
- *   cosmosb-bench [--quick] [--repeat N] [--quiet]
+ *   cosmosb-bench [--quick] [--repeat N] [--capacity N] [--only rt|stream] [--quiet]
  *
  * Progress goes to stderr, the markdown table to stdout. The PASS/MISS marks
  * against the brief's targets are information: the exit status is 0 unless a
@@ -35,14 +35,23 @@ typedef struct mode {
     uint64_t sys_msgs_single; /* pipe(2) / socket, batch 1 */
     uint64_t sys_msgs_batch;  /* pipe(2) / socket, batch 32 */
     unsigned watchdog_s;      /* per measurement */
+    uint32_t rt_rounds;       /* round trips: samples split into this many interleaved rounds */
+    uint32_t st_rounds;       /* streaming: messages split likewise */
 } mode_t_;
 
-static const mode_t_ mode_quick = { "quick", 20000, 2000, 2000, 200, 1000000, 400000, 50000, 200000, 60 };
-static const mode_t_ mode_full = { "default", 200000, 20000, 20000, 1000, 20000000, 5000000, 1000000, 4000000, 180 };
+/* Figures above are totals per mechanism; they are split into interleaved
+ * rounds (every mechanism runs once per round, in turn) so that a change of
+ * machine state during the run (on this VM the cross-CPU latency moves by 4x
+ * from one minute to the next) hits all mechanisms alike. */
+static const mode_t_ mode_quick = { "quick", 20000, 2000, 2000, 200, 1000000, 400000, 50000, 200000, 60, 2, 1 };
+static const mode_t_ mode_full = { "default", 200000, 20000, 20000, 1000, 20000000, 5000000, 1000000, 4000000, 180, 10, 3 };
 
 static int g_repeat = 1;
+static bool g_do_rt = true, g_do_stream = true;
 static int g_cpu_a = 0, g_cpu_b = 1;
+static uint32_t g_capacity = 1024; /* ring slots, the same for libcosmosb and the ideal ring */
 static int g_failures = 0;
+static const struct mode *g_mode;
 
 /* ---- watchdog ----------------------------------------------------------- */
 
@@ -167,42 +176,72 @@ static int run_rt_case(enum rt_kind k, const bench_rt_params_t *p, bench_rt_resu
 
 static void measure_rt(const mode_t_ *m)
 {
-    for (int rep = 0; rep < g_repeat; rep++) {
-        for (int k = 0; k < RT_COUNT; k++) {
-            const struct rt_case *c = &rt_cases[k];
-            bench_rt_params_t p = {
-                .samples = c->busy ? m->rt_busy_samples : m->rt_block_samples,
-                .warmup = c->busy ? m->rt_busy_warmup : m->rt_block_warmup,
-                .cpu_a = g_cpu_a,
-                .cpu_b = g_cpu_b,
-            };
-            bench_rt_result_t r;
-            bench_progress("[round trip %d/%d] %-55s ", rep + 1, g_repeat, c->name);
-            g_current = c->name;
-            alarm(m->watchdog_s);
-            int rc = run_rt_case((enum rt_kind)k, &p, &r);
-            alarm(0);
-            if (rc != 0) {
-                bench_progress("FAILED: %s (%d)\n", r.what, rc);
-                fprintf(stderr, "cosmosb-bench: %s failed: %s (%d)\n", c->name, r.what, rc);
-                rt_med[k].err = rt_p99[k].err = 1;
-                g_failures++;
-                continue;
-            }
-            bench_progress("median %8.2f us  p99 %8.2f us\n", r.median_ns / 1e3, r.p99_ns / 1e3);
-            rt_med[k].v[rt_med[k].n++] = r.median_ns;
-            rt_p99[k].v[rt_p99[k].n++] = r.p99_ns;
+    uint64_t *all[RT_COUNT];
+    for (int k = 0; k < RT_COUNT; k++) {
+        uint32_t n = rt_cases[k].busy ? m->rt_busy_samples : m->rt_block_samples;
+        all[k] = malloc((size_t)n * sizeof(uint64_t));
+        if (!all[k]) {
+            fprintf(stderr, "cosmosb-bench: out of memory\n");
+            exit(1);
         }
     }
+    for (int rep = 0; rep < g_repeat; rep++) {
+        bool failed[RT_COUNT] = { false };
+        for (uint32_t round = 0; round < m->rt_rounds; round++) {
+            for (int k = 0; k < RT_COUNT; k++) {
+                const struct rt_case *c = &rt_cases[k];
+                if (failed[k])
+                    continue;
+                uint32_t total = c->busy ? m->rt_busy_samples : m->rt_block_samples;
+                uint32_t per = total / m->rt_rounds;
+                bench_rt_params_t p = {
+                    .samples = per,
+                    .warmup = (c->busy ? m->rt_busy_warmup : m->rt_block_warmup) / m->rt_rounds + 1,
+                    .cpu_a = g_cpu_a,
+                    .cpu_b = g_cpu_b,
+                    .samples_out = all[k] + (size_t)round * per,
+                };
+                bench_rt_result_t r;
+                bench_progress("[round trip %d/%d, round %u/%u] %-55s ", rep + 1, g_repeat, round + 1, m->rt_rounds,
+                               c->name);
+                g_current = c->name;
+                alarm(m->watchdog_s);
+                int rc = run_rt_case((enum rt_kind)k, &p, &r);
+                alarm(0);
+                if (rc != 0) {
+                    bench_progress("FAILED: %s (%d)\n", r.what, rc);
+                    fprintf(stderr, "cosmosb-bench: %s failed: %s (%d)\n", c->name, r.what, rc);
+                    rt_med[k].err = rt_p99[k].err = 1;
+                    failed[k] = true;
+                    g_failures++;
+                    continue;
+                }
+                bench_progress("median %8.2f us  p99 %8.2f us\n", r.median_ns / 1e3, r.p99_ns / 1e3);
+            }
+        }
+        for (int k = 0; k < RT_COUNT; k++) {
+            if (failed[k])
+                continue;
+            uint32_t total = (rt_cases[k].busy ? m->rt_busy_samples : m->rt_block_samples) / m->rt_rounds * m->rt_rounds;
+            double med, p99;
+            bench_percentiles(all[k], total, &med, &p99);
+            rt_med[k].v[rt_med[k].n++] = med;
+            rt_p99[k].v[rt_p99[k].n++] = p99;
+        }
+    }
+    for (int k = 0; k < RT_COUNT; k++)
+        free(all[k]);
 }
 
 static void print_rt(const mode_t_ *m)
 {
     char a[64], b[64], c[32];
     printf("### Round trip, 64-byte messages, two processes pinned to CPU %d and CPU %d\n\n", g_cpu_a, g_cpu_b);
-    printf("%u timed round trips per busy-polling row, %u per blocking row; the ratio is the median "
-           "against the limit of the same kind (raw shared memory for busy polling, raw futex for blocking).\n\n",
-           m->rt_busy_samples, m->rt_block_samples);
+    printf("%u timed round trips per busy-polling row, %u per blocking row, taken in %u interleaved rounds "
+           "(each mechanism once per round, in turn); the ratio is the median against the limit of the same "
+           "kind (raw shared memory for busy polling, raw futex for blocking).\n\n",
+           m->rt_busy_samples / m->rt_rounds * m->rt_rounds, m->rt_block_samples / m->rt_rounds * m->rt_rounds,
+           m->rt_rounds);
     printf("| mechanism | waiting | median µs | p99 µs | ratio to limit |\n");
     printf("|---|---|---:|---:|---:|\n");
     for (int k = 0; k < RT_COUNT; k++) {
@@ -242,17 +281,18 @@ static int run_stream(enum st_mech mech, const bench_stream_params_t *p, bench_s
     }
 }
 
-static void record_stream(series_t *s, const char *label, int rc, const bench_stream_result_t *r)
+/* Reports one run; on failure marks the series. Returns 0 or -1. */
+static int record_stream(series_t *s, const char *label, int rc, const bench_stream_result_t *r)
 {
     if (rc != 0) {
         bench_progress("FAILED: %s (%d)\n", r->what, rc);
         fprintf(stderr, "cosmosb-bench: %s failed: %s (%d)\n", label, r->what, rc);
         s->err = 1;
         g_failures++;
-        return;
+        return -1;
     }
     bench_progress("%9.2f M msg/s (%.2f s)\n", r->msgs_per_s / 1e6, r->seconds);
-    s->v[s->n++] = r->msgs_per_s;
+    return 0;
 }
 
 static void measure_stream(const mode_t_ *m)
@@ -261,28 +301,46 @@ static void measure_stream(const mode_t_ *m)
     for (size_t pi = 0; pi < N_PAYLOADS; pi++) {
         for (size_t bi = 0; bi < N_BATCHES; bi++) {
             for (int rep = 0; rep < g_repeat; rep++) {
+                double msgs[ST_MECH_COUNT] = { 0 }, secs[ST_MECH_COUNT] = { 0 };
+                bool failed[ST_MECH_COUNT] = { false };
+                for (uint32_t round = 0; round < m->st_rounds; round++) {
+                    for (int mech = 0; mech < ST_MECH_COUNT; mech++) {
+                        if (failed[mech])
+                            continue;
+                        bool shm = mech == ST_RING || mech == ST_COSMOSB;
+                        bench_stream_params_t p = {
+                            .messages = shm ? (st_payloads[pi] > 64 ? m->shm_msgs_large : m->shm_msgs_small)
+                                            : (st_batches[bi] > 1 ? m->sys_msgs_batch : m->sys_msgs_single),
+                            .payload = st_payloads[pi],
+                            .batch = st_batches[bi],
+                            .cpu_consumer = g_cpu_a,
+                            .cpu_producer = g_cpu_b,
+                            .cpu_producer2 = g_cpu_b,
+                            .capacity = g_capacity,
+                        };
+                        if (!shm && st_payloads[pi] > 64)
+                            p.messages /= 2;
+                        p.messages /= m->st_rounds;
+                        snprintf(label, sizeof label, "%s, %u B, batch %u", st_mech_name[mech], p.payload, p.batch);
+                        bench_progress("[streaming %d/%d, round %u/%u] %-40s ", rep + 1, g_repeat, round + 1,
+                                       m->st_rounds, label);
+                        g_current = st_mech_name[mech];
+                        bench_stream_result_t r;
+                        alarm(m->watchdog_s);
+                        int rc = run_stream((enum st_mech)mech, &p, &r);
+                        alarm(0);
+                        if (record_stream(&st_res[pi][bi][mech], label, rc, &r) != 0) {
+                            failed[mech] = true;
+                            continue;
+                        }
+                        msgs[mech] += (double)p.messages;
+                        secs[mech] += r.seconds;
+                    }
+                }
                 for (int mech = 0; mech < ST_MECH_COUNT; mech++) {
-                    bool shm = mech == ST_RING || mech == ST_COSMOSB;
-                    bench_stream_params_t p = {
-                        .messages = shm ? (st_payloads[pi] > 64 ? m->shm_msgs_large : m->shm_msgs_small)
-                                        : (st_batches[bi] > 1 ? m->sys_msgs_batch : m->sys_msgs_single),
-                        .payload = st_payloads[pi],
-                        .batch = st_batches[bi],
-                        .cpu_consumer = g_cpu_a,
-                        .cpu_producer = g_cpu_b,
-                        .cpu_producer2 = g_cpu_b,
-                        .capacity = 1024,
-                    };
-                    if (!shm && st_payloads[pi] > 64)
-                        p.messages /= 2;
-                    snprintf(label, sizeof label, "%s, %u B, batch %u", st_mech_name[mech], p.payload, p.batch);
-                    bench_progress("[streaming %d/%d] %-40s ", rep + 1, g_repeat, label);
-                    g_current = st_mech_name[mech];
-                    bench_stream_result_t r;
-                    alarm(m->watchdog_s);
-                    int rc = run_stream((enum st_mech)mech, &p, &r);
-                    alarm(0);
-                    record_stream(&st_res[pi][bi][mech], label, rc, &r);
+                    series_t *s = &st_res[pi][bi][mech];
+                    if (!failed[mech] && secs[mech] > 0)
+                        s->v[s->n++] = msgs[mech] / secs[mech];
                 }
             }
         }
@@ -310,7 +368,7 @@ static void measure_stream(const mode_t_ *m)
                 .cpu_consumer = ex[e].split ? -1 : g_cpu_a,
                 .cpu_producer = g_cpu_b,
                 .cpu_producer2 = ex[e].split ? g_cpu_a : g_cpu_b,
-                .capacity = 1024,
+                .capacity = g_capacity,
             };
             bench_progress("[libcosmosb %d/%d] %-45s ", rep + 1, g_repeat, ex[e].name);
             g_current = ex[e].name;
@@ -319,7 +377,8 @@ static void measure_stream(const mode_t_ *m)
             int rc = ex[e].nprod == 1 ? bench_stream_cosmosb(&p, BENCH_SPIN_DEFAULT, &r)
                                       : bench_stream_cosmosb_mpsc(&p, BENCH_SPIN_DEFAULT, &r);
             alarm(0);
-            record_stream(&st_extra[e], ex[e].name, rc, &r);
+            if (record_stream(&st_extra[e], ex[e].name, rc, &r) == 0)
+                st_extra[e].v[st_extra[e].n++] = r.msgs_per_s;
         }
     }
     bench_pin(g_cpu_a);
@@ -331,9 +390,10 @@ static void print_stream(void)
     printf("### One-way streaming, producer on CPU %d, consumer on CPU %d (million messages per second)\n\n",
            g_cpu_b, g_cpu_a);
     printf("Every message carries a sequence number that the consumer checks. libcosmosb: SPSC pipe, "
-           "1024 slots, busy polling; batch 32 = cosmosb_pipe_send_batch/recv_batch. Ideal ring: 1024 slots, "
+           "%u slots, busy polling; batch 32 = cosmosb_pipe_send_batch/recv_batch. Ideal ring: %u slots, "
            "payload copied in and out, one index publication per batch. pipe(2) and socket: one write(2) per "
-           "batch, the reader reads up to 64 KiB at a time.\n\n");
+           "batch, the reader reads up to 64 KiB at a time. Each figure: messages / seconds over %u "
+           "interleaved rounds.\n\n", g_capacity, g_capacity, g_mode->st_rounds);
     printf("| payload | batch | ideal ring | libcosmosb | pipe(2) | UNIX socket | cosmosb / ideal | cosmosb / pipe | "
            "cosmosb / socket |\n");
     printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -375,6 +435,8 @@ static void print_stream(void)
 
 static void target(const char *what, const series_t *num, const series_t *den, double bound, bool at_most)
 {
+    if ((num->n == 0 && !num->err) || (den->n == 0 && !den->err))
+        return; /* not measured in this run (--only) */
     if (!s_ok(num) || !s_ok(den) || s_median(den) == 0) {
         printf("| %s | n/a | n/a | n/a |\n", what);
         return;
@@ -398,6 +460,10 @@ static void print_targets(void)
     target("64 B streaming / UNIX socket", &s64[ST_COSMOSB], &s64[ST_UDS], 10, false);
     target("64 B streaming / ideal ring", &s64[ST_COSMOSB], &s64[ST_RING], 0.5, false);
     target("64 B batch 32 / ideal ring batch 32", &s64b[ST_COSMOSB], &s64b[ST_RING], 0.7, false);
+    if (!g_do_stream) {
+        printf("\n");
+        return;
+    }
     printf("\nAlso, for information (not targets of the brief):\n\n");
     printf("| comparison | bound | measured | mark |\n|---|---:|---:|---|\n");
     target("8 B streaming / ideal ring", &st_res[0][0][ST_COSMOSB], &st_res[0][0][ST_RING], 0.5, false);
@@ -436,9 +502,11 @@ static void cpu_model(char *buf, size_t len)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cosmosb-bench [--quick] [--repeat N] [--quiet]\n"
+    fprintf(f, "usage: cosmosb-bench [--quick] [--repeat N] [--capacity N] [--only rt|stream] [--quiet]\n"
                "  --quick     a few seconds in all (smoke test; figures are rough)\n"
                "  --repeat N  run every measurement N times (1..%d); report median [min-max]\n"
+               "  --capacity N  ring slots for the streaming rings (power of two, 64..65536; default 1024)\n"
+               "  --only rt   only the round trips; --only stream: only the streaming\n"
                "  --quiet     no progress on stderr\n"
                "Progress on stderr, markdown table on stdout. Exit status 1 if a measurement failed.\n",
             MAX_REPEAT);
@@ -458,6 +526,24 @@ int main(int argc, char **argv)
                 return 2;
             }
             g_repeat = (int)n;
+        } else if (strcmp(argv[i], "--capacity") == 0 && i + 1 < argc) {
+            char *end;
+            unsigned long n = strtoul(argv[++i], &end, 10);
+            if (*end || n < 64 || n > 65536 || (n & (n - 1))) {
+                usage(stderr);
+                return 2;
+            }
+            g_capacity = (uint32_t)n;
+        } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            i++;
+            if (strcmp(argv[i], "rt") == 0) {
+                g_do_stream = false;
+            } else if (strcmp(argv[i], "stream") == 0) {
+                g_do_rt = false;
+            } else {
+                usage(stderr);
+                return 2;
+            }
         } else if (strcmp(argv[i], "--quiet") == 0) {
             bench_quiet = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -468,6 +554,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    g_mode = m;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_alarm;
@@ -492,12 +579,16 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     uint64_t t0 = bench_now_ns();
-    measure_rt(m);
-    measure_stream(m);
+    if (g_do_rt)
+        measure_rt(m);
+    if (g_do_stream)
+        measure_stream(m);
     double secs = (double)(bench_now_ns() - t0) / 1e9;
 
-    print_rt(m);
-    print_stream();
+    if (g_do_rt)
+        print_rt(m);
+    if (g_do_stream)
+        print_stream();
     print_targets();
     printf("Total time %.0f s.%s\n", secs,
            g_failures ? " **Some measurements failed; see stderr.**" : "");

@@ -253,10 +253,14 @@ static int table(void)
            "the full benchmark is `bash scripts/bench.sh`):\n\n");
     fflush(stdout);
 
-    bench_rt_params_t busy = { 20000, 2000, ca, cb }, blocking = { 2000, 200, ca, cb };
+    bench_rt_params_t busy = { .samples = 20000, .warmup = 2000, .cpu_a = ca, .cpu_b = cb };
+    bench_rt_params_t blocking = { .samples = 2000, .warmup = 200, .cpu_a = ca, .cpu_b = cb };
     bench_rt_result_t rt[3];
-    bench_stream_params_t sp = { 2000000, 64, 1, ca, cb, cb, 1024 };
-    bench_stream_params_t ss = { 200000, 64, 1, ca, cb, cb, 1024 };
+    bench_stream_params_t sp = {
+        .messages = 2000000, .payload = 64, .batch = 1, .cpu_consumer = ca, .cpu_producer = cb, .capacity = 1024
+    };
+    bench_stream_params_t ss = sp;
+    ss.messages = 200000;
     bench_stream_result_t st[3];
     int rc = 0;
     rc |= bench_rt_cosmosb(&busy, BENCH_SPIN_DEFAULT, &rt[0]);
