@@ -284,9 +284,11 @@ static int table(void)
     printf("|---|---:|---:|---:|---|\n");
     for (int i = 0; i < 3; i++) {
         char cmp[80] = "";
-        if (i > 0)
-            snprintf(cmp, sizeof cmp, "%.0fx faster, %.0fx the throughput", rt[i].median_ns / rt[0].median_ns,
-                     st[0].msgs_per_s / st[i].msgs_per_s);
+        if (i > 0) {
+            double lat = rt[i].median_ns / rt[0].median_ns, thr = st[0].msgs_per_s / st[i].msgs_per_s;
+            snprintf(cmp, sizeof cmp, "%.*fx faster, %.*fx the throughput", lat < 10 ? 1 : 0, lat,
+                     thr < 10 ? 1 : 0, thr);
+        }
         printf("| %s | %.2f us | %.2f us | %.2f M msg/s | %s |\n", names[i], rt[i].median_ns / 1e3,
                rt[i].p99_ns / 1e3, st[i].msgs_per_s / 1e6, cmp);
     }
