@@ -43,8 +43,8 @@ typedef struct mode {
  * rounds (every mechanism runs once per round, in turn) so that a change of
  * machine state during the run (on this VM the cross-CPU latency moves by 4x
  * from one minute to the next) hits all mechanisms alike. */
-static const mode_t_ mode_quick = { "quick", 20000, 2000, 2000, 200, 1000000, 400000, 50000, 200000, 60, 2, 1 };
-static const mode_t_ mode_full = { "default", 200000, 20000, 20000, 1000, 20000000, 5000000, 1000000, 4000000, 180, 10, 3 };
+static const mode_t_ mode_quick = { "quick", 20000, 2000, 2000, 200, 1000000, 400000, 60000, 200000, 60, 2, 1 };
+static const mode_t_ mode_full = { "default", 200000, 20000, 20000, 1000, 25000000, 6000000, 1000000, 4000000, 180, 10, 5 };
 
 static int g_repeat = 1;
 static bool g_do_rt = true, g_do_stream = true;
@@ -301,7 +301,8 @@ static void measure_stream(const mode_t_ *m)
     for (size_t pi = 0; pi < N_PAYLOADS; pi++) {
         for (size_t bi = 0; bi < N_BATCHES; bi++) {
             for (int rep = 0; rep < g_repeat; rep++) {
-                double msgs[ST_MECH_COUNT] = { 0 }, secs[ST_MECH_COUNT] = { 0 };
+                series_t rounds[ST_MECH_COUNT];
+                memset(rounds, 0, sizeof rounds);
                 bool failed[ST_MECH_COUNT] = { false };
                 for (uint32_t round = 0; round < m->st_rounds; round++) {
                     for (int mech = 0; mech < ST_MECH_COUNT; mech++) {
@@ -333,14 +334,15 @@ static void measure_stream(const mode_t_ *m)
                             failed[mech] = true;
                             continue;
                         }
-                        msgs[mech] += (double)p.messages;
-                        secs[mech] += r.seconds;
+                        rounds[mech].v[rounds[mech].n++] = r.msgs_per_s;
                     }
                 }
+                /* The median round: a round disturbed by something else on
+                 * the machine does not drag the figure down. */
                 for (int mech = 0; mech < ST_MECH_COUNT; mech++) {
                     series_t *s = &st_res[pi][bi][mech];
-                    if (!failed[mech] && secs[mech] > 0)
-                        s->v[s->n++] = msgs[mech] / secs[mech];
+                    if (!failed[mech] && rounds[mech].n > 0)
+                        s->v[s->n++] = s_median(&rounds[mech]);
                 }
             }
         }
@@ -392,8 +394,8 @@ static void print_stream(void)
     printf("Every message carries a sequence number that the consumer checks. libcosmosb: SPSC pipe, "
            "%u slots, busy polling; batch 32 = cosmosb_pipe_send_batch/recv_batch. Ideal ring: %u slots, "
            "payload copied in and out, one index publication per batch. pipe(2) and socket: one write(2) per "
-           "batch, the reader reads up to 64 KiB at a time. Each figure: messages / seconds over %u "
-           "interleaved rounds.\n\n", g_capacity, g_capacity, g_mode->st_rounds);
+           "batch, the reader reads up to 64 KiB at a time. Each figure is the median of %u interleaved "
+           "rounds (each mechanism once per round, in turn).\n\n", g_capacity, g_capacity, g_mode->st_rounds);
     printf("| payload | batch | ideal ring | libcosmosb | pipe(2) | UNIX socket | cosmosb / ideal | cosmosb / pipe | "
            "cosmosb / socket |\n");
     printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -500,6 +502,18 @@ static void cpu_model(char *buf, size_t len)
     fclose(f);
 }
 
+static void loadavg(char *buf, size_t len)
+{
+    snprintf(buf, len, "?");
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (!f)
+        return;
+    double a = 0, b = 0, c = 0;
+    if (fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3)
+        snprintf(buf, len, "%.2f %.2f %.2f", a, b, c);
+    fclose(f);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: cosmosb-bench [--quick] [--repeat N] [--capacity N] [--only rt|stream] [--quiet]\n"
@@ -571,8 +585,10 @@ int main(int argc, char **argv)
     struct utsname u;
     uname(&u);
     printf("## cosmosb-bench (%s mode, repeat %d)\n\n", m->name, g_repeat);
-    printf("libcosmosb %s; %ld CPUs online, %s; Linux %s %s\n\n", cosmosb_version_string(),
-           sysconf(_SC_NPROCESSORS_ONLN), model, u.release, u.machine);
+    char load0[64];
+    loadavg(load0, sizeof load0);
+    printf("libcosmosb %s; %ld CPUs online, %s; Linux %s %s; load average before the run %s\n\n",
+           cosmosb_version_string(), sysconf(_SC_NPROCESSORS_ONLN), model, u.release, u.machine, load0);
     if (g_repeat > 1)
         printf("Each figure is the median of %d runs, with [min-max] over the runs; ratios use the medians.\n\n",
                g_repeat);
