@@ -4,7 +4,8 @@
  *
  * Capabilities (regions, pipes, eventfds) travel as file descriptors with
  * SCM_RIGHTS. The receiving side learns who sent them from the kernel
- * (SO_PEERCRED), never from the message itself.
+ * (SCM_CREDENTIALS attached to each message, or SO_PEERCRED for the socket),
+ * never from the message body.
  *
  * @par Concurrency
  * Each call is thread-safe; concurrent calls on one socket interleave
@@ -46,7 +47,8 @@ COSMOSB_API int cosmosb_fd_send(int sock, const int *fds, uint32_t nfds, uint32_
  * @param[in] max_fds its size.
  * @param[out] nfds how many were received.
  * @param[out] tag the sender's tag (may be NULL).
- * @param[out] cred the sender's credentials from SO_PEERCRED (may be NULL).
+ * @param[out] cred credentials of the process that sent this message, as checked
+ *             by the kernel (SCM_CREDENTIALS; SO_PEERCRED if absent); may be NULL.
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ECLOSED on end of stream;
  *         ::COSMOSB_ECORRUPT if the message is not a cosmosb fd message (any
  *         descriptors it carried are closed); ::COSMOSB_EMSGSIZE if more

@@ -170,8 +170,8 @@ COSMOSB_API size_t cosmosb_pipe_handle_memsize(uint32_t role, uint32_t max_produ
  * @brief Formats shared memory as a new pipe and opens its consumer end.
  *
  * The consumer is the pipe's creator and owner. The shared memory must stay
- * mapped for the handle's lifetime; its first byte must be aligned to
- * COSMOSB_CACHELINE.
+ * mapped for the handle's lifetime; its first byte must be 16-byte aligned
+ * (COSMOSB_CACHELINE alignment is best for speed).
  *
  * @param[out] handle_mem private memory of cosmosb_pipe_handle_memsize() bytes, 8-byte aligned.
  * @param[in] handle_size its size.
@@ -181,8 +181,8 @@ COSMOSB_API size_t cosmosb_pipe_handle_memsize(uint32_t role, uint32_t max_produ
  * @param[in] platform host hooks (copied; NULL = cosmosb_platform_default()).
  * @param[in] channel opaque value passed to the platform's notify hook (may be NULL).
  * @param[out] out the consumer handle (points into @p handle_mem).
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL for bad arguments or geometry;
- *         ::COSMOSB_ENOMEM if a memory block is too small.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL for bad arguments, geometry or alignment
+ *         (handle 8 bytes, shared memory 16 bytes); ::COSMOSB_ENOMEM if a memory block is too small.
  * @par Concurrency: the shared memory must not be in use by anyone else yet.
  */
 COSMOSB_API int cosmosb_pipe_open_consumer(void *handle_mem, size_t handle_size, void *shared,

@@ -1,0 +1,112 @@
+/*
+ * layout.h - the shared-memory ABI of a pipe.
+ *
+ * Everything here lives in memory shared with peers that may be buggy,
+ * hostile or dead. Rules (docs/pipe.md):
+ *  - fixed-width fields only, explicit padding, no pointers: offsets from the
+ *    pipe's first byte;
+ *  - the same layout on every bitness and compiler (_Static_assert below);
+ *  - each cache line has one writer in the steady state; the comment on
+ *    every field says who writes and who reads it;
+ *  - nothing read from here is used before it is checked; geometry is read
+ *    once and kept in private memory.
+ */
+#ifndef COSMOSB_CORE_LAYOUT_H
+#define COSMOSB_CORE_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/atomic.h"
+
+#define COSMOSB__CL 64u
+#define COSMOSB__PIPE_MAGIC 0x50424d43u /* "CMBP" read as little-endian bytes */
+#define COSMOSB__PIPE_LAYOUT_VERSION 1u
+
+/* consumer_state values */
+#define COSMOSB__CONSUMER_OPEN 1u
+#define COSMOSB__CONSUMER_CLOSED 2u
+
+/* bits of a `sleeping` word */
+#define COSMOSB__SLEEP_FUTEX 0x1u  /* sleeping on the doorbell futex word */
+#define COSMOSB__SLEEP_NOTIFY 0x2u /* wants the platform notify hook (eventfd) */
+
+/* producer owner word: 0 = free, else OWNER_BIT | producer id */
+#define COSMOSB__OWNER_BIT 0x80000000u
+
+/* Lane numbers inside a producer block; the urgent lane is drained first. */
+#define COSMOSB__LANE_URGENT 0u
+#define COSMOSB__LANE_NORMAL 1u
+#define COSMOSB__LANES 2u
+
+/* Pipe header: the first two cache lines of the pipe. */
+struct cosmosb__pipe_hdr {
+    /* line 0: geometry, written once by the consumer before any producer can
+     * see the memory; read by producers at attach (then copied). */
+    uint32_t magic;
+    uint32_t abi_version;
+    uint32_t layout_version;
+    uint32_t header_size;      /* sizeof(struct cosmosb__pipe_hdr) */
+    uint32_t mode;             /* COSMOSB_PIPE_SPSC / _MPSC */
+    uint32_t capacity;         /* normal lane slots, power of two */
+    uint32_t urgent_capacity;  /* urgent lane slots, power of two */
+    uint32_t slot_size;        /* payload bytes per slot (multiple of 8) */
+    uint32_t slot_stride;      /* bytes per slot: header + payload, multiple of 16 */
+    uint32_t max_producers;
+    uint64_t producer_offset;  /* offset of producer block 0 from the pipe start */
+    uint64_t producer_stride;  /* bytes per producer block */
+    uint64_t total_size;       /* bytes of the whole pipe */
+    /* line 1: consumer liveness and wakeup */
+    cosmosb__au32 consumer_state; /* written by consumer (open/close); read by producers */
+    cosmosb__au32 consumer_id;    /* written once by consumer; read by producers at attach */
+    cosmosb__au32 doorbell;       /* futex word: bumped by a producer that wakes the consumer */
+    cosmosb__au32 sleeping;       /* SLEEP_* bits: set by consumer, taken (exchange) by a waking producer */
+    uint32_t flags;               /* COSMOSB_PIPE_* config flags; written once by the consumer */
+    uint32_t reserved1[11];
+};
+
+/* Control line of one producer block. */
+struct cosmosb__producer_ctl {
+    cosmosb__au32 owner;      /* 0 free; claimed by producer (CAS 0 -> OWNER_BIT|id); freed by consumer after reaping */
+    cosmosb__au32 closed;     /* set to 1 by the producer on clean close; reset by consumer when reaping */
+    cosmosb__au32 doorbell;   /* futex word: bumped by the consumer to wake this producer */
+    cosmosb__au32 sleeping;   /* SLEEP_FUTEX: set by producer before sleeping on a full lane; taken by consumer */
+    cosmosb__au32 generation; /* bumped by consumer at each reap (diagnostics) */
+    uint32_t reserved[11];
+};
+
+/* One index, alone on its cache line. */
+struct cosmosb__index_line {
+    cosmosb__au32 value;
+    uint32_t reserved[15];
+};
+
+/* Header of a slot; the payload follows at +16. */
+struct cosmosb__slot_hdr {
+    uint64_t type_id; /* written by producer before publishing */
+    uint32_t len;     /* payload bytes; checked <= slot_size by the consumer */
+    uint32_t flags;   /* informative; the lane is authoritative */
+};
+
+/*
+ * Producer block layout (producer_stride bytes, a multiple of 64):
+ *   ctl line
+ *   lane 0 (urgent): tail line (producer writes), head line (consumer writes)
+ *   lane 1 (normal): tail line, head line
+ *   urgent slots: urgent_capacity * slot_stride
+ *   normal slots: capacity * slot_stride (starting on a 64-byte boundary)
+ */
+#define COSMOSB__BLOCK_TAIL_OFF(lane) ((uint64_t)COSMOSB__CL * (1u + 2u * (lane)))
+#define COSMOSB__BLOCK_HEAD_OFF(lane) ((uint64_t)COSMOSB__CL * (2u + 2u * (lane)))
+#define COSMOSB__BLOCK_SLOTS_OFF ((uint64_t)COSMOSB__CL * 5u)
+
+_Static_assert(sizeof(struct cosmosb__pipe_hdr) == 2 * COSMOSB__CL, "pipe header is two cache lines");
+_Static_assert(offsetof(struct cosmosb__pipe_hdr, producer_offset) == 40, "layout");
+_Static_assert(offsetof(struct cosmosb__pipe_hdr, total_size) == 64 - 8, "layout");
+_Static_assert(offsetof(struct cosmosb__pipe_hdr, consumer_state) == 64, "layout");
+_Static_assert(offsetof(struct cosmosb__pipe_hdr, sleeping) == 76, "layout");
+_Static_assert(sizeof(struct cosmosb__producer_ctl) == COSMOSB__CL, "ctl is one cache line");
+_Static_assert(sizeof(struct cosmosb__index_line) == COSMOSB__CL, "index is one cache line");
+_Static_assert(sizeof(struct cosmosb__slot_hdr) == 16, "slot header is 16 bytes");
+_Static_assert(offsetof(struct cosmosb__slot_hdr, len) == 8, "layout");
+
+#endif /* COSMOSB_CORE_LAYOUT_H */

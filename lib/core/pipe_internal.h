@@ -1,0 +1,135 @@
+/*
+ * pipe_internal.h - the private (process-local) side of a pipe handle.
+ *
+ * A handle keeps its own master copy of every index it owns and of the
+ * geometry, so nothing a peer scribbles into shared memory can move its
+ * accesses out of bounds. Shared words are only ever read into locals and
+ * checked.
+ */
+#ifndef COSMOSB_CORE_PIPE_INTERNAL_H
+#define COSMOSB_CORE_PIPE_INTERNAL_H
+
+#include "cosmosb/pipe.h"
+#include "cosmosb/error.h"
+#include "core/atomic.h"
+#include "core/layout.h"
+#include "cosmosb/version.h"
+
+#define COSMOSB__HANDLE_MAGIC 0x48424d43u /* "CMBH" */
+#define COSMOSB__DEFAULT_SPIN_NS 50000u
+/* Blocked calls look at their peer's liveness at least this often. */
+#define COSMOSB__LIVENESS_NS 200000000ull
+/* The consumer looks for newly attached producers at least every N receives. */
+#define COSMOSB__DISCOVER_EVERY 256u
+
+/* Private view of one lane (SPSC ring). */
+struct cosmosb__lane {
+    uint8_t *slots;            /* first slot in this process's mapping */
+    cosmosb__au32 *tail;       /* shared: producer's index */
+    cosmosb__au32 *head;       /* shared: consumer's index */
+    uint32_t mask;             /* capacity - 1 */
+    uint32_t capacity;
+    uint32_t pos;              /* master copy of our own index (tail or head) */
+    uint32_t cached;           /* last value read of the other side's index */
+};
+
+/* Consumer's private state for a producer slot. */
+#define COSMOSB__PV_FREE 0u    /* no producer known */
+#define COSMOSB__PV_ACTIVE 1u  /* attached, being served */
+#define COSMOSB__PV_DEAD 2u    /* found dead: drain, then reap */
+#define COSMOSB__PV_CLOSED 3u  /* closed cleanly: drain, then reap */
+#define COSMOSB__PV_CORRUPT 4u /* indices impossible: quarantined until it dies or closes */
+
+struct cosmosb__producer_view {
+    struct cosmosb__producer_ctl *ctl;
+    struct cosmosb__lane lane[COSMOSB__LANES];
+    uint32_t state;  /* COSMOSB__PV_* */
+    uint32_t owner;  /* owner word seen when discovered */
+};
+
+struct cosmosb_pipe {
+    uint32_t magic;          /* COSMOSB__HANDLE_MAGIC while open */
+    uint32_t role;           /* COSMOSB_ROLE_* */
+    uint32_t mode;
+    uint32_t slot_size;
+    uint32_t slot_stride;
+    uint32_t max_producers;
+    uint32_t cfg_flags;
+    uint32_t self_index;     /* producer: its slot */
+    uint32_t peer_id;        /* producer: the consumer's id */
+    uint32_t departed;       /* consumer: 0, or ECLOSED/EPEERDEAD of the last producer to leave with none left */
+    uint32_t rr;             /* consumer: round-robin start */
+    uint32_t discover_count; /* consumer: receives since the last discovery scan */
+    uint32_t nserving;       /* consumer: entries in serving[] */
+    uint8_t serving[COSMOSB_PIPE_MAX_PRODUCERS]; /* consumer: producer slots being served (ACTIVE/DEAD/CLOSED/CORRUPT) */
+    uint32_t reserve_valid;  /* producer: bit per lane with an outstanding reservation */
+    uint64_t spin_ns;
+    uint64_t virtual_clock;  /* time source when the platform has no clock */
+    uint64_t next_liveness;  /* time of the next liveness check while blocked */
+    struct cosmosb__pipe_hdr *hdr;
+    uint8_t *base;
+    uint64_t size;
+    cosmosb_platform_t plat;
+    void *channel;
+    void *host;              /* owned by the hosted layer (lib/os) */
+    cosmosb_pipe_stats_t stats;
+    uint32_t capacity;       /* normal lane slots */
+    uint32_t urgent_capacity;/* urgent lane slots */
+    uint64_t producer_stride;/* bytes per producer block */
+    /* producer: self (1 entry); consumer: max_producers entries */
+    struct cosmosb__producer_view pv[];
+};
+
+static inline uint32_t cosmosb__lane_of(uint32_t flags)
+{
+    return (flags & COSMOSB_MSG_URGENT) ? COSMOSB__LANE_URGENT : COSMOSB__LANE_NORMAL;
+}
+
+static inline struct cosmosb__slot_hdr *cosmosb__slot(const struct cosmosb_pipe *p,
+                                                      const struct cosmosb__lane *l, uint32_t idx)
+{
+    return (struct cosmosb__slot_hdr *)(void *)(l->slots + (uint64_t)(idx & l->mask) * p->slot_stride);
+}
+
+/* pipe_wait.c */
+uint64_t cosmosb__now(struct cosmosb_pipe *p);
+uint64_t cosmosb__deadline(struct cosmosb_pipe *p, uint64_t timeout_ns);
+void cosmosb__wake(struct cosmosb_pipe *p, cosmosb__au32 *sleeping, cosmosb__au32 *doorbell);
+int cosmosb__sleep(struct cosmosb_pipe *p, cosmosb__au32 *doorbell, uint32_t seq, uint64_t deadline);
+int cosmosb__peer_alive(struct cosmosb_pipe *p, uint32_t owner_word);
+
+/* pipe_consumer.c */
+void cosmosb__consumer_discover(struct cosmosb_pipe *p);
+int cosmosb__consumer_check_liveness(struct cosmosb_pipe *p);
+uint32_t cosmosb__consumer_queued(struct cosmosb_pipe *p);
+void cosmosb__producer_view_init(struct cosmosb_pipe *p, struct cosmosb__producer_view *v, uint32_t index);
+
+/*
+ * Spin-phase step: returns 1 while the caller may keep polling, 0 when the
+ * spin budget (or the deadline) is used up. Reads the clock every 16 steps.
+ */
+static inline int cosmosb__spin_step(struct cosmosb_pipe *p, uint64_t start, uint64_t *iter, uint64_t deadline)
+{
+    if (p->spin_ns == 0)
+        return 0;
+    if ((++*iter & 15u) == 0) {
+        uint64_t now = cosmosb__now(p);
+        if (now - start >= p->spin_ns)
+            return 0;
+        if (deadline != COSMOSB_TIMEOUT_FOREVER && now >= deadline)
+            return 0;
+    }
+    cosmosb__cpu_relax();
+    return 1;
+}
+
+static inline int cosmosb__check(const struct cosmosb_pipe *p, uint32_t role)
+{
+    if (!p || p->magic != COSMOSB__HANDLE_MAGIC)
+        return COSMOSB_EINVAL;
+    if (role && p->role != role)
+        return COSMOSB_EROLE;
+    return COSMOSB_OK;
+}
+
+#endif /* COSMOSB_CORE_PIPE_INTERNAL_H */

@@ -1,0 +1,213 @@
+/*
+ * pipe_producer.c - the sending end: send, reserve/commit, batch send.
+ *
+ * A producer owns its lanes' tails: the master copy is lane->pos (private);
+ * the shared tail is only ever written from it. The consumer's head is read
+ * into lane->cached and checked (pos - head <= capacity) before it is used,
+ * so a hostile consumer can make us fail, never write out of bounds.
+ */
+#include "core/pipe_internal.h"
+
+/* Reads the consumer's head and checks it. */
+static int refresh_head(struct cosmosb__lane *lane)
+{
+    /* A1: acquire pairs with R2 in the consumer (it finished reading the
+     * slots it released), so we may overwrite them. */
+    uint32_t head = cosmosb__load_acquire(lane->head);
+    if (lane->pos - head > lane->capacity)
+        return COSMOSB_ECORRUPT;
+    lane->cached = head;
+    return COSMOSB_OK;
+}
+
+static inline uint32_t free_slots(const struct cosmosb__lane *lane)
+{
+    return lane->capacity - (lane->pos - lane->cached);
+}
+
+static int consumer_gone(struct cosmosb_pipe *p)
+{
+    /* Acquire: pairs with the consumer's release when it closes. */
+    if (cosmosb__load_acquire(&p->hdr->consumer_state) != COSMOSB__CONSUMER_OPEN)
+        return COSMOSB_ECLOSED;
+    return COSMOSB_OK;
+}
+
+/* Waits until `need` slots are free in `lane`. */
+static int make_room(struct cosmosb_pipe *p, struct cosmosb__lane *lane, uint32_t need, uint64_t timeout_ns)
+{
+    if (free_slots(lane) >= need)
+        return COSMOSB_OK;
+    int rc = refresh_head(lane);
+    if (rc)
+        return rc;
+    if (free_slots(lane) >= need)
+        return COSMOSB_OK;
+    if (timeout_ns == COSMOSB_TIMEOUT_NONE) {
+        rc = consumer_gone(p);
+        return rc ? rc : COSMOSB_EFULL;
+    }
+
+    uint64_t start = cosmosb__now(p);
+    uint64_t deadline = cosmosb__deadline(p, timeout_ns);
+    /* Spin phase: poll the consumer's head for the spin budget. */
+    for (uint64_t iter = 0; cosmosb__spin_step(p, start, &iter, deadline);) {
+        if ((rc = refresh_head(lane)) != 0)
+            return rc;
+        if (free_slots(lane) >= need)
+            return COSMOSB_OK;
+    }
+
+    /* Sleep phase (protocol in pipe_wait.c). */
+    struct cosmosb__producer_ctl *ctl = p->pv[0].ctl;
+    p->next_liveness = cosmosb__now(p) + COSMOSB__LIVENESS_NS;
+    for (;;) {
+        /* Acquire: the doorbell value we sleep on; pairs with the waker's SC add. */
+        uint32_t seq = cosmosb__load_acquire(&ctl->doorbell);
+        /* SC: announce the sleep; pairs with the consumer's fence after R2. */
+        cosmosb__fetch_or_seq_cst(&ctl->sleeping, COSMOSB__SLEEP_FUTEX);
+        if ((rc = refresh_head(lane)) != 0)
+            break;
+        if (free_slots(lane) >= need)
+            break;
+        if ((rc = consumer_gone(p)) != 0)
+            break;
+        uint64_t now = cosmosb__now(p);
+        if (now >= p->next_liveness) {
+            p->next_liveness = now + COSMOSB__LIVENESS_NS;
+            if (cosmosb__peer_alive(p, p->peer_id) == COSMOSB_PEER_DEAD) {
+                rc = COSMOSB_EPEERDEAD;
+                break;
+            }
+        }
+        if ((rc = cosmosb__sleep(p, &ctl->doorbell, seq, deadline)) != 0)
+            break;
+    }
+    /* SC: withdraw the announcement (a waker may have taken it already). */
+    cosmosb__fetch_and_seq_cst(&ctl->sleeping, ~COSMOSB__SLEEP_FUTEX);
+    return rc;
+}
+
+/* Makes lane->pos visible to the consumer and wakes it if it sleeps. */
+static inline void publish(struct cosmosb_pipe *p, struct cosmosb__lane *lane)
+{
+    /* R1: release the slot contents before the new tail; pairs with A2 in the consumer. */
+    cosmosb__store_release(lane->tail, lane->pos);
+    /* SC fence: orders the tail store before the sleeping load (Dekker with
+     * the consumer's SC fetch_or in its sleep path). */
+    cosmosb__fence_seq_cst();
+    if (cosmosb__load_relaxed(&p->hdr->sleeping))
+        cosmosb__wake(p, &p->hdr->sleeping, &p->hdr->doorbell);
+}
+
+static inline void write_header(struct cosmosb__slot_hdr *h, uint64_t type_id, uint32_t len, uint32_t lane)
+{
+    h->type_id = type_id;
+    h->len = len;
+    h->flags = lane == COSMOSB__LANE_URGENT ? COSMOSB_MSG_URGENT : 0;
+}
+
+int cosmosb_pipe_send(cosmosb_pipe_t *p, uint64_t type_id, const void *data, uint32_t len, uint32_t flags,
+                      uint64_t timeout_ns)
+{
+    int rc = cosmosb__check(p, COSMOSB_ROLE_PRODUCER);
+    if (rc)
+        return rc;
+    if (len > p->slot_size)
+        return COSMOSB_EMSGSIZE;
+    if (!data && len)
+        return COSMOSB_EINVAL;
+    uint32_t l = cosmosb__lane_of(flags);
+    struct cosmosb__lane *lane = &p->pv[0].lane[l];
+    if ((rc = make_room(p, lane, 1, timeout_ns)) != 0)
+        return rc;
+    p->reserve_valid &= ~(1u << l); /* a pending reservation is overwritten */
+    struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, lane->pos);
+    write_header(h, type_id, len, l);
+    if (len)
+        __builtin_memcpy(h + 1, data, len);
+    lane->pos++;
+    publish(p, lane);
+    p->stats.sent++;
+    return COSMOSB_OK;
+}
+
+int cosmosb_pipe_reserve(cosmosb_pipe_t *p, uint32_t flags, uint64_t timeout_ns, cosmosb_slot_t *slot)
+{
+    int rc = cosmosb__check(p, COSMOSB_ROLE_PRODUCER);
+    if (rc)
+        return rc;
+    if (!slot)
+        return COSMOSB_EINVAL;
+    uint32_t l = cosmosb__lane_of(flags);
+    struct cosmosb__lane *lane = &p->pv[0].lane[l];
+    if ((rc = make_room(p, lane, 1, timeout_ns)) != 0)
+        return rc;
+    slot->data = cosmosb__slot(p, lane, lane->pos) + 1;
+    slot->capacity = p->slot_size;
+    slot->token_lane = l;
+    slot->token_seq = lane->pos;
+    slot->reserved = 0;
+    p->reserve_valid |= 1u << l;
+    return COSMOSB_OK;
+}
+
+int cosmosb_pipe_commit(cosmosb_pipe_t *p, const cosmosb_slot_t *slot, uint64_t type_id, uint32_t len)
+{
+    int rc = cosmosb__check(p, COSMOSB_ROLE_PRODUCER);
+    if (rc)
+        return rc;
+    if (!slot || slot->token_lane >= COSMOSB__LANES)
+        return COSMOSB_EINVAL;
+    uint32_t l = slot->token_lane;
+    struct cosmosb__lane *lane = &p->pv[0].lane[l];
+    if (!(p->reserve_valid & (1u << l)) || slot->token_seq != lane->pos)
+        return COSMOSB_EINVAL;
+    if (len > p->slot_size)
+        return COSMOSB_EMSGSIZE;
+    write_header(cosmosb__slot(p, lane, lane->pos), type_id, len, l);
+    p->reserve_valid &= ~(1u << l);
+    lane->pos++;
+    publish(p, lane);
+    p->stats.sent++;
+    return COSMOSB_OK;
+}
+
+int cosmosb_pipe_send_batch(cosmosb_pipe_t *p, const cosmosb_send_item_t *items, uint32_t n, uint32_t flags,
+                            uint64_t timeout_ns)
+{
+    int rc = cosmosb__check(p, COSMOSB_ROLE_PRODUCER);
+    if (rc)
+        return rc;
+    if (n == 0)
+        return 0;
+    if (!items || n > (uint32_t)INT32_MAX)
+        return COSMOSB_EINVAL;
+    for (uint32_t i = 0; i < n; i++) {
+        if (items[i].len > p->slot_size)
+            return COSMOSB_EMSGSIZE;
+        if (!items[i].data && items[i].len)
+            return COSMOSB_EINVAL;
+    }
+    uint32_t l = cosmosb__lane_of(flags);
+    struct cosmosb__lane *lane = &p->pv[0].lane[l];
+    uint32_t need = (flags & COSMOSB_BATCH_BULK) ? n : 1;
+    if (need > lane->capacity)
+        return COSMOSB_EINVAL;
+    if ((rc = make_room(p, lane, need, timeout_ns)) != 0)
+        return rc;
+    uint32_t k = free_slots(lane);
+    if (k > n)
+        k = n;
+    p->reserve_valid &= ~(1u << l);
+    for (uint32_t i = 0; i < k; i++) {
+        struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, lane->pos + i);
+        write_header(h, items[i].type_id, items[i].len, l);
+        if (items[i].len)
+            __builtin_memcpy(h + 1, items[i].data, items[i].len);
+    }
+    lane->pos += k;
+    publish(p, lane);
+    p->stats.sent += k;
+    return (int)k;
+}

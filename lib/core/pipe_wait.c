@@ -1,0 +1,88 @@
+/*
+ * pipe_wait.c - time, sleeping, waking and peer liveness for pipes.
+ *
+ * The sleep/wake protocol (docs/pipe.md, "Sleeping and waking"):
+ *
+ *   sleeper                                   waker
+ *   seq = load_acquire(doorbell)              publish index (store_release)
+ *   fetch_or(sleeping, SLEEP_FUTEX)  [SC]     fence [SC]
+ *   re-check the condition                    if (load(sleeping)):
+ *   if still unmet: wait32(doorbell, seq)         bits = exchange(sleeping, 0) [SC]
+ *                                                 if bits & FUTEX: fetch_add(doorbell,1); wake32
+ *
+ * Either the waker's load sees the sleeping bit, or the sleeper's re-check
+ * sees the published index (the two SC operations cannot both miss each
+ * other). A wake that happens between the re-check and wait32 changed the
+ * doorbell, so wait32 returns at once: no wakeup is lost.
+ */
+#include "core/pipe_internal.h"
+
+uint64_t cosmosb__now(struct cosmosb_pipe *p)
+{
+    if (p->plat.now_ns)
+        return p->plat.now_ns(p->plat.ctx);
+    /* No clock: every look at the time counts as 50 ns, so timeouts still
+     * expire (approximately; see platform.h). */
+    p->virtual_clock += 50;
+    return p->virtual_clock;
+}
+
+uint64_t cosmosb__deadline(struct cosmosb_pipe *p, uint64_t timeout_ns)
+{
+    if (timeout_ns == COSMOSB_TIMEOUT_FOREVER)
+        return COSMOSB_TIMEOUT_FOREVER;
+    uint64_t now = cosmosb__now(p);
+    return (now > UINT64_MAX - 1 - timeout_ns) ? UINT64_MAX - 1 : now + timeout_ns;
+}
+
+void cosmosb__wake(struct cosmosb_pipe *p, cosmosb__au32 *sleeping, cosmosb__au32 *doorbell)
+{
+    /* SC: take the bits so that exactly one waker pays for the syscall. */
+    uint32_t bits = cosmosb__exchange_seq_cst(sleeping, 0);
+    if (bits & COSMOSB__SLEEP_FUTEX) {
+        /* SC: the doorbell change is what the sleeper's wait32 compares against. */
+        cosmosb__fetch_add_seq_cst(doorbell, 1);
+        if (p->plat.wake32)
+            p->plat.wake32(p->plat.ctx, (const void *)doorbell, UINT32_MAX);
+        p->stats.wakeups_sent++;
+    }
+    if ((bits & COSMOSB__SLEEP_NOTIFY) && p->plat.notify) {
+        p->plat.notify(p->plat.ctx, p->channel);
+        p->stats.wakeups_sent++;
+    }
+}
+
+/*
+ * Sleeps on doorbell while it holds seq, until the deadline or the next
+ * liveness check, whichever is first. Returns 0 (go and re-check) or
+ * COSMOSB_ETIMEDOUT when the deadline has passed.
+ */
+int cosmosb__sleep(struct cosmosb_pipe *p, cosmosb__au32 *doorbell, uint32_t seq, uint64_t deadline)
+{
+    uint64_t now = cosmosb__now(p);
+    if (deadline != COSMOSB_TIMEOUT_FOREVER && now >= deadline)
+        return COSMOSB_ETIMEDOUT;
+    p->stats.sleeps++;
+    if (!p->plat.wait32) {
+        /* No scheduler: spin politely; the caller loops and re-checks. */
+        if (p->plat.yield)
+            p->plat.yield(p->plat.ctx);
+        else
+            cosmosb__cpu_relax();
+        return COSMOSB_OK;
+    }
+    uint64_t slice = COSMOSB__LIVENESS_NS;
+    if (deadline != COSMOSB_TIMEOUT_FOREVER && deadline - now < slice)
+        slice = deadline - now;
+    int rc = p->plat.wait32(p->plat.ctx, (const void *)doorbell, seq, slice);
+    (void)rc; /* woken, changed, interrupted or sliced: the caller re-checks either way */
+    return COSMOSB_OK;
+}
+
+/* COSMOSB_PEER_ALIVE / _DEAD / _UNKNOWN for the process behind an owner word. */
+int cosmosb__peer_alive(struct cosmosb_pipe *p, uint32_t owner_word)
+{
+    if (!p->plat.peer_alive)
+        return COSMOSB_PEER_UNKNOWN;
+    return p->plat.peer_alive(p->plat.ctx, owner_word & ~COSMOSB__OWNER_BIT);
+}

@@ -1,0 +1,165 @@
+/*
+ * pipe_linux.c - pipes in sealed memfd regions, with the Linux platform.
+ *
+ * One allocation per handle: the core handle (cosmosb_pipe_handle_memsize)
+ * followed by the hosted state. The region fd (and the optional eventfd)
+ * are the capability handed to producers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "os/linux/linux_internal.h"
+
+#define PIPE_SHARE_TAG 0x50424d43u /* "CMBP" */
+
+static size_t align8(size_t v)
+{
+    return (v + 7u) & ~(size_t)7u;
+}
+
+static struct cosmosb__linux_pipe *host_of(const cosmosb_pipe_t *p)
+{
+    if (cosmosb__check(p, 0))
+        return NULL;
+    return (struct cosmosb__linux_pipe *)p->host;
+}
+
+static void *alloc_handle(size_t handle_size, struct cosmosb__linux_pipe **lp)
+{
+    size_t off = align8(handle_size);
+    uint8_t *mem = calloc(1, off + sizeof(struct cosmosb__linux_pipe));
+    if (!mem)
+        return NULL;
+    *lp = (struct cosmosb__linux_pipe *)(void *)(mem + off);
+    (*lp)->event_fd = -1;
+    return mem;
+}
+
+int cosmosb_pipe_create(const cosmosb_pipe_config_t *cfg, cosmosb_pipe_t **out)
+{
+    uint64_t size;
+    if (!out)
+        return COSMOSB_EINVAL;
+    int rc = cosmosb_pipe_memsize(cfg, &size);
+    if (rc)
+        return rc;
+    size_t hsize = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_CONSUMER, cfg->max_producers);
+    struct cosmosb__linux_pipe *lp;
+    void *mem = alloc_handle(hsize, &lp);
+    if (!mem)
+        return COSMOSB_ENOMEM;
+    if ((rc = cosmosb_region_create("cosmosb-pipe", COSMOSB_REGION_PIPE, size, &lp->region)) != 0)
+        goto fail;
+    if (cfg->flags & COSMOSB_PIPE_EVENTFD) {
+        lp->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (lp->event_fd < 0) {
+            rc = cosmosb__linux_err(errno);
+            goto fail;
+        }
+    }
+    cosmosb_pipe_t *p;
+    rc = cosmosb_pipe_open_consumer(mem, hsize, cosmosb_region_payload(lp->region),
+                                    cosmosb_region_payload_size(lp->region), cfg, cosmosb_linux_platform(), lp, &p);
+    if (rc)
+        goto fail;
+    p->host = lp;
+    *out = p;
+    return COSMOSB_OK;
+fail:
+    if (lp->event_fd >= 0)
+        close(lp->event_fd);
+    cosmosb_region_close(lp->region);
+    free(mem);
+    return rc;
+}
+
+int cosmosb_pipe_attach(int region_fd, int event_fd, cosmosb_pipe_t **out)
+{
+    if (!out)
+        return COSMOSB_EINVAL;
+    size_t hsize = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
+    struct cosmosb__linux_pipe *lp;
+    void *mem = alloc_handle(hsize, &lp);
+    if (!mem)
+        return COSMOSB_ENOMEM;
+    int rc = cosmosb_region_attach(region_fd, COSMOSB_REGION_PIPE, &lp->region);
+    if (rc)
+        goto fail;
+    if (event_fd >= 0) {
+        lp->event_fd = fcntl(event_fd, F_DUPFD_CLOEXEC, 0);
+        if (lp->event_fd < 0) {
+            rc = errno == EBADF ? COSMOSB_EBADF : cosmosb__linux_err(errno);
+            goto fail;
+        }
+    }
+    cosmosb_pipe_t *p;
+    rc = cosmosb_pipe_open_producer(mem, hsize, cosmosb_region_payload(lp->region),
+                                    cosmosb_region_payload_size(lp->region), cosmosb_linux_platform(), lp, &p);
+    if (rc)
+        goto fail;
+    p->host = lp;
+    *out = p;
+    return COSMOSB_OK;
+fail:
+    if (lp->event_fd >= 0)
+        close(lp->event_fd);
+    cosmosb_region_close(lp->region);
+    free(mem);
+    return rc;
+}
+
+int cosmosb_pipe_share(const cosmosb_pipe_t *p, int sock)
+{
+    struct cosmosb__linux_pipe *lp = host_of(p);
+    if (!lp)
+        return COSMOSB_EINVAL;
+    int fds[2] = {cosmosb_region_fd(lp->region), lp->event_fd};
+    return cosmosb_fd_send(sock, fds, lp->event_fd >= 0 ? 2u : 1u, PIPE_SHARE_TAG);
+}
+
+int cosmosb_pipe_attach_socket(int sock, cosmosb_pipe_t **out, cosmosb_peer_cred_t *cred)
+{
+    if (!out)
+        return COSMOSB_EINVAL;
+    int fds[2];
+    uint32_t n = 0, tag = 0;
+    int rc = cosmosb_fd_recv(sock, fds, 2, &n, &tag, cred);
+    if (rc)
+        return rc;
+    if (tag != PIPE_SHARE_TAG)
+        rc = COSMOSB_ECORRUPT;
+    else
+        rc = cosmosb_pipe_attach(fds[0], n > 1 ? fds[1] : -1, out);
+    for (uint32_t i = 0; i < n; i++)
+        close(fds[i]);
+    return rc;
+}
+
+int cosmosb_pipe_fd(const cosmosb_pipe_t *p)
+{
+    struct cosmosb__linux_pipe *lp = host_of(p);
+    return lp ? cosmosb_region_fd(lp->region) : -1;
+}
+
+int cosmosb_pipe_eventfd(const cosmosb_pipe_t *p)
+{
+    struct cosmosb__linux_pipe *lp = host_of(p);
+    return lp ? lp->event_fd : -1;
+}
+
+void cosmosb_pipe_close(cosmosb_pipe_t *p)
+{
+    struct cosmosb__linux_pipe *lp = host_of(p);
+    if (!lp) {
+        cosmosb_pipe_close_endpoint(p); /* a core handle: the memory is the caller's */
+        return;
+    }
+    cosmosb_pipe_close_endpoint(p);
+    if (lp->event_fd >= 0)
+        close(lp->event_fd);
+    cosmosb_region_close(lp->region);
+    free(p);
+}

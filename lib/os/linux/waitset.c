@@ -1,0 +1,151 @@
+/*
+ * waitset.c - one sleep for many pipes, with futex_waitv (Linux >= 5.16).
+ *
+ * Each round: cosmosb_pipe_wait_prepare() on every pipe (marks the consumer
+ * sleeping on that pipe and checks it once more), then one futex_waitv()
+ * over all their doorbells. A sender that publishes after the prepare
+ * changes its pipe's doorbell, so the wait returns at once: no lost wakeup.
+ * Sleeps are sliced so that producer deaths are noticed (cosmosb_pipe_check_peer).
+ * Without futex_waitv the set sleeps on one doorbell in short slices.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "os/linux/linux_internal.h"
+
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+#define WAITV_FUTEX_32 2u
+#define FALLBACK_SLICE_NS 1000000ull
+
+struct waitv_entry { /* struct futex_waitv of <linux/futex.h> */
+    uint64_t val;
+    uint64_t uaddr;
+    uint32_t flags;
+    uint32_t reserved;
+};
+
+struct cosmosb_waitset {
+    uint32_t n;
+    uint32_t rr;
+    cosmosb_pipe_t *pipes[COSMOSB_WAITSET_MAX];
+    struct waitv_entry w[COSMOSB_WAITSET_MAX];
+};
+
+int cosmosb_waitset_create(cosmosb_waitset_t **out)
+{
+    if (!out)
+        return COSMOSB_EINVAL;
+    *out = calloc(1, sizeof **out);
+    return *out ? COSMOSB_OK : COSMOSB_ENOMEM;
+}
+
+void cosmosb_waitset_destroy(cosmosb_waitset_t *ws)
+{
+    free(ws);
+}
+
+int cosmosb_waitset_add(cosmosb_waitset_t *ws, cosmosb_pipe_t *p)
+{
+    if (!ws || cosmosb__check(p, 0))
+        return COSMOSB_EINVAL;
+    if (p->role != COSMOSB_ROLE_CONSUMER)
+        return COSMOSB_EROLE;
+    for (uint32_t i = 0; i < ws->n; i++)
+        if (ws->pipes[i] == p)
+            return COSMOSB_EINVAL;
+    if (ws->n >= COSMOSB_WAITSET_MAX)
+        return COSMOSB_ENOMEM;
+    ws->pipes[ws->n++] = p;
+    return COSMOSB_OK;
+}
+
+int cosmosb_waitset_remove(cosmosb_waitset_t *ws, cosmosb_pipe_t *p)
+{
+    if (!ws)
+        return COSMOSB_EINVAL;
+    for (uint32_t i = 0; i < ws->n; i++) {
+        if (ws->pipes[i] == p) {
+            ws->pipes[i] = ws->pipes[--ws->n];
+            if (ws->rr >= ws->n)
+                ws->rr = 0;
+            return COSMOSB_OK;
+        }
+    }
+    return COSMOSB_EINVAL;
+}
+
+static void cancel(cosmosb_waitset_t *ws, uint32_t count)
+{
+    for (uint32_t k = 0; k < count; k++) {
+        cosmosb_pipe_t *p = ws->pipes[(ws->rr + k) % ws->n];
+        /* SC: withdraw the sleep announcement made by wait_prepare. */
+        cosmosb__fetch_and_seq_cst(&p->hdr->sleeping, ~COSMOSB__SLEEP_FUTEX);
+    }
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns, cosmosb_pipe_t **ready)
+{
+    if (!ws || !ready || ws->n == 0)
+        return COSMOSB_EINVAL;
+    uint64_t start = mono_ns();
+    uint64_t deadline = timeout_ns == COSMOSB_TIMEOUT_FOREVER ? UINT64_MAX
+                        : start > UINT64_MAX - 1 - timeout_ns ? UINT64_MAX - 1 : start + timeout_ns;
+    uint64_t next_liveness = start + COSMOSB__LIVENESS_NS;
+    for (;;) {
+        uint32_t prepared = 0;
+        for (uint32_t k = 0; k < ws->n; k++) {
+            uint32_t i = (ws->rr + k) % ws->n;
+            cosmosb_wait_token_t tok;
+            int rc = cosmosb_pipe_wait_prepare(ws->pipes[i], &tok);
+            if (rc != COSMOSB_OK) {
+                cancel(ws, prepared);
+                *ready = ws->pipes[i];
+                ws->rr = (i + 1) % ws->n;
+                return COSMOSB_OK; /* messages, or a departure to report */
+            }
+            ws->w[k] = (struct waitv_entry){.val = tok.expected, .uaddr = (uint64_t)(uintptr_t)tok.addr,
+                                            .flags = WAITV_FUTEX_32};
+            prepared++;
+        }
+        uint64_t now = mono_ns();
+        if (timeout_ns == COSMOSB_TIMEOUT_NONE) {
+            cancel(ws, prepared);
+            return COSMOSB_EAGAIN;
+        }
+        if (now >= deadline) {
+            cancel(ws, prepared);
+            return COSMOSB_ETIMEDOUT;
+        }
+        uint64_t until = deadline < next_liveness ? deadline : next_liveness;
+        struct timespec abs = {.tv_sec = (time_t)(until / 1000000000u), .tv_nsec = (long)(until % 1000000000u)};
+        long rc = syscall(SYS_futex_waitv, ws->w, ws->n, 0, &abs, CLOCK_MONOTONIC);
+        int err = rc < 0 ? errno : 0;
+        cancel(ws, prepared);
+        if (rc < 0 && err == ENOSYS) {
+            /* Old kernel: sleep briefly on the first doorbell, then look at all again. */
+            uint64_t slice = until - now < FALLBACK_SLICE_NS ? until - now : FALLBACK_SLICE_NS;
+            cosmosb_linux_platform()->wait32(NULL, (const void *)(uintptr_t)ws->w[0].uaddr,
+                                             (uint32_t)ws->w[0].val, slice);
+        } else if (rc < 0 && err != ETIMEDOUT && err != EAGAIN && err != EINTR) {
+            return cosmosb__linux_err(err);
+        }
+        now = mono_ns();
+        if (now >= next_liveness) {
+            next_liveness = now + COSMOSB__LIVENESS_NS;
+            for (uint32_t i = 0; i < ws->n; i++)
+                (void)cosmosb_pipe_check_peer(ws->pipes[i]);
+        }
+    }
+}
