@@ -525,13 +525,16 @@ static int fds_produce(void *st, const bench_stream_params_t *p, uint32_t idx, u
     return rc;
 }
 
-/* The reader takes whatever is there, up to 64 KiB per read(2): the best
- * case for a byte stream (it is not charged one system call per message). */
+/* Symmetric with the writer: one read(2) of a whole batch (as libcosmosb's
+ * consumer makes one recv or recv_batch call per batch). With `drain` the
+ * reader takes whatever is there, up to 64 KiB per read(2): the best case
+ * for a byte stream (it is not charged one system call per message). */
 static int fds_consume(void *st, const bench_stream_params_t *p, uint32_t nprod, uint64_t total,
                        bench_stream_result_t *r)
 {
     struct fd_stream *s = st;
-    unsigned char *buf = malloc(FD_STREAM_CHUNK + p->payload);
+    size_t bytes = (size_t)p->payload * p->batch;
+    unsigned char *buf = malloc((bytes > FD_STREAM_CHUNK ? bytes : FD_STREAM_CHUNK) + p->payload);
     if (!buf)
         return -ENOMEM;
     uint64_t expect[2] = { 0, 0 };
@@ -539,7 +542,10 @@ static int fds_consume(void *st, const bench_stream_params_t *p, uint32_t nprod,
     size_t have = 0;
     int rc = 0;
     while (got < total) {
-        ssize_t k = read(s->fd[0], buf + have, FD_STREAM_CHUNK);
+        size_t want = p->drain ? FD_STREAM_CHUNK : (size_t)p->payload * p->batch - have;
+        if (!p->drain && (uint64_t)p->batch > total - got)
+            want = (size_t)p->payload * (total - got) - have;
+        ssize_t k = read(s->fd[0], buf + have, want);
         if (k < 0) {
             if (errno == EINTR)
                 continue;

@@ -86,6 +86,7 @@ typedef struct bench_stream_params {
     int cpu_producer;  /**< CPU of the (first) producer */
     int cpu_producer2; /**< CPU of the second producer (MPSC only) */
     uint32_t capacity; /**< ring slots (shared-memory rings); 0 = 1024 */
+    bool drain;        /**< pipe(2)/socket: the reader takes up to 64 KiB per read(2) instead of one batch */
 } bench_stream_params_t;
 
 typedef struct bench_stream_result {
@@ -97,7 +98,7 @@ typedef struct bench_stream_result {
 
 /** An ideal bare SPSC ring (Lamport, cached indices, slots of `payload` bytes) in shared memory: the limit. */
 int bench_stream_ring(const bench_stream_params_t *p, bench_stream_result_t *r);
-/** pipe(2): one write(2) per batch of messages, the reader reads in 64 KiB chunks. */
+/** pipe(2): one write(2) per batch of messages; one read(2) per batch (or up to 64 KiB with `drain`). */
 int bench_stream_pipe(const bench_stream_params_t *p, bench_stream_result_t *r);
 /** UNIX stream socket, same pattern as pipe(2). */
 int bench_stream_uds(const bench_stream_params_t *p, bench_stream_result_t *r);

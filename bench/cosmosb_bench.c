@@ -255,8 +255,12 @@ static void print_rt(const mode_t_ *m)
 
 /* ---- streaming ---------------------------------------------------------- */
 
-enum st_mech { ST_RING, ST_COSMOSB, ST_PIPE, ST_UDS, ST_MECH_COUNT };
-static const char *const st_mech_name[ST_MECH_COUNT] = { "ideal ring", "libcosmosb", "pipe(2)", "UNIX socket" };
+enum st_mech { ST_RING, ST_COSMOSB, ST_COSMOSB_DEF, ST_PIPE, ST_UDS, ST_PIPE_DRAIN, ST_UDS_DRAIN, ST_MECH_COUNT };
+static const char *const st_mech_name[ST_MECH_COUNT] = { "ideal ring", "libcosmosb busy", "libcosmosb default spin",
+                                                          "pipe(2)", "UNIX socket", "pipe(2), reader drains",
+                                                          "UNIX socket, reader drains" };
+/* The draining-reader variants run for this payload only. */
+#define DRAIN_PAYLOAD 64u
 
 static const uint32_t st_payloads[] = { 8, 64, 512 };
 static const uint32_t st_batches[] = { 1, 32 };
@@ -265,9 +269,8 @@ static const uint32_t st_batches[] = { 1, 32 };
 
 static series_t st_res[N_PAYLOADS][N_BATCHES][ST_MECH_COUNT];
 
-/* Extra libcosmosb rows: default spin budget, and MPSC with two producers. */
-enum st_extra { EX_SPSC_DEFAULT_B1, EX_MPSC_SPLIT_B1, EX_MPSC_SHARED_B1, EX_MPSC_SPLIT_B32, EX_MPSC_SHARED_B32,
-                EX_COUNT };
+/* MPSC with two producers, on separate CPUs or sharing one. */
+enum st_extra { EX_MPSC_SPLIT_B1, EX_MPSC_SHARED_B1, EX_MPSC_SPLIT_B32, EX_MPSC_SHARED_B32, EX_COUNT };
 static series_t st_extra[EX_COUNT];
 
 static int run_stream(enum st_mech mech, const bench_stream_params_t *p, bench_stream_result_t *r)
@@ -275,8 +278,11 @@ static int run_stream(enum st_mech mech, const bench_stream_params_t *p, bench_s
     switch (mech) {
     case ST_RING: return bench_stream_ring(p, r);
     case ST_COSMOSB: return bench_stream_cosmosb(p, BENCH_SPIN_BUSY, r);
-    case ST_PIPE: return bench_stream_pipe(p, r);
-    case ST_UDS: return bench_stream_uds(p, r);
+    case ST_COSMOSB_DEF: return bench_stream_cosmosb(p, BENCH_SPIN_DEFAULT, r);
+    case ST_PIPE:
+    case ST_PIPE_DRAIN: return bench_stream_pipe(p, r);
+    case ST_UDS:
+    case ST_UDS_DRAIN: return bench_stream_uds(p, r);
     default: return -EINVAL;
     }
 }
@@ -306,9 +312,10 @@ static void measure_stream(const mode_t_ *m)
                 bool failed[ST_MECH_COUNT] = { false };
                 for (uint32_t round = 0; round < m->st_rounds; round++) {
                     for (int mech = 0; mech < ST_MECH_COUNT; mech++) {
-                        if (failed[mech])
+                        bool drain = mech == ST_PIPE_DRAIN || mech == ST_UDS_DRAIN;
+                        if (failed[mech] || (drain && st_payloads[pi] != DRAIN_PAYLOAD))
                             continue;
-                        bool shm = mech == ST_RING || mech == ST_COSMOSB;
+                        bool shm = mech == ST_RING || mech == ST_COSMOSB || mech == ST_COSMOSB_DEF;
                         bench_stream_params_t p = {
                             .messages = shm ? (st_payloads[pi] > 64 ? m->shm_msgs_large : m->shm_msgs_small)
                                             : (st_batches[bi] > 1 ? m->sys_msgs_batch : m->sys_msgs_single),
@@ -318,6 +325,7 @@ static void measure_stream(const mode_t_ *m)
                             .cpu_producer = g_cpu_b,
                             .cpu_producer2 = g_cpu_b,
                             .capacity = g_capacity,
+                            .drain = drain,
                         };
                         if (!shm && st_payloads[pi] > 64)
                             p.messages /= 2;
@@ -350,37 +358,49 @@ static void measure_stream(const mode_t_ *m)
     static const struct {
         const char *name;
         uint32_t batch;
-        int nprod;
         bool split; /* producers on different CPUs */
     } ex[EX_COUNT] = {
-        [EX_SPSC_DEFAULT_B1] = { "SPSC, default spin, 64 B, batch 1", 1, 1, false },
-        [EX_MPSC_SPLIT_B1] = { "MPSC 2 producers on CPU 0 + CPU 1, batch 1", 1, 2, true },
-        [EX_MPSC_SHARED_B1] = { "MPSC 2 producers both on CPU 1, batch 1", 1, 2, false },
-        [EX_MPSC_SPLIT_B32] = { "MPSC 2 producers on CPU 0 + CPU 1, batch 32", 32, 2, true },
-        [EX_MPSC_SHARED_B32] = { "MPSC 2 producers both on CPU 1, batch 32", 32, 2, false },
+        [EX_MPSC_SPLIT_B1] = { "MPSC 2 producers on CPU 0 + CPU 1, batch 1", 1, true },
+        [EX_MPSC_SHARED_B1] = { "MPSC 2 producers both on CPU 1, batch 1", 1, false },
+        [EX_MPSC_SPLIT_B32] = { "MPSC 2 producers on CPU 0 + CPU 1, batch 32", 32, true },
+        [EX_MPSC_SHARED_B32] = { "MPSC 2 producers both on CPU 1, batch 32", 32, false },
     };
     for (int rep = 0; rep < g_repeat; rep++) {
+        series_t rounds[EX_COUNT];
+        memset(rounds, 0, sizeof rounds);
+        bool failed[EX_COUNT] = { false };
+        for (uint32_t round = 0; round < m->st_rounds; round++) {
+            for (int e = 0; e < EX_COUNT; e++) {
+                if (failed[e])
+                    continue;
+                bench_stream_params_t p = {
+                    .messages = m->shm_msgs_small / 2 / m->st_rounds,
+                    .payload = 64,
+                    .batch = ex[e].batch,
+                    /* Two CPUs only: with a producer on each CPU the consumer
+                     * floats; otherwise it has CPU A to itself. */
+                    .cpu_consumer = ex[e].split ? -1 : g_cpu_a,
+                    .cpu_producer = g_cpu_b,
+                    .cpu_producer2 = ex[e].split ? g_cpu_a : g_cpu_b,
+                    .capacity = g_capacity,
+                };
+                bench_progress("[MPSC %d/%d, round %u/%u] %-45s ", rep + 1, g_repeat, round + 1, m->st_rounds,
+                               ex[e].name);
+                g_current = ex[e].name;
+                bench_stream_result_t r;
+                alarm(m->watchdog_s);
+                int rc = bench_stream_cosmosb_mpsc(&p, BENCH_SPIN_DEFAULT, &r);
+                alarm(0);
+                if (record_stream(&st_extra[e], ex[e].name, rc, &r) != 0) {
+                    failed[e] = true;
+                    continue;
+                }
+                rounds[e].v[rounds[e].n++] = r.msgs_per_s;
+            }
+        }
         for (int e = 0; e < EX_COUNT; e++) {
-            bench_stream_params_t p = {
-                .messages = m->shm_msgs_small / 2,
-                .payload = 64,
-                .batch = ex[e].batch,
-                /* Two CPUs only: with a producer on each CPU the consumer
-                 * floats; otherwise it has CPU A to itself. */
-                .cpu_consumer = ex[e].split ? -1 : g_cpu_a,
-                .cpu_producer = g_cpu_b,
-                .cpu_producer2 = ex[e].split ? g_cpu_a : g_cpu_b,
-                .capacity = g_capacity,
-            };
-            bench_progress("[libcosmosb %d/%d] %-45s ", rep + 1, g_repeat, ex[e].name);
-            g_current = ex[e].name;
-            bench_stream_result_t r;
-            alarm(m->watchdog_s);
-            int rc = ex[e].nprod == 1 ? bench_stream_cosmosb(&p, BENCH_SPIN_DEFAULT, &r)
-                                      : bench_stream_cosmosb_mpsc(&p, BENCH_SPIN_DEFAULT, &r);
-            alarm(0);
-            if (record_stream(&st_extra[e], ex[e].name, rc, &r) == 0)
-                st_extra[e].v[st_extra[e].n++] = r.msgs_per_s;
+            if (!failed[e] && rounds[e].n > 0)
+                st_extra[e].v[st_extra[e].n++] = s_median(&rounds[e]);
         }
     }
     bench_pin(g_cpu_a);
@@ -388,48 +408,67 @@ static void measure_stream(const mode_t_ *m)
 
 static void print_stream(void)
 {
-    char v[ST_MECH_COUNT][64], r1[32], r2[32], r3[32];
+    char v[ST_MECH_COUNT][64], r1[32], r2[32], r3[32], r4[32];
     printf("### One-way streaming, producer on CPU %d, consumer on CPU %d (million messages per second)\n\n",
            g_cpu_b, g_cpu_a);
     printf("Every message carries a sequence number that the consumer checks. libcosmosb: SPSC pipe, "
-           "%u slots, busy polling; batch 32 = cosmosb_pipe_send_batch/recv_batch. Ideal ring: %u slots, "
-           "payload copied in and out, one index publication per batch. pipe(2) and socket: one write(2) per "
-           "batch, the reader reads up to 64 KiB at a time. Each figure is the median of %u interleaved "
-           "rounds (each mechanism once per round, in turn).\n\n", g_capacity, g_capacity, g_mode->st_rounds);
-    printf("| payload | batch | ideal ring | libcosmosb | pipe(2) | UNIX socket | cosmosb / ideal | cosmosb / pipe | "
-           "cosmosb / socket |\n");
-    printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+           "%u slots, cosmosb_pipe_send/recv, or cosmosb_pipe_send_batch/recv_batch for batch 32, busy polling "
+           "(\"busy\") or the default spin-then-sleep (\"default\"). Ideal ring: %u slots, payload copied in and "
+           "out, one index publication per batch. pipe(2) and socket: one write(2) and one read(2) per batch, "
+           "as libcosmosb makes one call per batch (a reader that drains 64 KiB per read(2) is below). Each figure is the median of %u interleaved rounds (each mechanism once per "
+           "round, in turn). Ratios are for libcosmosb busy.\n\n",
+           g_capacity, g_capacity, g_mode->st_rounds);
+    printf("| payload | batch | ideal ring | libcosmosb busy | libcosmosb default | pipe(2) | UNIX socket | "
+           "cosmosb / ideal | cosmosb / pipe | cosmosb / socket | default / busy |\n");
+    printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (size_t pi = 0; pi < N_PAYLOADS; pi++) {
         for (size_t bi = 0; bi < N_BATCHES; bi++) {
             series_t *s = st_res[pi][bi];
             for (int mech = 0; mech < ST_MECH_COUNT; mech++)
                 fmt_val(v[mech], sizeof v[mech], &s[mech], 1e-6, s[mech].n > 0 && s_median(&s[mech]) < 1e7 ? 2 : 1);
-            printf("| %u B | %u | %s | %s | %s | %s | %s | %s | %s |\n", st_payloads[pi], st_batches[bi], v[ST_RING],
-                   v[ST_COSMOSB], v[ST_PIPE], v[ST_UDS], fmt_ratio(r1, sizeof r1, &s[ST_COSMOSB], &s[ST_RING]),
+            printf("| %u B | %u | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", st_payloads[pi], st_batches[bi],
+                   v[ST_RING], v[ST_COSMOSB], v[ST_COSMOSB_DEF], v[ST_PIPE], v[ST_UDS],
+                   fmt_ratio(r1, sizeof r1, &s[ST_COSMOSB], &s[ST_RING]),
                    fmt_ratio(r2, sizeof r2, &s[ST_COSMOSB], &s[ST_PIPE]),
-                   fmt_ratio(r3, sizeof r3, &s[ST_COSMOSB], &s[ST_UDS]));
+                   fmt_ratio(r3, sizeof r3, &s[ST_COSMOSB], &s[ST_UDS]),
+                   fmt_ratio(r4, sizeof r4, &s[ST_COSMOSB_DEF], &s[ST_COSMOSB]));
         }
     }
     printf("\n");
 
-    printf("### libcosmosb: default spin budget and MPSC (64-byte payloads, M msg/s)\n\n");
-    printf("Default spin-then-sleep (50 µs) on every end. Two CPUs only: with producers on both CPUs the "
-           "consumer floats; with both producers on CPU %d the consumer has CPU %d to itself.\n\n", g_cpu_b, g_cpu_a);
-    printf("| case | M msg/s | ratio |\n|---|---:|---:|\n");
-    const series_t *spsc_b1 = &st_res[1][0][ST_COSMOSB];
-    printf("| SPSC, default spin, batch 1 | %s | %s of busy-polling SPSC |\n",
-           fmt_val(v[0], sizeof v[0], &st_extra[EX_SPSC_DEFAULT_B1], 1e-6, 2),
-           fmt_ratio(r1, sizeof r1, &st_extra[EX_SPSC_DEFAULT_B1], spsc_b1));
-    printf("| MPSC, 2 producers on separate CPUs, batch 1 | %s | |\n",
-           fmt_val(v[0], sizeof v[0], &st_extra[EX_MPSC_SPLIT_B1], 1e-6, 2));
-    printf("| MPSC, 2 producers sharing one CPU, batch 1 | %s | %s of separate CPUs |\n",
-           fmt_val(v[0], sizeof v[0], &st_extra[EX_MPSC_SHARED_B1], 1e-6, 2),
-           fmt_ratio(r1, sizeof r1, &st_extra[EX_MPSC_SHARED_B1], &st_extra[EX_MPSC_SPLIT_B1]));
-    printf("| MPSC, 2 producers on separate CPUs, batch 32 | %s | |\n",
-           fmt_val(v[0], sizeof v[0], &st_extra[EX_MPSC_SPLIT_B32], 1e-6, 2));
-    printf("| MPSC, 2 producers sharing one CPU, batch 32 | %s | %s of separate CPUs |\n",
-           fmt_val(v[0], sizeof v[0], &st_extra[EX_MPSC_SHARED_B32], 1e-6, 2),
-           fmt_ratio(r1, sizeof r1, &st_extra[EX_MPSC_SHARED_B32], &st_extra[EX_MPSC_SPLIT_B32]));
+    printf("### pipe(2) and UNIX socket with a reader that drains up to 64 KiB per read(2), %u-byte payloads\n\n",
+           DRAIN_PAYLOAD);
+    printf("The best case for a byte stream: the reader is not charged one system call per message or batch "
+           "(the writer still makes one write(2) per batch). Same rounds as the table above.\n\n");
+    printf("| batch | pipe(2), draining | UNIX socket, draining | cosmosb busy / pipe | cosmosb busy / socket |\n");
+    printf("|---:|---:|---:|---:|---:|\n");
+    for (size_t pi = 0; pi < N_PAYLOADS; pi++) {
+        if (st_payloads[pi] != DRAIN_PAYLOAD)
+            continue;
+        for (size_t bi = 0; bi < N_BATCHES; bi++) {
+            series_t *s = st_res[pi][bi];
+            printf("| %u | %s | %s | %s | %s |\n", st_batches[bi],
+                   fmt_val(v[0], sizeof v[0], &s[ST_PIPE_DRAIN], 1e-6, 2),
+                   fmt_val(v[1], sizeof v[1], &s[ST_UDS_DRAIN], 1e-6, 2),
+                   fmt_ratio(r1, sizeof r1, &s[ST_COSMOSB], &s[ST_PIPE_DRAIN]),
+                   fmt_ratio(r2, sizeof r2, &s[ST_COSMOSB], &s[ST_UDS_DRAIN]));
+        }
+    }
+    printf("\n");
+
+    printf("### libcosmosb MPSC, two producers (64-byte payloads, default spin-then-sleep, M msg/s)\n\n");
+    printf("Each producer has its own rings, so a producer preempted in the middle of a send delays nobody "
+           "else. Two CPUs only: with a producer on each CPU the consumer floats between them; with both "
+           "producers on CPU %d the consumer has CPU %d to itself. Median of %u interleaved rounds.\n\n",
+           g_cpu_b, g_cpu_a, g_mode->st_rounds);
+    printf("| producers | batch 1 | batch 32 |\n|---|---:|---:|\n");
+    printf("| on separate CPUs | %s | %s |\n", fmt_val(v[0], sizeof v[0], &st_extra[EX_MPSC_SPLIT_B1], 1e-6, 2),
+           fmt_val(v[1], sizeof v[1], &st_extra[EX_MPSC_SPLIT_B32], 1e-6, 2));
+    printf("| sharing one CPU | %s | %s |\n", fmt_val(v[2], sizeof v[2], &st_extra[EX_MPSC_SHARED_B1], 1e-6, 2),
+           fmt_val(v[3], sizeof v[3], &st_extra[EX_MPSC_SHARED_B32], 1e-6, 2));
+    printf("| shared / separate | %s | %s |\n",
+           fmt_ratio(r1, sizeof r1, &st_extra[EX_MPSC_SHARED_B1], &st_extra[EX_MPSC_SPLIT_B1]),
+           fmt_ratio(r2, sizeof r2, &st_extra[EX_MPSC_SHARED_B32], &st_extra[EX_MPSC_SPLIT_B32]));
     printf("\n");
 }
 
@@ -468,12 +507,16 @@ static void print_targets(void)
     }
     printf("\nAlso, for information (not targets of the brief):\n\n");
     printf("| comparison | bound | measured | mark |\n|---|---:|---:|---|\n");
+    target("the limit itself: ideal ring 64 B / pipe(2)", &s64[ST_RING], &s64[ST_PIPE], 10, false);
+    target("64 B streaming / pipe(2) with a draining reader", &s64[ST_COSMOSB], &s64[ST_PIPE_DRAIN], 10, false);
+    target("64 B streaming / UNIX socket with a draining reader", &s64[ST_COSMOSB], &s64[ST_UDS_DRAIN], 10, false);
     target("8 B streaming / ideal ring", &st_res[0][0][ST_COSMOSB], &st_res[0][0][ST_RING], 0.5, false);
     target("512 B streaming / ideal ring", &st_res[2][0][ST_COSMOSB], &st_res[2][0][ST_RING], 0.5, false);
     target("8 B batch 32 / ideal ring batch 32", &st_res[0][1][ST_COSMOSB], &st_res[0][1][ST_RING], 0.7, false);
     target("512 B batch 32 / ideal ring batch 32", &st_res[2][1][ST_COSMOSB], &st_res[2][1][ST_RING], 0.7, false);
-    target("MPSC shared CPU / separate CPUs, batch 1", &st_extra[EX_MPSC_SHARED_B1], &st_extra[EX_MPSC_SPLIT_B1], 0.5,
-           false);
+    target("64 B default spin / busy polling", &st_res[1][0][ST_COSMOSB_DEF], &st_res[1][0][ST_COSMOSB], 0.8, false);
+    target("MPSC producers sharing a CPU / on separate CPUs, batch 1", &st_extra[EX_MPSC_SHARED_B1],
+           &st_extra[EX_MPSC_SPLIT_B1], 0.5, false);
     printf("\n");
 }
 
