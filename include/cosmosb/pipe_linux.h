@@ -9,6 +9,11 @@
  * find the pipe. All send/receive operations of pipe.h apply to the handles
  * made here.
  *
+ * A handle belongs to the process that opened it: its identity (pid) is
+ * what the peer checks for liveness. After fork(), the child must attach its
+ * own handle (cosmosb_pipe_attach() on the inherited descriptor) rather than
+ * use the parent's.
+ *
  * @par Concurrency
  * Create, attach and close are thread-safe with respect to other handles;
  * a handle itself follows the rules in pipe.h.
@@ -80,8 +85,9 @@ COSMOSB_API int cosmosb_pipe_fd(const cosmosb_pipe_t *pipe);
  * @brief The pipe's eventfd (owned by the handle), if created with ::COSMOSB_PIPE_EVENTFD.
  *
  * On the consumer: poll it for POLLIN after cosmosb_pipe_arm_notify() returned
- * ::COSMOSB_OK; the next message makes it readable. Reading it is not needed:
- * arming clears it.
+ * ::COSMOSB_OK; the next message makes it readable. Read it (8 bytes, as for
+ * any eventfd; it is non-blocking) before receiving, so that it does not stay
+ * readable.
  *
  * @param[in] pipe a handle.
  * @return The fd, or -1 if the pipe has none.

@@ -49,8 +49,9 @@ typedef struct cosmosb_platform {
      */
     void (*wake32)(void *ctx, const void *addr, uint32_t count);
     /**
-     * Monotonic time in nanoseconds. NULL: the core counts spin iterations
-     * instead, so timeouts become approximate (one iteration ~ one nanosecond).
+     * Monotonic time in nanoseconds. NULL: the core advances a private
+     * virtual clock by 50 ns each time it looks at the time (once per spin or
+     * yield step), so timeouts still expire but are approximate.
      */
     uint64_t (*now_ns)(void *ctx);
     /** Give the CPU to someone else for a moment. NULL: a CPU pause hint. */

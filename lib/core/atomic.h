@@ -39,6 +39,12 @@ static inline void cosmosb__fence_seq_cst(void) { AO_nop_full(); }
 /* ---------------------------------------------------------------- C11 */
 #include <stdatomic.h>
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define COSMOSB__TSAN 1
+#endif
+#endif
+
 #if ATOMIC_INT_LOCK_FREE != 2
 #error "libcosmosb needs always-lock-free 32-bit atomics (ATOMIC_INT_LOCK_FREE == 2)"
 #endif
@@ -76,7 +82,13 @@ static inline uint32_t cosmosb__cas_val_seq_cst(cosmosb__au32 *p, uint32_t expec
 }
 static inline void cosmosb__fence_seq_cst(void)
 {
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !defined(COSMOSB__TSAN)
+    /* A locked RMW on the stack is a full barrier on x86 and costs ~1-2 ns,
+     * where clang's mfence costs ~16 ns here (gcc 12 already does this). */
+    __asm__ __volatile__("lock orl $0, (%%rsp)" ::: "memory", "cc");
+#else
     atomic_thread_fence(memory_order_seq_cst);
+#endif
 }
 #endif
 
