@@ -30,6 +30,13 @@ struct msg_line {
 };
 _Static_assert(sizeof(struct msg_line) == 64, "one cache line");
 
+/* A per-message header like libcosmosb's (type id, length, flags). */
+struct msg_hdr {
+    uint64_t type_id;
+    uint32_t len;
+    uint32_t flags;
+};
+
 static void fill_msg(unsigned char *m, uint64_t seq)
 {
     memcpy(m, &seq, sizeof seq);
@@ -100,6 +107,89 @@ int bench_rt_raw_shm(const bench_rt_params_t *p, bench_rt_result_t *r)
 {
     static const rt_impl_t impl = { shm_prepare, shm_echo, NULL, shm_ping, shm_cleanup };
     struct shm_rt s;
+    memset(&s, 0, sizeof s);
+    return bench_run_rt(&impl, &s, p, r);
+}
+
+/* ===== bare ring ping-pong with libcosmosb's layout (diagnostic) ======== */
+
+/* Per direction: a ring of 64 slots of 80 bytes (16-byte header + 64-byte
+ * payload, so a slot spans two cache lines and neighbours share a line) and
+ * a tail index alone on its cache line, polled by the reader. No checks, no
+ * function calls, no sleeping: what libcosmosb's layout costs by itself. */
+#define LRING_SLOTS 64u
+#define LRING_STRIDE (sizeof(struct msg_hdr) + BENCH_RT_MSG)
+
+struct lring_dir {
+    _Alignas(64) _Atomic uint64_t tail;
+    _Alignas(64) unsigned char slots[LRING_SLOTS * LRING_STRIDE];
+};
+
+struct lring_rt {
+    struct lring_dir *dirs; /* [0]: to the echo side, [1]: back */
+    unsigned char msg[BENCH_RT_MSG];
+};
+
+static int lring_prepare(void *st)
+{
+    struct lring_rt *s = st;
+    s->dirs = bench_shared_alloc(2 * sizeof(struct lring_dir));
+    memset(s->msg, 0x5a, sizeof s->msg);
+    return s->dirs ? 0 : -ENOMEM;
+}
+
+static void lring_put(struct lring_dir *d, uint64_t seq, const unsigned char *msg)
+{
+    unsigned char *slot = d->slots + (seq % LRING_SLOTS) * LRING_STRIDE;
+    struct msg_hdr h = { 0xb0b0, BENCH_RT_MSG, 0 };
+    memcpy(slot, &h, sizeof h);
+    memcpy(slot + sizeof h, msg, BENCH_RT_MSG);
+    /* Release: header and payload before the index. */
+    atomic_store_explicit(&d->tail, seq, memory_order_release);
+}
+
+static int lring_get(struct lring_dir *d, uint64_t seq, unsigned char *msg)
+{
+    /* Acquire: pairs with the writer's release of the index. */
+    while (atomic_load_explicit(&d->tail, memory_order_acquire) != seq)
+        bench_cpu_relax();
+    const unsigned char *slot = d->slots + (seq % LRING_SLOTS) * LRING_STRIDE;
+    struct msg_hdr h;
+    memcpy(&h, slot, sizeof h);
+    memcpy(msg, slot + sizeof h, BENCH_RT_MSG);
+    return h.len == BENCH_RT_MSG && msg_seq(msg) == seq ? 0 : -EPROTO;
+}
+
+static int lring_echo(void *st, uint64_t n)
+{
+    struct lring_rt *s = st;
+    unsigned char m[BENCH_RT_MSG];
+    for (uint64_t seq = 1; seq <= n; seq++) {
+        if (lring_get(&s->dirs[0], seq, m) != 0)
+            return 1;
+        lring_put(&s->dirs[1], seq, m);
+    }
+    return 0;
+}
+
+static int lring_ping(void *st, uint64_t seq)
+{
+    struct lring_rt *s = st;
+    fill_msg(s->msg, seq);
+    lring_put(&s->dirs[0], seq, s->msg);
+    return lring_get(&s->dirs[1], seq, s->msg);
+}
+
+static void lring_cleanup(void *st)
+{
+    struct lring_rt *s = st;
+    bench_shared_free(s->dirs, 2 * sizeof(struct lring_dir));
+}
+
+int bench_rt_ring_layout(const bench_rt_params_t *p, bench_rt_result_t *r)
+{
+    static const rt_impl_t impl = { lring_prepare, lring_echo, NULL, lring_ping, lring_cleanup };
+    struct lring_rt s;
     memset(&s, 0, sizeof s);
     return bench_run_rt(&impl, &s, p, r);
 }
@@ -373,15 +463,17 @@ struct ring_st {
     struct ideal_ring *ring;
     size_t map_size;
     uint32_t cap;   /* slots, power of two */
-    uint32_t slot;  /* slot size (payload rounded up to 8) */
+    uint32_t slot;  /* slot stride: payload rounded up to 8, or header + payload rounded up to 16 */
+    uint32_t hdr;   /* 0, or the bytes of a per-message header written before the payload */
 };
+
 
 static int ring_prepare(void *st, const bench_stream_params_t *p, uint32_t nprod)
 {
     struct ring_st *s = st;
     (void)nprod;
     s->cap = p->capacity ? p->capacity : 1024;
-    s->slot = (p->payload + 7u) & ~7u;
+    s->slot = s->hdr ? (p->payload + s->hdr + 15u) & ~15u : (p->payload + 7u) & ~7u;
     s->map_size = sizeof(struct ideal_ring) + (size_t)s->cap * s->slot;
     s->ring = bench_shared_alloc(s->map_size);
     return s->ring ? 0 : -ENOMEM;
@@ -414,8 +506,15 @@ static int ring_produce(void *st, const bench_stream_params_t *p, uint32_t idx, 
                 }
             }
             uint64_t k = want - done < room ? want - done : room;
-            for (uint64_t i = 0; i < k; i++)
-                memcpy(rg->slots + ((tail + i) & mask) * s->slot, buf + (done + i) * p->payload, p->payload);
+            for (uint64_t i = 0; i < k; i++) {
+                unsigned char *slot = rg->slots + ((tail + i) & mask) * s->slot;
+                if (s->hdr) {
+                    struct msg_hdr h = { 0xb0b0, p->payload, 0 };
+                    memcpy(slot, &h, sizeof h);
+                    slot += s->hdr;
+                }
+                memcpy(slot, buf + (done + i) * p->payload, p->payload);
+            }
             tail += k;
             /* Release: the slots' contents before the new tail. */
             atomic_store_explicit(&rg->tail, tail, memory_order_release);
@@ -451,8 +550,20 @@ static int ring_consume(void *st, const bench_stream_params_t *p, uint32_t nprod
             }
         }
         uint64_t k = avail < p->batch ? avail : p->batch;
-        for (uint64_t i = 0; i < k; i++)
-            memcpy(buf + i * p->payload, rg->slots + ((head + i) & mask) * s->slot, p->payload);
+        for (uint64_t i = 0; i < k; i++) {
+            const unsigned char *slot = rg->slots + ((head + i) & mask) * s->slot;
+            if (s->hdr) {
+                struct msg_hdr h;
+                memcpy(&h, slot, sizeof h);
+                if (h.len != p->payload) {
+                    snprintf(r->what, sizeof r->what, "bad header length %u", h.len);
+                    rc = -EPROTO;
+                    goto out;
+                }
+                slot += s->hdr;
+            }
+            memcpy(buf + i * p->payload, slot, p->payload);
+        }
         head += k;
         /* Release: our reads of the slots are done before the producer reuses them. */
         atomic_store_explicit(&rg->head, head, memory_order_release);
@@ -476,12 +587,21 @@ static void ring_cleanup(void *st, const bench_stream_params_t *p)
     bench_shared_free(s->ring, s->map_size);
 }
 
+static const stream_impl_t ring_impl = { ring_prepare, NULL, ring_produce, NULL, ring_consume, ring_cleanup };
+
 int bench_stream_ring(const bench_stream_params_t *p, bench_stream_result_t *r)
 {
-    static const stream_impl_t impl = { ring_prepare, NULL, ring_produce, NULL, ring_consume, ring_cleanup };
     struct ring_st s;
     memset(&s, 0, sizeof s);
-    return bench_run_stream(&impl, &s, p, 1, r);
+    return bench_run_stream(&ring_impl, &s, p, 1, r);
+}
+
+int bench_stream_ring_hdr(const bench_stream_params_t *p, bench_stream_result_t *r)
+{
+    struct ring_st s;
+    memset(&s, 0, sizeof s);
+    s.hdr = sizeof(struct msg_hdr);
+    return bench_run_stream(&ring_impl, &s, p, 1, r);
 }
 
 /* ===== pipe(2) and UNIX socket streaming ================================ */
