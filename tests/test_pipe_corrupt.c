@@ -671,16 +671,19 @@ static int hostile_child(void *arg)
     if (a->with_producer)
         CHILD_CHECK_RC(cosmosb_pipe_attach(a->fd, -1, &p), COSMOSB_OK);
     uint64_t seed = a->seed;
-    /* until killed: send a little, scribble a little (the region header is left alone
-     * only so that the parent keeps a valid attach path; the pipe is fair game) */
+    /* until killed: send, and scribble over the pipe (the region header, the
+     * first 64 bytes, is left alone; everything after it is fair game) */
     for (uint64_t i = 0;; i++) {
         if (p) {
             uint8_t msg[64];
             memset(msg, (int)i, sizeof msg);
             (void)cosmosb_pipe_send(p, i, msg, (uint32_t)(i % 65), (uint32_t)(i & 1), 0);
         }
-        if (i % 3 == 0)
-            scribble_range(m, 64, (uint64_t)sb.st_size, &seed);
+        /* mostly honest traffic, with bursts of garbage now and then, so the
+         * consumer is often reading while bytes change under it */
+        if (i % 512 == 0)
+            for (int k = (int)(tu_rand(&seed) % 4); k >= 0; k--)
+                scribble_range(m, 64, (uint64_t)sb.st_size, &seed);
     }
     return 0;
 }

@@ -346,11 +346,13 @@ Test(process, mpsc_producers_sharing_one_cpu, .timeout = 300)
 struct pong_arg {
     cosmosb_pipe_t *b; /* parent's consumer; the child produces into it */
     int sock;          /* to share pipe A (the child consumes it) */
+    int other;         /* the parent's end, closed in the child */
 };
 
 static int pong(void *a)
 {
     struct pong_arg *pa = a;
+    close(pa->other);
     cosmosb_pipe_config_t cfg;
     cosmosb_pipe_config_init(&cfg);
     cfg.capacity = 4;
@@ -384,7 +386,7 @@ Test(process, blocking_round_trips_spin_zero, .timeout = 900)
     cosmosb_pipe_t *cb = mkpipe(COSMOSB_PIPE_SPSC, 4, 8, 1);
     int sv[2];
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    struct pong_arg a = {cb, sv[1]};
+    struct pong_arg a = {cb, sv[1], sv[0]};
     pid_t pid = tu_fork(pong, &a, 880);
     cr_assert_gt(pid, 0);
     close(sv[1]);
@@ -467,7 +469,7 @@ Test(process, sender_blocks_on_full_pipe_until_drained, .timeout = 60)
     cr_assert(!readable_now(note[0]), "send on a full pipe returned while the pipe was still full");
     cosmosb_pipe_stats_t st;
     ASSERT_RC(cosmosb_pipe_stats(c, &st), COSMOSB_OK);
-    cr_assert_eq(st.queued, 4u);
+    cr_expect_eq(st.queued, 4u, "consumer stats.queued is %u with a full 4-slot pipe", st.queued);
     /* one receive unblocks it */
     expect_filled(c, 0, 0, 64);
     ASSERT_RC(read_int(note[0]), COSMOSB_OK);
@@ -556,12 +558,14 @@ Test(process, blocked_consumer_sees_closed_producer, .timeout = 30)
 struct owner_arg {
     int sock;
     int close_instead;
+    int other; /* the parent's end of the socket pair, closed in the child */
 };
 
 /* A consumer in a child: shares its pipe, waits for "full", then dies or closes. */
 static int consumer_then_die(void *a)
 {
     struct owner_arg *oa = a;
+    close(oa->other);
     cosmosb_pipe_config_t cfg;
     cosmosb_pipe_config_init(&cfg);
     cfg.capacity = 4;
@@ -585,7 +589,7 @@ static void producer_sees_consumer_leave(int close_instead)
 {
     int sv[2];
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    struct owner_arg a = {sv[1], close_instead};
+    struct owner_arg a = {sv[1], close_instead, sv[0]};
     pid_t pid = tu_fork(consumer_then_die, &a, 20);
     cr_assert_gt(pid, 0);
     close(sv[1]);

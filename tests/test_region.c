@@ -468,11 +468,14 @@ Test(fdpass, send_recv_in_process)
 struct child_sender_arg {
     int sock;
     const char *abstract_name; /* connect to this instead, if set */
+    int other;                 /* the parent's end, closed in the child (or -1) */
 };
 
 static int child_sender(void *argp)
 {
     struct child_sender_arg *a = argp;
+    if (a->other >= 0)
+        close(a->other);
     int s = a->sock;
     if (a->abstract_name) {
         s = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -501,7 +504,7 @@ Test(fdpass, credentials_of_another_process_socketpair, .timeout = 30)
 {
     int sv[2];
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    struct child_sender_arg a = {sv[1], NULL};
+    struct child_sender_arg a = {sv[1], NULL, sv[0]};
     pid_t pid = tu_fork(child_sender, &a, 20);
     cr_assert_gt(pid, 0);
     close(sv[1]);
@@ -542,7 +545,7 @@ Test(fdpass, credentials_of_a_connected_process, .timeout = 30)
                       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)),
                  0);
     cr_assert_eq(listen(ls, 1), 0);
-    struct child_sender_arg a = {-1, name};
+    struct child_sender_arg a = {-1, name, ls};
     pid_t pid = tu_fork(child_sender, &a, 20);
     cr_assert_gt(pid, 0);
     int s = accept(ls, NULL, NULL);
@@ -758,6 +761,10 @@ Test(pipefd, attach_refuses_non_pipe_regions)
     cr_assert_eq(write(sv[0], "garbage-garbage-garbage", 23), 23);
     rc = cosmosb_pipe_attach_socket(sv[1], &p, NULL);
     cr_assert(tu_is_code(rc), "%d", rc);
+    close(sv[0]);
+    close(sv[1]);
+    /* end of stream */
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     close(sv[0]);
     ASSERT_RC(cosmosb_pipe_attach_socket(sv[1], &p, NULL), COSMOSB_ECLOSED);
     close(sv[1]);

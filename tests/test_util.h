@@ -82,6 +82,15 @@ static inline int tu_is_code(int rc)
                      tu_rc_, cosmosb_err_name(tu_rc_), tu_want_, cosmosb_err_name(tu_want_)); \
     } while (0)
 
+/* Like ASSERT_RC but the test goes on after a failure (cr_expect). */
+#define EXPECT_RC(expr, want)                                                               \
+    do {                                                                                    \
+        int tu_rc_ = (expr);                                                                \
+        int tu_want_ = (want);                                                              \
+        cr_expect_eq(tu_rc_, tu_want_, "%s returned %d (%s), expected %d (%s)", #expr,      \
+                     tu_rc_, cosmosb_err_name(tu_rc_), tu_want_, cosmosb_err_name(tu_want_)); \
+    } while (0)
+
 /* Forks; the child sets a hang guard, runs fn(arg) and _exits with its return value. */
 static inline pid_t tu_fork(int (*fn)(void *), void *arg, unsigned alarm_s)
 {
@@ -151,6 +160,8 @@ static inline void tu_fill(uint8_t *buf, uint32_t len, uint32_t producer, uint64
 /* Checks a payload written by tu_fill; returns 1 if intact. */
 static inline int tu_check(const uint8_t *buf, uint32_t len, uint32_t *producer, uint64_t *seq)
 {
+    *producer = UINT32_MAX;
+    *seq = UINT64_MAX;
     if (len < 16)
         return 0;
     memcpy(producer, buf, 4);
