@@ -72,6 +72,21 @@ typedef struct cosmosb_platform {
      * the core when the endpoint was opened). NULL: nothing is done.
      */
     void (*notify)(void *ctx, void *channel);
+    /**
+     * Register the calling process for heavy_barrier(): after it, any
+     * heavy_barrier() issued anywhere executes a full memory barrier on every
+     * CPU currently running a thread of this process (Linux:
+     * membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED)). Returns 0 on
+     * success. NULL, or an error: the core puts a full fence on every send and
+     * receive instead of relying on peers' heavy barriers.
+     */
+    int (*heavy_barrier_register)(void *ctx);
+    /**
+     * Asymmetric barrier issued by a side about to sleep, so that the wakers'
+     * fast paths need no fence (see docs/pipe.md). Returns 0 on success.
+     * NULL: the core uses full fences on the fast paths.
+     */
+    int (*heavy_barrier)(void *ctx);
     /** Optional diagnostic sink; @p level 0 = error, 1 = warning, 2 = info. NULL: silent. */
     void (*log)(void *ctx, int level, const char *message);
 } cosmosb_platform_t;

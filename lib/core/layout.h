@@ -61,7 +61,8 @@ struct cosmosb__pipe_hdr {
     cosmosb__au32 doorbell;       /* futex word: bumped by a producer that wakes the consumer */
     cosmosb__au32 sleeping;       /* SLEEP_* bits: set by consumer, taken (exchange) by a waking producer */
     uint32_t flags;               /* COSMOSB_PIPE_* config flags; written once by the consumer */
-    uint32_t reserved1[11];
+    uint32_t consumer_heavy;      /* 1: the consumer issues a heavy barrier before it sleeps; written once by it */
+    uint32_t reserved1[10];
 };
 
 /* Control line of one producer block. */
@@ -71,7 +72,8 @@ struct cosmosb__producer_ctl {
     cosmosb__au32 doorbell;   /* futex word: bumped by the consumer to wake this producer */
     cosmosb__au32 sleeping;   /* SLEEP_FUTEX: set by producer before sleeping on a full lane; taken by consumer */
     cosmosb__au32 generation; /* bumped by consumer at each reap (diagnostics) */
-    uint32_t reserved[11];
+    cosmosb__au32 heavy;      /* 1: this producer issues a heavy barrier before it sleeps; written by it after claiming */
+    uint32_t reserved[10];
 };
 
 /* One index, alone on its cache line. */

@@ -33,8 +33,9 @@ static void release_head(struct cosmosb_pipe *p, struct cosmosb__producer_view *
 {
     /* R2: release; we are done reading the slots before pos. Pairs with A1 in the producer. */
     cosmosb__store_release(lane->head, lane->pos);
-    /* SC fence: head store before the sleeping load (Dekker with the producer's SC fetch_or). */
-    cosmosb__fence_seq_cst();
+    /* Head store before the sleeping load (Dekker with the producer's SC
+     * fetch_or): a full fence, or nothing if that producer sleeps with a heavy barrier. */
+    cosmosb__waker_barrier(p->heavy && cosmosb__load_relaxed(&v->ctl->heavy) == 1);
     if (cosmosb__load_relaxed(&v->ctl->sleeping))
         cosmosb__wake(p, &v->ctl->sleeping, &v->ctl->doorbell);
 }
@@ -79,6 +80,7 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
     }
     cosmosb__store_relaxed(&v->ctl->closed, 0);
     cosmosb__store_relaxed(&v->ctl->sleeping, 0);
+    cosmosb__store_relaxed(&v->ctl->heavy, 0);
     cosmosb__fetch_add_seq_cst(&v->ctl->generation, 1); /* SC: diagnostics only, never on a fast path */
     /* R3: release; the reset above is visible to the next producer's claim CAS. */
     cosmosb__store_release(&v->ctl->owner, 0);
@@ -245,6 +247,7 @@ static int consumer_wait(struct cosmosb_pipe *p, uint32_t need, uint64_t timeout
         uint32_t seq = cosmosb__load_acquire(&h->doorbell);
         /* SC: announce the sleep; pairs with the producer's fence after R1. */
         cosmosb__fetch_or_seq_cst(&h->sleeping, COSMOSB__SLEEP_FUTEX);
+        cosmosb__sleeper_barrier(p);
         n = poll_available(p, need);
         if (n < 0 || (uint32_t)n >= need) {
             rc = n < 0 ? n : COSMOSB_OK;
@@ -474,6 +477,7 @@ int cosmosb_pipe_wait_prepare(cosmosb_pipe_t *p, cosmosb_wait_token_t *token)
     uint32_t seq = cosmosb__load_acquire(&h->doorbell);
     /* SC: announce the sleep (protocol in pipe_wait.c). */
     cosmosb__fetch_or_seq_cst(&h->sleeping, COSMOSB__SLEEP_FUTEX);
+    cosmosb__sleeper_barrier(p);
     int n = poll_available(p, 1);
     if (n != 0) {
         cosmosb__fetch_and_seq_cst(&h->sleeping, ~COSMOSB__SLEEP_FUTEX);
@@ -497,6 +501,7 @@ int cosmosb_pipe_arm_notify(cosmosb_pipe_t *p)
         return rc;
     /* SC: announce the request before the last look (protocol in pipe_wait.c). */
     cosmosb__fetch_or_seq_cst(&p->hdr->sleeping, COSMOSB__SLEEP_NOTIFY);
+    cosmosb__sleeper_barrier(p);
     int n = poll_available(p, 1);
     if (n != 0)
         return n < 0 ? n : COSMOSB_EAGAIN;

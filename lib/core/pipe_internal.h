@@ -19,6 +19,8 @@
 #define COSMOSB__DEFAULT_SPIN_NS 50000u
 /* Blocked calls look at their peer's liveness at least this often. */
 #define COSMOSB__LIVENESS_NS 200000000ull
+/* Sleep slice of a side whose heavy barrier failed (see cosmosb__sleeper_barrier). */
+#define COSMOSB__DEGRADED_SLICE_NS 1000000ull
 /* The consumer looks for newly attached producers at least every N receives. */
 #define COSMOSB__DISCOVER_EVERY 256u
 
@@ -63,6 +65,9 @@ struct cosmosb_pipe {
     uint32_t nserving;       /* consumer: entries in serving[] */
     uint8_t serving[COSMOSB_PIPE_MAX_PRODUCERS]; /* consumer: producer slots being served (ACTIVE/DEAD/CLOSED/CORRUPT) */
     uint32_t reserve_valid;  /* producer: bit per lane with an outstanding reservation */
+    uint32_t heavy;          /* 0: no heavy barriers; 1: registered, we issue one before sleeping;
+                              * 2: registered, but our heavy barrier failed (we sleep in short slices) */
+    uint32_t light_publish;  /* producer: the consumer sleeps with heavy barriers, so publish needs no fence */
     uint64_t spin_ns;
     uint64_t virtual_clock;  /* time source when the platform has no clock */
     uint64_t next_liveness;  /* time of the next liveness check while blocked */
@@ -91,7 +96,22 @@ static inline struct cosmosb__slot_hdr *cosmosb__slot(const struct cosmosb_pipe 
     return (struct cosmosb__slot_hdr *)(void *)(l->slots + (uint64_t)(idx & l->mask) * p->slot_stride);
 }
 
+/*
+ * The waker's half of the sleep/wake protocol, after it published an index:
+ * a full fence, or only a compiler barrier when the sleeper issues a heavy
+ * (asymmetric) barrier that covers us (docs/pipe.md, "Sleeping and waking").
+ */
+static inline void cosmosb__waker_barrier(uint32_t light)
+{
+    if (light)
+        __asm__ __volatile__("" ::: "memory");
+    else
+        cosmosb__fence_seq_cst();
+}
+
 /* pipe_wait.c */
+void cosmosb__sleeper_barrier(struct cosmosb_pipe *p);
+int cosmosb__heavy_register(struct cosmosb_pipe *p);
 uint64_t cosmosb__now(struct cosmosb_pipe *p);
 uint64_t cosmosb__deadline(struct cosmosb_pipe *p, uint64_t timeout_ns);
 void cosmosb__wake(struct cosmosb_pipe *p, cosmosb__au32 *sleeping, cosmosb__au32 *doorbell);

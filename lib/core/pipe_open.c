@@ -174,6 +174,8 @@ int cosmosb_pipe_open_consumer(void *handle_mem, size_t handle_size, void *share
     h->total_size = g.total_size;
     /* Relaxed: nobody else can see this memory until the creator hands it out
      * (an fd transfer or thread creation orders it). */
+    p->heavy = (uint32_t)cosmosb__heavy_register(p);
+    h->consumer_heavy = p->heavy;
     cosmosb__store_relaxed(&h->consumer_id, self_id(&p->plat));
     cosmosb__store_relaxed(&h->consumer_state, COSMOSB__CONSUMER_OPEN);
     /* Release: the magic is the last word written, for peers mapping early. */
@@ -237,6 +239,9 @@ int cosmosb_pipe_open_producer(void *handle_mem, size_t handle_size, void *share
     if (cosmosb__load_acquire(&h->consumer_state) != COSMOSB__CONSUMER_OPEN)
         return COSMOSB_ECLOSED;
     p->peer_id = cosmosb__load_relaxed(&h->consumer_id);
+    p->heavy = (uint32_t)cosmosb__heavy_register(p);
+    /* Light publishing only if we are covered by the consumer's heavy barriers. */
+    p->light_publish = p->heavy && read_once_u32(&h->consumer_heavy) == 1;
 
     uint32_t me = COSMOSB__OWNER_BIT | (self_id(&p->plat) & ~COSMOSB__OWNER_BIT);
     struct cosmosb__producer_view *v = &p->pv[0];
@@ -256,6 +261,8 @@ int cosmosb_pipe_open_producer(void *handle_mem, size_t handle_size, void *share
                 return COSMOSB_ECORRUPT;
             }
         }
+        /* Relaxed: read by the consumer on every release_head, a stale 0 only costs it a fence. */
+        cosmosb__store_relaxed(&v->ctl->heavy, p->heavy);
         v->owner = me;
         v->state = COSMOSB__PV_ACTIVE;
         p->self_index = i;

@@ -66,6 +66,7 @@ static int make_room(struct cosmosb_pipe *p, struct cosmosb__lane *lane, uint32_
         uint32_t seq = cosmosb__load_acquire(&ctl->doorbell);
         /* SC: announce the sleep; pairs with the consumer's fence after R2. */
         cosmosb__fetch_or_seq_cst(&ctl->sleeping, COSMOSB__SLEEP_FUTEX);
+        cosmosb__sleeper_barrier(p);
         if ((rc = refresh_head(lane)) != 0)
             break;
         if (free_slots(lane) >= need)
@@ -93,9 +94,10 @@ static inline void publish(struct cosmosb_pipe *p, struct cosmosb__lane *lane)
 {
     /* R1: release the slot contents before the new tail; pairs with A2 in the consumer. */
     cosmosb__store_release(lane->tail, lane->pos);
-    /* SC fence: orders the tail store before the sleeping load (Dekker with
-     * the consumer's SC fetch_or in its sleep path). */
-    cosmosb__fence_seq_cst();
+    /* Orders the tail store before the sleeping load (Dekker with the
+     * consumer's SC fetch_or in its sleep path): a full fence, or nothing when
+     * the consumer sleeps with a heavy barrier (see pipe_wait.c). */
+    cosmosb__waker_barrier(p->light_publish);
     if (cosmosb__load_relaxed(&p->hdr->sleeping))
         cosmosb__wake(p, &p->hdr->sleeping, &p->hdr->doorbell);
 }

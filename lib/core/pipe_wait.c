@@ -14,6 +14,15 @@
  * sees the published index (the two SC operations cannot both miss each
  * other). A wake that happens between the re-check and wait32 changed the
  * doorbell, so wait32 returns at once: no wakeup is lost.
+ *
+ * Asymmetric variant (platforms with heavy_barrier, e.g. Linux membarrier):
+ * the sleeper issues heavy_barrier() right after its fetch_or, and the waker
+ * replaces its fence by a compiler barrier. The heavy barrier runs a full
+ * barrier on every CPU running a registered waker: either the waker's index
+ * store was before that barrier (the sleeper's re-check sees it) or its load
+ * of `sleeping` is after it (it sees the bit). A waker not running at that
+ * moment went through a context switch, itself a full barrier. The fast
+ * paths then carry no fence at all; sleeping costs one more system call.
  */
 #include "core/pipe_internal.h"
 
@@ -71,12 +80,30 @@ int cosmosb__sleep(struct cosmosb_pipe *p, cosmosb__au32 *doorbell, uint32_t seq
             cosmosb__cpu_relax();
         return COSMOSB_OK;
     }
-    uint64_t slice = COSMOSB__LIVENESS_NS;
+    uint64_t slice = p->heavy == 2 ? COSMOSB__DEGRADED_SLICE_NS : COSMOSB__LIVENESS_NS;
     if (deadline != COSMOSB_TIMEOUT_FOREVER && deadline - now < slice)
         slice = deadline - now;
     int rc = p->plat.wait32(p->plat.ctx, (const void *)doorbell, seq, slice);
     (void)rc; /* woken, changed, interrupted or sliced: the caller re-checks either way */
     return COSMOSB_OK;
+}
+
+/* Called by a side right after it announced its sleep (fetch_or of its bit). */
+void cosmosb__sleeper_barrier(struct cosmosb_pipe *p)
+{
+    if (p->heavy == 1 && p->plat.heavy_barrier(p->plat.ctx) != 0) {
+        /* Cannot guarantee that light wakers see us: from now on we sleep in
+         * short slices (bounded delay instead of a lost wakeup). */
+        p->heavy = 2;
+    }
+}
+
+/* Registers this process for heavy barriers; 1 if the asymmetric protocol may be used. */
+int cosmosb__heavy_register(struct cosmosb_pipe *p)
+{
+    if (!p->plat.heavy_barrier || !p->plat.heavy_barrier_register)
+        return 0;
+    return p->plat.heavy_barrier_register(p->plat.ctx) == 0;
 }
 
 /* COSMOSB_PEER_ALIVE / _DEAD / _UNKNOWN for the process behind an owner word. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -102,6 +103,19 @@ static void linux_notify(void *ctx, void *channel)
     }
 }
 
+/* Registration is per process and permanent; repeating it is harmless. */
+static int linux_heavy_register(void *ctx)
+{
+    (void)ctx;
+    return syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0) == 0 ? 0 : COSMOSB_ENOTSUP;
+}
+
+static int linux_heavy_barrier(void *ctx)
+{
+    (void)ctx;
+    return syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) == 0 ? 0 : COSMOSB_EIO;
+}
+
 static const cosmosb_platform_t cosmosb__linux_platform = {
     .ctx = NULL,
     .wait32 = linux_wait32,
@@ -111,6 +125,8 @@ static const cosmosb_platform_t cosmosb__linux_platform = {
     .peer_alive = linux_peer_alive,
     .self_id = linux_self_id,
     .notify = linux_notify,
+    .heavy_barrier_register = linux_heavy_register,
+    .heavy_barrier = linux_heavy_barrier,
     .log = NULL,
 };
 
