@@ -229,15 +229,16 @@ static int consumer_wait(struct cosmosb_pipe *p, uint32_t need, uint64_t timeout
         int rc = empty_status(p);
         return (rc == COSMOSB_EAGAIN && n > 0) ? COSMOSB_EAGAIN : rc;
     }
-    uint64_t start = cosmosb__now(p);
-    uint64_t deadline = cosmosb__deadline(p, timeout_ns);
-    for (uint64_t iter = 0; cosmosb__spin_step(p, start, &iter, deadline);) {
+    struct cosmosb__spin spin;
+    cosmosb__spin_init(&spin, timeout_ns);
+    while (cosmosb__spin_step(p, &spin)) {
         n = count_available(p, need);
         if (n < 0 || (uint32_t)n >= need)
             return n < 0 ? n : COSMOSB_OK;
-        if ((iter & 1023u) == 0)
+        if ((spin.iter & 1023u) == 0)
             cosmosb__consumer_discover(p);
     }
+    uint64_t deadline = cosmosb__spin_deadline(p, &spin);
 
     struct cosmosb__pipe_hdr *h = p->hdr;
     int rc;

@@ -125,22 +125,58 @@ uint32_t cosmosb__consumer_queued(struct cosmosb_pipe *p);
 void cosmosb__producer_view_init(struct cosmosb_pipe *p, struct cosmosb__producer_view *v, uint32_t index);
 
 /*
- * Spin-phase step: returns 1 while the caller may keep polling, 0 when the
- * spin budget (or the deadline) is used up. Reads the clock every 16 steps.
+ * Spin phase of a waiting call. The first steps poll without looking at the
+ * clock (a clock read costs ~20 ns, as much as a message), then the clock
+ * is read every 32 steps. The deadline is fixed at the first clock read.
  */
-static inline int cosmosb__spin_step(struct cosmosb_pipe *p, uint64_t start, uint64_t *iter, uint64_t deadline)
+#define COSMOSB__PRESPIN 64u
+struct cosmosb__spin {
+    uint64_t iter;
+    uint64_t start;
+    uint64_t deadline;
+    uint64_t timeout_ns;
+};
+
+static inline void cosmosb__spin_init(struct cosmosb__spin *s, uint64_t timeout_ns)
+{
+    s->iter = 0;
+    s->start = 0;
+    s->deadline = 0;
+    s->timeout_ns = timeout_ns;
+}
+
+/* Returns 1 while the caller may keep polling, 0 when the budget or the deadline is used up. */
+static inline int cosmosb__spin_step(struct cosmosb_pipe *p, struct cosmosb__spin *s)
 {
     if (p->spin_ns == 0)
         return 0;
-    if ((++*iter & 15u) == 0) {
+    uint64_t i = ++s->iter;
+    if (i < COSMOSB__PRESPIN && p->spin_ns >= 4096u) {
+        cosmosb__cpu_relax();
+        return 1;
+    }
+    if (s->start == 0) {
+        s->start = cosmosb__now(p);
+        s->deadline = cosmosb__deadline(p, s->timeout_ns);
+    } else if ((i & 31u) == 0) {
         uint64_t now = cosmosb__now(p);
-        if (now - start >= p->spin_ns)
+        if (now - s->start >= p->spin_ns)
             return 0;
-        if (deadline != COSMOSB_TIMEOUT_FOREVER && now >= deadline)
+        if (s->deadline != COSMOSB_TIMEOUT_FOREVER && now >= s->deadline)
             return 0;
     }
     cosmosb__cpu_relax();
     return 1;
+}
+
+/* The deadline of a wait whose spin phase is over. */
+static inline uint64_t cosmosb__spin_deadline(struct cosmosb_pipe *p, struct cosmosb__spin *s)
+{
+    if (s->start == 0) {
+        s->start = 1;
+        s->deadline = cosmosb__deadline(p, s->timeout_ns);
+    }
+    return s->deadline;
 }
 
 static inline int cosmosb__check(const struct cosmosb_pipe *p, uint32_t role)

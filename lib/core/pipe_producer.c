@@ -48,10 +48,10 @@ static int make_room(struct cosmosb_pipe *p, struct cosmosb__lane *lane, uint32_
         return rc ? rc : COSMOSB_EFULL;
     }
 
-    uint64_t start = cosmosb__now(p);
-    uint64_t deadline = cosmosb__deadline(p, timeout_ns);
     /* Spin phase: poll the consumer's head for the spin budget. */
-    for (uint64_t iter = 0; cosmosb__spin_step(p, start, &iter, deadline);) {
+    struct cosmosb__spin spin;
+    cosmosb__spin_init(&spin, timeout_ns);
+    while (cosmosb__spin_step(p, &spin)) {
         if ((rc = refresh_head(lane)) != 0)
             return rc;
         if (free_slots(lane) >= need)
@@ -59,6 +59,7 @@ static int make_room(struct cosmosb_pipe *p, struct cosmosb__lane *lane, uint32_
     }
 
     /* Sleep phase (protocol in pipe_wait.c). */
+    uint64_t deadline = cosmosb__spin_deadline(p, &spin);
     struct cosmosb__producer_ctl *ctl = p->pv[0].ctl;
     p->next_liveness = cosmosb__now(p) + COSMOSB__LIVENESS_NS;
     for (;;) {
