@@ -871,3 +871,290 @@ Test(process, execd_peer_by_inheritance, .timeout = 120)
     cr_assert(tu_wait_ok(pid));
     cosmosb_pipe_close(c);
 }
+
+/* ------------------------------------------------------------------------ */
+/* producer slots: concurrent attach, churn, reaping of the dead            */
+/* ------------------------------------------------------------------------ */
+
+struct racer_arg {
+    cosmosb_pipe_t *c;
+    int go;        /* read end: wait for the start signal */
+    int done;      /* read end: hold the slot until the parent closes it */
+    int close1, close2; /* the parent's write ends, closed in the child */
+};
+
+static int attach_racer(void *a)
+{
+    struct racer_arg *ra = a;
+    close(ra->close1);
+    close(ra->close2);
+    char b;
+    CHILD_CHECK(read(ra->go, &b, 1) == 1);
+    cosmosb_pipe_t *p = NULL;
+    int rc = cosmosb_pipe_attach(cosmosb_pipe_fd(ra->c), -1, &p);
+    if (rc == COSMOSB_EBUSY)
+        return 10;
+    CHILD_CHECK_RC(rc, COSMOSB_OK);
+    uint64_t me = (uint64_t)getpid();
+    CHILD_CHECK_RC(cosmosb_pipe_send(p, me, &me, 8, 0, FOREVER), COSMOSB_OK);
+    CHILD_CHECK(read(ra->done, &b, 1) >= 0); /* EOF when the parent is done */
+    cosmosb_pipe_close(p);
+    return 0;
+}
+
+Test(process, concurrent_attach_takes_each_slot_once, .timeout = 60)
+{
+    enum { SLOTS = 4, RACERS = 10 };
+    cosmosb_pipe_t *c = mkpipe(COSMOSB_PIPE_MPSC, 8, 8, SLOTS);
+    int go[2], done[2];
+    cr_assert_eq(pipe(go), 0);
+    cr_assert_eq(pipe(done), 0);
+    struct racer_arg a = {c, go[0], done[0], go[1], done[1]};
+    pid_t pid[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        pid[i] = tu_fork(attach_racer, &a, 50);
+        cr_assert_gt(pid[i], 0);
+    }
+    cr_assert_eq(write(go[1], "gggggggggg", RACERS), RACERS);
+    /* exactly SLOTS of them get in, each with its own producer index */
+    uint32_t seen_index[SLOTS];
+    uint64_t seen_pid[SLOTS];
+    for (int k = 0; k < SLOTS; k++) {
+        uint64_t v;
+        cosmosb_msg_info_t info;
+        ASSERT_RC(cosmosb_pipe_recv(c, &v, 8, &info, FOREVER), COSMOSB_OK);
+        seen_index[k] = info.producer;
+        seen_pid[k] = v;
+        for (int j = 0; j < k; j++) {
+            cr_assert_neq(seen_index[j], info.producer, "two producers share slot %u", info.producer);
+            cr_assert_neq(seen_pid[j], v);
+        }
+    }
+    close(done[1]); /* the winners close */
+    int winners = 0, busy = 0;
+    for (int i = 0; i < RACERS; i++) {
+        int st = tu_wait(pid[i]);
+        cr_assert(WIFEXITED(st), "racer status 0x%x", st);
+        if (WEXITSTATUS(st) == 0)
+            winners++;
+        else if (WEXITSTATUS(st) == 10)
+            busy++;
+        else
+            cr_assert(0, "racer exited with %d", WEXITSTATUS(st));
+    }
+    cr_assert_eq(winners, SLOTS);
+    cr_assert_eq(busy, RACERS - SLOTS);
+    uint64_t v;
+    ASSERT_RC(cosmosb_pipe_recv(c, &v, 8, NULL, FOREVER), COSMOSB_ECLOSED);
+    close(go[0]);
+    close(go[1]);
+    close(done[0]);
+    cosmosb_pipe_close(c);
+}
+
+struct churn_arg {
+    cosmosb_pipe_t *c;
+    uint32_t who;
+    int rounds;
+    int per_round;
+    int die_each_round; /* SIGKILL the attached process at the end of each round */
+};
+
+/* One round in a grandchild so that it can die; the child retries attach on EBUSY. */
+static int churn_round(struct churn_arg *ca, int round)
+{
+    cosmosb_pipe_t *p = NULL;
+    uint64_t t0 = tu_now_ns();
+    int rc;
+    while ((rc = cosmosb_pipe_attach(cosmosb_pipe_fd(ca->c), -1, &p)) == COSMOSB_EBUSY) {
+        CHILD_CHECK(tu_now_ns() - t0 < 20000000000ull); /* a slot must come back */
+        tu_sleep_ms(1);
+    }
+    CHILD_CHECK_RC(rc, COSMOSB_OK);
+    for (int i = 0; i < ca->per_round; i++) {
+        uint8_t msg[32];
+        uint64_t seq = (uint64_t)round * (uint64_t)ca->per_round + (uint64_t)i;
+        tu_fill(msg, 24, ca->who, seq);
+        CHILD_CHECK_RC(cosmosb_pipe_send(p, seq, msg, 24, 0, FOREVER), COSMOSB_OK);
+    }
+    if (ca->die_each_round)
+        raise(SIGKILL);
+    cosmosb_pipe_close(p);
+    return 0;
+}
+
+static int churner(void *a)
+{
+    struct churn_arg *ca = a;
+    for (int r = 0; r < ca->rounds; r++) {
+        fflush(NULL);
+        pid_t g = fork();
+        CHILD_CHECK(g >= 0);
+        if (g == 0)
+            _exit(churn_round(ca, r));
+        int st = tu_wait(g);
+        if (ca->die_each_round)
+            CHILD_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+        else
+            CHILD_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    return 0;
+}
+
+static void churn(int die_each_round)
+{
+    enum { NP = 3, SLOTS = 2 };
+    const int rounds = die_each_round ? 6 : 30, per = 50;
+    cosmosb_pipe_t *c = mkpipe(COSMOSB_PIPE_MPSC, 16, 32, SLOTS);
+    struct churn_arg a[NP];
+    pid_t pid[NP];
+    for (int i = 0; i < NP; i++) {
+        a[i] = (struct churn_arg){c, (uint32_t)i, rounds, per, die_each_round};
+        pid[i] = tu_fork(churner, &a[i], 110);
+        cr_assert_gt(pid[i], 0);
+    }
+    uint64_t next[NP] = {0};
+    uint64_t total = 0, want = (uint64_t)NP * (uint64_t)rounds * (uint64_t)per;
+    uint64_t t0 = tu_now_ns();
+    while (total < want) {
+        uint8_t buf[32];
+        cosmosb_msg_info_t info;
+        /* bounded waits: between rounds nobody may be attached (ECLOSED / EPEERDEAD
+         * are then the right answers); the consumer must reap dead producers so their
+         * slots come back (see short_waits_still_notice_dead_producer for waits
+         * shorter than the liveness period) */
+        int rc = cosmosb_pipe_recv(c, buf, sizeof buf, &info, 500000000ull);
+        if (rc == COSMOSB_ETIMEDOUT || rc == COSMOSB_ECLOSED || rc == COSMOSB_EPEERDEAD ||
+            rc == COSMOSB_EAGAIN) {
+            cr_assert_lt(tu_now_ns() - t0, 90000000000ull, "stalled at %llu of %llu",
+                         (unsigned long long)total, (unsigned long long)want);
+            if (rc != COSMOSB_ETIMEDOUT)
+                tu_sleep_ms(1);
+            continue;
+        }
+        ASSERT_RC(rc, COSMOSB_OK);
+        uint32_t who;
+        uint64_t seq;
+        cr_assert(tu_check(buf, info.len, &who, &seq), "damaged message");
+        cr_assert_lt(who, (uint32_t)NP);
+        cr_assert_lt(info.producer, (uint32_t)SLOTS);
+        cr_assert_eq(seq, next[who], "producer %u: got %llu, expected %llu", who,
+                     (unsigned long long)seq, (unsigned long long)next[who]);
+        next[who]++;
+        total++;
+    }
+    for (int i = 0; i < NP; i++)
+        cr_assert(tu_wait_ok(pid[i]));
+    cosmosb_pipe_stats_t st;
+    ASSERT_RC(cosmosb_pipe_stats(c, &st), COSMOSB_OK);
+    cr_assert_geq(st.producers_reaped, (uint32_t)(NP * rounds - SLOTS));
+    cosmosb_pipe_close(c);
+}
+
+Test(process, producer_churn_reuses_slots, .timeout = 120)
+{
+    churn(0);
+}
+
+Test(process, killed_producers_slots_are_reaped, .timeout = 120)
+{
+    churn(1);
+}
+
+struct late_arg {
+    cosmosb_pipe_t *c;
+    unsigned delay_ms;
+    int hold;      /* read end: stay attached until EOF */
+    int hold_peer; /* the parent's write end, closed in the child */
+};
+
+static int late_sender(void *a)
+{
+    struct late_arg *la = a;
+    close(la->hold_peer);
+    if (la->hold >= 0) { /* the idle producer: attach and hold */
+        cosmosb_pipe_t *p = child_attach(la->c);
+        char b;
+        CHILD_CHECK(read(la->hold, &b, 1) >= 0);
+        cosmosb_pipe_close(p);
+        return 0;
+    }
+    tu_sleep_ms(la->delay_ms);
+    cosmosb_pipe_t *p = child_attach(la->c);
+    uint64_t v = 4242;
+    CHILD_CHECK_RC(cosmosb_pipe_send(p, v, &v, 8, 0, FOREVER), COSMOSB_OK);
+    cosmosb_pipe_close(p);
+    return 0;
+}
+
+Test(process, sleeping_consumer_sees_late_producer, .timeout = 30)
+{
+    cosmosb_pipe_t *c = mkpipe(COSMOSB_PIPE_MPSC, 8, 8, 4);
+    ASSERT_RC(cosmosb_pipe_set_spin_ns(c, 0), COSMOSB_OK);
+    int hold[2];
+    cr_assert_eq(pipe(hold), 0);
+    struct late_arg idle = {c, 0, hold[0], hold[1]};
+    pid_t pi = tu_fork(late_sender, &idle, 25);
+    while (cosmosb_pipe_check_peer(c) == COSMOSB_EAGAIN)
+        tu_sleep_ms(1);
+    struct late_arg late = {c, 150, -1, hold[1]};
+    pid_t pl = tu_fork(late_sender, &late, 25);
+    alarm(10);
+    uint64_t v = 0;
+    ASSERT_RC(cosmosb_pipe_recv(c, &v, 8, NULL, FOREVER), COSMOSB_OK);
+    alarm(0);
+    cr_assert_eq(v, 4242u);
+    cr_assert(tu_wait_ok(pl));
+    close(hold[1]);
+    cr_assert(tu_wait_ok(pi));
+    close(hold[0]);
+    cosmosb_pipe_close(c);
+}
+
+static int attach_then_die(void *a)
+{
+    cosmosb_pipe_t *p = child_attach(a);
+    uint64_t v = 1;
+    CHILD_CHECK_RC(cosmosb_pipe_send(p, v, &v, 8, 0, FOREVER), COSMOSB_OK);
+    raise(SIGKILL);
+    return 9;
+}
+
+Test(process, short_waits_still_notice_dead_producer, .timeout = 30)
+{
+    /* an event loop that receives with a 20 ms timeout, over and over */
+    cosmosb_pipe_t *c = mkpipe(COSMOSB_PIPE_SPSC, 8, 8, 1);
+    pid_t pid = tu_fork(attach_then_die, c, 20);
+    int st = tu_wait(pid);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    uint64_t v;
+    ASSERT_RC(cosmosb_pipe_recv(c, &v, 8, NULL, FOREVER), COSMOSB_OK);
+    uint64_t t0 = tu_now_ns();
+    int rc;
+    do {
+        rc = cosmosb_pipe_recv(c, &v, 8, NULL, 20000000ull);
+    } while (rc == COSMOSB_ETIMEDOUT && tu_now_ns() - t0 < 3000000000ull);
+    cr_expect_eq(rc, COSMOSB_EPEERDEAD,
+                 "repeated 20 ms receives on a pipe whose only producer is dead: %s after 3 s",
+                 cosmosb_err_name(rc));
+    /* the same with timeout 0 polling */
+    cosmosb_pipe_t *c2 = mkpipe(COSMOSB_PIPE_SPSC, 8, 8, 1);
+    pid = tu_fork(attach_then_die, c2, 20);
+    st = tu_wait(pid);
+    ASSERT_RC(cosmosb_pipe_recv(c2, &v, 8, NULL, FOREVER), COSMOSB_OK);
+    t0 = tu_now_ns();
+    do {
+        rc = cosmosb_pipe_recv(c2, &v, 8, NULL, 0);
+        if (rc == COSMOSB_EAGAIN)
+            tu_sleep_ms(5);
+    } while (rc == COSMOSB_EAGAIN && tu_now_ns() - t0 < 1000000000ull);
+    /* timeout 0 is the no-syscall fast path: it may keep answering EAGAIN (the
+     * header does not say it must look at liveness); report what it does */
+    cr_log_info("polling with timeout 0 a pipe whose only producer is dead: %s after 1 s",
+                cosmosb_err_name(rc));
+    cr_assert(rc == COSMOSB_EPEERDEAD || rc == COSMOSB_EAGAIN, "%s", cosmosb_err_name(rc));
+    /* check_peer (documented as making a system call) notices */
+    ASSERT_RC(cosmosb_pipe_check_peer(c2), COSMOSB_EPEERDEAD);
+    cosmosb_pipe_close(c2);
+    cosmosb_pipe_close(c);
+}
