@@ -1158,3 +1158,49 @@ Test(process, short_waits_still_notice_dead_producer, .timeout = 30)
     cosmosb_pipe_close(c2);
     cosmosb_pipe_close(c);
 }
+
+static int consumer_dies_at_once(void *a)
+{
+    struct owner_arg *oa = a;
+    close(oa->other);
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.capacity = 4;
+    cosmosb_pipe_t *c = NULL;
+    CHILD_CHECK_RC(cosmosb_pipe_create(&cfg, &c), COSMOSB_OK);
+    CHILD_CHECK_RC(cosmosb_pipe_share(c, oa->sock), COSMOSB_OK);
+    char b;
+    CHILD_CHECK(read(oa->sock, &b, 1) == 1);
+    raise(SIGKILL);
+    return 9;
+}
+
+Test(process, short_waits_still_notice_dead_consumer, .timeout = 30)
+{
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    struct owner_arg a = {sv[1], 0, sv[0]};
+    pid_t pid = tu_fork(consumer_dies_at_once, &a, 20);
+    close(sv[1]);
+    cosmosb_pipe_t *p = NULL;
+    ASSERT_RC(cosmosb_pipe_attach_socket(sv[0], &p, NULL), COSMOSB_OK);
+    uint64_t v = 0;
+    for (int i = 0; i < 4; i++)
+        ASSERT_RC(cosmosb_pipe_send(p, 1, &v, 8, 0, 0), COSMOSB_OK);
+    cr_assert_eq(write(sv[0], "F", 1), 1);
+    int st = tu_wait(pid);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    /* a sender that retries with a 20 ms timeout, over and over */
+    uint64_t t0 = tu_now_ns();
+    int rc;
+    do {
+        rc = cosmosb_pipe_send(p, 1, &v, 8, 0, 20000000ull);
+    } while (rc == COSMOSB_ETIMEDOUT && tu_now_ns() - t0 < 3000000000ull);
+    cr_expect_eq(rc, COSMOSB_EPEERDEAD,
+                 "repeated 20 ms sends to a full pipe whose consumer is dead: %s after 3 s",
+                 cosmosb_err_name(rc));
+    ASSERT_RC(cosmosb_pipe_check_peer(p), COSMOSB_EPEERDEAD);
+    ASSERT_RC(cosmosb_pipe_send(p, 1, &v, 8, 0, FOREVER), COSMOSB_EPEERDEAD);
+    cosmosb_pipe_close(p);
+    close(sv[0]);
+}

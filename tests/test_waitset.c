@@ -488,3 +488,34 @@ Test(eventfd, send_from_another_process_makes_fd_readable, .timeout = 60)
     close(sv[0]);
     cosmosb_pipe_close(c);
 }
+
+Test(waitset, short_waits_still_notice_dead_producer, .timeout = 30)
+{
+    cosmosb_pipe_t *c[2];
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    for (int i = 0; i < 2; i++) {
+        c[i] = mkpipe(8, 0);
+        ASSERT_RC(cosmosb_waitset_add(ws, c[i]), COSMOSB_OK);
+    }
+    struct feeder_arg dead = {c[1], 1, 0, 1, 1};
+    pid_t pd = tu_fork(feeder, &dead, 20);
+    int st = tu_wait(pd);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    /* the producer attached and died before the waits began; an event loop
+     * waits 20 ms at a time */
+    cosmosb_pipe_t *ready = NULL;
+    uint64_t t0 = tu_now_ns();
+    int rc;
+    do {
+        rc = cosmosb_waitset_wait(ws, 20 * MS, &ready);
+    } while (rc == COSMOSB_ETIMEDOUT && tu_now_ns() - t0 < 3000000000ull);
+    cr_assert_eq(rc, COSMOSB_OK, "20 ms waits over a pipe whose producer is dead: %s after 3 s",
+                 cosmosb_err_name(rc));
+    cr_assert_eq(ready, c[1]);
+    uint8_t buf[64];
+    ASSERT_RC(cosmosb_pipe_recv(ready, buf, sizeof buf, NULL, 0), COSMOSB_EPEERDEAD);
+    cosmosb_waitset_destroy(ws);
+    for (int i = 0; i < 2; i++)
+        cosmosb_pipe_close(c[i]);
+}
