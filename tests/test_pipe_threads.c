@@ -1,0 +1,376 @@
+/*
+ * test_pipe_threads.c - the same protocols between threads of one process,
+ * so that ThreadSanitizer (which cannot see across processes) checks the
+ * library's memory ordering: every payload byte written before a send must
+ * be visible after the matching receive, with no data race reported.
+ *
+ * Counts are divided by 10 with COSMOSB_TEST_QUICK=1.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cosmosb/cosmosb.h"
+#include "test_util.h"
+
+#define FOREVER COSMOSB_TIMEOUT_FOREVER
+
+struct shm_pipe {
+    uint8_t *shm;
+    uint64_t size;
+    const cosmosb_platform_t *plat;
+    void *cmem;
+    cosmosb_pipe_t *c;
+};
+
+static void sp_open(struct shm_pipe *sp, const cosmosb_platform_t *plat, uint32_t mode, uint32_t cap,
+                    uint32_t slot, uint32_t maxp)
+{
+    cosmosb_pipe_config_t cfg;
+    cr_assert_eq(cosmosb_pipe_config_init(&cfg), COSMOSB_OK);
+    cfg.mode = mode;
+    cfg.capacity = cap;
+    cfg.slot_size = slot;
+    cfg.max_producers = maxp;
+    ASSERT_RC(cosmosb_pipe_memsize(&cfg, &sp->size), COSMOSB_OK);
+    sp->shm = aligned_alloc(64, (size_t)sp->size);
+    cr_assert_not_null(sp->shm);
+    sp->plat = plat;
+    size_t hs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_CONSUMER, maxp);
+    sp->cmem = malloc(hs);
+    ASSERT_RC(cosmosb_pipe_open_consumer(sp->cmem, hs, sp->shm, sp->size, &cfg, plat, NULL, &sp->c),
+              COSMOSB_OK);
+}
+
+static void sp_close(struct shm_pipe *sp)
+{
+    cosmosb_pipe_close_endpoint(sp->c);
+    free(sp->cmem);
+    free(sp->shm);
+}
+
+struct prod_arg {
+    struct shm_pipe *sp;
+    uint32_t who;
+    uint64_t n;
+    int style;  /* 0 send, 1 reserve/commit, 2 batch, 3 mixed with urgent */
+    uint64_t spin_ns;
+    int failed; /* written by the thread, read after join */
+};
+
+static void *producer_thread(void *a)
+{
+    struct prod_arg *pa = a;
+    size_t hs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
+    void *mem = malloc(hs);
+    cosmosb_pipe_t *p = NULL;
+    if (cosmosb_pipe_open_producer(mem, hs, pa->sp->shm, pa->sp->size, pa->sp->plat, NULL, &p) != 0) {
+        pa->failed = __LINE__;
+        free(mem);
+        return NULL;
+    }
+    cosmosb_pipe_set_spin_ns(p, pa->spin_ns);
+    uint8_t msgs[16][64];
+    cosmosb_send_item_t it[16];
+    uint64_t seq = 0;
+    while (seq < pa->n && !pa->failed) {
+        uint32_t len = tu_len(seq, 64);
+        int style = pa->style == 3 ? (int)(seq % 3) : pa->style;
+        if (style == 0) {
+            tu_fill(msgs[0], len, pa->who, seq);
+            if (cosmosb_pipe_send(p, seq, msgs[0], len, 0, FOREVER) != 0)
+                pa->failed = __LINE__;
+            seq++;
+        } else if (style == 1) {
+            cosmosb_slot_t s;
+            if (cosmosb_pipe_reserve(p, 0, FOREVER, &s) != 0) {
+                pa->failed = __LINE__;
+                break;
+            }
+            tu_fill(s.data, len, pa->who, seq);
+            if (cosmosb_pipe_commit(p, &s, seq, len) != 0)
+                pa->failed = __LINE__;
+            seq++;
+        } else {
+            uint32_t n = (uint32_t)(1 + seq % 16);
+            if (n > pa->n - seq)
+                n = (uint32_t)(pa->n - seq);
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t l = tu_len(seq + i, 64);
+                tu_fill(msgs[i], l, pa->who, seq + i);
+                it[i] = (cosmosb_send_item_t){.type_id = seq + i, .data = msgs[i], .len = l};
+            }
+            int rc = cosmosb_pipe_send_batch(p, it, n, 0, FOREVER);
+            if (rc < 1 || rc > (int)n)
+                pa->failed = __LINE__;
+            else
+                seq += (uint64_t)rc;
+        }
+    }
+    cosmosb_pipe_close_endpoint(p);
+    free(mem);
+    return NULL;
+}
+
+/* Consumer loop on the calling thread: recv, peek/consume and batches in turn. */
+static void consume_all(struct shm_pipe *sp, int np, const uint64_t *n)
+{
+    uint64_t next[8] = {0};
+    uint64_t total = 0, want = 0;
+    for (int i = 0; i < np; i++)
+        want += n[i];
+    uint8_t bufs[8][64];
+    cosmosb_recv_item_t items[8];
+    for (int i = 0; i < 8; i++)
+        items[i] = (cosmosb_recv_item_t){.buf = bufs[i], .buf_size = 64};
+    for (uint64_t round = 0; total < want; round++) {
+        const uint8_t *data[8];
+        cosmosb_msg_info_t info[8];
+        cosmosb_msg_view_t view;
+        int got = 0;
+        switch (round % 3) {
+        case 0: {
+            int rc = cosmosb_pipe_recv(sp->c, bufs[0], 64, &info[0], FOREVER);
+            ASSERT_RC(rc, COSMOSB_OK);
+            data[0] = bufs[0];
+            got = 1;
+            break;
+        }
+        case 1:
+            ASSERT_RC(cosmosb_pipe_peek(sp->c, &view, FOREVER), COSMOSB_OK);
+            data[0] = view.data;
+            info[0] = view.info;
+            got = 1;
+            break;
+        default:
+            got = cosmosb_pipe_recv_batch(sp->c, items, 8, 0, FOREVER);
+            cr_assert_gt(got, 0, "recv_batch: %s", cosmosb_err_name(got));
+            for (int k = 0; k < got; k++) {
+                data[k] = bufs[k];
+                info[k] = items[k].info;
+            }
+        }
+        for (int k = 0; k < got; k++) {
+            uint32_t who;
+            uint64_t seq;
+            cr_assert(tu_check(data[k], info[k].len, &who, &seq), "damaged payload (len %u)",
+                      info[k].len);
+            cr_assert_lt(who, (uint32_t)np);
+            cr_assert_eq(seq, next[who], "producer %u: got %llu, expected %llu", who,
+                         (unsigned long long)seq, (unsigned long long)next[who]);
+            cr_assert_eq(info[k].len, tu_len(seq, 64));
+            cr_assert_eq(info[k].type_id, seq);
+            next[who]++;
+            total++;
+        }
+        if (round % 3 == 1)
+            ASSERT_RC(cosmosb_pipe_consume(sp->c, &view), COSMOSB_OK);
+    }
+    for (int i = 0; i < np; i++)
+        cr_assert_eq(next[i], n[i]);
+}
+
+static void run_threads(const cosmosb_platform_t *plat, uint32_t mode, int np, int style,
+                        uint64_t per, uint64_t spin_ns, uint32_t cap)
+{
+    struct shm_pipe sp;
+    sp_open(&sp, plat, mode, cap, 64, (uint32_t)np);
+    cosmosb_pipe_set_spin_ns(sp.c, spin_ns);
+    pthread_t th[8];
+    struct prod_arg pa[8];
+    uint64_t n[8];
+    for (int i = 0; i < np; i++) {
+        n[i] = per;
+        pa[i] = (struct prod_arg){&sp, (uint32_t)i, per, style == 4 ? i % 4 : style, spin_ns, 0};
+        cr_assert_eq(pthread_create(&th[i], NULL, producer_thread, &pa[i]), 0);
+    }
+    consume_all(&sp, np, n);
+    for (int i = 0; i < np; i++) {
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+        cr_assert_eq(pa[i].failed, 0, "producer %d failed at line %d", i, pa[i].failed);
+    }
+    uint8_t buf[64];
+    ASSERT_RC(cosmosb_pipe_recv(sp.c, buf, sizeof buf, NULL, FOREVER), COSMOSB_ECLOSED);
+    sp_close(&sp);
+}
+
+Test(threads, spsc_linux_platform, .timeout = 120)
+{
+    run_threads(cosmosb_linux_platform(), COSMOSB_PIPE_SPSC, 1, 3, tu_scale(300000), 50000, 64);
+}
+
+Test(threads, spsc_default_platform, .timeout = 120)
+{
+    run_threads(cosmosb_platform_default(), COSMOSB_PIPE_SPSC, 1, 3, tu_scale(300000), 50000, 64);
+}
+
+Test(threads, mpsc_three_producers_all_styles, .timeout = 120)
+{
+    run_threads(cosmosb_linux_platform(), COSMOSB_PIPE_MPSC, 3, 4, tu_scale(200000), 50000, 32);
+}
+
+Test(threads, mpsc_spin_zero_small_ring, .timeout = 120)
+{
+    run_threads(cosmosb_linux_platform(), COSMOSB_PIPE_MPSC, 2, 4, tu_scale(100000), 0, 4);
+}
+
+/* ------------------------------------------------------------------------ */
+/* blocking ping-pong between threads with no spinning                      */
+/* ------------------------------------------------------------------------ */
+
+struct pong_targ {
+    struct shm_pipe *a; /* main -> thread (thread consumes: opened by main, handed over) */
+    struct shm_pipe *b; /* thread -> main */
+    uint64_t n;
+    int failed;
+};
+
+static void *pong_thread(void *arg)
+{
+    struct pong_targ *t = arg;
+    size_t hs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
+    void *mem = malloc(hs);
+    cosmosb_pipe_t *pb = NULL;
+    if (cosmosb_pipe_open_producer(mem, hs, t->b->shm, t->b->size, t->b->plat, NULL, &pb) != 0) {
+        t->failed = __LINE__;
+        free(mem);
+        return NULL;
+    }
+    cosmosb_pipe_set_spin_ns(pb, 0);
+    for (uint64_t i = 0; i < t->n; i++) {
+        uint64_t v;
+        if (cosmosb_pipe_recv(t->a->c, &v, 8, NULL, FOREVER) != 0 || v != 2 * i) {
+            t->failed = __LINE__;
+            break;
+        }
+        v++;
+        if (cosmosb_pipe_send(pb, v, &v, 8, 0, FOREVER) != 0) {
+            t->failed = __LINE__;
+            break;
+        }
+    }
+    cosmosb_pipe_close_endpoint(pb);
+    free(mem);
+    return NULL;
+}
+
+Test(threads, blocking_ping_pong_spin_zero, .timeout = 300)
+{
+    const uint64_t N = tu_scale(100000);
+    struct shm_pipe a, b;
+    sp_open(&a, cosmosb_linux_platform(), COSMOSB_PIPE_SPSC, 2, 8, 1);
+    sp_open(&b, cosmosb_linux_platform(), COSMOSB_PIPE_SPSC, 2, 8, 1);
+    cosmosb_pipe_set_spin_ns(a.c, 0); /* used by the thread */
+    cosmosb_pipe_set_spin_ns(b.c, 0);
+    size_t hs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
+    void *mem = malloc(hs);
+    cosmosb_pipe_t *pa = NULL;
+    ASSERT_RC(cosmosb_pipe_open_producer(mem, hs, a.shm, a.size, a.plat, NULL, &pa), COSMOSB_OK);
+    cosmosb_pipe_set_spin_ns(pa, 0);
+    struct pong_targ t = {&a, &b, N, 0};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, pong_thread, &t), 0);
+    for (uint64_t i = 0; i < N; i++) {
+        uint64_t v = 2 * i;
+        ASSERT_RC(cosmosb_pipe_send(pa, v, &v, 8, 0, FOREVER), COSMOSB_OK);
+        uint64_t r;
+        ASSERT_RC(cosmosb_pipe_recv(b.c, &r, 8, NULL, FOREVER), COSMOSB_OK);
+        cr_assert_eq(r, v + 1);
+    }
+    cr_assert_eq(pthread_join(th, NULL), 0);
+    cr_assert_eq(t.failed, 0, "pong thread failed at line %d", t.failed);
+    cosmosb_pipe_close_endpoint(pa);
+    free(mem);
+    sp_close(&a);
+    sp_close(&b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* a wait set fed by threads                                                */
+/* ------------------------------------------------------------------------ */
+
+struct ws_targ {
+    cosmosb_pipe_t *c;
+    uint32_t who;
+    uint64_t n;
+    int failed;
+};
+
+static void *ws_feeder(void *arg)
+{
+    struct ws_targ *t = arg;
+    cosmosb_pipe_t *p = NULL;
+    if (cosmosb_pipe_attach(cosmosb_pipe_fd(t->c), cosmosb_pipe_eventfd(t->c), &p) != 0) {
+        t->failed = __LINE__;
+        return NULL;
+    }
+    cosmosb_pipe_set_spin_ns(p, 0);
+    uint8_t msg[64];
+    for (uint64_t i = 0; i < t->n; i++) {
+        uint32_t len = tu_len(i, 64);
+        tu_fill(msg, len, t->who, i);
+        if (cosmosb_pipe_send(p, i, msg, len, 0, FOREVER) != 0) {
+            t->failed = __LINE__;
+            break;
+        }
+    }
+    cosmosb_pipe_close(p);
+    return NULL;
+}
+
+Test(threads, waitset_three_feeder_threads, .timeout = 120)
+{
+    const uint64_t N = tu_scale(50000);
+    cosmosb_pipe_t *c[3];
+    struct ws_targ t[3];
+    pthread_t th[3];
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    for (int i = 0; i < 3; i++) {
+        cosmosb_pipe_config_t cfg;
+        cosmosb_pipe_config_init(&cfg);
+        cfg.capacity = 16;
+        ASSERT_RC(cosmosb_pipe_create(&cfg, &c[i]), COSMOSB_OK);
+        cosmosb_pipe_set_spin_ns(c[i], 0);
+        ASSERT_RC(cosmosb_waitset_add(ws, c[i]), COSMOSB_OK);
+        t[i] = (struct ws_targ){c[i], (uint32_t)i, N, 0};
+    }
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, ws_feeder, &t[i]), 0);
+    uint64_t next[3] = {0, 0, 0};
+    int open = 3;
+    while (open > 0) {
+        cosmosb_pipe_t *ready = NULL;
+        ASSERT_RC(cosmosb_waitset_wait(ws, FOREVER, &ready), COSMOSB_OK);
+        int idx = ready == c[0] ? 0 : ready == c[1] ? 1 : ready == c[2] ? 2 : -1;
+        cr_assert_geq(idx, 0);
+        for (;;) {
+            uint8_t buf[64];
+            cosmosb_msg_info_t info;
+            int rc = cosmosb_pipe_recv(ready, buf, sizeof buf, &info, 0);
+            if (rc == COSMOSB_EAGAIN)
+                break;
+            if (rc == COSMOSB_ECLOSED) {
+                ASSERT_RC(cosmosb_waitset_remove(ws, ready), COSMOSB_OK);
+                open--;
+                break;
+            }
+            ASSERT_RC(rc, COSMOSB_OK);
+            uint32_t who;
+            uint64_t seq;
+            cr_assert(tu_check(buf, info.len, &who, &seq));
+            cr_assert_eq(who, (uint32_t)idx);
+            cr_assert_eq(seq, next[idx]);
+            next[idx]++;
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+        cr_assert_eq(t[i].failed, 0, "feeder %d failed at line %d", i, t[i].failed);
+        cr_assert_eq(next[i], N);
+    }
+    cosmosb_waitset_destroy(ws);
+    for (int i = 0; i < 3; i++)
+        cosmosb_pipe_close(c[i]);
+}
