@@ -67,7 +67,7 @@ C
 }
 
 run_config() {
-    local name=$1 cc atomics=c11 sanitize="" quick=1 extra=() prefix=() t0 dir log rc line
+    local name=$1 cc atomics=c11 sanitize="" quick=1 extra=() prefix=() t0 dir log rc line ttime
     case "$name" in
         gcc)        cc=gcc;   quick=0; extra=(-DCOSMOSB_BUILD_BENCH=ON -DCOSMOSB_BUILD_DOCS=ON) ;;
         clang)      cc=clang; extra=(-DCOSMOSB_BUILD_BENCH=ON -DCOSMOSB_BUILD_DOCS=OFF) ;;
@@ -129,7 +129,8 @@ run_config() {
     ) 2>&1 | tee -a "$log"
     rc=${PIPESTATUS[0]}
     line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
-    summary[$name]=${line:-"(no ctest summary line)"}
+    ttime=$(grep -E 'Total Test time \(real\)' "$log" | tail -1 | sed -E 's/.*= *//')
+    summary[$name]="${line:-"(no ctest summary line)"}${ttime:+ (ctest: $ttime)}"
     if [ "$rc" -eq 0 ] && [ -n "$line" ]; then
         status[$name]=PASS
     else
