@@ -37,6 +37,15 @@ struct msg_hdr {
     uint32_t flags;
 };
 
+/* A slot header whose first word is the slot's sequence number: the
+ * producer stores it last (release) and the consumer polls it (acquire). */
+struct seq_hdr {
+    _Atomic uint32_t seq;
+    uint32_t len;
+    uint64_t type_id;
+};
+_Static_assert(sizeof(struct seq_hdr) == 16, "16-byte header");
+
 static void fill_msg(unsigned char *m, uint64_t seq)
 {
     memcpy(m, &seq, sizeof seq);
@@ -114,9 +123,10 @@ int bench_rt_raw_shm(const bench_rt_params_t *p, bench_rt_result_t *r)
 /* ===== bare ring ping-pong with libcosmosb's layout (diagnostic) ======== */
 
 /* Per direction: a ring of 64 slots of 80 bytes (16-byte header + 64-byte
- * payload, so a slot spans two cache lines and neighbours share a line) and
- * a tail index alone on its cache line, polled by the reader. No checks, no
- * function calls, no sleeping: what libcosmosb's layout costs by itself. */
+ * payload, so a slot spans two cache lines and neighbours share a line),
+ * published either by a tail index alone on its cache line or by a sequence
+ * word in each slot's header, polled by the reader. No checks, no function
+ * calls, no sleeping: what such a layout costs by itself. */
 #define LRING_SLOTS 64u
 #define LRING_STRIDE (sizeof(struct msg_hdr) + BENCH_RT_MSG)
 
@@ -127,6 +137,7 @@ struct lring_dir {
 
 struct lring_rt {
     struct lring_dir *dirs; /* [0]: to the echo side, [1]: back */
+    bool slot_seq;          /* publish by a sequence word in each slot header instead of the tail line */
     unsigned char msg[BENCH_RT_MSG];
 };
 
@@ -138,9 +149,18 @@ static int lring_prepare(void *st)
     return s->dirs ? 0 : -ENOMEM;
 }
 
-static void lring_put(struct lring_dir *d, uint64_t seq, const unsigned char *msg)
+static void lring_put(struct lring_dir *d, bool slot_seq, uint64_t seq, const unsigned char *msg)
 {
     unsigned char *slot = d->slots + (seq % LRING_SLOTS) * LRING_STRIDE;
+    if (slot_seq) {
+        struct seq_hdr *sh = (struct seq_hdr *)(void *)slot;
+        sh->len = BENCH_RT_MSG;
+        sh->type_id = 0xb0b0;
+        memcpy(slot + sizeof *sh, msg, BENCH_RT_MSG);
+        /* Release: header and payload before the slot's sequence word. */
+        atomic_store_explicit(&sh->seq, (uint32_t)seq, memory_order_release);
+        return;
+    }
     struct msg_hdr h = { 0xb0b0, BENCH_RT_MSG, 0 };
     memcpy(slot, &h, sizeof h);
     memcpy(slot + sizeof h, msg, BENCH_RT_MSG);
@@ -148,12 +168,20 @@ static void lring_put(struct lring_dir *d, uint64_t seq, const unsigned char *ms
     atomic_store_explicit(&d->tail, seq, memory_order_release);
 }
 
-static int lring_get(struct lring_dir *d, uint64_t seq, unsigned char *msg)
+static int lring_get(struct lring_dir *d, bool slot_seq, uint64_t seq, unsigned char *msg)
 {
+    const unsigned char *slot = d->slots + (seq % LRING_SLOTS) * LRING_STRIDE;
+    if (slot_seq) {
+        const struct seq_hdr *sh = (const struct seq_hdr *)(const void *)slot;
+        /* Acquire: pairs with the writer's release of the slot's sequence word. */
+        while (atomic_load_explicit(&sh->seq, memory_order_acquire) != (uint32_t)seq)
+            bench_cpu_relax();
+        memcpy(msg, slot + sizeof *sh, BENCH_RT_MSG);
+        return sh->len == BENCH_RT_MSG && msg_seq(msg) == seq ? 0 : -EPROTO;
+    }
     /* Acquire: pairs with the writer's release of the index. */
     while (atomic_load_explicit(&d->tail, memory_order_acquire) != seq)
         bench_cpu_relax();
-    const unsigned char *slot = d->slots + (seq % LRING_SLOTS) * LRING_STRIDE;
     struct msg_hdr h;
     memcpy(&h, slot, sizeof h);
     memcpy(msg, slot + sizeof h, BENCH_RT_MSG);
@@ -165,9 +193,9 @@ static int lring_echo(void *st, uint64_t n)
     struct lring_rt *s = st;
     unsigned char m[BENCH_RT_MSG];
     for (uint64_t seq = 1; seq <= n; seq++) {
-        if (lring_get(&s->dirs[0], seq, m) != 0)
+        if (lring_get(&s->dirs[0], s->slot_seq, seq, m) != 0)
             return 1;
-        lring_put(&s->dirs[1], seq, m);
+        lring_put(&s->dirs[1], s->slot_seq, seq, m);
     }
     return 0;
 }
@@ -176,8 +204,8 @@ static int lring_ping(void *st, uint64_t seq)
 {
     struct lring_rt *s = st;
     fill_msg(s->msg, seq);
-    lring_put(&s->dirs[0], seq, s->msg);
-    return lring_get(&s->dirs[1], seq, s->msg);
+    lring_put(&s->dirs[0], s->slot_seq, seq, s->msg);
+    return lring_get(&s->dirs[1], s->slot_seq, seq, s->msg);
 }
 
 static void lring_cleanup(void *st)
@@ -186,12 +214,21 @@ static void lring_cleanup(void *st)
     bench_shared_free(s->dirs, 2 * sizeof(struct lring_dir));
 }
 
+static const rt_impl_t lring_impl = { lring_prepare, lring_echo, NULL, lring_ping, lring_cleanup };
+
 int bench_rt_ring_layout(const bench_rt_params_t *p, bench_rt_result_t *r)
 {
-    static const rt_impl_t impl = { lring_prepare, lring_echo, NULL, lring_ping, lring_cleanup };
     struct lring_rt s;
     memset(&s, 0, sizeof s);
-    return bench_run_rt(&impl, &s, p, r);
+    return bench_run_rt(&lring_impl, &s, p, r);
+}
+
+int bench_rt_ring_slotseq(const bench_rt_params_t *p, bench_rt_result_t *r)
+{
+    struct lring_rt s;
+    memset(&s, 0, sizeof s);
+    s.slot_seq = true;
+    return bench_run_rt(&lring_impl, &s, p, r);
 }
 
 /* ===== raw futex ping-pong (no spinning) ================================ */
@@ -465,7 +502,9 @@ struct ring_st {
     uint32_t cap;   /* slots, power of two */
     uint32_t slot;  /* slot stride: payload rounded up to 8, or header + payload rounded up to 16 */
     uint32_t hdr;   /* 0, or the bytes of a per-message header written before the payload */
+    bool slot_seq;  /* the header starts with a sequence word published per slot (no shared tail) */
 };
+
 
 
 static int ring_prepare(void *st, const bench_stream_params_t *p, uint32_t nprod)
@@ -508,6 +547,15 @@ static int ring_produce(void *st, const bench_stream_params_t *p, uint32_t idx, 
             uint64_t k = want - done < room ? want - done : room;
             for (uint64_t i = 0; i < k; i++) {
                 unsigned char *slot = rg->slots + ((tail + i) & mask) * s->slot;
+                if (s->slot_seq) {
+                    struct seq_hdr *h = (struct seq_hdr *)(void *)slot;
+                    h->len = p->payload;
+                    h->type_id = 0xb0b0;
+                    memcpy(slot + sizeof *h, buf + (done + i) * p->payload, p->payload);
+                    /* Release: header and payload before the slot's sequence word. */
+                    atomic_store_explicit(&h->seq, (uint32_t)(tail + i + 1), memory_order_release);
+                    continue;
+                }
                 if (s->hdr) {
                     struct msg_hdr h = { 0xb0b0, p->payload, 0 };
                     memcpy(slot, &h, sizeof h);
@@ -540,7 +588,18 @@ static int ring_consume(void *st, const bench_stream_params_t *p, uint32_t nprod
     int rc = 0;
     while (got < total) {
         uint64_t avail = tail_cache - head;
-        if (avail == 0) {
+        if (s->slot_seq) {
+            /* Acquire: pairs with the producer's release of each slot's sequence word. */
+            avail = 0;
+            while (avail < p->batch &&
+                   atomic_load_explicit(&((struct seq_hdr *)(void *)(rg->slots + ((head + avail) & mask) * s->slot))->seq,
+                                        memory_order_acquire) == (uint32_t)(head + avail + 1))
+                avail++;
+            if (avail == 0) {
+                bench_cpu_relax();
+                continue;
+            }
+        } else if (avail == 0) {
             /* Acquire: pairs with the producer's release of tail. */
             tail_cache = atomic_load_explicit(&rg->tail, memory_order_acquire);
             avail = tail_cache - head;
@@ -552,7 +611,15 @@ static int ring_consume(void *st, const bench_stream_params_t *p, uint32_t nprod
         uint64_t k = avail < p->batch ? avail : p->batch;
         for (uint64_t i = 0; i < k; i++) {
             const unsigned char *slot = rg->slots + ((head + i) & mask) * s->slot;
-            if (s->hdr) {
+            if (s->slot_seq) {
+                const struct seq_hdr *h = (const struct seq_hdr *)(const void *)slot;
+                if (h->len != p->payload) {
+                    snprintf(r->what, sizeof r->what, "bad header length %u", h->len);
+                    rc = -EPROTO;
+                    goto out;
+                }
+                slot += sizeof *h;
+            } else if (s->hdr) {
                 struct msg_hdr h;
                 memcpy(&h, slot, sizeof h);
                 if (h.len != p->payload) {
@@ -601,6 +668,15 @@ int bench_stream_ring_hdr(const bench_stream_params_t *p, bench_stream_result_t 
     struct ring_st s;
     memset(&s, 0, sizeof s);
     s.hdr = sizeof(struct msg_hdr);
+    return bench_run_stream(&ring_impl, &s, p, 1, r);
+}
+
+int bench_stream_ring_slotseq(const bench_stream_params_t *p, bench_stream_result_t *r)
+{
+    struct ring_st s;
+    memset(&s, 0, sizeof s);
+    s.hdr = sizeof(struct seq_hdr);
+    s.slot_seq = true;
     return bench_run_stream(&ring_impl, &s, p, 1, r);
 }
 

@@ -64,9 +64,11 @@ typedef struct bench_rt_result {
 
 /** Raw 64-byte shared-memory ping-pong: one cache line each way, seq + payload, busy polling (hardware limit). */
 int bench_rt_raw_shm(const bench_rt_params_t *p, bench_rt_result_t *r);
-/** Diagnostic: a bare ring ping-pong with libcosmosb's layout (tail index line, 80-byte slots of
- *  16-byte header + 64-byte payload), busy polling, no checks: what the layout costs by itself. */
+/** Diagnostic: a bare ring ping-pong with 80-byte slots (16-byte header + 64-byte payload) like
+ *  libcosmosb's, published by a tail index on its own line; busy polling, no checks. */
 int bench_rt_ring_layout(const bench_rt_params_t *p, bench_rt_result_t *r);
+/** Diagnostic: the same, published by a sequence word in each slot header (no tail line). */
+int bench_rt_ring_slotseq(const bench_rt_params_t *p, bench_rt_result_t *r);
 /** Raw futex ping-pong: a shared word each way, FUTEX_WAIT/FUTEX_WAKE, no spinning (kernel limit). */
 int bench_rt_futex(const bench_rt_params_t *p, bench_rt_result_t *r);
 /** Two pipe(2)s, a 64-byte write and a blocking read each way. */
@@ -104,6 +106,9 @@ int bench_stream_ring(const bench_stream_params_t *p, bench_stream_result_t *r);
 /** Diagnostic: the same ring with libcosmosb's slot layout (a 16-byte header before each payload,
  *  stride rounded up to 16 bytes): what the layout costs by itself. */
 int bench_stream_ring_hdr(const bench_stream_params_t *p, bench_stream_result_t *r);
+/** Diagnostic: the same slots published by a sequence word in each header (the consumer polls the
+ *  slots, there is no shared tail; the consumer's head is still one store per batch). */
+int bench_stream_ring_slotseq(const bench_stream_params_t *p, bench_stream_result_t *r);
 /** pipe(2): one write(2) per batch of messages; one read(2) per batch (or up to 64 KiB with `drain`). */
 int bench_stream_pipe(const bench_stream_params_t *p, bench_stream_result_t *r);
 /** UNIX stream socket, same pattern as pipe(2). */

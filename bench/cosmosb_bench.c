@@ -138,7 +138,7 @@ static const char *fmt_ratio(char *buf, size_t len, const series_t *num, const s
 
 /* ---- round trips ------------------------------------------------------- */
 
-enum rt_kind { RT_RAW_SHM, RT_RING_LAYOUT, RT_COSMOSB_BUSY, RT_COSMOSB_DEFAULT, RT_FUTEX, RT_COSMOSB_SPIN0, RT_EVENTFD, RT_PIPE,
+enum rt_kind { RT_RAW_SHM, RT_RING_LAYOUT, RT_RING_SLOTSEQ, RT_COSMOSB_BUSY, RT_COSMOSB_DEFAULT, RT_FUTEX, RT_COSMOSB_SPIN0, RT_EVENTFD, RT_PIPE,
                RT_UDS, RT_COUNT };
 
 static const struct rt_case {
@@ -148,8 +148,10 @@ static const struct rt_case {
     enum rt_kind limit; /* which limit the ratio is taken against */
 } rt_cases[RT_COUNT] = {
     [RT_RAW_SHM] = { "raw 64-byte shared-memory ping-pong (hardware limit)", "busy poll", 1, RT_RAW_SHM },
-    [RT_RING_LAYOUT] = { "bare ring with libcosmosb's layout (diagnostic: index line + 80-byte slots)", "busy poll", 1,
+    [RT_RING_LAYOUT] = { "diagnostic: bare ring, 80-byte slots (16 B header + 64 B), tail index line", "busy poll", 1,
                          RT_RAW_SHM },
+    [RT_RING_SLOTSEQ] = { "diagnostic: bare ring, 80-byte slots, sequence word in each slot header", "busy poll", 1,
+                          RT_RAW_SHM },
     [RT_COSMOSB_BUSY] = { "**libcosmosb**, busy polling (spin budget huge)", "busy poll", 1, RT_RAW_SHM },
     [RT_COSMOSB_DEFAULT] = { "**libcosmosb**, default spin-then-sleep", "spin, then futex", 1, RT_RAW_SHM },
     [RT_FUTEX] = { "raw futex ping-pong (kernel limit)", "blocking", 0, RT_FUTEX },
@@ -166,6 +168,7 @@ static int run_rt_case(enum rt_kind k, const bench_rt_params_t *p, bench_rt_resu
     switch (k) {
     case RT_RAW_SHM: return bench_rt_raw_shm(p, r);
     case RT_RING_LAYOUT: return bench_rt_ring_layout(p, r);
+    case RT_RING_SLOTSEQ: return bench_rt_ring_slotseq(p, r);
     case RT_COSMOSB_BUSY: return bench_rt_cosmosb(p, BENCH_SPIN_BUSY, r);
     case RT_COSMOSB_DEFAULT: return bench_rt_cosmosb(p, BENCH_SPIN_DEFAULT, r);
     case RT_FUTEX: return bench_rt_futex(p, r);
@@ -258,9 +261,10 @@ static void print_rt(const mode_t_ *m)
 
 /* ---- streaming ---------------------------------------------------------- */
 
-enum st_mech { ST_RING, ST_RING_HDR, ST_COSMOSB, ST_COSMOSB_DEF, ST_PIPE, ST_UDS, ST_PIPE_DRAIN, ST_UDS_DRAIN,
+enum st_mech { ST_RING, ST_RING_HDR, ST_RING_SLOTSEQ, ST_COSMOSB, ST_COSMOSB_DEF, ST_PIPE, ST_UDS, ST_PIPE_DRAIN, ST_UDS_DRAIN,
                ST_MECH_COUNT };
 static const char *const st_mech_name[ST_MECH_COUNT] = { "ideal ring", "ideal ring, 16-byte headers",
+                                                          "ideal ring, per-slot sequence words",
                                                           "libcosmosb busy", "libcosmosb default spin",
                                                           "pipe(2)", "UNIX socket", "pipe(2), reader drains",
                                                           "UNIX socket, reader drains" };
@@ -283,6 +287,7 @@ static int run_stream(enum st_mech mech, const bench_stream_params_t *p, bench_s
     switch (mech) {
     case ST_RING: return bench_stream_ring(p, r);
     case ST_RING_HDR: return bench_stream_ring_hdr(p, r);
+    case ST_RING_SLOTSEQ: return bench_stream_ring_slotseq(p, r);
     case ST_COSMOSB: return bench_stream_cosmosb(p, BENCH_SPIN_BUSY, r);
     case ST_COSMOSB_DEF: return bench_stream_cosmosb(p, BENCH_SPIN_DEFAULT, r);
     case ST_PIPE:
@@ -321,7 +326,7 @@ static void measure_stream(const mode_t_ *m)
                         bool drain = mech == ST_PIPE_DRAIN || mech == ST_UDS_DRAIN;
                         if (failed[mech] || (drain && st_payloads[pi] != DRAIN_PAYLOAD))
                             continue;
-                        bool shm = mech == ST_RING || mech == ST_RING_HDR || mech == ST_COSMOSB ||
+                        bool shm = mech == ST_RING || mech == ST_RING_HDR || mech == ST_RING_SLOTSEQ || mech == ST_COSMOSB ||
                                    mech == ST_COSMOSB_DEF;
                         bench_stream_params_t p = {
                             .messages = shm ? (st_payloads[pi] > 64 ? m->shm_msgs_large : m->shm_msgs_small)
@@ -444,22 +449,26 @@ static void print_stream(void)
     printf("\n");
 
     printf("### Where libcosmosb's streaming time goes (diagnostic, M msg/s, same rounds)\n\n");
-    printf("The ideal ring again, but with libcosmosb's slot layout: a 16-byte header (type id, length, flags) "
-           "before each payload and the stride rounded up to 16 bytes, written and read like libcosmosb does, "
-           "with no checks and no function calls. \"layout\" = what the header and stride cost by themselves; "
-           "\"code\" = what libcosmosb costs on top of a bare ring with the same layout.\n\n");
-    printf("| payload | batch | ideal ring | ideal ring, lib layout | libcosmosb busy | layout (lib layout / ideal) | "
-           "code (libcosmosb / lib layout) |\n");
-    printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+    printf("The ideal ring again with slots like libcosmosb's: a 16-byte header (type id, length, flags) "
+           "before each payload and the stride rounded up to 16 bytes, published either by the tail index "
+           "(\"headers\") or by a sequence word in each slot's header that the consumer polls (\"slot seq\"); "
+           "no checks, no function calls. Ratios: \"headers / ideal\" is what the header and stride cost by "
+           "themselves; \"libcosmosb / headers\" and \"libcosmosb / slot seq\" what libcosmosb costs on top of "
+           "a bare ring with the same slots.\n\n");
+    printf("| payload | batch | ideal ring | headers | slot seq | libcosmosb busy | headers / ideal | "
+           "libcosmosb / headers | libcosmosb / slot seq |\n");
+    printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (size_t pi = 0; pi < N_PAYLOADS; pi++) {
         for (size_t bi = 0; bi < N_BATCHES; bi++) {
             series_t *s = st_res[pi][bi];
-            printf("| %u B | %u | %s | %s | %s | %s | %s |\n", st_payloads[pi], st_batches[bi],
+            printf("| %u B | %u | %s | %s | %s | %s | %s | %s | %s |\n", st_payloads[pi], st_batches[bi],
                    fmt_val(v[0], sizeof v[0], &s[ST_RING], 1e-6, 1),
                    fmt_val(v[1], sizeof v[1], &s[ST_RING_HDR], 1e-6, 1),
-                   fmt_val(v[2], sizeof v[2], &s[ST_COSMOSB], 1e-6, 1),
+                   fmt_val(v[2], sizeof v[2], &s[ST_RING_SLOTSEQ], 1e-6, 1),
+                   fmt_val(v[3], sizeof v[3], &s[ST_COSMOSB], 1e-6, 1),
                    fmt_ratio(r1, sizeof r1, &s[ST_RING_HDR], &s[ST_RING]),
-                   fmt_ratio(r2, sizeof r2, &s[ST_COSMOSB], &s[ST_RING_HDR]));
+                   fmt_ratio(r2, sizeof r2, &s[ST_COSMOSB], &s[ST_RING_HDR]),
+                   fmt_ratio(r3, sizeof r3, &s[ST_COSMOSB], &s[ST_RING_SLOTSEQ]));
         }
     }
     printf("\n");
@@ -534,8 +543,10 @@ static void print_targets(void)
     target("the limit itself: ideal ring 64 B / pipe(2)", &s64[ST_RING], &s64[ST_PIPE], 10, false);
     target("64 B streaming / pipe(2) with a draining reader", &s64[ST_COSMOSB], &s64[ST_PIPE_DRAIN], 10, false);
     target("64 B streaming / UNIX socket with a draining reader", &s64[ST_COSMOSB], &s64[ST_UDS_DRAIN], 10, false);
-    target("busy round trip / bare ring with libcosmosb's layout", &rt_med[RT_COSMOSB_BUSY], &rt_med[RT_RING_LAYOUT],
+    target("busy round trip / bare ring, 80-byte slots, tail index", &rt_med[RT_COSMOSB_BUSY], &rt_med[RT_RING_LAYOUT],
            1.5, true);
+    target("busy round trip / bare ring, 80-byte slots, slot sequence words", &rt_med[RT_COSMOSB_BUSY],
+           &rt_med[RT_RING_SLOTSEQ], 1.5, true);
     target("8 B streaming / ideal ring", &st_res[0][0][ST_COSMOSB], &st_res[0][0][ST_RING], 0.5, false);
     target("512 B streaming / ideal ring", &st_res[2][0][ST_COSMOSB], &st_res[2][0][ST_RING], 0.5, false);
     target("8 B batch 32 / ideal ring batch 32", &st_res[0][1][ST_COSMOSB], &st_res[0][1][ST_RING], 0.7, false);
