@@ -115,8 +115,7 @@ static void shm_cleanup(void *st)
 int bench_rt_raw_shm(const bench_rt_params_t *p, bench_rt_result_t *r)
 {
     static const rt_impl_t impl = { shm_prepare, shm_echo, NULL, shm_ping, shm_cleanup };
-    struct shm_rt s;
-    memset(&s, 0, sizeof s);
+    struct shm_rt s = { 0 };
     return bench_run_rt(&impl, &s, p, r);
 }
 
@@ -218,16 +217,13 @@ static const rt_impl_t lring_impl = { lring_prepare, lring_echo, NULL, lring_pin
 
 int bench_rt_ring_layout(const bench_rt_params_t *p, bench_rt_result_t *r)
 {
-    struct lring_rt s;
-    memset(&s, 0, sizeof s);
+    struct lring_rt s = { 0 };
     return bench_run_rt(&lring_impl, &s, p, r);
 }
 
 int bench_rt_ring_slotseq(const bench_rt_params_t *p, bench_rt_result_t *r)
 {
-    struct lring_rt s;
-    memset(&s, 0, sizeof s);
-    s.slot_seq = true;
+    struct lring_rt s = { .slot_seq = true };
     return bench_run_rt(&lring_impl, &s, p, r);
 }
 
@@ -309,8 +305,7 @@ static void futex_cleanup(void *st)
 int bench_rt_futex(const bench_rt_params_t *p, bench_rt_result_t *r)
 {
     static const rt_impl_t impl = { futex_prepare, futex_echo, NULL, futex_ping, futex_cleanup };
-    struct futex_rt s;
-    memset(&s, 0, sizeof s);
+    struct futex_rt s = { 0 };
     return bench_run_rt(&impl, &s, p, r);
 }
 
@@ -385,16 +380,13 @@ static const rt_impl_t fd_rt_impl = { fd_prepare, fd_echo, NULL, fd_ping, fd_cle
 
 int bench_rt_pipe(const bench_rt_params_t *p, bench_rt_result_t *r)
 {
-    struct fd_rt s;
-    memset(&s, 0, sizeof s);
+    struct fd_rt s = { 0 };
     return bench_run_rt(&fd_rt_impl, &s, p, r);
 }
 
 int bench_rt_uds(const bench_rt_params_t *p, bench_rt_result_t *r)
 {
-    struct fd_rt s;
-    memset(&s, 0, sizeof s);
-    s.is_socket = 1;
+    struct fd_rt s = { .is_socket = 1 };
     return bench_run_rt(&fd_rt_impl, &s, p, r);
 }
 
@@ -479,9 +471,7 @@ static void efd_cleanup(void *st)
 int bench_rt_eventfd(const bench_rt_params_t *p, bench_rt_result_t *r)
 {
     static const rt_impl_t impl = { efd_prepare, efd_echo, NULL, efd_ping, efd_cleanup };
-    struct efd_rt s;
-    memset(&s, 0, sizeof s);
-    s.efd[0] = s.efd[1] = -1;
+    struct efd_rt s = { .efd = { -1, -1 } };
     return bench_run_rt(&impl, &s, p, r);
 }
 
@@ -658,25 +648,19 @@ static const stream_impl_t ring_impl = { ring_prepare, NULL, ring_produce, NULL,
 
 int bench_stream_ring(const bench_stream_params_t *p, bench_stream_result_t *r)
 {
-    struct ring_st s;
-    memset(&s, 0, sizeof s);
+    struct ring_st s = { 0 };
     return bench_run_stream(&ring_impl, &s, p, 1, r);
 }
 
 int bench_stream_ring_hdr(const bench_stream_params_t *p, bench_stream_result_t *r)
 {
-    struct ring_st s;
-    memset(&s, 0, sizeof s);
-    s.hdr = sizeof(struct msg_hdr);
+    struct ring_st s = { .hdr = sizeof(struct msg_hdr) };
     return bench_run_stream(&ring_impl, &s, p, 1, r);
 }
 
 int bench_stream_ring_slotseq(const bench_stream_params_t *p, bench_stream_result_t *r)
 {
-    struct ring_st s;
-    memset(&s, 0, sizeof s);
-    s.hdr = sizeof(struct seq_hdr);
-    s.slot_seq = true;
+    struct ring_st s = { .hdr = sizeof(struct seq_hdr), .slot_seq = true };
     return bench_run_stream(&ring_impl, &s, p, 1, r);
 }
 
@@ -785,15 +769,12 @@ static const stream_impl_t fds_impl = { fds_prepare, NULL, fds_produce, NULL, fd
 
 int bench_stream_pipe(const bench_stream_params_t *p, bench_stream_result_t *r)
 {
-    struct fd_stream s;
-    memset(&s, 0, sizeof s);
+    struct fd_stream s = { 0 };
     return bench_run_stream(&fds_impl, &s, p, 1, r);
 }
 
 int bench_stream_uds(const bench_stream_params_t *p, bench_stream_result_t *r)
 {
-    struct fd_stream s;
-    memset(&s, 0, sizeof s);
-    s.is_socket = 1;
+    struct fd_stream s = { .is_socket = 1 };
     return bench_run_stream(&fds_impl, &s, p, 1, r);
 }
