@@ -62,7 +62,8 @@ struct cosmosb__pipe_hdr {
     cosmosb__au32 sleeping;       /* SLEEP_* bits: set by consumer, taken (exchange) by a waking producer */
     uint32_t flags;               /* COSMOSB_PIPE_* config flags; written once by the consumer */
     uint32_t consumer_heavy;      /* 1: the consumer issues a heavy barrier before it sleeps; written once by it */
-    uint32_t reserved1[10];
+    cosmosb__au32 attach_seq;     /* bumped by a producer when it attaches or closes; polled by the consumer */
+    uint32_t reserved1[9];
 };
 
 /* Control line of one producer block. */
@@ -82,17 +83,25 @@ struct cosmosb__index_line {
     uint32_t reserved[15];
 };
 
-/* Header of a slot; the payload follows at +16. */
+/*
+ * Header of a slot; the payload follows at +16. `seq` publishes the slot:
+ * the producer writes type_id, len and the payload, then stores seq = pos + 1
+ * (release) for the message at lane position pos. The consumer delivers the
+ * message at its position pos only if it reads exactly pos + 1 there, so it
+ * polls the slot itself (one cache line moves per message, not an index line
+ * and a slot line) and a stale or forged seq can only hide messages.
+ */
 struct cosmosb__slot_hdr {
-    uint64_t type_id; /* written by producer before publishing */
-    uint32_t len;     /* payload bytes; checked <= slot_size by the consumer */
-    uint32_t flags;   /* informative; the lane is authoritative */
+    cosmosb__au32 seq; /* written by producer last (release); read by consumer (acquire) */
+    uint32_t len;      /* payload bytes; checked <= slot_size by the consumer */
+    uint64_t type_id;  /* written by producer before publishing */
 };
 
 /*
  * Producer block layout (producer_stride bytes, a multiple of 64):
  *   ctl line
- *   lane 0 (urgent): tail line (producer writes), head line (consumer writes)
+ *   lane 0 (urgent): tail line (producer writes; informative: stats, restart
+ *                    point for the next producer), head line (consumer writes)
  *   lane 1 (normal): tail line, head line
  *   urgent slots: urgent_capacity * slot_stride
  *   normal slots: capacity * slot_stride (starting on a 64-byte boundary)
@@ -109,6 +118,7 @@ _Static_assert(offsetof(struct cosmosb__pipe_hdr, sleeping) == 76, "layout");
 _Static_assert(sizeof(struct cosmosb__producer_ctl) == COSMOSB__CL, "ctl is one cache line");
 _Static_assert(sizeof(struct cosmosb__index_line) == COSMOSB__CL, "index is one cache line");
 _Static_assert(sizeof(struct cosmosb__slot_hdr) == 16, "slot header is 16 bytes");
-_Static_assert(offsetof(struct cosmosb__slot_hdr, len) == 8, "layout");
+_Static_assert(offsetof(struct cosmosb__slot_hdr, len) == 4, "layout");
+_Static_assert(offsetof(struct cosmosb__slot_hdr, type_id) == 8, "layout");
 
 #endif /* COSMOSB_CORE_LAYOUT_H */

@@ -2,12 +2,13 @@
  * pipe_consumer.c - the receiving end: discovery and reaping of producers,
  * recv, peek/consume, batch receive, waiting, notification.
  *
- * The consumer owns every lane's head (master copy lane->pos, private). A
- * producer's tail is read into lane->cached and checked
- * (tail - head <= capacity); a lane whose indices are impossible is
- * quarantined (its producer state becomes CORRUPT) and the others go on.
- * A slot header is read once into private memory and its length checked
- * against the private slot_size before any byte is copied.
+ * The consumer owns every lane's head (master copy lane->pos, private). The
+ * message at position pos of a lane is ready when its slot's seq reads
+ * exactly pos + 1 (acquire); anything else means "not yet", so a producer
+ * that scribbles over indices or sequence numbers can hide its own messages
+ * but never make us read out of bounds. A slot header is read once into
+ * private memory and its length checked against the private slot_size
+ * before any byte is copied.
  */
 #include "core/pipe_internal.h"
 
@@ -28,6 +29,29 @@ static void serving_remove(struct cosmosb_pipe *p, uint32_t index)
         p->rr = 0;
 }
 
+static int serves(const struct cosmosb__producer_view *v)
+{
+    return v->state == COSMOSB__PV_ACTIVE || v->state == COSMOSB__PV_DEAD || v->state == COSMOSB__PV_CLOSED;
+}
+
+static int departing_state(uint32_t state)
+{
+    return state == COSMOSB__PV_DEAD || state == COSMOSB__PV_CLOSED;
+}
+
+static void set_state(struct cosmosb_pipe *p, struct cosmosb__producer_view *v, uint32_t state)
+{
+    p->departing += (uint32_t)departing_state(state) - (uint32_t)departing_state(v->state);
+    v->state = state;
+}
+
+static inline int slot_ready(const struct cosmosb_pipe *p, const struct cosmosb__lane *lane, uint32_t pos)
+{
+    const struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, pos);
+    /* A2: acquire pairs with R1 in the producer: this message's header and payload are visible. */
+    return cosmosb__load_acquire(&h->seq) == pos + 1;
+}
+
 /* Publishes a new head and wakes the producer if it sleeps on a full lane. */
 static void release_head(struct cosmosb_pipe *p, struct cosmosb__producer_view *v, struct cosmosb__lane *lane)
 {
@@ -40,29 +64,11 @@ static void release_head(struct cosmosb_pipe *p, struct cosmosb__producer_view *
         cosmosb__wake(p, &v->ctl->sleeping, &v->ctl->doorbell);
 }
 
-/* Reads a producer's tail and checks it; a bad one quarantines the producer. */
-static int refresh_tail(struct cosmosb_pipe *p, struct cosmosb__producer_view *v, struct cosmosb__lane *lane)
+static int lanes_drained(const struct cosmosb_pipe *p, const struct cosmosb__producer_view *v)
 {
-    /* A2: acquire pairs with R1 in the producer: the slots before tail are written. */
-    uint32_t tail = cosmosb__load_acquire(lane->tail);
-    if (tail - lane->pos > lane->capacity) {
-        v->state = COSMOSB__PV_CORRUPT;
-        p->stats.rejected_corrupt++;
-        return COSMOSB_ECORRUPT;
-    }
-    lane->cached = tail;
-    return COSMOSB_OK;
-}
-
-static int lanes_drained(struct cosmosb__producer_view *v)
-{
-    for (uint32_t l = 0; l < COSMOSB__LANES; l++) {
-        struct cosmosb__lane *lane = &v->lane[l];
-        /* Acquire: see every message published before the producer left. */
-        uint32_t tail = cosmosb__load_acquire(lane->tail);
-        if (tail != lane->pos && tail - lane->pos <= lane->capacity)
+    for (uint32_t l = 0; l < COSMOSB__LANES; l++)
+        if (slot_ready(p, &v->lane[l], v->lane[l].pos))
             return 0;
-    }
     return 1;
 }
 
@@ -72,11 +78,15 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
     struct cosmosb__producer_view *v = &p->pv[index];
     uint32_t why = (v->state == COSMOSB__PV_CLOSED) ? (uint32_t)-COSMOSB_ECLOSED : (uint32_t)-COSMOSB_EPEERDEAD;
     for (uint32_t l = 0; l < COSMOSB__LANES; l++) {
-        /* Relaxed: published by the release of owner below. */
-        cosmosb__store_relaxed(v->lane[l].tail, 0);
-        cosmosb__store_relaxed(v->lane[l].head, 0);
-        v->lane[l].pos = 0;
-        v->lane[l].cached = 0;
+        struct cosmosb__lane *lane = &v->lane[l];
+        /* Scrub: slot q gets seq q (never "ready"), so nothing the departed
+         * producer left behind can be taken for the next producer's message.
+         * Relaxed: published by the release of owner below. */
+        for (uint32_t k = 0; k < lane->capacity; k++)
+            cosmosb__store_relaxed(&cosmosb__slot(p, lane, lane->pos + k)->seq, lane->pos + k);
+        /* The next producer starts where we are (it reads tail). */
+        cosmosb__store_relaxed(lane->tail, lane->pos);
+        cosmosb__store_relaxed(lane->head, lane->pos);
     }
     cosmosb__store_relaxed(&v->ctl->closed, 0);
     cosmosb__store_relaxed(&v->ctl->sleeping, 0);
@@ -84,7 +94,7 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
     cosmosb__fetch_add_seq_cst(&v->ctl->generation, 1); /* SC: diagnostics only, never on a fast path */
     /* R3: release; the reset above is visible to the next producer's claim CAS. */
     cosmosb__store_release(&v->ctl->owner, 0);
-    v->state = COSMOSB__PV_FREE;
+    set_state(p, v, COSMOSB__PV_FREE);
     v->owner = 0;
     serving_remove(p, index);
     p->stats.producers_reaped++;
@@ -94,37 +104,46 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
 
 void cosmosb__consumer_discover(struct cosmosb_pipe *p)
 {
-    p->discover_count = 0;
     for (uint32_t i = 0; i < p->max_producers; i++) {
         struct cosmosb__producer_view *v = &p->pv[i];
         if (v->state == COSMOSB__PV_FREE) {
-            /* Acquire: pairs with the producer's claim (nothing else to see yet). */
+            /* Acquire: pairs with the producer's claim CAS. */
             uint32_t owner = cosmosb__load_acquire(&v->ctl->owner);
             if (!(owner & COSMOSB__OWNER_BIT))
                 continue;
             v->owner = owner;
-            v->state = COSMOSB__PV_ACTIVE;
+            set_state(p, v, COSMOSB__PV_ACTIVE);
             serving_add(p, i);
             p->departed = 0;
-            continue;
+            /* fall through: it may already have closed again */
         }
         if (v->state == COSMOSB__PV_ACTIVE || v->state == COSMOSB__PV_CORRUPT) {
-            /* Acquire: pairs with the producer's release of closed (its last tails). */
+            /* Acquire: pairs with the producer's release of closed (after its last message). */
             if (cosmosb__load_acquire(&v->ctl->closed) == 1)
-                v->state = v->state == COSMOSB__PV_CORRUPT ? COSMOSB__PV_DEAD : COSMOSB__PV_CLOSED;
+                set_state(p, v, v->state == COSMOSB__PV_CORRUPT ? COSMOSB__PV_DEAD : COSMOSB__PV_CLOSED);
             else if (cosmosb__load_relaxed(&v->ctl->owner) != v->owner)
-                v->state = COSMOSB__PV_CORRUPT; /* a producer never changes its owner word */
-            continue;
+                set_state(p, v, COSMOSB__PV_CORRUPT); /* a producer never rewrites its owner word */
         }
     }
     /* Departed producers are reaped once their committed messages are drained. */
     for (uint32_t j = 0; j < p->nserving;) {
         uint32_t i = p->serving[j];
         struct cosmosb__producer_view *v = &p->pv[i];
-        if ((v->state == COSMOSB__PV_DEAD || v->state == COSMOSB__PV_CLOSED) && lanes_drained(v))
+        if (departing_state(v->state) && lanes_drained(p, v))
             reap(p, i); /* moves another entry into position j */
         else
             j++;
+    }
+}
+
+/* Rescans the producer slots when a producer announced an attach or a close. */
+static inline void maybe_discover(struct cosmosb_pipe *p)
+{
+    /* Acquire: pairs with the producer's SC add, made after its claim or close. */
+    uint32_t seq = cosmosb__load_acquire(&p->hdr->attach_seq);
+    if (seq != p->seen_attach) {
+        p->seen_attach = seq;
+        cosmosb__consumer_discover(p);
     }
 }
 
@@ -134,11 +153,15 @@ int cosmosb__consumer_check_liveness(struct cosmosb_pipe *p)
     uint32_t alive = 0, dead = 0, closed = 0;
     for (uint32_t j = 0; j < p->nserving; j++) {
         struct cosmosb__producer_view *v = &p->pv[p->serving[j]];
-        if (v->state == COSMOSB__PV_ACTIVE || v->state == COSMOSB__PV_CORRUPT) {
-            /* Dead: its committed messages are still delivered, then it is
-             * reaped (a corrupt one counts as drained, so at once). */
-            if (cosmosb__peer_alive(p, v->owner) == COSMOSB_PEER_DEAD)
-                v->state = COSMOSB__PV_DEAD;
+        if ((v->state == COSMOSB__PV_ACTIVE || v->state == COSMOSB__PV_CORRUPT) &&
+            cosmosb__peer_alive(p, v->owner) == COSMOSB_PEER_DEAD) {
+            /* Its committed messages are still delivered, then it is reaped
+             * (a corrupt one is not served, so it counts as drained). */
+            if (v->state == COSMOSB__PV_CORRUPT) {
+                for (uint32_t l = 0; l < COSMOSB__LANES; l++)
+                    cosmosb__store_relaxed(&cosmosb__slot(p, &v->lane[l], v->lane[l].pos)->seq, v->lane[l].pos);
+            }
+            set_state(p, v, COSMOSB__PV_DEAD);
         }
         if (v->state == COSMOSB__PV_ACTIVE || v->state == COSMOSB__PV_CORRUPT)
             alive++;
@@ -159,13 +182,15 @@ int cosmosb__consumer_check_liveness(struct cosmosb_pipe *p)
 
 uint32_t cosmosb__consumer_queued(struct cosmosb_pipe *p)
 {
+    maybe_discover(p);
     uint32_t q = 0;
     for (uint32_t j = 0; j < p->nserving; j++) {
         struct cosmosb__producer_view *v = &p->pv[p->serving[j]];
-        if (v->state == COSMOSB__PV_CORRUPT)
+        if (!serves(v))
             continue;
         for (uint32_t l = 0; l < COSMOSB__LANES; l++) {
             struct cosmosb__lane *lane = &v->lane[l];
+            /* Acquire: the informative tail, written after the messages it counts. */
             uint32_t n = cosmosb__load_acquire(lane->tail) - lane->pos;
             if (n <= lane->capacity)
                 q += n;
@@ -175,40 +200,71 @@ uint32_t cosmosb__consumer_queued(struct cosmosb_pipe *p)
 }
 
 /*
- * Counts queued messages, stopping once `need` are found. Refreshes a lane's
- * tail only when the cached one does not show enough. Returns the count, or
- * ECORRUPT if a lane had to be quarantined.
+ * Called when a poll found too little: reaps departed producers that are
+ * drained and, every COSMOSB__RESCAN_IDLE empty polls, rescans all producer
+ * slots even if attach_seq did not move (a hostile producer may rewrite
+ * attach_seq to hide another producer's attach; this bounds the delay).
  */
-static int count_available(struct cosmosb_pipe *p, uint32_t need)
+static void idle_rescan(struct cosmosb_pipe *p)
 {
-    uint32_t total = 0;
-    int corrupt = 0;
-    for (uint32_t j = 0; j < p->nserving && total < need; j++) {
-        struct cosmosb__producer_view *v = &p->pv[p->serving[j]];
-        for (uint32_t l = 0; l < COSMOSB__LANES && v->state != COSMOSB__PV_CORRUPT; l++) {
-            struct cosmosb__lane *lane = &v->lane[l];
-            if (lane->cached - lane->pos < need - total && refresh_tail(p, v, lane)) {
-                corrupt = 1;
-                break;
-            }
-            total += lane->cached - lane->pos;
-        }
+    if (p->departing || ++p->idle_polls >= COSMOSB__RESCAN_IDLE) {
+        p->idle_polls = 0;
+        cosmosb__consumer_discover(p);
     }
-    if (total >= need)
-        return (int)total;
-    return corrupt ? COSMOSB_ECORRUPT : (int)total;
 }
 
-/* Checks for messages, looking for new or departed producers when none are queued. */
-static int poll_available(struct cosmosb_pipe *p, uint32_t need)
+/* Where the next message is: producer slot, lane, and position in serving[]. */
+struct next {
+    uint32_t index, lane, j;
+};
+
+/* Finds the next message: urgent lanes of every producer first, then normal lanes, round robin. */
+static int find_next(struct cosmosb_pipe *p, struct next *nx)
 {
-    if (++p->discover_count >= COSMOSB__DISCOVER_EVERY)
-        cosmosb__consumer_discover(p);
-    int n = count_available(p, need);
-    if (n < 0 || (uint32_t)n >= need)
-        return n;
-    cosmosb__consumer_discover(p);
-    return count_available(p, need);
+    maybe_discover(p);
+    for (uint32_t l = 0; l < COSMOSB__LANES; l++) {
+        uint32_t j = p->rr;
+        for (uint32_t k = 0; k < p->nserving; k++, j++) {
+            if (j >= p->nserving)
+                j = 0;
+            struct cosmosb__producer_view *v = &p->pv[p->serving[j]];
+            if (serves(v) && slot_ready(p, &v->lane[l], v->lane[l].pos)) {
+                nx->index = p->serving[j];
+                nx->lane = l;
+                nx->j = j;
+                return 1;
+            }
+        }
+    }
+    idle_rescan(p);
+    return 0;
+}
+
+/* Counts ready messages, stopping at `need`. */
+static uint32_t count_ready(struct cosmosb_pipe *p, uint32_t need)
+{
+    maybe_discover(p);
+    uint32_t total = 0;
+    for (uint32_t j = 0; j < p->nserving && total < need; j++) {
+        struct cosmosb__producer_view *v = &p->pv[p->serving[j]];
+        if (!serves(v))
+            continue;
+        for (uint32_t l = 0; l < COSMOSB__LANES; l++) {
+            struct cosmosb__lane *lane = &v->lane[l];
+            for (uint32_t i = 0; i < lane->capacity && total < need && slot_ready(p, lane, lane->pos + i); i++)
+                total++;
+        }
+    }
+    if (total < need)
+        idle_rescan(p);
+    return total;
+}
+
+static int have(struct cosmosb_pipe *p, uint32_t need, struct next *nx)
+{
+    if (need == 1)
+        return find_next(p, nx);
+    return count_ready(p, need) >= need;
 }
 
 /* Result when nothing is queued: the departure status, or EAGAIN. */
@@ -219,48 +275,36 @@ static int empty_status(const struct cosmosb_pipe *p)
     return COSMOSB_EAGAIN;
 }
 
-/* Waits until at least `need` messages are queued. */
-static int consumer_wait(struct cosmosb_pipe *p, uint32_t need, uint64_t timeout_ns)
+/* Waits until at least `need` messages are queued; with need == 1, *nx says where. */
+static int consumer_wait(struct cosmosb_pipe *p, uint32_t need, uint64_t timeout_ns, struct next *nx)
 {
-    int n = poll_available(p, need);
-    if (n < 0 || (uint32_t)n >= need)
-        return n < 0 ? n : COSMOSB_OK;
-    if (timeout_ns == COSMOSB_TIMEOUT_NONE) {
-        int rc = empty_status(p);
-        return (rc == COSMOSB_EAGAIN && n > 0) ? COSMOSB_EAGAIN : rc;
-    }
+    if (have(p, need, nx))
+        return COSMOSB_OK;
+    if (timeout_ns == COSMOSB_TIMEOUT_NONE)
+        return empty_status(p);
     struct cosmosb__spin spin;
     cosmosb__spin_init(&spin, timeout_ns);
-    while (cosmosb__spin_step(p, &spin)) {
-        n = count_available(p, need);
-        if (n < 0 || (uint32_t)n >= need)
-            return n < 0 ? n : COSMOSB_OK;
-        if ((spin.iter & 1023u) == 0)
-            cosmosb__consumer_discover(p);
-    }
+    while (cosmosb__spin_step(p, &spin))
+        if (have(p, need, nx))
+            return COSMOSB_OK;
     uint64_t deadline = cosmosb__spin_deadline(p, &spin);
 
     struct cosmosb__pipe_hdr *h = p->hdr;
     int rc;
-    p->next_liveness = cosmosb__now(p) + COSMOSB__LIVENESS_NS;
     for (;;) {
         /* Acquire: the doorbell value we sleep on; pairs with the waker's SC add. */
         uint32_t seq = cosmosb__load_acquire(&h->doorbell);
-        /* SC: announce the sleep; pairs with the producer's fence after R1. */
+        /* SC: announce the sleep; pairs with the producer's barrier after R1. */
         cosmosb__fetch_or_seq_cst(&h->sleeping, COSMOSB__SLEEP_FUTEX);
         cosmosb__sleeper_barrier(p);
-        n = poll_available(p, need);
-        if (n < 0 || (uint32_t)n >= need) {
-            rc = n < 0 ? n : COSMOSB_OK;
+        if (have(p, need, nx)) {
+            rc = COSMOSB_OK;
             break;
         }
-        uint64_t now = cosmosb__now(p);
-        if (now >= p->next_liveness) {
-            p->next_liveness = now + COSMOSB__LIVENESS_NS;
+        if (cosmosb__liveness_due(p, cosmosb__now(p))) {
             (void)cosmosb__consumer_check_liveness(p);
-            n = count_available(p, need);
-            if (n < 0 || (uint32_t)n >= need) {
-                rc = n < 0 ? n : COSMOSB_OK;
+            if (have(p, need, nx)) {
+                rc = COSMOSB_OK;
                 break;
             }
         }
@@ -276,38 +320,12 @@ static int consumer_wait(struct cosmosb_pipe *p, uint32_t need, uint64_t timeout
     return rc;
 }
 
-/*
- * Finds the lane of the next message: urgent lanes first, producers round
- * robin. Uses cached tails only (count_available refreshed them).
- */
-static int next_lane(struct cosmosb_pipe *p, uint32_t *index, uint32_t *lane_no)
-{
-    for (uint32_t l = 0; l < COSMOSB__LANES; l++) {
-        uint32_t j = p->rr;
-        for (uint32_t k = 0; k < p->nserving; k++, j++) {
-            if (j >= p->nserving)
-                j = 0;
-            struct cosmosb__producer_view *v = &p->pv[p->serving[j]];
-            if (v->state == COSMOSB__PV_CORRUPT)
-                continue;
-            struct cosmosb__lane *lane = &v->lane[l];
-            if (lane->cached != lane->pos) {
-                *index = p->serving[j];
-                *lane_no = l;
-                p->rr = j + 1 >= p->nserving ? 0 : j + 1;
-                return 1;
-            }
-        }
-    }
-    return 0;
-}
-
 /* Reads and checks the header of the message at lane->pos into *info. */
-static int read_header(struct cosmosb_pipe *p, uint32_t index, uint32_t l, const struct cosmosb__slot_hdr **slot,
+static int read_header(struct cosmosb_pipe *p, const struct next *nx, const struct cosmosb__slot_hdr **slot,
                        cosmosb_msg_info_t *info)
 {
-    struct cosmosb__producer_view *v = &p->pv[index];
-    struct cosmosb__lane *lane = &v->lane[l];
+    struct cosmosb__producer_view *v = &p->pv[nx->index];
+    struct cosmosb__lane *lane = &v->lane[nx->lane];
     const struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, lane->pos);
     /* Read each field once: a hostile producer may be rewriting them. */
     uint32_t len = *(const volatile uint32_t *)&h->len;
@@ -321,11 +339,22 @@ static int read_header(struct cosmosb_pipe *p, uint32_t index, uint32_t l, const
     }
     info->type_id = type_id;
     info->len = len;
-    info->flags = l == COSMOSB__LANE_URGENT ? COSMOSB_MSG_URGENT : 0;
-    info->producer = index;
+    info->flags = nx->lane == COSMOSB__LANE_URGENT ? COSMOSB_MSG_URGENT : 0;
+    info->producer = nx->index;
     info->reserved = 0;
     *slot = h;
     return COSMOSB_OK;
+}
+
+/* Removes the message at the head of nx's lane. */
+static void take(struct cosmosb_pipe *p, const struct next *nx)
+{
+    struct cosmosb__producer_view *v = &p->pv[nx->index];
+    struct cosmosb__lane *lane = &v->lane[nx->lane];
+    lane->pos++;
+    release_head(p, v, lane);
+    p->rr = nx->j + 1 >= p->nserving ? 0 : nx->j + 1;
+    p->stats.received++;
 }
 
 int cosmosb_pipe_recv(cosmosb_pipe_t *p, void *buf, uint32_t buf_size, cosmosb_msg_info_t *info,
@@ -339,22 +368,17 @@ int cosmosb_pipe_recv(cosmosb_pipe_t *p, void *buf, uint32_t buf_size, cosmosb_m
     cosmosb_msg_info_t local;
     if (!info)
         info = &local;
-    if ((rc = consumer_wait(p, 1, timeout_ns)) != 0)
+    struct next nx;
+    if ((rc = consumer_wait(p, 1, timeout_ns, &nx)) != 0)
         return rc;
-    uint32_t index, l;
-    if (!next_lane(p, &index, &l))
-        return COSMOSB_EAGAIN; /* unreachable: consumer_wait found one */
     const struct cosmosb__slot_hdr *h;
-    if ((rc = read_header(p, index, l, &h, info)) != 0)
+    if ((rc = read_header(p, &nx, &h, info)) != 0)
         return rc;
-    if (info->len > buf_size)
+    if (info->len > buf_size || (!buf && info->len))
         return COSMOSB_EMSGSIZE;
     if (info->len)
         __builtin_memcpy(buf, h + 1, info->len);
-    struct cosmosb__lane *lane = &p->pv[index].lane[l];
-    lane->pos++;
-    release_head(p, &p->pv[index], lane);
-    p->stats.received++;
+    take(p, &nx);
     return COSMOSB_OK;
 }
 
@@ -365,17 +389,15 @@ int cosmosb_pipe_peek(cosmosb_pipe_t *p, cosmosb_msg_view_t *view, uint64_t time
         return rc;
     if (!view)
         return COSMOSB_EINVAL;
-    if ((rc = consumer_wait(p, 1, timeout_ns)) != 0)
+    struct next nx;
+    if ((rc = consumer_wait(p, 1, timeout_ns, &nx)) != 0)
         return rc;
-    uint32_t index, l;
-    if (!next_lane(p, &index, &l))
-        return COSMOSB_EAGAIN;
     const struct cosmosb__slot_hdr *h;
-    if ((rc = read_header(p, index, l, &h, &view->info)) != 0)
+    if ((rc = read_header(p, &nx, &h, &view->info)) != 0)
         return rc;
     view->data = h + 1;
-    view->token_lane = index * COSMOSB__LANES + l;
-    view->token_seq = p->pv[index].lane[l].pos;
+    view->token_lane = nx.index * COSMOSB__LANES + nx.lane;
+    view->token_seq = p->pv[nx.index].lane[nx.lane].pos;
     return COSMOSB_OK;
 }
 
@@ -386,15 +408,15 @@ int cosmosb_pipe_consume(cosmosb_pipe_t *p, const cosmosb_msg_view_t *view)
         return rc;
     if (!view || view->token_lane >= p->max_producers * COSMOSB__LANES)
         return COSMOSB_EINVAL;
-    uint32_t index = view->token_lane / COSMOSB__LANES, l = view->token_lane % COSMOSB__LANES;
-    struct cosmosb__producer_view *v = &p->pv[index];
-    struct cosmosb__lane *lane = &v->lane[l];
-    if (v->state == COSMOSB__PV_FREE || v->state == COSMOSB__PV_CORRUPT || lane->pos != view->token_seq ||
-        lane->cached == lane->pos)
+    struct next nx = {view->token_lane / COSMOSB__LANES, view->token_lane % COSMOSB__LANES, 0};
+    struct cosmosb__producer_view *v = &p->pv[nx.index];
+    struct cosmosb__lane *lane = &v->lane[nx.lane];
+    if (!serves(v) || lane->pos != view->token_seq || !slot_ready(p, lane, lane->pos))
         return COSMOSB_EINVAL;
-    lane->pos++;
-    release_head(p, v, lane);
-    p->stats.received++;
+    for (uint32_t j = 0; j < p->nserving; j++)
+        if (p->serving[j] == nx.index)
+            nx.j = j;
+    take(p, &nx);
     return COSMOSB_OK;
 }
 
@@ -408,7 +430,11 @@ int cosmosb_pipe_recv_batch(cosmosb_pipe_t *p, cosmosb_recv_item_t *items, uint3
         return 0;
     if (!items || n > (uint32_t)INT32_MAX)
         return COSMOSB_EINVAL;
-    if ((rc = consumer_wait(p, (flags & COSMOSB_BATCH_BULK) ? n : 1, timeout_ns)) != 0)
+    for (uint32_t i = 0; i < n; i++)
+        if (!items[i].buf && items[i].buf_size)
+            return COSMOSB_EINVAL;
+    struct next nx;
+    if ((rc = consumer_wait(p, (flags & COSMOSB_BATCH_BULK) ? n : 1, timeout_ns, &nx)) != 0)
         return rc;
     uint32_t got = 0;
     int stop = 0;
@@ -419,17 +445,17 @@ int cosmosb_pipe_recv_batch(cosmosb_pipe_t *p, cosmosb_recv_item_t *items, uint3
                 j = 0;
             uint32_t index = p->serving[j];
             struct cosmosb__producer_view *v = &p->pv[index];
-            if (v->state == COSMOSB__PV_CORRUPT)
+            if (!serves(v))
                 continue;
             struct cosmosb__lane *lane = &v->lane[l];
             uint32_t taken = 0;
-            while (got < n && lane->cached != lane->pos) {
+            while (got < n && slot_ready(p, lane, lane->pos)) {
                 cosmosb_recv_item_t *it = &items[got];
                 const struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, lane->pos);
                 uint32_t len = *(const volatile uint32_t *)&h->len;
                 uint64_t type_id = *(const volatile uint64_t *)&h->type_id;
                 if (len > p->slot_size) {
-                    lane->pos++;
+                    lane->pos++; /* a lying header: dropped and counted */
                     taken++;
                     p->stats.rejected_corrupt++;
                     if (got == 0)
@@ -442,7 +468,7 @@ int cosmosb_pipe_recv_batch(cosmosb_pipe_t *p, cosmosb_recv_item_t *items, uint3
                 it->info.flags = l == COSMOSB__LANE_URGENT ? COSMOSB_MSG_URGENT : 0;
                 it->info.producer = index;
                 it->info.reserved = 0;
-                if (len > it->buf_size || (!it->buf && len)) {
+                if (len > it->buf_size) {
                     if (got == 0)
                         rc = COSMOSB_EMSGSIZE;
                     stop = 1;
@@ -474,15 +500,15 @@ int cosmosb_pipe_wait_prepare(cosmosb_pipe_t *p, cosmosb_wait_token_t *token)
     if (!token)
         return COSMOSB_EINVAL;
     struct cosmosb__pipe_hdr *h = p->hdr;
+    struct next nx;
     /* Acquire: pairs with the waker's SC add. */
     uint32_t seq = cosmosb__load_acquire(&h->doorbell);
     /* SC: announce the sleep (protocol in pipe_wait.c). */
     cosmosb__fetch_or_seq_cst(&h->sleeping, COSMOSB__SLEEP_FUTEX);
     cosmosb__sleeper_barrier(p);
-    int n = poll_available(p, 1);
-    if (n != 0) {
+    if (find_next(p, &nx)) {
         cosmosb__fetch_and_seq_cst(&h->sleeping, ~COSMOSB__SLEEP_FUTEX);
-        return n < 0 ? n : COSMOSB_EAGAIN;
+        return COSMOSB_EAGAIN;
     }
     rc = empty_status(p);
     if (rc != COSMOSB_EAGAIN) {
@@ -500,12 +526,12 @@ int cosmosb_pipe_arm_notify(cosmosb_pipe_t *p)
     int rc = cosmosb__check(p, COSMOSB_ROLE_CONSUMER);
     if (rc)
         return rc;
+    struct next nx;
     /* SC: announce the request before the last look (protocol in pipe_wait.c). */
     cosmosb__fetch_or_seq_cst(&p->hdr->sleeping, COSMOSB__SLEEP_NOTIFY);
     cosmosb__sleeper_barrier(p);
-    int n = poll_available(p, 1);
-    if (n != 0)
-        return n < 0 ? n : COSMOSB_EAGAIN;
+    if (find_next(p, &nx))
+        return COSMOSB_EAGAIN;
     rc = empty_status(p);
     return rc == COSMOSB_EAGAIN ? COSMOSB_OK : rc;
 }

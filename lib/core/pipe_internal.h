@@ -21,8 +21,8 @@
 #define COSMOSB__LIVENESS_NS 200000000ull
 /* Sleep slice of a side whose heavy barrier failed (see cosmosb__sleeper_barrier). */
 #define COSMOSB__DEGRADED_SLICE_NS 1000000ull
-/* The consumer looks for newly attached producers at least every N receives. */
-#define COSMOSB__DISCOVER_EVERY 256u
+/* A consumer rescans every producer slot after this many empty polls. */
+#define COSMOSB__RESCAN_IDLE 256u
 
 /* Private view of one lane (SPSC ring). */
 struct cosmosb__lane {
@@ -61,7 +61,9 @@ struct cosmosb_pipe {
     uint32_t peer_id;        /* producer: the consumer's id */
     uint32_t departed;       /* consumer: 0, or ECLOSED/EPEERDEAD of the last producer to leave with none left */
     uint32_t rr;             /* consumer: round-robin start */
-    uint32_t discover_count; /* consumer: receives since the last discovery scan */
+    uint32_t seen_attach;    /* consumer: last attach_seq seen */
+    uint32_t departing;      /* consumer: served producers in state DEAD or CLOSED */
+    uint32_t idle_polls;     /* consumer: empty polls since the last full rescan */
     uint32_t nserving;       /* consumer: entries in serving[] */
     uint8_t serving[COSMOSB_PIPE_MAX_PRODUCERS]; /* consumer: producer slots being served (ACTIVE/DEAD/CLOSED/CORRUPT) */
     uint32_t reserve_valid;  /* producer: bit per lane with an outstanding reservation */
@@ -70,7 +72,7 @@ struct cosmosb_pipe {
     uint32_t light_publish;  /* producer: the consumer sleeps with heavy barriers, so publish needs no fence */
     uint64_t spin_ns;
     uint64_t virtual_clock;  /* time source when the platform has no clock */
-    uint64_t next_liveness;  /* time of the next liveness check while blocked */
+    uint64_t next_liveness;  /* time of the next liveness check while blocked (kept across calls) */
     struct cosmosb__pipe_hdr *hdr;
     uint8_t *base;
     uint64_t size;
@@ -107,6 +109,20 @@ static inline void cosmosb__waker_barrier(uint32_t light)
         __asm__ __volatile__("" ::: "memory");
     else
         cosmosb__fence_seq_cst();
+}
+
+/*
+ * Blocked calls look at their peer's liveness when this returns 1: at the
+ * first sleep of a handle, then at most every COSMOSB__LIVENESS_NS. The
+ * schedule lives in the handle, not in one call, so an event loop that waits
+ * in short slices (20 ms timeouts) still notices a death.
+ */
+static inline int cosmosb__liveness_due(struct cosmosb_pipe *p, uint64_t now)
+{
+    if (now < p->next_liveness)
+        return 0;
+    p->next_liveness = now + COSMOSB__LIVENESS_NS;
+    return 1;
 }
 
 /* pipe_wait.c */

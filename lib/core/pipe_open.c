@@ -263,6 +263,8 @@ int cosmosb_pipe_open_producer(void *handle_mem, size_t handle_size, void *share
         }
         /* Relaxed: read by the consumer on every release_head, a stale 0 only costs it a fence. */
         cosmosb__store_relaxed(&v->ctl->heavy, p->heavy);
+        /* SC: tells the consumer to look for new producers (it polls attach_seq). */
+        cosmosb__fetch_add_seq_cst(&h->attach_seq, 1);
         v->owner = me;
         v->state = COSMOSB__PV_ACTIVE;
         p->self_index = i;
@@ -279,8 +281,9 @@ void cosmosb_pipe_close_endpoint(cosmosb_pipe_t *p)
         return;
     if (p->role == COSMOSB_ROLE_PRODUCER) {
         struct cosmosb__producer_view *v = &p->pv[0];
-        /* Release: every tail we published is visible before "closed". */
+        /* Release: every message we published is visible before "closed". */
         cosmosb__store_release(&v->ctl->closed, 1);
+        cosmosb__fetch_add_seq_cst(&p->hdr->attach_seq, 1); /* SC: the consumer rescans */
         cosmosb__fence_seq_cst(); /* SC: pairs with the consumer's sleeping bit (see pipe_wait.c) */
         if (cosmosb__load_relaxed(&p->hdr->sleeping))
             cosmosb__wake(p, &p->hdr->sleeping, &p->hdr->doorbell);

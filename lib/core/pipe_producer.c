@@ -61,7 +61,6 @@ static int make_room(struct cosmosb_pipe *p, struct cosmosb__lane *lane, uint32_
     /* Sleep phase (protocol in pipe_wait.c). */
     uint64_t deadline = cosmosb__spin_deadline(p, &spin);
     struct cosmosb__producer_ctl *ctl = p->pv[0].ctl;
-    p->next_liveness = cosmosb__now(p) + COSMOSB__LIVENESS_NS;
     for (;;) {
         /* Acquire: the doorbell value we sleep on; pairs with the waker's SC add. */
         uint32_t seq = cosmosb__load_acquire(&ctl->doorbell);
@@ -74,9 +73,7 @@ static int make_room(struct cosmosb_pipe *p, struct cosmosb__lane *lane, uint32_
             break;
         if ((rc = consumer_gone(p)) != 0)
             break;
-        uint64_t now = cosmosb__now(p);
-        if (now >= p->next_liveness) {
-            p->next_liveness = now + COSMOSB__LIVENESS_NS;
+        if (cosmosb__liveness_due(p, cosmosb__now(p))) {
             if (cosmosb__peer_alive(p, p->peer_id) == COSMOSB_PEER_DEAD) {
                 rc = COSMOSB_EPEERDEAD;
                 break;
@@ -90,12 +87,20 @@ static int make_room(struct cosmosb_pipe *p, struct cosmosb__lane *lane, uint32_
     return rc;
 }
 
-/* Makes lane->pos visible to the consumer and wakes it if it sleeps. */
+/* Publishes the message in slot h at lane->pos and advances. */
+static inline void commit_slot(struct cosmosb__lane *lane, struct cosmosb__slot_hdr *h)
+{
+    /* R1: release; the header and payload are visible before seq. Pairs with A2 in the consumer. */
+    cosmosb__store_release(&h->seq, lane->pos + 1);
+    lane->pos++;
+}
+
+/* Updates the informative tail and wakes the consumer if it sleeps. */
 static inline void publish(struct cosmosb_pipe *p, struct cosmosb__lane *lane)
 {
-    /* R1: release the slot contents before the new tail; pairs with A2 in the consumer. */
-    cosmosb__store_release(lane->tail, lane->pos);
-    /* Orders the tail store before the sleeping load (Dekker with the
+    /* Relaxed: the tail is informative (stats, the next producer's start); messages travel by seq. */
+    cosmosb__store_relaxed(lane->tail, lane->pos);
+    /* Orders the seq store before the sleeping load (Dekker with the
      * consumer's SC fetch_or in its sleep path): a full fence, or nothing when
      * the consumer sleeps with a heavy barrier (see pipe_wait.c). */
     cosmosb__waker_barrier(p->light_publish);
@@ -103,11 +108,10 @@ static inline void publish(struct cosmosb_pipe *p, struct cosmosb__lane *lane)
         cosmosb__wake(p, &p->hdr->sleeping, &p->hdr->doorbell);
 }
 
-static inline void write_header(struct cosmosb__slot_hdr *h, uint64_t type_id, uint32_t len, uint32_t lane)
+static inline void write_header(struct cosmosb__slot_hdr *h, uint64_t type_id, uint32_t len)
 {
     h->type_id = type_id;
     h->len = len;
-    h->flags = lane == COSMOSB__LANE_URGENT ? COSMOSB_MSG_URGENT : 0;
 }
 
 int cosmosb_pipe_send(cosmosb_pipe_t *p, uint64_t type_id, const void *data, uint32_t len, uint32_t flags,
@@ -126,10 +130,10 @@ int cosmosb_pipe_send(cosmosb_pipe_t *p, uint64_t type_id, const void *data, uin
         return rc;
     p->reserve_valid &= ~(1u << l); /* a pending reservation is overwritten */
     struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, lane->pos);
-    write_header(h, type_id, len, l);
+    write_header(h, type_id, len);
     if (len)
         __builtin_memcpy(h + 1, data, len);
-    lane->pos++;
+    commit_slot(lane, h);
     publish(p, lane);
     p->stats.sent++;
     return COSMOSB_OK;
@@ -168,9 +172,10 @@ int cosmosb_pipe_commit(cosmosb_pipe_t *p, const cosmosb_slot_t *slot, uint64_t 
         return COSMOSB_EINVAL;
     if (len > p->slot_size)
         return COSMOSB_EMSGSIZE;
-    write_header(cosmosb__slot(p, lane, lane->pos), type_id, len, l);
+    struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, lane->pos);
+    write_header(h, type_id, len);
     p->reserve_valid &= ~(1u << l);
-    lane->pos++;
+    commit_slot(lane, h);
     publish(p, lane);
     p->stats.sent++;
     return COSMOSB_OK;
@@ -199,17 +204,19 @@ int cosmosb_pipe_send_batch(cosmosb_pipe_t *p, const cosmosb_send_item_t *items,
         return COSMOSB_EINVAL;
     if ((rc = make_room(p, lane, need, timeout_ns)) != 0)
         return rc;
+    if (free_slots(lane) < n && (rc = refresh_head(lane)) != 0)
+        return rc; /* burst: count the space the consumer has freed since */
     uint32_t k = free_slots(lane);
     if (k > n)
         k = n;
     p->reserve_valid &= ~(1u << l);
     for (uint32_t i = 0; i < k; i++) {
-        struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, lane->pos + i);
-        write_header(h, items[i].type_id, items[i].len, l);
+        struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, lane->pos);
+        write_header(h, items[i].type_id, items[i].len);
         if (items[i].len)
             __builtin_memcpy(h + 1, items[i].data, items[i].len);
+        commit_slot(lane, h);
     }
-    lane->pos += k;
     publish(p, lane);
     p->stats.sent += k;
     return (int)k;

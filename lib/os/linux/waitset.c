@@ -32,6 +32,7 @@ struct waitv_entry { /* struct futex_waitv of <linux/futex.h> */
 struct cosmosb_waitset {
     uint32_t n;
     uint32_t rr;
+    uint64_t next_liveness; /* next look at the producers' liveness; kept across waits */
     cosmosb_pipe_t *pipes[COSMOSB_WAITSET_MAX];
     struct waitv_entry w[COSMOSB_WAITSET_MAX];
 };
@@ -102,7 +103,6 @@ int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns, cosmosb_pip
     uint64_t start = mono_ns();
     uint64_t deadline = timeout_ns == COSMOSB_TIMEOUT_FOREVER ? UINT64_MAX
                         : start > UINT64_MAX - 1 - timeout_ns ? UINT64_MAX - 1 : start + timeout_ns;
-    uint64_t next_liveness = start + COSMOSB__LIVENESS_NS;
     for (;;) {
         uint32_t prepared = 0;
         for (uint32_t k = 0; k < ws->n; k++) {
@@ -128,7 +128,15 @@ int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns, cosmosb_pip
             cancel(ws, prepared);
             return COSMOSB_ETIMEDOUT;
         }
-        uint64_t until = deadline < next_liveness ? deadline : next_liveness;
+        if (now >= ws->next_liveness) {
+            /* Due (the schedule survives short waits): look, then prepare again. */
+            cancel(ws, prepared);
+            ws->next_liveness = now + COSMOSB__LIVENESS_NS;
+            for (uint32_t i = 0; i < ws->n; i++)
+                (void)cosmosb_pipe_check_peer(ws->pipes[i]);
+            continue;
+        }
+        uint64_t until = deadline < ws->next_liveness ? deadline : ws->next_liveness;
         struct timespec abs = {.tv_sec = (time_t)(until / 1000000000u), .tv_nsec = (long)(until % 1000000000u)};
         long rc = syscall(SYS_futex_waitv, ws->w, ws->n, 0, &abs, CLOCK_MONOTONIC);
         int err = rc < 0 ? errno : 0;
@@ -140,12 +148,6 @@ int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns, cosmosb_pip
                                              (uint32_t)ws->w[0].val, slice);
         } else if (rc < 0 && err != ETIMEDOUT && err != EAGAIN && err != EINTR) {
             return cosmosb__linux_err(err);
-        }
-        now = mono_ns();
-        if (now >= next_liveness) {
-            next_liveness = now + COSMOSB__LIVENESS_NS;
-            for (uint32_t i = 0; i < ws->n; i++)
-                (void)cosmosb_pipe_check_peer(ws->pipes[i]);
         }
     }
 }
