@@ -57,20 +57,31 @@ struct prod_arg {
     int style;  /* 0 send, 1 reserve/commit, 2 batch, 3 mixed with urgent */
     uint64_t spin_ns;
     int failed; /* written by the thread, read after join */
+    void *mem;        /* handle memory, opened by the main thread */
+    cosmosb_pipe_t *p;
 };
+
+/*
+ * Every producer attaches before any thread starts: a pipe whose producers
+ * have all left reports COSMOSB_ECLOSED until another attaches, so a
+ * producer that attached only after the others finished would make the
+ * consumer's FOREVER receive end early (a property of the test, not a bug).
+ */
+static void attach_producer(struct prod_arg *pa)
+{
+    size_t hs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
+    pa->mem = malloc(hs);
+    cr_assert_not_null(pa->mem);
+    ASSERT_RC(cosmosb_pipe_open_producer(pa->mem, hs, pa->sp->shm, pa->sp->size, pa->sp->plat, NULL, &pa->p),
+              COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_set_spin_ns(pa->p, pa->spin_ns), COSMOSB_OK);
+}
 
 static void *producer_thread(void *a)
 {
     struct prod_arg *pa = a;
-    size_t hs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
-    void *mem = malloc(hs);
-    cosmosb_pipe_t *p = NULL;
-    if (cosmosb_pipe_open_producer(mem, hs, pa->sp->shm, pa->sp->size, pa->sp->plat, NULL, &p) != 0) {
-        pa->failed = __LINE__;
-        free(mem);
-        return NULL;
-    }
-    cosmosb_pipe_set_spin_ns(p, pa->spin_ns);
+    void *mem = pa->mem;
+    cosmosb_pipe_t *p = pa->p;
     uint8_t msgs[16][64];
     cosmosb_send_item_t it[16];
     uint64_t seq = 0;
@@ -182,9 +193,11 @@ static void run_threads(const cosmosb_platform_t *plat, uint32_t mode, int np, i
     uint64_t n[8];
     for (int i = 0; i < np; i++) {
         n[i] = per;
-        pa[i] = (struct prod_arg){&sp, (uint32_t)i, per, style == 4 ? i % 4 : style, spin_ns, 0};
-        cr_assert_eq(pthread_create(&th[i], NULL, producer_thread, &pa[i]), 0);
+        pa[i] = (struct prod_arg){&sp, (uint32_t)i, per, style == 4 ? i % 4 : style, spin_ns, 0, NULL, NULL};
+        attach_producer(&pa[i]);
     }
+    for (int i = 0; i < np; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, producer_thread, &pa[i]), 0);
     consume_all(&sp, np, n);
     for (int i = 0; i < np; i++) {
         cr_assert_eq(pthread_join(th[i], NULL), 0);

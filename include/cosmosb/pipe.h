@@ -303,11 +303,12 @@ COSMOSB_API int cosmosb_pipe_send_batch(cosmosb_pipe_t *pipe, const cosmosb_send
  * @return ::COSMOSB_OK; ::COSMOSB_EAGAIN if empty and @p timeout_ns is 0;
  *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EMSGSIZE if the payload does not fit
  *         (the message stays queued and `info->len` says how big it is);
- *         ::COSMOSB_ECORRUPT if a lane's index or a header is impossible (a bad
- *         message is dropped and counted; a lane whose indices are corrupt is
- *         abandoned; other producers keep working); ::COSMOSB_EPEERDEAD /
+ *         ::COSMOSB_ECORRUPT if a message header is impossible (the bad
+ *         message is dropped and counted; a producer that rewrites its owner
+ *         word is quarantined; other producers keep working); ::COSMOSB_EPEERDEAD /
  *         ::COSMOSB_ECLOSED if the pipe is empty and its last producer died /
- *         closed; ::COSMOSB_EROLE on a producer handle.
+ *         closed (and no other producer is attached: the status clears when
+ *         one attaches); ::COSMOSB_EROLE on a producer handle.
  * @par Concurrency: one thread at a time on the consumer handle; lock-free when it does not wait.
  * @par Memory ordering: acquire; the payload written before the sender's commit is visible.
  */

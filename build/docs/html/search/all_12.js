@@ -1,0 +1,4 @@
+var searchData=
+[
+  ['version_2eh_0',['version.h',['../version_8h.html',1,'']]]
+];

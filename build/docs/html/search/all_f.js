@@ -1,0 +1,7 @@
+var searchData=
+[
+  ['self_5fid_0',['self_id',['../structcosmosb__platform.html#a9216c0230985385211bf1e0ade1c9ac4',1,'cosmosb_platform']]],
+  ['sent_1',['sent',['../structcosmosb__pipe__stats.html#a6d3ad845ba0896c2e21c69f5c26658e1',1,'cosmosb_pipe_stats']]],
+  ['sleeps_2',['sleeps',['../structcosmosb__pipe__stats.html#aa6625eac96a9ded5746f2902ff79d15f',1,'cosmosb_pipe_stats']]],
+  ['slot_5fsize_3',['slot_size',['../structcosmosb__pipe__config.html#a896a8214b5d53ca6c3dd00c3f6e27cf6',1,'cosmosb_pipe_config::slot_size()'],['../structcosmosb__pipe__stats.html#a9ac6ecd2309ca5e17c82e550764a8a23',1,'cosmosb_pipe_stats::slot_size()']]]
+];

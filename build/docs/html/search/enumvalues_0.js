@@ -1,0 +1,21 @@
+var searchData=
+[
+  ['cosmosb_5feagain_0',['COSMOSB_EAGAIN',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866bad62fa34b746709fbde1dfa050fa3732f',1,'error.h']]],
+  ['cosmosb_5febadf_1',['COSMOSB_EBADF',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba470af592d6907f59364f425bc47671f7',1,'error.h']]],
+  ['cosmosb_5febusy_2',['COSMOSB_EBUSY',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba3abeaecff920679fd81e92f4eaceaab9',1,'error.h']]],
+  ['cosmosb_5feclosed_3',['COSMOSB_ECLOSED',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba624129501d3b154b30e99bbff08bc162',1,'error.h']]],
+  ['cosmosb_5fecorrupt_4',['COSMOSB_ECORRUPT',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba0a69c33306603087991dea8ff8aec689',1,'error.h']]],
+  ['cosmosb_5fefull_5',['COSMOSB_EFULL',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866bab4bbf6ae4f928242aae4bc43213692e6',1,'error.h']]],
+  ['cosmosb_5feinval_6',['COSMOSB_EINVAL',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866baaa86f39edd913e83531351751c87fe18',1,'error.h']]],
+  ['cosmosb_5feio_7',['COSMOSB_EIO',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba5a56117a64dae1431cf49104604d9126',1,'error.h']]],
+  ['cosmosb_5femsgsize_8',['COSMOSB_EMSGSIZE',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba2988568cf483a7c13235382928176144',1,'error.h']]],
+  ['cosmosb_5fenomem_9',['COSMOSB_ENOMEM',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba557a62942f450bcea52d1b18e4d0d4de',1,'error.h']]],
+  ['cosmosb_5fenotsup_10',['COSMOSB_ENOTSUP',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba8b25327af48a5b9ded9ae39512587ffb',1,'error.h']]],
+  ['cosmosb_5feoverflow_11',['COSMOSB_EOVERFLOW',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866baa78a771c58710c57cf18a74ad0e46207',1,'error.h']]],
+  ['cosmosb_5fepeerdead_12',['COSMOSB_EPEERDEAD',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866babc247dba3603e60328545df2e5b17a49',1,'error.h']]],
+  ['cosmosb_5feperm_13',['COSMOSB_EPERM',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba88cda881515c7bfe6417e70c1414b945',1,'error.h']]],
+  ['cosmosb_5ferole_14',['COSMOSB_EROLE',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866baca72a67384e3e86926718ddf3436908a',1,'error.h']]],
+  ['cosmosb_5fetimedout_15',['COSMOSB_ETIMEDOUT',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba721dcf795a7f670a7713db71d1fd5267',1,'error.h']]],
+  ['cosmosb_5feversion_16',['COSMOSB_EVERSION',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866bab26d7078d97e4fcaf69ed8bcdaab851b',1,'error.h']]],
+  ['cosmosb_5fok_17',['COSMOSB_OK',['../error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba93052ca9d7efd54d9f4e555f79dea484',1,'error.h']]]
+];

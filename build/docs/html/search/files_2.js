@@ -1,0 +1,4 @@
+var searchData=
+[
+  ['error_2eh_0',['error.h',['../error_8h.html',1,'']]]
+];

@@ -1,0 +1,4 @@
+var searchData=
+[
+  ['region_2eh_0',['region.h',['../region_8h.html',1,'']]]
+];
