@@ -52,6 +52,33 @@ static inline int slot_ready(const struct cosmosb_pipe *p, const struct cosmosb_
     return cosmosb__load_acquire(&h->seq) == pos + 1;
 }
 
+/*
+ * How many messages from lane->pos on are ready, up to max. The producer
+ * stores its tail (release) after the sequence words of the messages it
+ * counts, so a sane tail vouches for a whole run at the cost of one load,
+ * where checking each slot's seq would serialise on every slot line, and
+ * a waiting batch receiver polls the tail line, not the slot line the
+ * producer is writing. An impossible tail (hostile) falls back to the seqs;
+ * one that is behind only hides the liar's own messages (or, for a producer
+ * that departed, is ignored: see below).
+ * Either way a lying producer can only make us read its own lane's slots,
+ * whose headers are checked like any other.
+ */
+static inline uint32_t ready_run(const struct cosmosb_pipe *p, const struct cosmosb__producer_view *v,
+                                 const struct cosmosb__lane *lane, uint32_t max)
+{
+    /* A3: acquire pairs with R4 in the producer: the slots before tail are published. */
+    uint32_t n = cosmosb__load_acquire(lane->tail) - lane->pos;
+    /* A producer killed between R1 and R4 left a tail behind its last seq: for
+     * a departed one, the seqs are authoritative. */
+    if (n > lane->capacity || (n == 0 && departing_state(v->state))) {
+        n = 0;
+        while (n < max && n < lane->capacity && slot_ready(p, lane, lane->pos + n))
+            n++;
+    }
+    return n < max ? n : max;
+}
+
 /* Publishes a new head and wakes the producer if it sleeps on a full lane. */
 static void release_head(struct cosmosb_pipe *p, struct cosmosb__producer_view *v, struct cosmosb__lane *lane)
 {
@@ -251,8 +278,9 @@ static uint32_t count_ready(struct cosmosb_pipe *p, uint32_t need)
             continue;
         for (uint32_t l = 0; l < COSMOSB__LANES; l++) {
             struct cosmosb__lane *lane = &v->lane[l];
-            for (uint32_t i = 0; i < lane->capacity && total < need && slot_ready(p, lane, lane->pos + i); i++)
-                total++;
+            total += ready_run(p, v, lane, need - total);
+            if (total >= need)
+                break;
         }
     }
     if (total < need)
@@ -260,8 +288,11 @@ static uint32_t count_ready(struct cosmosb_pipe *p, uint32_t need)
     return total;
 }
 
+/* need == 0 asks for one message, found by counting runs (batch receive), not by find_next. */
 static int have(struct cosmosb_pipe *p, uint32_t need, struct next *nx)
 {
+    if (need == 0)
+        return count_ready(p, 1) >= 1;
     if (need == 1)
         return find_next(p, nx);
     return count_ready(p, need) >= need;
@@ -434,7 +465,7 @@ int cosmosb_pipe_recv_batch(cosmosb_pipe_t *p, cosmosb_recv_item_t *items, uint3
         if (!items[i].buf && items[i].buf_size)
             return COSMOSB_EINVAL;
     struct next nx;
-    if ((rc = consumer_wait(p, (flags & COSMOSB_BATCH_BULK) ? n : 1, timeout_ns, &nx)) != 0)
+    if ((rc = consumer_wait(p, (flags & COSMOSB_BATCH_BULK) ? n : 0, timeout_ns, &nx)) != 0)
         return rc;
     uint32_t got = 0;
     int stop = 0;
@@ -449,7 +480,9 @@ int cosmosb_pipe_recv_batch(cosmosb_pipe_t *p, cosmosb_recv_item_t *items, uint3
                 continue;
             struct cosmosb__lane *lane = &v->lane[l];
             uint32_t taken = 0;
-            while (got < n && slot_ready(p, lane, lane->pos)) {
+            uint32_t avail = ready_run(p, v, lane, n - got);
+            while (got < n && avail > 0) {
+                avail--;
                 cosmosb_recv_item_t *it = &items[got];
                 const struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, lane->pos);
                 uint32_t len = *(const volatile uint32_t *)&h->len;

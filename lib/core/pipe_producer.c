@@ -98,8 +98,10 @@ static inline void commit_slot(struct cosmosb__lane *lane, struct cosmosb__slot_
 /* Updates the informative tail and wakes the consumer if it sleeps. */
 static inline void publish(struct cosmosb_pipe *p, struct cosmosb__lane *lane)
 {
-    /* Relaxed: the tail is informative (stats, the next producer's start); messages travel by seq. */
-    cosmosb__store_relaxed(lane->tail, lane->pos);
+    /* R4: release; the tail vouches for the seqs before it (the consumer's
+     * batch fast path, A3). A plain store on x86 and no extra fence elsewhere
+     * that matters: single messages travel by seq (R1/A2). */
+    cosmosb__store_release(lane->tail, lane->pos);
     /* Orders the seq store before the sleeping load (Dekker with the
      * consumer's SC fetch_or in its sleep path): a full fence, or nothing when
      * the consumer sleeps with a heavy barrier (see pipe_wait.c). */
