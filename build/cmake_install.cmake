@@ -51,9 +51,11 @@ if(CMAKE_INSTALL_COMPONENT STREQUAL "devel" OR NOT CMAKE_INSTALL_COMPONENT)
     "/work/main/include/cosmosb/pipe.h"
     "/work/main/include/cosmosb/pipe_linux.h"
     "/work/main/include/cosmosb/platform.h"
+    "/work/main/include/cosmosb/ref.h"
     "/work/main/include/cosmosb/region.h"
     "/work/main/include/cosmosb/version.h"
     "/work/main/include/cosmosb/waitset.h"
+    "/work/main/include/cosmosb/window.h"
     )
 endif()
 

@@ -24,7 +24,7 @@ static const struct err_row rows[] = {
 
 Test(errors, every_code_has_its_message_and_name)
 {
-    cr_assert_eq(NROWS, 17u);
+    cr_assert_eq(NROWS, 23u);
     for (size_t i = 0; i < NROWS; i++) {
         const char *m = cosmosb_strerror(rows[i].code);
         const char *n = cosmosb_err_name(rows[i].code);
@@ -37,16 +37,16 @@ Test(errors, every_code_has_its_message_and_name)
 
 Test(errors, codes_are_distinct_negative_and_contiguous)
 {
-    int seen[18] = {0};
+    int seen[24] = {0};
     for (size_t i = 0; i < NROWS; i++) {
         int c = rows[i].code;
         cr_assert(c < 0 && c >= COSMOSB__ERR_MIN, "code %d out of range", c);
         cr_assert_eq(seen[-c], 0, "code %d used twice", c);
         seen[-c] = 1;
     }
-    for (int c = 1; c <= 17; c++)
+    for (int c = 1; c <= 23; c++)
         cr_expect(seen[c], "code -%d missing", c);
-    cr_assert_eq(COSMOSB__ERR_MIN, -17);
+    cr_assert_eq(COSMOSB__ERR_MIN, -23);
     cr_assert_eq(COSMOSB_OK, 0);
     /* The fixed values are ABI: spot-check a few. */
     cr_assert_eq(COSMOSB_EINVAL, -1);
@@ -55,6 +55,8 @@ Test(errors, codes_are_distinct_negative_and_contiguous)
     cr_assert_eq(COSMOSB_EPEERDEAD, -8);
     cr_assert_eq(COSMOSB_EROLE, -16);
     cr_assert_eq(COSMOSB_EOVERFLOW, -17);
+    cr_assert_eq(COSMOSB_ETYPE, -18);
+    cr_assert_eq(COSMOSB_ESTATE, -23);
 }
 
 Test(errors, messages_are_distinct)
@@ -74,7 +76,7 @@ Test(errors, success)
 
 Test(errors, unknown_codes)
 {
-    static const int unknown[] = {1, 2, 17, 100, -18, -19, -100, -1000, 12345, INT_MAX, INT_MIN,
+    static const int unknown[] = {1, 2, 17, 100, -24, -25, -100, -1000, 12345, INT_MAX, INT_MIN,
                                   INT_MIN + 1, INT_MAX - 1};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         const char *m = cosmosb_strerror(unknown[i]);

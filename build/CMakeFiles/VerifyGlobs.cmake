@@ -12,9 +12,11 @@ set(OLD_GLOB
   "/work/main/include/cosmosb/pipe.h"
   "/work/main/include/cosmosb/pipe_linux.h"
   "/work/main/include/cosmosb/platform.h"
+  "/work/main/include/cosmosb/ref.h"
   "/work/main/include/cosmosb/region.h"
   "/work/main/include/cosmosb/version.h"
   "/work/main/include/cosmosb/waitset.h"
+  "/work/main/include/cosmosb/window.h"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")
@@ -31,6 +33,7 @@ set(OLD_GLOB
   "/work/main/lib/core/pipe_wait.c"
   "/work/main/lib/core/platform_default.c"
   "/work/main/lib/core/version.c"
+  "/work/main/lib/core/window.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")

@@ -18,3 +18,5 @@ add_test(test_waitset "/work/main/build/tests/test_waitset" "--jobs" "1" "--shor
 set_tests_properties(test_waitset PROPERTIES  TIMEOUT "120" _BACKTRACE_TRIPLES "/work/main/tests/CMakeLists.txt;56;add_test;/work/main/tests/CMakeLists.txt;68;cosmosb_add_criterion_test;/work/main/tests/CMakeLists.txt;0;")
 add_test(test_pipe_threads "/work/main/build/tests/test_pipe_threads" "--jobs" "1" "--short-filename")
 set_tests_properties(test_pipe_threads PROPERTIES  TIMEOUT "600" _BACKTRACE_TRIPLES "/work/main/tests/CMakeLists.txt;56;add_test;/work/main/tests/CMakeLists.txt;69;cosmosb_add_criterion_test;/work/main/tests/CMakeLists.txt;0;")
+add_test(test_window "/work/main/build/tests/test_window" "--jobs" "1" "--short-filename")
+set_tests_properties(test_window PROPERTIES  TIMEOUT "60" _BACKTRACE_TRIPLES "/work/main/tests/CMakeLists.txt;56;add_test;/work/main/tests/CMakeLists.txt;70;cosmosb_add_criterion_test;/work/main/tests/CMakeLists.txt;0;")

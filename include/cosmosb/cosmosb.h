@@ -3,7 +3,8 @@
  * @brief Umbrella header: includes every public libcosmosb header.
  *
  * Freestanding (kernel) code should include only the core headers it needs:
- * defs.h, version.h, error.h, platform.h, pipe.h. The Linux-only headers
+ * defs.h, version.h, error.h, platform.h, pipe.h, ref.h, window.h (and the
+ * schema, arena and buffer headers as they land). The Linux-only headers
  * (region.h, fdpass.h, pipe_linux.h, waitset.h) are included here unless
  * COSMOSB_FREESTANDING is defined.
  */
@@ -15,6 +16,8 @@
 #include "cosmosb/error.h"
 #include "cosmosb/platform.h"
 #include "cosmosb/pipe.h"
+#include "cosmosb/ref.h"
+#include "cosmosb/window.h"
 #ifndef COSMOSB_FREESTANDING
 #include "cosmosb/region.h"
 #include "cosmosb/fdpass.h"

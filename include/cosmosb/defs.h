@@ -29,6 +29,16 @@
 #define COSMOSB_API
 #endif
 
+/**
+ * @def COSMOSB_STATIC_ASSERT
+ * @brief Compile-time check usable in public headers from C11 and C++11.
+ */
+#ifdef __cplusplus
+#define COSMOSB_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define COSMOSB_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
 /** @brief Size, in bytes, that every shared cache-line-separated field is padded to (the same on every target). */
 #define COSMOSB_CACHELINE 64u
 

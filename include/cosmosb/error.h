@@ -35,7 +35,13 @@
     XX(EPERM, -14, "permission denied")                                             \
     XX(EIO, -15, "operating system call failed")                                    \
     XX(EROLE, -16, "operation not allowed for this endpoint's role")                \
-    XX(EOVERFLOW, -17, "counter or size overflow")
+    XX(EOVERFLOW, -17, "counter or size overflow")                                  \
+    XX(ETYPE, -18, "unknown or unaccepted message type")                            \
+    XX(EBADMSG, -19, "message failed schema validation")                            \
+    XX(ESTALE, -20, "stale handle: the object was released or its memory reused")   \
+    XX(ERANGE, -21, "offset or length outside the object, window or buffer")        \
+    XX(EINCOMPAT, -22, "incompatible schema or type change")                        \
+    XX(ESTATE, -23, "object in the wrong state for this operation")
 
 /** @brief Error codes. All failures are negative; success is ::COSMOSB_OK. */
 typedef enum cosmosb_err {
@@ -43,7 +49,7 @@ typedef enum cosmosb_err {
 #define COSMOSB__ERR_ENUM(name, value, msg) COSMOSB_##name = (value),
     COSMOSB_ERR_MAP(COSMOSB__ERR_ENUM)
 #undef COSMOSB__ERR_ENUM
-    COSMOSB__ERR_MIN = -17 /**< lowest code in use (internal bound) */
+    COSMOSB__ERR_MIN = -23 /**< lowest code in use (internal bound) */
 } cosmosb_err_t;
 
 COSMOSB_BEGIN_DECLS

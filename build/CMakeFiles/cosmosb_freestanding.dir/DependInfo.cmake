@@ -15,6 +15,7 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/lib/core/pipe_wait.c" "CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.o" "gcc" "CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.o.d"
   "/work/main/lib/core/platform_default.c" "CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o" "gcc" "CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o.d"
   "/work/main/lib/core/version.c" "CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o" "gcc" "CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o.d"
+  "/work/main/lib/core/window.c" "CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o" "gcc" "CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o.d"
   )
 
 # Targets to which this target links.

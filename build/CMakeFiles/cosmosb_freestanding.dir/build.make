@@ -167,6 +167,20 @@ CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/version.c -o CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.s
 
+CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
+CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o: /work/main/lib/core/window.c
+CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o -c /work/main/lib/core/window.c
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/core/window.c > CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.i
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/window.c -o CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.s
+
 # Object files for target cosmosb_freestanding
 cosmosb_freestanding_OBJECTS = \
 "CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o" \
@@ -175,7 +189,8 @@ cosmosb_freestanding_OBJECTS = \
 "CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_producer.c.o" \
 "CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.o" \
 "CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o" \
-"CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o"
+"CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o" \
+"CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o"
 
 # External object files for target cosmosb_freestanding
 cosmosb_freestanding_EXTERNAL_OBJECTS =
@@ -187,9 +202,10 @@ libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_pro
 libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.o
 libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o
 libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o
+libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o
 libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/build.make
 libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Linking C static library libcosmosb-freestanding.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Linking C static library libcosmosb-freestanding.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/cosmosb_freestanding.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/cosmosb_freestanding.dir/link.txt --verbose=$(VERBOSE)
 

@@ -13,6 +13,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o.d"
   "CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o"
   "CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o.d"
+  "CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o"
+  "CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o.d"
   "libcosmosb-freestanding.a"
   "libcosmosb-freestanding.pdb"
 )

@@ -137,6 +137,15 @@ CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o: /work/main/lib/core/ve
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint-gcc.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h
 
+CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o: /work/main/lib/core/window.c \
+  /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/defs.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint-gcc.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
+  /work/main/include/cosmosb/error.h
+
 
 /work/main/lib/core/version.c:
 
@@ -145,6 +154,8 @@ CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o: /work/main/lib/core/ve
 /work/main/lib/core/pipe_wait.c:
 
 /work/main/include/cosmosb/platform.h:
+
+/work/main/include/cosmosb/window.h:
 
 /work/main/include/cosmosb/pipe.h:
 
@@ -185,6 +196,8 @@ CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o: /work/main/lib/core/ve
 /work/main/lib/core/error.c:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/syslimits.h:
+
+/work/main/lib/core/window.c:
 
 /work/main/lib/core/pipe_producer.c:
 

@@ -15,6 +15,7 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/lib/core/pipe_wait.c" "CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o" "gcc" "CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o.d"
   "/work/main/lib/core/platform_default.c" "CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o" "gcc" "CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o.d"
   "/work/main/lib/core/version.c" "CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o" "gcc" "CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o.d"
+  "/work/main/lib/core/window.c" "CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o" "gcc" "CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o.d"
   "/work/main/lib/os/linux/errno_map.c" "CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o" "gcc" "CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o.d"
   "/work/main/lib/os/linux/fdpass.c" "CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o" "gcc" "CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o.d"
   "/work/main/lib/os/linux/pipe_linux.c" "CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o" "gcc" "CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o.d"

@@ -167,10 +167,24 @@ CMakeFiles/cosmosb_objects.dir/lib/core/version.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_objects.dir/lib/core/version.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/version.c -o CMakeFiles/cosmosb_objects.dir/lib/core/version.c.s
 
+CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
+CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o: /work/main/lib/core/window.c
+CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o -c /work/main/lib/core/window.c
+
+CMakeFiles/cosmosb_objects.dir/lib/core/window.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_objects.dir/lib/core/window.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/core/window.c > CMakeFiles/cosmosb_objects.dir/lib/core/window.c.i
+
+CMakeFiles/cosmosb_objects.dir/lib/core/window.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_objects.dir/lib/core/window.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/window.c -o CMakeFiles/cosmosb_objects.dir/lib/core/window.c.s
+
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o: /work/main/lib/os/linux/errno_map.c
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o -c /work/main/lib/os/linux/errno_map.c
 
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.i: cmake_force
@@ -184,7 +198,7 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o: /work/main/lib/os/linux/fdpass.c
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o -c /work/main/lib/os/linux/fdpass.c
 
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.i: cmake_force
@@ -198,7 +212,7 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o: /work/main/lib/os/linux/pipe_linux.c
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o -c /work/main/lib/os/linux/pipe_linux.c
 
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.i: cmake_force
@@ -212,7 +226,7 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o: /work/main/lib/os/linux/platform_linux.c
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o -c /work/main/lib/os/linux/platform_linux.c
 
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.i: cmake_force
@@ -226,7 +240,7 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o: /work/main/lib/os/linux/region.c
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o -c /work/main/lib/os/linux/region.c
 
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.i: cmake_force
@@ -240,7 +254,7 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: /work/main/lib/os/linux/waitset.c
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o -c /work/main/lib/os/linux/waitset.c
 
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.i: cmake_force
@@ -258,6 +272,7 @@ cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/pipe_producer.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o
+cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o

@@ -13,6 +13,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o.d"
   "CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o"
   "CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o.d"
+  "CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o"
+  "CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o.d"
   "CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o"
   "CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o.d"
   "CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o"

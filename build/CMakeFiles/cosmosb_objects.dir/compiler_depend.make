@@ -237,6 +237,31 @@ CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o: /work/main/lib/core/version
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h
 
+CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o: /work/main/lib/core/window.c \
+  /usr/include/stdc-predef.h \
+  /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/defs.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
+  /work/main/include/cosmosb/error.h
+
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o: /work/main/lib/os/linux/errno_map.c \
   /usr/include/stdc-predef.h \
   /usr/include/errno.h \
@@ -272,6 +297,8 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o: /work/main/lib/os/lin
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -377,6 +404,8 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o: /work/main/lib/os/linux/
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -480,6 +509,8 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o: /work/main/lib/os/li
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -621,6 +652,8 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o: /work/main/lib/o
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -737,6 +770,8 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o: /work/main/lib/os/linux/
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -840,6 +875,8 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: /work/main/lib/os/linux
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -926,11 +963,23 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: /work/main/lib/os/linux
 
 /usr/include/x86_64-linux-gnu/sys/eventfd.h:
 
+/usr/include/x86_64-linux-gnu/asm/types.h:
+
+/usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h:
+
+/usr/include/alloca.h:
+
 /usr/include/x86_64-linux-gnu/bits/types/error_t.h:
 
 /work/main/include/cosmosb/waitset.h:
 
 /work/main/lib/os/linux/errno_map.c:
+
+/usr/include/x86_64-linux-gnu/bits/ss_flags.h:
+
+/usr/include/x86_64-linux-gnu/bits/stdlib-float.h:
+
+/usr/include/x86_64-linux-gnu/bits/uintn-identity.h:
 
 /work/main/lib/core/version.c:
 
@@ -943,8 +992,6 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: /work/main/lib/os/linux
 /usr/include/x86_64-linux-gnu/sys/poll.h:
 
 /usr/include/x86_64-linux-gnu/bits/thread-shared-types.h:
-
-/usr/include/x86_64-linux-gnu/bits/libc-header-start.h:
 
 /work/main/lib/core/layout.h:
 
@@ -992,6 +1039,8 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: /work/main/lib/os/linux
 
 /usr/include/x86_64-linux-gnu/bits/getopt_core.h:
 
+/work/main/include/cosmosb/window.h:
+
 /usr/include/x86_64-linux-gnu/bits/floatn-common.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/syslimits.h:
@@ -1004,17 +1053,21 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: /work/main/lib/os/linux
 
 /usr/include/x86_64-linux-gnu/bits/fcntl-linux.h:
 
+/work/main/lib/core/window.c:
+
 /usr/include/x86_64-linux-gnu/sys/socket.h:
 
-/usr/include/x86_64-linux-gnu/asm/types.h:
+/usr/include/x86_64-linux-gnu/bits/libc-header-start.h:
 
-/usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h:
+/work/main/include/cosmosb/ref.h:
 
-/usr/include/x86_64-linux-gnu/bits/ss_flags.h:
+/usr/include/x86_64-linux-gnu/bits/eventfd.h:
 
-/usr/include/x86_64-linux-gnu/bits/uintn-identity.h:
+/usr/include/x86_64-linux-gnu/asm/socket.h:
 
-/usr/include/x86_64-linux-gnu/bits/stdlib-float.h:
+/work/main/include/cosmosb/fdpass.h:
+
+/usr/include/stdlib.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stdatomic.h:
 
@@ -1057,12 +1110,6 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: /work/main/lib/os/linux
 /usr/include/errno.h:
 
 /work/main/lib/core/pipe_consumer.c:
-
-/work/main/include/cosmosb/region.h:
-
-/usr/include/stdc-predef.h:
-
-/usr/include/asm-generic/posix_types.h:
 
 /usr/include/x86_64-linux-gnu/bits/pthread_stack_min-dynamic.h:
 
@@ -1127,6 +1174,12 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: /work/main/lib/os/linux
 /usr/include/endian.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/limits.h:
+
+/usr/include/stdc-predef.h:
+
+/usr/include/asm-generic/posix_types.h:
+
+/work/main/include/cosmosb/region.h:
 
 /usr/include/string.h:
 
@@ -1214,14 +1267,6 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: /work/main/lib/os/linux
 
 /usr/include/linux/close_range.h:
 
-/usr/include/x86_64-linux-gnu/bits/eventfd.h:
-
-/work/main/include/cosmosb/fdpass.h:
-
-/usr/include/x86_64-linux-gnu/asm/socket.h:
-
-/usr/include/stdlib.h:
-
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h:
 
 /usr/include/x86_64-linux-gnu/bits/waitflags.h:
@@ -1233,5 +1278,3 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: /work/main/lib/os/linux
 /usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h:
 
 /usr/include/x86_64-linux-gnu/bits/floatn.h:
-
-/usr/include/alloca.h:

@@ -81,6 +81,7 @@ cosmosb_static_EXTERNAL_OBJECTS = \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o" \
+"/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o" \
@@ -95,6 +96,7 @@ libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/pipe_producer.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o
+libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o

@@ -7,7 +7,9 @@ var annotated_dup =
     [ "cosmosb_pipe_stats", "structcosmosb__pipe__stats.html", "structcosmosb__pipe__stats" ],
     [ "cosmosb_platform", "structcosmosb__platform.html", "structcosmosb__platform" ],
     [ "cosmosb_recv_item", "structcosmosb__recv__item.html", "structcosmosb__recv__item" ],
+    [ "cosmosb_ref", "structcosmosb__ref.html", "structcosmosb__ref" ],
     [ "cosmosb_send_item", "structcosmosb__send__item.html", "structcosmosb__send__item" ],
     [ "cosmosb_slot", "structcosmosb__slot.html", "structcosmosb__slot" ],
-    [ "cosmosb_wait_token", "structcosmosb__wait__token.html", "structcosmosb__wait__token" ]
+    [ "cosmosb_wait_token", "structcosmosb__wait__token.html", "structcosmosb__wait__token" ],
+    [ "cosmosb_window", "structcosmosb__window.html", "structcosmosb__window" ]
 ];

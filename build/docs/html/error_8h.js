@@ -21,6 +21,12 @@ var error_8h =
       [ "COSMOSB_EIO", "error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba5a56117a64dae1431cf49104604d9126", null ],
       [ "COSMOSB_EROLE", "error_8h.html#a798a4b5aa10856c30f018db8c5e7866baca72a67384e3e86926718ddf3436908a", null ],
       [ "COSMOSB_EOVERFLOW", "error_8h.html#a798a4b5aa10856c30f018db8c5e7866baa78a771c58710c57cf18a74ad0e46207", null ],
+      [ "COSMOSB_ETYPE", "error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba3d45769a52f5d89da83d8a30a8459716", null ],
+      [ "COSMOSB_EBADMSG", "error_8h.html#a798a4b5aa10856c30f018db8c5e7866bac9597f4829149b73405940797faa90fa", null ],
+      [ "COSMOSB_ESTALE", "error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba2977891f742a10fe1385b02397ad335e", null ],
+      [ "COSMOSB_ERANGE", "error_8h.html#a798a4b5aa10856c30f018db8c5e7866bace18c7511aec1846a1033e545c4f21b1", null ],
+      [ "COSMOSB_EINCOMPAT", "error_8h.html#a798a4b5aa10856c30f018db8c5e7866baa0a38fae756bfe4bed3f87a69297c5b1", null ],
+      [ "COSMOSB_ESTATE", "error_8h.html#a798a4b5aa10856c30f018db8c5e7866ba8eff467cabbe5deabfe52d31ac5759c8", null ],
       [ "COSMOSB__ERR_MIN", "error_8h.html#a798a4b5aa10856c30f018db8c5e7866b", null ]
     ] ],
     [ "cosmosb_strerror", "error_8h.html#a4a5da83da87cb47c6ed2e95dd3e6fa0e", null ],

@@ -29,6 +29,8 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -139,8 +141,6 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
 
 /usr/include/x86_64-linux-gnu/bits/waitflags.h:
 
-/usr/include/stdlib.h:
-
 /usr/include/x86_64-linux-gnu/bits/floatn.h:
 
 /usr/include/x86_64-linux-gnu/bits/stdio.h:
@@ -183,6 +183,12 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
 
 /usr/include/x86_64-linux-gnu/bits/types/stack_t.h:
 
+/usr/include/x86_64-linux-gnu/bits/sigaction.h:
+
+/usr/include/stdlib.h:
+
+/work/main/include/cosmosb/ref.h:
+
 /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
 
 /usr/include/stdio.h:
@@ -220,8 +226,6 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
 /usr/include/x86_64-linux-gnu/bits/sigstksz.h:
 
 /work/main/bench/cosmosb_bench.c:
-
-/work/main/include/cosmosb/region.h:
 
 /usr/include/asm-generic/errno.h:
 
@@ -263,6 +267,8 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
 
 /work/main/include/cosmosb/pipe.h:
 
+/work/main/include/cosmosb/window.h:
+
 /usr/include/stdint.h:
 
 /usr/include/x86_64-linux-gnu/bits/getopt_core.h:
@@ -293,7 +299,7 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
 
 /work/main/include/cosmosb/defs.h:
 
-/usr/include/x86_64-linux-gnu/bits/sigaction.h:
+/work/main/include/cosmosb/region.h:
 
 /usr/include/errno.h:
 
@@ -329,6 +335,10 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
 
 /usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h:
 
+/usr/include/x86_64-linux-gnu/bits/sigcontext.h:
+
+/usr/include/x86_64-linux-gnu/bits/signum-generic.h:
+
 /usr/include/x86_64-linux-gnu/bits/signum-arch.h:
 
 /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h:
@@ -346,7 +356,3 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
 
 /usr/include/x86_64-linux-gnu/bits/sigevent-consts.h:
-
-/usr/include/x86_64-linux-gnu/bits/signum-generic.h:
-
-/usr/include/x86_64-linux-gnu/bits/sigcontext.h:

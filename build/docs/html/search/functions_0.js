@@ -47,5 +47,7 @@ var searchData=
   ['cosmosb_5fwaitset_5fcreate_44',['cosmosb_waitset_create',['../waitset_8h.html#a0df304841f55b7bab23719847704b1a9',1,'waitset.h']]],
   ['cosmosb_5fwaitset_5fdestroy_45',['cosmosb_waitset_destroy',['../waitset_8h.html#a284c54d973aeef83868eec85fd69c903',1,'waitset.h']]],
   ['cosmosb_5fwaitset_5fremove_46',['cosmosb_waitset_remove',['../waitset_8h.html#a76802d866beb4230e0004f93e2174a47',1,'waitset.h']]],
-  ['cosmosb_5fwaitset_5fwait_47',['cosmosb_waitset_wait',['../waitset_8h.html#a5a3bf28d0ed921f771c9b074d86139e5',1,'waitset.h']]]
+  ['cosmosb_5fwaitset_5fwait_47',['cosmosb_waitset_wait',['../waitset_8h.html#a5a3bf28d0ed921f771c9b074d86139e5',1,'waitset.h']]],
+  ['cosmosb_5fwindow_5fnarrow_48',['cosmosb_window_narrow',['../window_8h.html#aaf7d46903a91948360a62befe059334e',1,'window.h']]],
+  ['cosmosb_5fwindow_5fwithin_49',['cosmosb_window_within',['../window_8h.html#a1f5e88e25f4fd14011be660b1da88ce9',1,'window.h']]]
 ];

@@ -1,10 +1,10 @@
 var indexSectionsWithContent =
 {
-  0: "abcdefghilmnpqrstuvwy",
+  0: "abcdefghilmnopqrstuvwy",
   1: "c",
   2: "cdefprvw",
   3: "c",
-  4: "abcdefghilmnpqrstuwy",
+  4: "abcdefghilmnopqrstuwy",
   5: "c",
   6: "c",
   7: "c",

@@ -9,9 +9,11 @@ var searchData=
   ['cosmosb_5fpipe_5ft_6',['cosmosb_pipe_t',['../pipe_8h.html#a3b652d71ba0430f106d1d9c41a55c64f',1,'pipe.h']]],
   ['cosmosb_5fplatform_5ft_7',['cosmosb_platform_t',['../platform_8h.html#ac54679da8b923d4c784a45b7e6e349e8',1,'platform.h']]],
   ['cosmosb_5frecv_5fitem_5ft_8',['cosmosb_recv_item_t',['../pipe_8h.html#a0c78c3f2de5f5ca1ed50f3a67e1d7cbe',1,'pipe.h']]],
-  ['cosmosb_5fregion_5ft_9',['cosmosb_region_t',['../region_8h.html#af38a13a23cb52def16dc9056c727572d',1,'region.h']]],
-  ['cosmosb_5fsend_5fitem_5ft_10',['cosmosb_send_item_t',['../pipe_8h.html#a0e8c2ef08b712e94a456387a44f95a61',1,'pipe.h']]],
-  ['cosmosb_5fslot_5ft_11',['cosmosb_slot_t',['../pipe_8h.html#ab15833887438bed018b35d6abe3a5844',1,'pipe.h']]],
-  ['cosmosb_5fwait_5ftoken_5ft_12',['cosmosb_wait_token_t',['../pipe_8h.html#a4dba30d8a6ee0fedffd9499a5d8428da',1,'pipe.h']]],
-  ['cosmosb_5fwaitset_5ft_13',['cosmosb_waitset_t',['../waitset_8h.html#adf7b9e86fad763e2ff63fea8a45e24ff',1,'waitset.h']]]
+  ['cosmosb_5fref_5ft_9',['cosmosb_ref_t',['../ref_8h.html#a808d2370c98a48b820d2796f9446e140',1,'ref.h']]],
+  ['cosmosb_5fregion_5ft_10',['cosmosb_region_t',['../region_8h.html#af38a13a23cb52def16dc9056c727572d',1,'region.h']]],
+  ['cosmosb_5fsend_5fitem_5ft_11',['cosmosb_send_item_t',['../pipe_8h.html#a0e8c2ef08b712e94a456387a44f95a61',1,'pipe.h']]],
+  ['cosmosb_5fslot_5ft_12',['cosmosb_slot_t',['../pipe_8h.html#ab15833887438bed018b35d6abe3a5844',1,'pipe.h']]],
+  ['cosmosb_5fwait_5ftoken_5ft_13',['cosmosb_wait_token_t',['../pipe_8h.html#a4dba30d8a6ee0fedffd9499a5d8428da',1,'pipe.h']]],
+  ['cosmosb_5fwaitset_5ft_14',['cosmosb_waitset_t',['../waitset_8h.html#adf7b9e86fad763e2ff63fea8a45e24ff',1,'waitset.h']]],
+  ['cosmosb_5fwindow_5ft_15',['cosmosb_window_t',['../window_8h.html#a147fe5820a1643ef264ee8d2f6478a7c',1,'window.h']]]
 ];

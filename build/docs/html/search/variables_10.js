@@ -1,6 +1,8 @@
 var searchData=
 [
-  ['token_5flane_0',['token_lane',['../structcosmosb__msg__view.html#a5731ab1f06f1b9774bf81ad2d9d50922',1,'cosmosb_msg_view::token_lane()'],['../structcosmosb__slot.html#a84e6acc782094af477dbbdc6503e4db5',1,'cosmosb_slot::token_lane()']]],
-  ['token_5fseq_1',['token_seq',['../structcosmosb__msg__view.html#ae0c12ad259b45ecf669855cdbe4f1152',1,'cosmosb_msg_view::token_seq()'],['../structcosmosb__slot.html#af939e22038f52d0c99a9af27f853feb4',1,'cosmosb_slot::token_seq()']]],
-  ['type_5fid_2',['type_id',['../structcosmosb__msg__info.html#aadb5a75c153751b9ececc5e9e6cf5f0c',1,'cosmosb_msg_info::type_id()'],['../structcosmosb__send__item.html#ae9297da68b1ebe68d9f0dd5d4de98df0',1,'cosmosb_send_item::type_id()']]]
+  ['self_5fid_0',['self_id',['../structcosmosb__platform.html#a9216c0230985385211bf1e0ade1c9ac4',1,'cosmosb_platform']]],
+  ['sent_1',['sent',['../structcosmosb__pipe__stats.html#a6d3ad845ba0896c2e21c69f5c26658e1',1,'cosmosb_pipe_stats']]],
+  ['sleeps_2',['sleeps',['../structcosmosb__pipe__stats.html#aa6625eac96a9ded5746f2902ff79d15f',1,'cosmosb_pipe_stats']]],
+  ['slice_3',['slice',['../structcosmosb__window.html#a8f9a7c174a2fd09587a21233f64fa91f',1,'cosmosb_window']]],
+  ['slot_5fsize_4',['slot_size',['../structcosmosb__pipe__config.html#a896a8214b5d53ca6c3dd00c3f6e27cf6',1,'cosmosb_pipe_config::slot_size()'],['../structcosmosb__pipe__stats.html#a9ac6ecd2309ca5e17c82e550764a8a23',1,'cosmosb_pipe_stats::slot_size()']]]
 ];

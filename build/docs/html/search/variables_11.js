@@ -1,5 +1,6 @@
 var searchData=
 [
-  ['uid_0',['uid',['../structcosmosb__peer__cred.html#a52b4f78eefc321228da3d08ed0b72dda',1,'cosmosb_peer_cred']]],
-  ['urgent_5fcapacity_1',['urgent_capacity',['../structcosmosb__pipe__config.html#a27060fa917083cfe18fb8079cc065f51',1,'cosmosb_pipe_config::urgent_capacity()'],['../structcosmosb__pipe__stats.html#a54c54413a15efe58a81e1003f4d5b23b',1,'cosmosb_pipe_stats::urgent_capacity()']]]
+  ['token_5flane_0',['token_lane',['../structcosmosb__msg__view.html#a5731ab1f06f1b9774bf81ad2d9d50922',1,'cosmosb_msg_view::token_lane()'],['../structcosmosb__slot.html#a84e6acc782094af477dbbdc6503e4db5',1,'cosmosb_slot::token_lane()']]],
+  ['token_5fseq_1',['token_seq',['../structcosmosb__msg__view.html#ae0c12ad259b45ecf669855cdbe4f1152',1,'cosmosb_msg_view::token_seq()'],['../structcosmosb__slot.html#af939e22038f52d0c99a9af27f853feb4',1,'cosmosb_slot::token_seq()']]],
+  ['type_5fid_2',['type_id',['../structcosmosb__msg__info.html#aadb5a75c153751b9ececc5e9e6cf5f0c',1,'cosmosb_msg_info::type_id()'],['../structcosmosb__send__item.html#ae9297da68b1ebe68d9f0dd5d4de98df0',1,'cosmosb_send_item::type_id()']]]
 ];

@@ -1,6 +1,5 @@
 var searchData=
 [
-  ['wait32_0',['wait32',['../structcosmosb__platform.html#aad135a3ad51f110ef1dba31bb1a7bd8e',1,'cosmosb_platform']]],
-  ['wake32_1',['wake32',['../structcosmosb__platform.html#a86d17978c60fb6b83d125f7aa1b29394',1,'cosmosb_platform']]],
-  ['wakeups_5fsent_2',['wakeups_sent',['../structcosmosb__pipe__stats.html#af16aab06d3e3a84bd513c9d820561ef4',1,'cosmosb_pipe_stats']]]
+  ['uid_0',['uid',['../structcosmosb__peer__cred.html#a52b4f78eefc321228da3d08ed0b72dda',1,'cosmosb_peer_cred']]],
+  ['urgent_5fcapacity_1',['urgent_capacity',['../structcosmosb__pipe__config.html#a27060fa917083cfe18fb8079cc065f51',1,'cosmosb_pipe_config::urgent_capacity()'],['../structcosmosb__pipe__stats.html#a54c54413a15efe58a81e1003f4d5b23b',1,'cosmosb_pipe_stats::urgent_capacity()']]]
 ];

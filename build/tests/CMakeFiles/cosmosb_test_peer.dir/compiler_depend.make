@@ -81,6 +81,8 @@ tests/CMakeFiles/cosmosb_test_peer.dir/peer_main.c.o: /work/main/tests/peer_main
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -172,6 +174,8 @@ tests/CMakeFiles/cosmosb_test_peer.dir/peer_main.c.o: /work/main/tests/peer_main
 
 /work/main/include/cosmosb/region.h:
 
+/work/main/include/cosmosb/window.h:
+
 /work/main/include/cosmosb/error.h:
 
 /work/main/include/cosmosb/version.h:
@@ -205,6 +209,8 @@ tests/CMakeFiles/cosmosb_test_peer.dir/peer_main.c.o: /work/main/tests/peer_main
 /usr/include/x86_64-linux-gnu/bits/siginfo-arch.h:
 
 /usr/include/strings.h:
+
+/work/main/include/cosmosb/ref.h:
 
 /usr/include/stdlib.h:
 

@@ -109,6 +109,8 @@ tests/CMakeFiles/test_errors.dir/test_errors.c.o: /work/main/tests/test_errors.c
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -118,6 +120,8 @@ tests/CMakeFiles/test_errors.dir/test_errors.c.o: /work/main/tests/test_errors.c
 /work/main/include/cosmosb/pipe_linux.h:
 
 /work/main/include/cosmosb/region.h:
+
+/work/main/include/cosmosb/window.h:
 
 /work/main/include/cosmosb/error.h:
 
@@ -172,6 +176,8 @@ tests/CMakeFiles/test_errors.dir/test_errors.c.o: /work/main/tests/test_errors.c
 /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h:
 
 /usr/include/wchar.h:
+
+/work/main/include/cosmosb/ref.h:
 
 /usr/include/stdlib.h:
 

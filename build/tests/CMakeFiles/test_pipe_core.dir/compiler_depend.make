@@ -92,6 +92,8 @@ tests/CMakeFiles/test_pipe_core.dir/test_pipe_core.c.o: /work/main/tests/test_pi
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -169,6 +171,8 @@ tests/CMakeFiles/test_pipe_core.dir/test_pipe_core.c.o: /work/main/tests/test_pi
 /usr/include/x86_64-linux-gnu/bits/signal_ext.h:
 
 /usr/include/x86_64-linux-gnu/bits/sigthread.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_sigstack.h:
 
 /usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h:
 
@@ -262,6 +266,12 @@ tests/CMakeFiles/test_pipe_core.dir/test_pipe_core.c.o: /work/main/tests/test_pi
 
 /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h:
 
+/usr/include/x86_64-linux-gnu/bits/ss_flags.h:
+
+/usr/include/x86_64-linux-gnu/bits/uintn-identity.h:
+
+/usr/include/x86_64-linux-gnu/bits/stdlib-float.h:
+
 /usr/include/strings.h:
 
 /usr/include/x86_64-linux-gnu/bits/struct_rwlock.h:
@@ -299,6 +309,8 @@ tests/CMakeFiles/test_pipe_core.dir/test_pipe_core.c.o: /work/main/tests/test_pi
 /work/main/include/cosmosb/fdpass.h:
 
 /usr/include/stdlib.h:
+
+/work/main/include/cosmosb/ref.h:
 
 /usr/include/wchar.h:
 
@@ -348,6 +360,8 @@ tests/CMakeFiles/test_pipe_core.dir/test_pipe_core.c.o: /work/main/tests/test_pi
 
 /work/main/include/cosmosb/error.h:
 
+/work/main/include/cosmosb/window.h:
+
 /work/main/tests/test_pipe_core.c:
 
 /usr/include/stdc-predef.h:
@@ -363,12 +377,6 @@ tests/CMakeFiles/test_pipe_core.dir/test_pipe_core.c.o: /work/main/tests/test_pi
 /usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h:
 
 /usr/include/x86_64-linux-gnu/asm/errno.h:
-
-/usr/include/x86_64-linux-gnu/bits/uintn-identity.h:
-
-/usr/include/x86_64-linux-gnu/bits/stdlib-float.h:
-
-/usr/include/x86_64-linux-gnu/bits/ss_flags.h:
 
 /usr/include/x86_64-linux-gnu/bits/errno.h:
 
@@ -433,5 +441,3 @@ tests/CMakeFiles/test_pipe_core.dir/test_pipe_core.c.o: /work/main/tests/test_pi
 /usr/include/x86_64-linux-gnu/bits/unistd_ext.h:
 
 /usr/include/linux/close_range.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/struct_sigstack.h:

@@ -122,6 +122,8 @@ tests/CMakeFiles/test_pipe_corrupt.dir/test_pipe_corrupt.c.o: /work/main/tests/t
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -243,6 +245,10 @@ tests/CMakeFiles/test_pipe_corrupt.dir/test_pipe_corrupt.c.o: /work/main/tests/t
 /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h:
+
+/usr/include/x86_64-linux-gnu/asm/errno.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h:
 
 /usr/include/x86_64-linux-gnu/sys/cdefs.h:
 
@@ -374,6 +380,8 @@ tests/CMakeFiles/test_pipe_corrupt.dir/test_pipe_corrupt.c.o: /work/main/tests/t
 
 /usr/include/stdlib.h:
 
+/work/main/include/cosmosb/ref.h:
+
 /usr/include/wchar.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h:
@@ -500,6 +508,8 @@ tests/CMakeFiles/test_pipe_corrupt.dir/test_pipe_corrupt.c.o: /work/main/tests/t
 
 /work/main/include/cosmosb/error.h:
 
+/work/main/include/cosmosb/window.h:
+
 /usr/include/asm-generic/posix_types.h:
 
 /usr/include/stdc-predef.h:
@@ -519,9 +529,5 @@ tests/CMakeFiles/test_pipe_corrupt.dir/test_pipe_corrupt.c.o: /work/main/tests/t
 /work/main/include/cosmosb/pipe_linux.h:
 
 /work/main/include/cosmosb/waitset.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h:
-
-/usr/include/x86_64-linux-gnu/asm/errno.h:
 
 /usr/include/x86_64-linux-gnu/bits/errno.h:

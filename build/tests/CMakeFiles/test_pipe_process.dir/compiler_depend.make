@@ -130,6 +130,8 @@ tests/CMakeFiles/test_pipe_process.dir/test_pipe_process.c.o: /work/main/tests/t
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -332,6 +334,12 @@ tests/CMakeFiles/test_pipe_process.dir/test_pipe_process.c.o: /work/main/tests/t
 
 /usr/include/x86_64-linux-gnu/bits/types/clockid_t.h:
 
+/work/main/include/cosmosb/region.h:
+
+/usr/include/asm-generic/posix_types.h:
+
+/usr/include/stdc-predef.h:
+
 /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h:
 
 /usr/include/x86_64-linux-gnu/bits/ss_flags.h:
@@ -387,6 +395,8 @@ tests/CMakeFiles/test_pipe_process.dir/test_pipe_process.c.o: /work/main/tests/t
 /usr/include/x86_64-linux-gnu/asm/socket.h:
 
 /usr/include/stdlib.h:
+
+/work/main/include/cosmosb/ref.h:
 
 /usr/include/wchar.h:
 
@@ -454,12 +464,6 @@ tests/CMakeFiles/test_pipe_process.dir/test_pipe_process.c.o: /work/main/tests/t
 
 /usr/include/x86_64-linux-gnu/bits/poll.h:
 
-/usr/include/asm-generic/posix_types.h:
-
-/usr/include/stdc-predef.h:
-
-/work/main/include/cosmosb/region.h:
-
 /usr/include/sched.h:
 
 /usr/include/x86_64-linux-gnu/bits/sched.h:
@@ -525,3 +529,5 @@ tests/CMakeFiles/test_pipe_process.dir/test_pipe_process.c.o: /work/main/tests/t
 /usr/include/asm-generic/errno.h:
 
 /work/main/include/cosmosb/error.h:
+
+/work/main/include/cosmosb/window.h:

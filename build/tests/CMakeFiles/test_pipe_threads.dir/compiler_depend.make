@@ -105,6 +105,8 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -186,6 +188,8 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
 
 /usr/include/x86_64-linux-gnu/sys/ucontext.h:
 
+/usr/include/x86_64-linux-gnu/bits/types/stack_t.h:
+
 /usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h:
 
 /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h:
@@ -231,6 +235,10 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
 /usr/include/x86_64-linux-gnu/bits/endianness.h:
 
 /usr/include/x86_64-linux-gnu/bits/typesizes.h:
+
+/usr/include/x86_64-linux-gnu/bits/sigcontext.h:
+
+/usr/include/x86_64-linux-gnu/bits/thread-shared-types.h:
 
 /work/main/include/cosmosb/defs.h:
 
@@ -320,6 +328,8 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
 
 /usr/include/stdlib.h:
 
+/work/main/include/cosmosb/ref.h:
+
 /usr/include/wchar.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h:
@@ -404,6 +414,8 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
 
 /work/main/include/cosmosb/error.h:
 
+/work/main/include/cosmosb/window.h:
+
 /usr/include/stdc-predef.h:
 
 /work/main/include/cosmosb/region.h:
@@ -444,10 +456,6 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
 
 /usr/include/x86_64-linux-gnu/bits/signum-generic.h:
 
-/usr/include/x86_64-linux-gnu/bits/thread-shared-types.h:
-
-/usr/include/x86_64-linux-gnu/bits/sigcontext.h:
-
 /usr/include/x86_64-linux-gnu/bits/types/sig_atomic_t.h:
 
 /usr/include/errno.h:
@@ -457,5 +465,3 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
 /usr/include/x86_64-linux-gnu/bits/types/sigval_t.h:
 
 /usr/include/x86_64-linux-gnu/bits/sigaction.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/stack_t.h:

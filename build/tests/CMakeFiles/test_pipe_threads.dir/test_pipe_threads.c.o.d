@@ -84,6 +84,7 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: \
  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
  /work/main/include/cosmosb/version.h /work/main/include/cosmosb/error.h \
  /work/main/include/cosmosb/platform.h /work/main/include/cosmosb/pipe.h \
+ /work/main/include/cosmosb/ref.h /work/main/include/cosmosb/window.h \
  /work/main/include/cosmosb/region.h /work/main/include/cosmosb/fdpass.h \
  /work/main/include/cosmosb/pipe_linux.h \
  /work/main/include/cosmosb/waitset.h /work/main/tests/test_util.h \

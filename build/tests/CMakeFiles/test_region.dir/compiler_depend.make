@@ -149,6 +149,8 @@ tests/CMakeFiles/test_region.dir/test_region.c.o: /work/main/tests/test_region.c
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -246,6 +248,10 @@ tests/CMakeFiles/test_region.dir/test_region.c.o: /work/main/tests/test_region.c
 /work/main/tests/test_util.h:
 
 /work/main/include/cosmosb/waitset.h:
+
+/work/main/include/cosmosb/window.h:
+
+/work/main/include/cosmosb/ref.h:
 
 /work/main/include/cosmosb/platform.h:
 

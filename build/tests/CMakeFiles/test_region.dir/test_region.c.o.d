@@ -122,7 +122,8 @@ tests/CMakeFiles/test_region.dir/test_region.c.o: \
  /usr/include/linux/close_range.h /work/main/include/cosmosb/cosmosb.h \
  /work/main/include/cosmosb/defs.h /work/main/include/cosmosb/version.h \
  /work/main/include/cosmosb/error.h /work/main/include/cosmosb/platform.h \
- /work/main/include/cosmosb/pipe.h /work/main/include/cosmosb/region.h \
+ /work/main/include/cosmosb/pipe.h /work/main/include/cosmosb/ref.h \
+ /work/main/include/cosmosb/window.h /work/main/include/cosmosb/region.h \
  /work/main/include/cosmosb/fdpass.h \
  /work/main/include/cosmosb/pipe_linux.h \
  /work/main/include/cosmosb/waitset.h /work/main/tests/test_util.h \

@@ -128,6 +128,8 @@ tests/CMakeFiles/test_waitset.dir/test_waitset.c.o: /work/main/tests/test_waitse
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -225,6 +227,8 @@ tests/CMakeFiles/test_waitset.dir/test_waitset.c.o: /work/main/tests/test_waitse
 /usr/include/errno.h:
 
 /work/main/tests/test_util.h:
+
+/work/main/include/cosmosb/waitset.h:
 
 /usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h:
 
@@ -386,6 +390,8 @@ tests/CMakeFiles/test_waitset.dir/test_waitset.c.o: /work/main/tests/test_waitse
 
 /usr/include/stdlib.h:
 
+/work/main/include/cosmosb/ref.h:
+
 /usr/include/wchar.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h:
@@ -474,6 +480,16 @@ tests/CMakeFiles/test_waitset.dir/test_waitset.c.o: /work/main/tests/test_waitse
 
 /usr/include/linux/posix_types.h:
 
+/usr/include/asm-generic/errno-base.h:
+
+/work/main/include/cosmosb/pipe_linux.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
+
+/usr/include/criterion/stats.h:
+
+/usr/include/x86_64-linux-gnu/asm/posix_types_64.h:
+
 /usr/include/asm-generic/sockios.h:
 
 /usr/include/x86_64-linux-gnu/sys/select.h:
@@ -508,14 +524,4 @@ tests/CMakeFiles/test_waitset.dir/test_waitset.c.o: /work/main/tests/test_waitse
 
 /work/main/include/cosmosb/error.h:
 
-/usr/include/asm-generic/errno-base.h:
-
-/usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
-
-/usr/include/criterion/stats.h:
-
-/usr/include/x86_64-linux-gnu/asm/posix_types_64.h:
-
-/work/main/include/cosmosb/pipe_linux.h:
-
-/work/main/include/cosmosb/waitset.h:
+/work/main/include/cosmosb/window.h:

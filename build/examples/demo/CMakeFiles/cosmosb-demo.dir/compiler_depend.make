@@ -28,6 +28,8 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -144,6 +146,10 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 
 /usr/include/linux/close_range.h:
 
+/usr/include/x86_64-linux-gnu/bits/unistd_ext.h:
+
+/usr/include/x86_64-linux-gnu/bits/getopt_core.h:
+
 /usr/include/x86_64-linux-gnu/bits/floatn-common.h:
 
 /usr/include/x86_64-linux-gnu/bits/floatn.h:
@@ -152,13 +158,11 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 
 /usr/include/x86_64-linux-gnu/bits/types/clock_t.h:
 
-/usr/include/x86_64-linux-gnu/sys/types.h:
-
 /usr/include/stdio.h:
 
-/work/main/include/cosmosb/platform.h:
-
 /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
+
+/work/main/include/cosmosb/platform.h:
 
 /usr/include/x86_64-linux-gnu/bits/getopt_posix.h:
 
@@ -178,11 +182,11 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 
 /usr/include/x86_64-linux-gnu/bits/timesize.h:
 
-/usr/include/x86_64-linux-gnu/bits/getopt_core.h:
-
 /usr/include/stdint.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
+
+/work/main/include/cosmosb/ref.h:
 
 /usr/include/x86_64-linux-gnu/bits/wordsize.h:
 
@@ -244,6 +248,12 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 
 /usr/include/x86_64-linux-gnu/bits/typesizes.h:
 
+/work/main/include/cosmosb/region.h:
+
+/usr/include/stdc-predef.h:
+
+/usr/include/asm-generic/posix_types.h:
+
 /usr/include/linux/errno.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/sigevent_t.h:
@@ -268,11 +278,9 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 
 /work/main/include/cosmosb/version.h:
 
-/usr/include/stdc-predef.h:
+/work/main/include/cosmosb/window.h:
 
-/usr/include/asm-generic/posix_types.h:
-
-/work/main/include/cosmosb/region.h:
+/usr/include/x86_64-linux-gnu/sys/types.h:
 
 /work/main/include/cosmosb/pipe.h:
 
@@ -399,5 +407,3 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 /usr/include/unistd.h:
 
 /usr/include/x86_64-linux-gnu/bits/posix_opt.h:
-
-/usr/include/x86_64-linux-gnu/bits/unistd_ext.h:

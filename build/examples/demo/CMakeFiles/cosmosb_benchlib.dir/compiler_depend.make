@@ -397,6 +397,8 @@ examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/cosmosb_cases.c.o: /wo
   /work/main/include/cosmosb/error.h \
   /work/main/include/cosmosb/platform.h \
   /work/main/include/cosmosb/pipe.h \
+  /work/main/include/cosmosb/ref.h \
+  /work/main/include/cosmosb/window.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
@@ -481,6 +483,10 @@ examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/cosmosb_cases.c.o: /wo
 
 
 /work/main/include/cosmosb/waitset.h:
+
+/work/main/include/cosmosb/window.h:
+
+/work/main/include/cosmosb/ref.h:
 
 /work/main/include/cosmosb/platform.h:
 

@@ -22,6 +22,7 @@ examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/cosmosb_cases.c.o: \
  /work/main/include/cosmosb/cosmosb.h /work/main/include/cosmosb/defs.h \
  /work/main/include/cosmosb/version.h /work/main/include/cosmosb/error.h \
  /work/main/include/cosmosb/platform.h /work/main/include/cosmosb/pipe.h \
+ /work/main/include/cosmosb/ref.h /work/main/include/cosmosb/window.h \
  /work/main/include/cosmosb/region.h /work/main/include/cosmosb/fdpass.h \
  /work/main/include/cosmosb/pipe_linux.h \
  /work/main/include/cosmosb/waitset.h /usr/include/errno.h \
