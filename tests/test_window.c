@@ -97,9 +97,10 @@ Test(window, within_checks_identity_range_and_rights)
 Test(window, value_layouts_are_fixed)
 {
     cr_assert_eq(sizeof(cosmosb_ref_t), 16u);
-    cr_assert_eq(offsetof(cosmosb_ref_t, offset), 0u);
-    cr_assert_eq(offsetof(cosmosb_ref_t, generation), 8u);
-    cr_assert_eq(offsetof(cosmosb_ref_t, arena_id), 12u);
+    cr_assert_eq(offsetof(cosmosb_ref_t, object), 0u);
+    cr_assert_eq(offsetof(cosmosb_ref_t, generation), 4u);
+    cr_assert_eq(offsetof(cosmosb_ref_t, arena_id), 8u);
+    cr_assert_eq(offsetof(cosmosb_ref_t, transfer), 12u);
     cr_assert_eq(sizeof(cosmosb_window_t), 32u);
     cr_assert_eq(offsetof(cosmosb_window_t, buffer_id), 0u);
     cr_assert_eq(offsetof(cosmosb_window_t, slice), 4u);
