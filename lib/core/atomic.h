@@ -28,6 +28,8 @@ static inline uint32_t cosmosb__load_relaxed(const cosmosb__au32 *p) { return AO
 static inline uint32_t cosmosb__load_acquire(const cosmosb__au32 *p) { return AO_int_load_acquire(p); }
 static inline void cosmosb__store_relaxed(cosmosb__au32 *p, uint32_t v) { AO_int_store(p, v); }
 static inline void cosmosb__store_release(cosmosb__au32 *p, uint32_t v) { AO_int_store_release(p, v); }
+static inline uint32_t cosmosb__load_seq_cst(const cosmosb__au32 *p) { return AO_int_load_full(p); }
+static inline void cosmosb__store_seq_cst(cosmosb__au32 *p, uint32_t v) { AO_int_store_full(p, v); }
 static inline uint32_t cosmosb__fetch_add_seq_cst(cosmosb__au32 *p, uint32_t v) { return AO_int_fetch_and_add_full(p, v); }
 static inline uint32_t cosmosb__cas_val_seq_cst(cosmosb__au32 *p, uint32_t expect, uint32_t desired)
 {
@@ -68,6 +70,14 @@ static inline void cosmosb__store_relaxed(cosmosb__au32 *p, uint32_t v)
 static inline void cosmosb__store_release(cosmosb__au32 *p, uint32_t v)
 {
     atomic_store_explicit(p, v, memory_order_release);
+}
+static inline uint32_t cosmosb__load_seq_cst(const cosmosb__au32 *p)
+{
+    return atomic_load_explicit((cosmosb__au32 *)(uintptr_t)p, memory_order_seq_cst);
+}
+static inline void cosmosb__store_seq_cst(cosmosb__au32 *p, uint32_t v)
+{
+    atomic_store_explicit(p, v, memory_order_seq_cst);
 }
 static inline uint32_t cosmosb__fetch_add_seq_cst(cosmosb__au32 *p, uint32_t v)
 {

@@ -20,7 +20,7 @@ inc=${3:?include dir}
 
 # Hosted (Linux-only) headers; every other header is a core header and must
 # compile freestanding.
-hosted_headers="region.h fdpass.h waitset.h"
+hosted_headers="region.h fdpass.h waitset.h"  # and every *_linux.h
 freestanding_std="stddef.h stdint.h stdbool.h stdalign.h stdatomic.h limits.h"
 warn="-Wall -Wextra -Wpedantic -Werror -Wundef"
 cwarn="-Wstrict-prototypes"

@@ -1,0 +1,162 @@
+/*
+ * arena_internal.h - the private (process-local) side of an arena handle,
+ * and the helpers shared by the arena's source files.
+ *
+ * A handle keeps the geometry it validated at join in private memory, and
+ * computes every address from it, so nothing a peer writes into meta can
+ * move an access outside the arena. Shared words are read into locals and
+ * checked.
+ */
+#ifndef COSMOSB_CORE_ARENA_INTERNAL_H
+#define COSMOSB_CORE_ARENA_INTERNAL_H
+
+#include "cosmosb/arena.h"
+#include "cosmosb/error.h"
+#include "cosmosb/version.h"
+#include "core/atomic.h"
+#include "core/arena_layout.h"
+
+#define COSMOSB__ARENA_HANDLE_MAGIC 0x48414d43u /* "CMAH" */
+#define COSMOSB__ARENA_MAX_OBJECTS (1u << 26)
+/* How often a waiting graph-lock taker looks at the holder's liveness (spins). */
+#define COSMOSB__ARENA_LOCK_CHECK 1024u
+/* Minimum time between two liveness sweeps of cosmosb_arena_poll. */
+#define COSMOSB__ARENA_POLL_NS 20000000ull
+
+struct cosmosb__arena_geom {
+    uint32_t block_shift, opb_shift, nblocks, maxp, maxt, hw;
+    uint32_t part_stride, block_stride, obj_stride, first_off, nobjects;
+    uint64_t block_size, data_size, meta_size, part_off, block_off, obj_off;
+};
+
+struct cosmosb_arena {
+    uint32_t magic;   /* COSMOSB__ARENA_HANDLE_MAGIC while open */
+    uint32_t self;    /* participant index */
+    uint32_t flags;   /* COSMOSB_ARENA_WRITER */
+    uint32_t arena_id;
+    uint32_t self_gen;   /* generation of our participant record */
+    uint32_t myw, mybit; /* our holder word and bit */
+    struct cosmosb__arena_geom g;
+    uint8_t *meta;
+    const uint8_t *data;
+    uint8_t *wdata;       /* NULL for a receive-only participant */
+    struct cosmosb__arena_hdr *hdr;
+    cosmosb_platform_t plat;
+    /* bump allocation */
+    uint32_t cur_block;   /* block index + 1; 0: none */
+    uint32_t cur_entry;   /* next entry index in it */
+    uint32_t cur_off;     /* next free byte in it */
+    /* transfers (private bookkeeping of our own entries) */
+    uint32_t xfree_n;     /* entries on the free stack */
+    uint32_t xscan;       /* reclaim cursor */
+    uint32_t *xfree;      /* [maxt] free entry indices */
+    uint32_t *xobj;       /* [maxt] object index + 1 of an entry in use, 0 if free */
+    uint32_t *scratch;    /* [maxt] reaping scratch */
+    uint32_t *counts;     /* [nobjects] our references: own (low 16 bits) and outstanding transfers (high 16) */
+    void *host;           /* owned by the hosted layer (lib/os), NULL for a core handle */
+    uint64_t next_poll;   /* time of the next liveness sweep */
+    uint64_t virtual_clock;
+};
+
+/* ---- addressing, from private geometry only */
+
+static inline struct cosmosb__arena_part *cosmosb__apart(const struct cosmosb_arena *a, uint32_t p)
+{
+    return (struct cosmosb__arena_part *)(void *)(a->meta + a->g.part_off + (uint64_t)p * a->g.part_stride);
+}
+
+static inline struct cosmosb__arena_xfer *cosmosb__axfer(const struct cosmosb_arena *a, uint32_t p, uint32_t e)
+{
+    return (struct cosmosb__arena_xfer *)(void *)(a->meta + a->g.part_off + (uint64_t)p * a->g.part_stride +
+                                                  sizeof(struct cosmosb__arena_part) +
+                                                  (uint64_t)e * sizeof(struct cosmosb__arena_xfer));
+}
+
+static inline struct cosmosb__arena_block *cosmosb__ablock(const struct cosmosb_arena *a, uint32_t b)
+{
+    return (struct cosmosb__arena_block *)(void *)(a->meta + a->g.block_off + (uint64_t)b * a->g.block_stride);
+}
+
+static inline cosmosb__au32 *cosmosb__alive_word(const struct cosmosb_arena *a, uint32_t b, uint32_t i)
+{
+    return (cosmosb__au32 *)(void *)((uint8_t *)cosmosb__ablock(a, b) + sizeof(struct cosmosb__arena_block) +
+                                     (uint64_t)(i >> 5) * 4u);
+}
+
+static inline struct cosmosb__arena_obj *cosmosb__aobj(const struct cosmosb_arena *a, uint32_t idx)
+{
+    return (struct cosmosb__arena_obj *)(void *)(a->meta + a->g.obj_off + (uint64_t)idx * a->g.obj_stride);
+}
+
+static inline cosmosb__au32 *cosmosb__aholders(const struct cosmosb_arena *a, uint32_t idx)
+{
+    return (cosmosb__au32 *)(void *)((uint8_t *)cosmosb__aobj(a, idx) + sizeof(struct cosmosb__arena_obj));
+}
+
+static inline const uint8_t *cosmosb__ablock_data(const struct cosmosb_arena *a, uint32_t b)
+{
+    return a->data + ((uint64_t)b << a->g.block_shift);
+}
+
+static inline uint32_t cosmosb__aobj_block(const struct cosmosb_arena *a, uint32_t idx)
+{
+    return idx >> a->g.opb_shift;
+}
+
+static inline uint32_t cosmosb__aobj_entry(const struct cosmosb_arena *a, uint32_t idx)
+{
+    return idx & ((1u << a->g.opb_shift) - 1u);
+}
+
+static inline int cosmosb__acheck(const struct cosmosb_arena *a)
+{
+    return (a && a->magic == COSMOSB__ARENA_HANDLE_MAGIC) ? COSMOSB_OK : COSMOSB_EINVAL;
+}
+
+/* Is participant p unable to act any more (reaped, being reaped, zombie, free)? */
+static inline int cosmosb__apart_gone(const struct cosmosb_arena *a, uint32_t p)
+{
+    if (p >= a->g.maxp)
+        return 1;
+    /* SC: ordered with the transfer CASes and holder-bit updates it is checked against (docs/arena.md). */
+    uint32_t w = cosmosb__load_seq_cst(&cosmosb__apart(a, p)->state);
+    return COSMOSB__PART_KIND(w) != COSMOSB__PART_ALIVE;
+}
+
+#define COSMOSB__OWN(c) ((c) & 0xffffu)
+#define COSMOSB__UNITS(c) ((c) >> 16)
+#define COSMOSB__UNIT 0x10000u
+
+/* arena_open.c */
+int cosmosb__arena_geometry(uint32_t block_size, uint32_t opb, uint32_t maxp, uint32_t maxt, uint64_t data_size,
+                            struct cosmosb__arena_geom *g);
+uint64_t cosmosb__arena_now(struct cosmosb_arena *a);
+
+/* arena_objects.c */
+int cosmosb__arena_entry(const struct cosmosb_arena *a, const cosmosb_ref_t *ref, uint32_t *word);
+int cosmosb__arena_header(const struct cosmosb_arena *a, uint32_t idx, uint32_t gen,
+                          const struct cosmosb__arena_objhdr **out);
+void cosmosb__arena_drop_bit(struct cosmosb_arena *a, uint32_t idx, uint32_t part);
+void cosmosb__arena_try_free(struct cosmosb_arena *a, uint32_t idx);
+void cosmosb__arena_free_dying(struct cosmosb_arena *a, uint32_t idx);
+void cosmosb__arena_finish_free(struct cosmosb_arena *a, uint32_t idx, uint32_t gen);
+void cosmosb__arena_block_check(struct cosmosb_arena *a, uint32_t b);
+void cosmosb__arena_retire(struct cosmosb_arena *a, uint32_t b, uint32_t part);
+void cosmosb__arena_run_free(struct cosmosb_arena *a, uint32_t b);
+void cosmosb__arena_unref_own(struct cosmosb_arena *a, uint32_t idx);
+
+/* arena_graph.c */
+void cosmosb__arena_lock(struct cosmosb_arena *a);
+void cosmosb__arena_unlock(struct cosmosb_arena *a);
+void cosmosb__arena_process_dying(struct cosmosb_arena *a);
+void cosmosb__arena_push_dying(struct cosmosb_arena *a, uint32_t idx);
+
+/* arena_transfer.c */
+void cosmosb__arena_reclaim(struct cosmosb_arena *a, uint32_t max);
+int cosmosb__arena_has_live_transfer(const struct cosmosb_arena *a, uint32_t part, uint32_t idx);
+void cosmosb__arena_settle(struct cosmosb_arena *a, uint32_t part, uint32_t idx);
+
+/* arena_reap.c */
+int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force);
+
+#endif /* COSMOSB_CORE_ARENA_INTERNAL_H */

@@ -1,0 +1,297 @@
+/*
+ * arena_reap.c - reaping dead participants, settling zombies, leaving.
+ *
+ * A reaper first marks the dead participant REAPING (one CAS: one reaper;
+ * a reaper that dies is replaced the same way), so that from then on anyone
+ * who settles one of its transfers also settles its holder bits. Then, in
+ * order: take the graph lock (a lock it held is stolen and its log
+ * completed), cancel transfers addressed to it, drop its holder bits except
+ * on objects its live transfers pin, take over the frees it left half done,
+ * free what nobody holds any more, retire its blocks and finish run frees
+ * it left. Every step is idempotent, so a reaper that dies midway is simply
+ * replaced. Protocol and death points: docs/arena.md, "Reaping".
+ */
+#include "core/arena_internal.h"
+
+/* In-place heapsort of u32 (no recursion, no allocation). */
+static void sift(uint32_t *v, uint32_t start, uint32_t end)
+{
+    uint32_t root = start;
+    while (2u * root + 1u < end) {
+        uint32_t child = 2u * root + 1u;
+        if (child + 1u < end && v[child] < v[child + 1u])
+            child++;
+        if (v[root] >= v[child])
+            return;
+        uint32_t t = v[root];
+        v[root] = v[child];
+        v[child] = t;
+        root = child;
+    }
+}
+
+static void sort_u32(uint32_t *v, uint32_t n)
+{
+    for (uint32_t i = n / 2u; i-- > 0;)
+        sift(v, i, n);
+    for (uint32_t end = n; end > 1u; end--) {
+        uint32_t t = v[0];
+        v[0] = v[end - 1u];
+        v[end - 1u] = t;
+        sift(v, 0, end - 1u);
+    }
+}
+
+static int contains(const uint32_t *v, uint32_t n, uint32_t key)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2u;
+        if (v[mid] < key)
+            lo = mid + 1u;
+        else if (v[mid] > key)
+            hi = mid;
+        else
+            return 1;
+    }
+    return 0;
+}
+
+/* Objects pinned by the live transfers of part, sorted into a->scratch; frees its settled entries. */
+static uint32_t live_pins(struct cosmosb_arena *a, uint32_t part, int free_settled)
+{
+    uint32_t n = 0;
+    for (uint32_t e = 0; e < a->g.maxt; e++) {
+        struct cosmosb__arena_xfer *x = cosmosb__axfer(a, part, e);
+        /* SC: after the REAPING mark (accepters of its transfers settle from then on). */
+        uint32_t w = cosmosb__load_seq_cst(&x->word);
+        uint32_t s = COSMOSB__XFER_STATE(w);
+        if (s == COSMOSB__XFER_LIVE) {
+            uint32_t idx = cosmosb__load_relaxed(&x->object);
+            if (idx < a->g.nobjects)
+                a->scratch[n++] = idx;
+        } else if (s != COSMOSB__XFER_FREE && free_settled) {
+            /* SC CAS: nobody else writes a settled entry (its giver is gone). */
+            (void)cosmosb__cas_val_seq_cst(&x->word, w, COSMOSB__XFER_WORD(COSMOSB__XFER_FREE, 0, COSMOSB__XFER_TGEN(w)));
+        }
+    }
+    sort_u32(a->scratch, n);
+    return n;
+}
+
+/* Cancels every live transfer addressed to participant d (record generation gen). */
+static void cancel_addressed_to(struct cosmosb_arena *a, uint32_t d, uint32_t gen)
+{
+    for (uint32_t p = 0; p < a->g.maxp; p++) {
+        /* Relaxed: a FREE record has no live entries worth scanning; any other is scanned. */
+        if (COSMOSB__PART_KIND(cosmosb__load_relaxed(&cosmosb__apart(a, p)->state)) == COSMOSB__PART_FREE)
+            continue;
+        for (uint32_t e = 0; e < a->g.maxt; e++) {
+            struct cosmosb__arena_xfer *x = cosmosb__axfer(a, p, e);
+            uint32_t w = cosmosb__load_seq_cst(&x->word); /* SC: against accept's CAS */
+            if (COSMOSB__XFER_STATE(w) != COSMOSB__XFER_LIVE || COSMOSB__XFER_DEST(w) != d ||
+                cosmosb__load_relaxed(&x->dest_gen) != gen)
+                continue;
+            uint32_t idx = cosmosb__load_relaxed(&x->object);
+            /* SC CAS: LIVE -> CANCELLED (the giver drops its unit when it reclaims). */
+            if (cosmosb__cas_val_seq_cst(&x->word, w, (w & ~3u) | COSMOSB__XFER_CANCELLED) == w && p != d &&
+                cosmosb__apart_gone(a, p))
+                cosmosb__arena_settle(a, p, idx);
+        }
+    }
+}
+
+/* The objects pass of a reap of d: bits, half-done frees, orphans. */
+static void reap_objects(struct cosmosb_arena *a, uint32_t d, uint32_t npins)
+{
+    uint32_t dw = d >> 5, dbit = 1u << (d & 31u);
+    for (uint32_t idx = 0; idx < a->g.nobjects; idx++) {
+        struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
+        cosmosb__au32 *hold = cosmosb__aholders(a, idx);
+        /* SC loads: after the REAPING mark. */
+        uint32_t w = cosmosb__load_seq_cst(&e->state);
+        uint32_t s = COSMOSB__OBJ_STATE(w), aux = COSMOSB__OBJ_AUX(w);
+        if ((cosmosb__load_seq_cst(&hold[dw]) & dbit) && !contains(a->scratch, npins, idx))
+            cosmosb__arena_drop_bit(a, idx, d);
+        if (s == COSMOSB__OBJ_DYING && aux == d + 1u) {
+            /* d died freeing it: we become the freer (SC CAS: against another reaper of d). */
+            uint32_t mine = COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, COSMOSB__OBJ_GEN(w));
+            if (cosmosb__cas_val_seq_cst(&e->state, w, mine) == w)
+                cosmosb__arena_free_dying(a, idx);
+        } else if (s == COSMOSB__OBJ_FREE && aux == d + 1u) {
+            /* d died between FREE and cleaning: clear the live bit (only d would have), then clean. */
+            uint32_t b = cosmosb__aobj_block(a, idx), i = cosmosb__aobj_entry(a, idx);
+            (void)cosmosb__fetch_and_seq_cst(cosmosb__alive_word(a, b, i), ~(1u << (i & 31u))); /* SC: as in finish_free */
+            (void)cosmosb__cas_val_seq_cst(&e->state, w, COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, COSMOSB__OBJ_GEN(w)));
+            cosmosb__arena_block_check(a, b);
+        } else if (s == COSMOSB__OBJ_ALLOC || s == COSMOSB__OBJ_FROZEN) {
+            cosmosb__arena_try_free(a, idx); /* nobody holds it any more (or d held it last) */
+        }
+    }
+}
+
+/* The blocks pass of a reap of d. */
+static void reap_blocks(struct cosmosb_arena *a, uint32_t d)
+{
+    for (uint32_t b = 0; b < a->g.nblocks; b++) {
+        struct cosmosb__arena_block *blk = cosmosb__ablock(a, b);
+        uint32_t w = cosmosb__load_seq_cst(&blk->state); /* SC: as in block_check */
+        uint32_t k = COSMOSB__BLK_KIND(w);
+        if (k == COSMOSB__BLK_OWNED && COSMOSB__BLK_PART(w) == d) {
+            cosmosb__arena_retire(a, b, d);
+        } else if (k == COSMOSB__BLK_FREEING && COSMOSB__BLK_PART(w) == d) {
+            uint32_t mine = COSMOSB__BLK_WORD(COSMOSB__BLK_FREEING, a->self, COSMOSB__BLK_GEN(w));
+            /* SC CAS: we finish the run free d left. */
+            if (cosmosb__cas_val_seq_cst(&blk->state, w, mine) == w)
+                cosmosb__arena_run_free(a, b);
+        } else if (k == COSMOSB__BLK_RETIRED) {
+            cosmosb__arena_block_check(a, b);
+        } else if (k == COSMOSB__BLK_TAIL) {
+            /* A tail whose head no longer covers it was left by a claim or free that died. */
+            uint32_t h = COSMOSB__BLK_GEN(w);
+            int orphan = h >= b;
+            if (!orphan) {
+                uint32_t hw = cosmosb__load_seq_cst(&cosmosb__ablock(a, h)->state);
+                uint32_t hk = COSMOSB__BLK_KIND(hw);
+                /* Relaxed: the run length; written before any tail was claimed. */
+                uint32_t run = cosmosb__load_relaxed(&cosmosb__ablock(a, h)->aux);
+                orphan = (hk != COSMOSB__BLK_OWNED && hk != COSMOSB__BLK_RETIRED && hk != COSMOSB__BLK_FREEING) ||
+                         b - h >= run;
+            }
+            /* SC CAS: back to the pool. */
+            if (orphan)
+                (void)cosmosb__cas_val_seq_cst(&blk->state, w, COSMOSB__BLK_WORD(COSMOSB__BLK_FREE, 0, b));
+        }
+    }
+}
+
+/* Reaps d; we own its REAPING mark (record generation gen). */
+static void reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen)
+{
+    /* 1. A graph lock d held is stolen here and its log completed. */
+    cosmosb__arena_lock(a);
+    cosmosb__arena_unlock(a);
+    /* 2. Transfers addressed to d will never be taken. */
+    cancel_addressed_to(a, d, gen);
+    /* 3.-4. Holder bits, half-done frees, orphans. */
+    uint32_t npins = live_pins(a, d, 1);
+    reap_objects(a, d, npins);
+    /* 5. Blocks. */
+    reap_blocks(a, d);
+    /* 6. The record: a zombie while its transfers are in flight, else free for a new participant. */
+    npins = live_pins(a, d, 1);
+    struct cosmosb__arena_part *rec = cosmosb__apart(a, d);
+    uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen);
+    uint32_t next = COSMOSB__PART_WORD(npins ? COSMOSB__PART_ZOMBIE : COSMOSB__PART_FREE, 0, gen);
+    /* SC CAS: only the owner of the mark ends it. */
+    (void)cosmosb__cas_val_seq_cst(&rec->state, mark, next);
+}
+
+int cosmosb_arena_reap(cosmosb_arena_t *a, uint32_t d)
+{
+    int rc = cosmosb__acheck(a);
+    if (rc)
+        return rc;
+    if (d >= a->g.maxp)
+        return COSMOSB_ERANGE;
+    if (d == a->self)
+        return COSMOSB_EINVAL;
+    struct cosmosb__arena_part *rec = cosmosb__apart(a, d);
+    for (int tries = 0; tries < 8; tries++) {
+        /* SC: the mark decides who reaps. */
+        uint32_t w = cosmosb__load_seq_cst(&rec->state);
+        uint32_t kind = COSMOSB__PART_KIND(w), gen = COSMOSB__PART_GEN(w);
+        uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen);
+        if (kind == COSMOSB__PART_FREE)
+            return COSMOSB_EAGAIN;
+        if (kind == COSMOSB__PART_ALIVE) {
+            uint32_t id = cosmosb__load_relaxed(&rec->self_id);
+            if (a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_ALIVE)
+                return COSMOSB_EBUSY;
+        } else if (kind == COSMOSB__PART_REAPING) {
+            uint32_t r = COSMOSB__PART_AUX(w) - 1u;
+            if (r == a->self)
+                return COSMOSB_EAGAIN; /* we are reaping it already (a nested call) */
+            if (r < a->g.maxp && r != d && !cosmosb__apart_gone(a, r)) {
+                uint32_t id = cosmosb__load_relaxed(&cosmosb__apart(a, r)->self_id);
+                if (!a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
+                    return COSMOSB_EAGAIN; /* another live participant is on it */
+            }
+        }
+        /* SC CAS: take the mark (ALIVE and dead, ZOMBIE to settle, or a dead reaper's). */
+        if (cosmosb__cas_val_seq_cst(&rec->state, w, mark) != w)
+            continue;
+        reap_part(a, d, gen);
+        return COSMOSB_OK;
+    }
+    return COSMOSB_EAGAIN;
+}
+
+int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force)
+{
+    uint64_t now = cosmosb__arena_now(a);
+    if (!force && now < a->next_poll)
+        return 0;
+    a->next_poll = now + COSMOSB__ARENA_POLL_NS;
+    int reaped = 0;
+    for (uint32_t p = 0; p < a->g.maxp; p++) {
+        if (p == a->self)
+            continue;
+        /* Relaxed: a filter; cosmosb_arena_reap re-reads with SC. */
+        uint32_t w = cosmosb__load_relaxed(&cosmosb__apart(a, p)->state);
+        uint32_t kind = COSMOSB__PART_KIND(w);
+        if (kind == COSMOSB__PART_FREE)
+            continue;
+        if (kind == COSMOSB__PART_ALIVE) {
+            uint32_t id = cosmosb__load_relaxed(&cosmosb__apart(a, p)->self_id);
+            if (!a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
+                continue;
+        }
+        /* Dead, a zombie to settle, or being reaped by someone who may be dead. */
+        if (cosmosb_arena_reap(a, p) == COSMOSB_OK && kind == COSMOSB__PART_ALIVE)
+            reaped++;
+    }
+    return reaped;
+}
+
+int cosmosb_arena_poll(cosmosb_arena_t *a, uint32_t *reaped)
+{
+    int rc = cosmosb__acheck(a);
+    if (rc)
+        return rc;
+    cosmosb__arena_reclaim(a, a->g.maxt);
+    int n = cosmosb__arena_reap_dead(a, 1);
+    if (reaped)
+        *reaped = (uint32_t)n;
+    return COSMOSB_OK;
+}
+
+void cosmosb_arena_leave(cosmosb_arena_t *a)
+{
+    if (cosmosb__acheck(a))
+        return;
+    /* Still ALIVE while we drop what we hold: nobody takes over our frees. */
+    cosmosb__arena_reclaim(a, a->g.maxt);
+    uint32_t npins = live_pins(a, a->self, 0);
+    for (uint32_t idx = 0; idx < a->g.nobjects; idx++) {
+        if (a->counts[idx] == 0)
+            continue;
+        if (COSMOSB__UNITS(a->counts[idx]) && contains(a->scratch, npins, idx)) {
+            a->counts[idx] &= ~0xffffu; /* only our transfers in flight pin it now */
+            continue;
+        }
+        a->counts[idx] = 0;
+        cosmosb__arena_unref_own(a, idx);
+    }
+    if (a->cur_block) {
+        cosmosb__arena_retire(a, a->cur_block - 1u, a->self);
+        a->cur_block = 0;
+    }
+    struct cosmosb__arena_part *rec = cosmosb__apart(a, a->self);
+    npins = live_pins(a, a->self, 0);
+    uint32_t alive = COSMOSB__PART_WORD(COSMOSB__PART_ALIVE, 0, a->self_gen);
+    uint32_t next = COSMOSB__PART_WORD(npins ? COSMOSB__PART_ZOMBIE : COSMOSB__PART_FREE, 0, a->self_gen);
+    /* SC CAS: from now on, accepters of our transfers settle our bits; a zombie is settled by polls. */
+    (void)cosmosb__cas_val_seq_cst(&rec->state, alive, next);
+    a->magic = 0;
+}

@@ -1,0 +1,851 @@
+/*
+ * test_arena_core.c - the arena core in one process: participants are
+ * handles on the same meta/data memory, each with a fake platform whose
+ * liveness the test controls (a participant "dies" by being abandoned and
+ * marked dead). Lifetimes, transfers, fan-out, object graphs, exhaustion,
+ * runs of blocks, stale and forged references, reaping, and a random
+ * operation sequence checked against a model.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cosmosb/cosmosb.h"
+#include "test_util.h"
+
+#define NP 12
+
+struct afx {
+    cosmosb_arena_config_t cfg;
+    uint64_t ms, ds;
+    uint8_t *meta, *data;
+    size_t hs;
+    void *mem[NP];
+    cosmosb_arena_t *h[NP];
+    cosmosb_platform_t plat[NP];
+    uint32_t ids[NP];
+    int dead[NP + 1]; /* indexed by id */
+};
+
+static uint32_t fake_self(void *ctx)
+{
+    return *(const uint32_t *)ctx;
+}
+
+static struct afx *g_fx; /* the fixture the fake peer_alive looks at (tests run one at a time) */
+
+static int fake_alive(void *ctx, uint32_t id)
+{
+    (void)ctx;
+    if (id == 0 || id > NP)
+        return COSMOSB_PEER_UNKNOWN;
+    return g_fx->dead[id] ? COSMOSB_PEER_DEAD : COSMOSB_PEER_ALIVE;
+}
+
+static void fx_init(struct afx *f, uint64_t data_size, uint32_t block, uint32_t opb, uint32_t maxp, uint32_t maxt)
+{
+    memset(f, 0, sizeof *f);
+    g_fx = f;
+    ASSERT_RC(cosmosb_arena_config_init(&f->cfg), COSMOSB_OK);
+    f->cfg.data_size = data_size;
+    f->cfg.block_size = block;
+    f->cfg.objects_per_block = opb;
+    f->cfg.max_participants = maxp;
+    f->cfg.max_transfers = maxt;
+    ASSERT_RC(cosmosb_arena_memsize(&f->cfg, &f->ms, &f->ds), COSMOSB_OK);
+    f->meta = aligned_alloc(64, (f->ms + 63) & ~63ull);
+    f->data = aligned_alloc(64, (f->ds + 63) & ~63ull);
+    cr_assert(f->meta && f->data);
+    memset(f->data, 0xee, f->ds); /* garbage: nothing may depend on zeroed data */
+    ASSERT_RC(cosmosb_arena_format(f->meta, f->ms, f->ds, &f->cfg, 0xa7e4a), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_handle_memsize(f->meta, f->ms, &f->hs), COSMOSB_OK);
+    for (int i = 0; i < NP; i++) {
+        f->ids[i] = (uint32_t)i + 1u;
+        f->plat[i] = *cosmosb_platform_default();
+        f->plat[i].ctx = &f->ids[i];
+        f->plat[i].self_id = fake_self;
+        f->plat[i].peer_alive = fake_alive;
+    }
+}
+
+/* Joins participant slot i of the fixture (writer or receive-only). */
+static cosmosb_arena_t *fx_join(struct afx *f, int i, int writer)
+{
+    if (!f->mem[i])
+        f->mem[i] = aligned_alloc(64, (f->hs + 63) & ~(size_t)63);
+    cr_assert_not_null(f->mem[i]);
+    f->dead[f->ids[i]] = 0;
+    ASSERT_RC(cosmosb_arena_join(f->mem[i], f->hs, f->meta, f->ms, f->data, writer ? f->data : NULL, f->ds,
+                                 &f->plat[i], &f->h[i]),
+              COSMOSB_OK);
+    return f->h[i];
+}
+
+/* Participant i dies: its handle is abandoned (no leave), its liveness says dead. */
+static void fx_kill(struct afx *f, int i)
+{
+    f->dead[f->ids[i]] = 1;
+    f->h[i] = NULL;
+}
+
+static void fx_free(struct afx *f)
+{
+    for (int i = 0; i < NP; i++) {
+        if (f->h[i])
+            cosmosb_arena_leave(f->h[i]);
+        free(f->mem[i]);
+    }
+    free(f->meta);
+    free(f->data);
+    g_fx = NULL;
+}
+
+static cosmosb_arena_stats_t stats(cosmosb_arena_t *a)
+{
+    cosmosb_arena_stats_t s;
+    ASSERT_RC(cosmosb_arena_stats(a, &s), COSMOSB_OK);
+    return s;
+}
+
+/* Allocates, fills with a pattern derived from seed, freezes. */
+static cosmosb_ref_t make(cosmosb_arena_t *a, uint64_t type, uint32_t size, uint32_t maxc, uint8_t seed)
+{
+    cosmosb_ref_t r;
+    void *p = NULL;
+    ASSERT_RC(cosmosb_arena_alloc(a, type, size, maxc, &r, &p), COSMOSB_OK);
+    for (uint32_t i = 0; i < size; i++)
+        ((uint8_t *)p)[i] = (uint8_t)(seed + i * 7u);
+    if (!maxc)
+        ASSERT_RC(cosmosb_arena_freeze(a, &r), COSMOSB_OK);
+    return r;
+}
+
+static int intact(cosmosb_arena_t *a, const cosmosb_ref_t *r, uint64_t type, uint32_t size, uint8_t seed)
+{
+    const void *d;
+    uint32_t sz;
+    if (cosmosb_arena_resolve(a, r, type, &d, &sz) != COSMOSB_OK || sz != size)
+        return 0;
+    for (uint32_t i = 0; i < size; i++)
+        if (((const uint8_t *)d)[i] != (uint8_t)(seed + i * 7u))
+            return 0;
+    return 1;
+}
+
+/* What is in use besides the allocators' current blocks: live objects and their bytes. */
+static void assert_empty(cosmosb_arena_t *a)
+{
+    cosmosb_arena_stats_t s = stats(a);
+    cr_assert_eq(s.live_objects, 0u, "live objects: %u", s.live_objects);
+    cr_assert_eq(s.object_bytes, 0u);
+    cr_assert_eq(s.transfers_live, 0u, "live transfers: %u", s.transfers_live);
+}
+
+Test(arena_core, config_and_geometry_errors)
+{
+    cosmosb_arena_config_t c;
+    uint64_t ms, ds;
+    ASSERT_RC(cosmosb_arena_config_init(NULL), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_arena_config_init(&c), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_memsize(&c, &ms, &ds), COSMOSB_OK);
+    cr_assert_eq(ds, 64u << 20);
+    cr_assert_gt(ms, 0u);
+    cosmosb_arena_config_t bad = c;
+    bad.block_size = 5000;
+    ASSERT_RC(cosmosb_arena_memsize(&bad, &ms, &ds), COSMOSB_EINVAL);
+    bad = c;
+    bad.block_size = 2048;
+    ASSERT_RC(cosmosb_arena_memsize(&bad, &ms, &ds), COSMOSB_EINVAL);
+    bad = c;
+    bad.objects_per_block = 48;
+    ASSERT_RC(cosmosb_arena_memsize(&bad, &ms, &ds), COSMOSB_EINVAL);
+    bad = c;
+    bad.block_size = 4096;
+    bad.objects_per_block = 4096; /* the offset table would fill the block */
+    ASSERT_RC(cosmosb_arena_memsize(&bad, &ms, &ds), COSMOSB_EINVAL);
+    bad = c;
+    bad.max_participants = 0;
+    ASSERT_RC(cosmosb_arena_memsize(&bad, &ms, &ds), COSMOSB_EINVAL);
+    bad.max_participants = 256;
+    ASSERT_RC(cosmosb_arena_memsize(&bad, &ms, &ds), COSMOSB_EINVAL);
+    bad = c;
+    bad.max_transfers = 4096;
+    ASSERT_RC(cosmosb_arena_memsize(&bad, &ms, &ds), COSMOSB_EINVAL);
+    bad = c;
+    bad.data_size = 0;
+    ASSERT_RC(cosmosb_arena_memsize(&bad, &ms, &ds), COSMOSB_EINVAL);
+    bad = c;
+    bad.reserved[1] = 1;
+    ASSERT_RC(cosmosb_arena_memsize(&bad, &ms, &ds), COSMOSB_EINVAL);
+    bad = c;
+    bad.data_size = 100000; /* rounded up to whole blocks */
+    bad.block_size = 4096;
+    ASSERT_RC(cosmosb_arena_memsize(&bad, &ms, &ds), COSMOSB_OK);
+    cr_assert_eq(ds, 25u * 4096u);
+    ASSERT_RC(cosmosb_arena_memsize(NULL, &ms, &ds), COSMOSB_EINVAL);
+}
+
+Test(arena_core, format_and_join_validate_everything)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    size_t hs;
+    ASSERT_RC(cosmosb_arena_format(f.meta, f.ms, f.ds, &f.cfg, 0), COSMOSB_EINVAL); /* id 0 */
+    ASSERT_RC(cosmosb_arena_format(f.meta + 8, f.ms - 8, f.ds, &f.cfg, 1), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_arena_format(f.meta, f.ms - 64, f.ds, &f.cfg, 1), COSMOSB_ENOMEM);
+    ASSERT_RC(cosmosb_arena_format(f.meta, f.ms, f.ds - 4096, &f.cfg, 1), COSMOSB_ENOMEM);
+    ASSERT_RC(cosmosb_arena_format(f.meta, f.ms, f.ds, &f.cfg, 77), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_handle_memsize(f.meta, f.ms, &hs), COSMOSB_OK);
+    cr_assert_eq(hs, f.hs);
+    void *mem = aligned_alloc(64, (hs + 63) & ~(size_t)63);
+    cosmosb_arena_t *a;
+    ASSERT_RC(cosmosb_arena_join(mem, hs - 1, f.meta, f.ms, f.data, f.data, f.ds, NULL, &a), COSMOSB_ENOMEM);
+    ASSERT_RC(cosmosb_arena_join(mem, hs, f.meta, f.ms - 64, f.data, f.data, f.ds, NULL, &a), COSMOSB_ECORRUPT);
+    ASSERT_RC(cosmosb_arena_join(mem, hs, f.meta, f.ms, f.data, f.data, f.ds - 1, NULL, &a), COSMOSB_ECORRUPT);
+    ASSERT_RC(cosmosb_arena_join((uint8_t *)mem + 4, hs, f.meta, f.ms, f.data, f.data, f.ds, NULL, &a),
+              COSMOSB_EINVAL);
+    /* every header word flipped in turn is refused or harmless, never a crash */
+    for (uint32_t off = 0; off < 72; off += 4) {
+        if (off == 16)
+            continue; /* the arena id: any non-zero value is a valid id */
+        uint32_t *w = (uint32_t *)(void *)(f.meta + off), keep = *w;
+        *w ^= 0x00010001u;
+        int rc = cosmosb_arena_join(mem, hs, f.meta, f.ms, f.data, f.data, f.ds, NULL, &a);
+        cr_assert(rc == COSMOSB_ECORRUPT || rc == COSMOSB_EVERSION || rc == COSMOSB_ENOMEM,
+                  "header word at %u flipped: %s", off, cosmosb_err_name(rc));
+        *w = keep;
+    }
+    uint32_t *abi = (uint32_t *)(void *)(f.meta + 4);
+    (*abi)++;
+    ASSERT_RC(cosmosb_arena_join(mem, hs, f.meta, f.ms, f.data, f.data, f.ds, NULL, &a), COSMOSB_EVERSION);
+    (*abi)--;
+    ASSERT_RC(cosmosb_arena_join(mem, hs, f.meta, f.ms, f.data, f.data, f.ds, NULL, &a), COSMOSB_OK);
+    cr_assert_eq(cosmosb_arena_id(a), 77u);
+    cr_assert_eq(cosmosb_arena_participant(a), 0u);
+    /* slots run out */
+    void *more[4];
+    cosmosb_arena_t *b[4];
+    for (int i = 0; i < 3; i++) {
+        more[i] = aligned_alloc(64, (hs + 63) & ~(size_t)63);
+        ASSERT_RC(cosmosb_arena_join(more[i], hs, f.meta, f.ms, f.data, NULL, f.ds, NULL, &b[i]), COSMOSB_OK);
+    }
+    more[3] = aligned_alloc(64, (hs + 63) & ~(size_t)63);
+    ASSERT_RC(cosmosb_arena_join(more[3], hs, f.meta, f.ms, f.data, NULL, f.ds, NULL, &b[3]), COSMOSB_EBUSY);
+    cosmosb_arena_leave(b[1]); /* a clean leave frees the slot */
+    ASSERT_RC(cosmosb_arena_join(more[3], hs, f.meta, f.ms, f.data, NULL, f.ds, NULL, &b[3]), COSMOSB_OK);
+    cr_assert_eq(cosmosb_arena_participant(b[3]), 2u);
+    cosmosb_arena_leave(b[0]);
+    cosmosb_arena_leave(b[2]);
+    cosmosb_arena_leave(b[3]);
+    cosmosb_arena_leave(a);
+    cr_assert_eq(cosmosb_arena_participant(a), COSMOSB_ARENA_NO_PARTICIPANT);
+    cr_assert_eq(cosmosb_arena_id(NULL), 0u);
+    cosmosb_arena_leave(NULL);
+    for (int i = 0; i < 4; i++)
+        free(more[i]);
+    free(mem);
+    fx_free(&f);
+}
+
+Test(arena_core, lifetime_alloc_freeze_resolve_release)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_stats_t base = stats(a);
+    cr_assert_eq(base.blocks_free, base.blocks_total);
+    cosmosb_ref_t r;
+    void *p;
+    ASSERT_RC(cosmosb_arena_alloc(a, 42, 100, 0, &r, &p), COSMOSB_OK);
+    cr_assert_eq(((uintptr_t)p) & 15u, 0u, "payloads are 16-byte aligned");
+    memset(p, 9, 100);
+    /* not frozen: cannot be resolved, given or acquired */
+    ASSERT_RC(cosmosb_arena_resolve(a, &r, 0, NULL, NULL), COSMOSB_ESTATE);
+    cosmosb_ref_t t;
+    ASSERT_RC(cosmosb_arena_give(a, &r, 0, &t), COSMOSB_ESTATE);
+    ASSERT_RC(cosmosb_arena_acquire(a, &r), COSMOSB_ESTATE);
+    void *w;
+    uint32_t sz;
+    ASSERT_RC(cosmosb_arena_writable(a, &r, &w, &sz), COSMOSB_OK);
+    cr_assert_eq(w, p);
+    cr_assert_eq(sz, 100u);
+    ASSERT_RC(cosmosb_arena_freeze(a, &r), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_freeze(a, &r), COSMOSB_ESTATE);
+    ASSERT_RC(cosmosb_arena_writable(a, &r, &w, &sz), COSMOSB_ESTATE);
+    const void *d;
+    ASSERT_RC(cosmosb_arena_resolve(a, &r, 42, &d, &sz), COSMOSB_OK);
+    cr_assert_eq(sz, 100u);
+    cr_assert_eq(((const uint8_t *)d)[99], 9);
+    ASSERT_RC(cosmosb_arena_resolve(a, &r, 43, &d, &sz), COSMOSB_ETYPE);
+    cosmosb_arena_stats_t s = stats(a);
+    cr_assert_eq(s.live_objects, 1u);
+    cr_assert_eq(s.frozen_objects, 1u);
+    cr_assert_eq(s.blocks_free, s.blocks_total - 1u);
+    /* two references, released one by one */
+    ASSERT_RC(cosmosb_arena_acquire(a, &r), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_resolve(a, &r, 42, &d, &sz), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_resolve(a, &r, 42, &d, &sz), COSMOSB_ESTALE);
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_ESTALE);
+    ASSERT_RC(cosmosb_arena_acquire(a, &r), COSMOSB_ESTALE);
+    assert_empty(a);
+    /* an unfrozen object released by its allocator is freed too */
+    ASSERT_RC(cosmosb_arena_alloc(a, 1, 10, 0, &r, &p), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
+    assert_empty(a);
+    fx_free(&f);
+}
+
+Test(arena_core, receive_only_participant_cannot_write)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_t *b = fx_join(&f, 1, 0);
+    cosmosb_ref_t r, t;
+    void *p;
+    ASSERT_RC(cosmosb_arena_alloc(b, 1, 10, 0, &r, &p), COSMOSB_EPERM);
+    r = make(a, 5, 64, 0, 3);
+    ASSERT_RC(cosmosb_arena_give(a, &r, 1, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_accept(b, &t), COSMOSB_OK);
+    cr_assert(intact(b, &t, 5, 64, 3));
+    ASSERT_RC(cosmosb_arena_writable(b, &t, &p, NULL), COSMOSB_EPERM);
+    ASSERT_RC(cosmosb_arena_freeze(b, &t), COSMOSB_EPERM);
+    ASSERT_RC(cosmosb_arena_add_child(b, &t, &t), COSMOSB_EPERM);
+    ASSERT_RC(cosmosb_arena_release(b, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK);
+    assert_empty(a);
+    fx_free(&f);
+}
+
+Test(arena_core, transfers_accept_decline_and_misuse)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 8);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_t *b = fx_join(&f, 1, 0);
+    cosmosb_arena_t *c = fx_join(&f, 2, 0);
+    cosmosb_ref_t r = make(a, 5, 32, 0, 1), t, t2;
+    ASSERT_RC(cosmosb_arena_give(a, &r, 3, &t), COSMOSB_ERANGE); /* slot 3 not joined */
+    ASSERT_RC(cosmosb_arena_give(a, &r, 200, &t), COSMOSB_ERANGE);
+    ASSERT_RC(cosmosb_arena_give(b, &r, 0, &t), COSMOSB_ESTATE); /* b does not hold it */
+    ASSERT_RC(cosmosb_arena_give(a, &r, 1, &t), COSMOSB_OK);
+    cr_assert_neq(t.transfer, 0u);
+    ASSERT_RC(cosmosb_arena_accept(c, &t), COSMOSB_EPERM);  /* addressed to b */
+    ASSERT_RC(cosmosb_arena_decline(c, &t), COSMOSB_EPERM);
+    ASSERT_RC(cosmosb_arena_accept(b, &r), COSMOSB_EINVAL); /* no token */
+    ASSERT_RC(cosmosb_arena_check_ref(b, &t, 5), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_check_ref(b, &t, 6), COSMOSB_ETYPE);
+    ASSERT_RC(cosmosb_arena_check_ref(c, &t, 5), COSMOSB_EPERM);
+    /* the giver lets go before the addressee takes it: the transfer keeps it alive */
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
+    cr_assert(intact(b, &t, 5, 32, 1));
+    ASSERT_RC(cosmosb_arena_accept(b, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_accept(b, &t), COSMOSB_ESTALE); /* once */
+    ASSERT_RC(cosmosb_arena_check_ref(b, &t, 5), COSMOSB_ESTALE);
+    cr_assert(intact(b, &t, 5, 32, 1));
+    ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK); /* a reclaims its settled transfer */
+    cr_assert(intact(b, &t, 5, 32, 1), "b's accepted reference keeps it");
+    ASSERT_RC(cosmosb_arena_release(b, &t), COSMOSB_OK);
+    assert_empty(a);
+    /* decline: the transfer goes, the object dies when the giver reclaims */
+    r = make(a, 5, 32, 0, 2);
+    ASSERT_RC(cosmosb_arena_give(a, &r, 2, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_give(a, &r, 2, &t2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_decline(c, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_decline(c, &t), COSMOSB_ESTALE);
+    ASSERT_RC(cosmosb_arena_accept(c, &t), COSMOSB_ESTALE);
+    uint32_t n = 99;
+    ASSERT_RC(cosmosb_arena_decline_from(c, 0, &n), COSMOSB_OK);
+    cr_assert_eq(n, 1u);
+    ASSERT_RC(cosmosb_arena_decline_from(c, 77, &n), COSMOSB_ERANGE);
+    ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK);
+    assert_empty(a);
+    /* transfer table exhaustion: max_transfers outstanding, then ENOMEM; accepting frees room */
+    r = make(a, 5, 32, 0, 3);
+    cosmosb_ref_t ts[8];
+    for (int i = 0; i < 8; i++)
+        ASSERT_RC(cosmosb_arena_give(a, &r, 1, &ts[i]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_give(a, &r, 1, &t), COSMOSB_ENOMEM);
+    ASSERT_RC(cosmosb_arena_accept(b, &ts[3]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_give(a, &r, 1, &t), COSMOSB_OK);
+    cosmosb_arena_stats_t s = stats(a);
+    cr_assert_eq(s.transfers_live, 8u);
+    for (int i = 0; i < 8; i++)
+        if (i != 3)
+            ASSERT_RC(cosmosb_arena_accept(b, &ts[i]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_decline(b, &t), COSMOSB_OK);
+    cosmosb_arena_participant_stats_t ps;
+    ASSERT_RC(cosmosb_arena_participant_stats(a, 1, &ps), COSMOSB_OK);
+    cr_assert_eq(ps.objects_held, 1u);
+    cr_assert_eq(ps.state, 1u);
+    for (int i = 0; i < 8; i++)
+        ASSERT_RC(cosmosb_arena_release(b, &ts[i]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(b, &ts[0]), COSMOSB_ESTATE); /* b has none left */
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK);
+    assert_empty(a);
+    fx_free(&f);
+}
+
+Test(arena_core, fan_out_to_eight_receivers)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 9, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_t *rx[8];
+    for (int i = 0; i < 8; i++)
+        rx[i] = fx_join(&f, i + 1, 0);
+    cosmosb_ref_t r = make(a, 9, 3000, 0, 77), t[8];
+    for (int i = 0; i < 8; i++)
+        ASSERT_RC(cosmosb_arena_give(a, &r, (uint32_t)i + 1u, &t[i]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
+    cosmosb_arena_stats_t s = stats(a);
+    cr_assert_eq(s.transfers_live, 8u);
+    cr_assert_eq(s.live_objects, 1u, "one object, no copy");
+    for (int i = 0; i < 8; i++) {
+        ASSERT_RC(cosmosb_arena_accept(rx[i], &t[i]), COSMOSB_OK);
+        cr_assert(intact(rx[i], &t[i], 9, 3000, 77));
+    }
+    ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK);
+    for (int i = 0; i < 8; i++) {
+        cr_assert_eq(stats(a).live_objects, 1u, "alive while receiver %d holds it", i);
+        ASSERT_RC(cosmosb_arena_release(rx[i], &t[i]), COSMOSB_OK);
+    }
+    assert_empty(a);
+    fx_free(&f);
+}
+
+Test(arena_core, object_graphs_release_children_iteratively)
+{
+    struct afx f;
+    fx_init(&f, 4 << 20, 4096, 64, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_t *b = fx_join(&f, 1, 0);
+    /* a tree: two leaves shared by two parents, one root */
+    cosmosb_ref_t l1 = make(a, 1, 16, 0, 1), l2 = make(a, 1, 16, 0, 2);
+    cosmosb_ref_t p1, p2, root;
+    void *pp;
+    ASSERT_RC(cosmosb_arena_alloc(a, 2, 8, 2, &p1, &pp), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_alloc(a, 2, 8, 1, &p2, &pp), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_add_child(a, &p1, &l1), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_add_child(a, &p1, &l2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_add_child(a, &p1, &l2), COSMOSB_ENOMEM); /* list full */
+    ASSERT_RC(cosmosb_arena_add_child(a, &p2, &l2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_add_child(a, &p2, &p1), COSMOSB_ESTATE); /* p1 not frozen */
+    ASSERT_RC(cosmosb_arena_freeze(a, &p1), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_freeze(a, &p2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_add_child(a, &p1, &l1), COSMOSB_ESTATE); /* p1 frozen */
+    ASSERT_RC(cosmosb_arena_alloc(a, 3, 8, 2, &root, &pp), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_add_child(a, &root, &p1), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_add_child(a, &root, &p2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_freeze(a, &root), COSMOSB_OK);
+    /* the builder drops everything but the root */
+    ASSERT_RC(cosmosb_arena_release(a, &l1), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &l2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &p1), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &p2), COSMOSB_OK);
+    cr_assert_eq(stats(a).live_objects, 5u);
+    cr_assert(intact(a, &l2, 1, 16, 2), "children live while their parents do");
+    /* the root travels; its children are found by inspect */
+    cosmosb_ref_t t, kids[4];
+    uint32_t n;
+    uint64_t type;
+    ASSERT_RC(cosmosb_arena_give(a, &root, 1, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &root), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_accept(b, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_inspect(b, &t, &type, kids, 4, &n), COSMOSB_OK);
+    cr_assert_eq(type, 3u);
+    cr_assert_eq(n, 2u);
+    ASSERT_RC(cosmosb_arena_inspect(b, &kids[0], &type, kids + 2, 2, &n), COSMOSB_OK);
+    cr_assert_eq(n, 2u);
+    cr_assert(intact(b, &kids[2], 1, 16, 1));
+    /* b keeps a leaf of its own, then drops the root: everything else goes */
+    ASSERT_RC(cosmosb_arena_acquire(b, &kids[3]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(b, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK);
+    cr_assert_eq(stats(a).live_objects, 1u);
+    cr_assert(intact(b, &kids[3], 1, 16, 2));
+    ASSERT_RC(cosmosb_arena_release(b, &kids[3]), COSMOSB_OK);
+    assert_empty(a);
+
+    /* a chain 20000 deep is freed by one release, with no recursion */
+    cosmosb_ref_t prev = make(a, 1, 0, 0, 0);
+    for (int i = 0; i < 20000; i++) {
+        cosmosb_ref_t cur;
+        ASSERT_RC(cosmosb_arena_alloc(a, 1, 0, 1, &cur, &pp), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_add_child(a, &cur, &prev), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_freeze(a, &cur), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_release(a, &prev), COSMOSB_OK);
+        prev = cur;
+    }
+    cr_assert_eq(stats(a).live_objects, 20001u);
+    ASSERT_RC(cosmosb_arena_release(a, &prev), COSMOSB_OK);
+    assert_empty(a);
+    fx_free(&f);
+}
+
+Test(arena_core, exhaustion_is_clean_and_large_objects_take_runs)
+{
+    struct afx f;
+    fx_init(&f, 64 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    static cosmosb_ref_t objs[4096];
+    int n = 0, rc;
+    void *p;
+    while ((rc = cosmosb_arena_alloc(a, 7, 500, 0, &objs[n], &p)) == COSMOSB_OK) {
+        memset(p, (int)(n & 0xff), 500);
+        ASSERT_RC(cosmosb_arena_freeze(a, &objs[n]), COSMOSB_OK);
+        n++;
+        cr_assert_lt(n, 4096);
+    }
+    ASSERT_RC(rc, COSMOSB_ENOMEM);
+    cr_assert_eq(n, 64 * 7, "7 objects of 532 bytes per 4 KiB block");
+    cosmosb_arena_stats_t s = stats(a);
+    cr_assert_eq(s.blocks_free, 0u);
+    for (int i = 0; i < n; i++) {
+        const void *d;
+        ASSERT_RC(cosmosb_arena_resolve(a, &objs[i], 7, &d, NULL), COSMOSB_OK);
+        cr_assert_eq(((const uint8_t *)d)[499], (uint8_t)(i & 0xff), "object %d intact after ENOMEM", i);
+    }
+    /* free every other block's worth: a run of 3 blocks still cannot fit, single blocks can */
+    for (int i = 0; i < n; i++)
+        if ((i / 7) % 2 == 0)
+            ASSERT_RC(cosmosb_arena_release(a, &objs[i]), COSMOSB_OK);
+    cosmosb_ref_t big;
+    ASSERT_RC(cosmosb_arena_alloc(a, 8, 10000, 0, &big, &p), COSMOSB_ENOMEM);
+    ASSERT_RC(cosmosb_arena_alloc(a, 8, 3000, 0, &big, &p), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &big), COSMOSB_OK);
+    for (int i = 0; i < n; i++)
+        if ((i / 7) % 2 == 1)
+            ASSERT_RC(cosmosb_arena_release(a, &objs[i]), COSMOSB_OK);
+    assert_empty(a);
+    /* now runs fit: a 150 KiB object takes 37 blocks and gives them back */
+    uint32_t before = stats(a).blocks_free;
+    ASSERT_RC(cosmosb_arena_alloc(a, 8, 150000, 0, &big, &p), COSMOSB_OK);
+    memset(p, 0x3c, 150000);
+    ASSERT_RC(cosmosb_arena_freeze(a, &big), COSMOSB_OK);
+    s = stats(a);
+    cr_assert_eq(before - s.blocks_free, 37u, "%u blocks taken", before - s.blocks_free);
+    const void *d;
+    uint32_t sz;
+    ASSERT_RC(cosmosb_arena_resolve(a, &big, 8, &d, &sz), COSMOSB_OK);
+    cr_assert_eq(sz, 150000u);
+    cr_assert_eq(((const uint8_t *)d)[149999], 0x3c);
+    ASSERT_RC(cosmosb_arena_alloc(a, 8, 64 * 4096, 0, &big, &p), COSMOSB_ENOMEM); /* larger than the arena */
+    ASSERT_RC(cosmosb_arena_release(a, &big), COSMOSB_OK);
+    cr_assert_eq(stats(a).blocks_free, before);
+    assert_empty(a);
+    fx_free(&f);
+}
+
+Test(arena_core, stale_and_forged_references_are_refused)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_t *b = fx_join(&f, 1, 0);
+    cosmosb_ref_t r = make(a, 5, 40, 0, 5), x, t;
+    x = r;
+    x.arena_id++;
+    ASSERT_RC(cosmosb_arena_resolve(a, &x, 0, NULL, NULL), COSMOSB_ERANGE);
+    x = r;
+    x.object = 0xfffffff0u;
+    ASSERT_RC(cosmosb_arena_resolve(a, &x, 0, NULL, NULL), COSMOSB_ERANGE);
+    ASSERT_RC(cosmosb_arena_release(a, &x), COSMOSB_ERANGE);
+    x = r;
+    x.generation++;
+    ASSERT_RC(cosmosb_arena_resolve(a, &x, 0, NULL, NULL), COSMOSB_ESTALE);
+    x.generation = 0xffffffffu;
+    ASSERT_RC(cosmosb_arena_resolve(a, &x, 0, NULL, NULL), COSMOSB_ESTALE);
+    cosmosb_ref_t null = COSMOSB_REF_NULL;
+    cr_assert_neq(cosmosb_arena_resolve(a, &null, 0, NULL, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_resolve(a, NULL, 0, NULL, NULL), COSMOSB_EINVAL);
+    /* a freed object's reference stays stale when its slot is reused */
+    cosmosb_ref_t old = r;
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
+    for (int i = 0; i < 100; i++) {
+        cosmosb_ref_t n = make(a, 6, 40, 0, 6);
+        ASSERT_RC(cosmosb_arena_resolve(a, &old, 0, NULL, NULL), COSMOSB_ESTALE);
+        ASSERT_RC(cosmosb_arena_release(a, &n), COSMOSB_OK);
+    }
+    /* forged transfer tokens: random values never crash and never accept */
+    r = make(a, 5, 40, 0, 7);
+    ASSERT_RC(cosmosb_arena_give(a, &r, 1, &t), COSMOSB_OK);
+    srand(12345);
+    for (int i = 0; i < 20000; i++) {
+        x = t;
+        switch (i % 4) {
+        case 0: x.transfer = (uint32_t)rand() * 2654435761u; break;
+        case 1: x.transfer ^= 1u << (rand() % 32); break;
+        case 2: x.object = (uint32_t)rand() % 4096u; break;
+        default: x.generation ^= 1u << (rand() % 20); break;
+        }
+        if (memcmp(&x, &t, sizeof x) == 0)
+            continue;
+        int rc = cosmosb_arena_accept(b, &x);
+        cr_assert_neq(rc, COSMOSB_OK, "a forged token was accepted (case %d)", i % 4);
+        cr_assert(tu_is_code(rc));
+        rc = cosmosb_arena_decline(b, &x);
+        cr_assert_neq(rc, COSMOSB_OK);
+    }
+    ASSERT_RC(cosmosb_arena_accept(b, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(b, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK);
+    assert_empty(a);
+    fx_free(&f);
+}
+
+Test(arena_core, reaping_drops_exactly_what_the_dead_held)
+{
+    struct afx f;
+    fx_init(&f, 2 << 20, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_t *b = fx_join(&f, 1, 1);
+    cosmosb_arena_t *c = fx_join(&f, 2, 0);
+    /* a's own object, also held by b */
+    cosmosb_ref_t shared = make(a, 1, 100, 0, 11), ts, tb;
+    ASSERT_RC(cosmosb_arena_give(a, &shared, 1, &ts), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_accept(b, &ts), COSMOSB_OK);
+    /* b's objects: one only it holds, an unfrozen one, a tree, a big run, and one in flight to c */
+    cosmosb_ref_t mine = make(b, 2, 100, 0, 12), unfrozen, leaf = make(b, 3, 10, 0, 13), parent, big;
+    void *p;
+    ASSERT_RC(cosmosb_arena_alloc(b, 2, 50, 0, &unfrozen, &p), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_alloc(b, 4, 10, 1, &parent, &p), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_add_child(b, &parent, &leaf), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_freeze(b, &parent), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(b, &leaf), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_alloc(b, 5, 20000, 0, &big, &p), COSMOSB_OK);
+    cosmosb_ref_t gift = make(b, 6, 64, 0, 14);
+    ASSERT_RC(cosmosb_arena_give(b, &gift, 2, &tb), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(b, &gift), COSMOSB_OK);
+    /* a transfer from a to b that b never takes */
+    cosmosb_ref_t orphan = make(a, 7, 8, 0, 15), to;
+    ASSERT_RC(cosmosb_arena_give(a, &orphan, 1, &to), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &orphan), COSMOSB_OK);
+    cr_assert_eq(stats(a).live_objects, 8u);
+
+    /* b dies */
+    fx_kill(&f, 1);
+    ASSERT_RC(cosmosb_arena_reap(a, 0), COSMOSB_EINVAL); /* itself */
+    ASSERT_RC(cosmosb_arena_reap(a, 2), COSMOSB_EBUSY);  /* c is alive */
+    ASSERT_RC(cosmosb_arena_reap(a, 3), COSMOSB_EAGAIN); /* nobody there */
+    ASSERT_RC(cosmosb_arena_reap(a, 1), COSMOSB_OK);
+    cosmosb_arena_stats_t s = stats(a);
+    cr_assert_eq(s.zombies, 1u, "b's transfer to c is in flight: b stays a zombie");
+    cr_assert_eq(s.participants, 2u);
+    /* what survives: a's shared object, b's gift in flight to c; a's transfer to b was cancelled */
+    ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK);
+    s = stats(a);
+    cr_assert_eq(s.live_objects, 2u, "live objects after the reap: %u", s.live_objects);
+    cr_assert(intact(a, &shared, 1, 100, 11));
+    ASSERT_RC(cosmosb_arena_resolve(a, &mine, 0, NULL, NULL), COSMOSB_ESTALE);
+    ASSERT_RC(cosmosb_arena_resolve(a, &parent, 0, NULL, NULL), COSMOSB_ESTALE);
+    ASSERT_RC(cosmosb_arena_resolve(a, &leaf, 0, NULL, NULL), COSMOSB_ESTALE);
+    /* c takes the gift of the dead b: the zombie settles and its slot is free again */
+    ASSERT_RC(cosmosb_arena_accept(c, &tb), COSMOSB_OK);
+    cr_assert(intact(c, &tb, 6, 64, 14));
+    ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK);
+    s = stats(a);
+    cr_assert_eq(s.zombies, 0u);
+    cr_assert_eq(s.live_objects, 2u);
+    ASSERT_RC(cosmosb_arena_release(c, &tb), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &shared), COSMOSB_OK);
+    assert_empty(a);
+    cr_assert_eq(stats(a).blocks_free, stats(a).blocks_total - 1u, "only a's current block is in use");
+    /* the slot is reusable */
+    cosmosb_arena_t *b2 = fx_join(&f, 1, 1);
+    cr_assert_eq(cosmosb_arena_participant(b2), 1u);
+    cosmosb_ref_t again = make(b2, 1, 10, 0, 1);
+    ASSERT_RC(cosmosb_arena_release(b2, &again), COSMOSB_OK);
+    fx_free(&f);
+}
+
+Test(arena_core, automatic_reap_when_full)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_t *b = fx_join(&f, 1, 1);
+    cosmosb_ref_t r;
+    void *p;
+    int n = 0;
+    while (cosmosb_arena_alloc(b, 1, 3000, 0, &r, &p) == COSMOSB_OK)
+        n++;
+    cr_assert_eq(n, 16);
+    ASSERT_RC(cosmosb_arena_alloc(a, 1, 3000, 0, &r, &p), COSMOSB_ENOMEM); /* b alive: nothing to reap */
+    fx_kill(&f, 1);
+    ASSERT_RC(cosmosb_arena_alloc(a, 1, 3000, 0, &r, &p), COSMOSB_OK); /* the allocator reaps b by itself */
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
+    assert_empty(a);
+    fx_free(&f);
+}
+
+/* ---- random operations against a model ---------------------------------- */
+
+struct mobj {
+    cosmosb_ref_t ref;
+    int holds[NP];       /* references each participant holds (model) */
+    cosmosb_ref_t xfer[NP][4];
+    int xfrom[NP][4];    /* who gave each of them */
+    int nx[NP];          /* transfers addressed to participant i, not yet taken */
+    uint8_t seed;
+    uint32_t size;
+    int live;
+};
+
+Test(arena_core, random_operations_match_model)
+{
+    struct afx f;
+    enum { P = 5, OBJ = 300 };
+    fx_init(&f, 2 << 20, 4096, 64, P, 64);
+    for (int i = 0; i < P; i++)
+        fx_join(&f, i, i < 3);
+    static struct mobj m[OBJ];
+    memset(m, 0, sizeof m);
+    int outstanding[P] = {0}; /* live transfers per giver (max_transfers = 64) */
+    srand(4242);
+    uint64_t steps = tu_scale(200000);
+    for (uint64_t step = 0; step < steps; step++) {
+        int o = rand() % OBJ, who = rand() % P, op = rand() % 6;
+        struct mobj *x = &m[o];
+        cosmosb_arena_t *h = f.h[who];
+        if (!x->live) {
+            if (who >= 3)
+                continue;
+            x->size = (uint32_t)(rand() % 2000);
+            x->seed = (uint8_t)rand();
+            x->ref = make(h, 100 + (uint64_t)o, x->size, 0, x->seed);
+            memset(x->holds, 0, sizeof x->holds);
+            memset(x->nx, 0, sizeof x->nx);
+            x->holds[who] = 1;
+            x->live = 1;
+            continue;
+        }
+        switch (op) {
+        case 0: /* acquire */
+            if (x->holds[who]) {
+                ASSERT_RC(cosmosb_arena_acquire(h, &x->ref), COSMOSB_OK);
+                x->holds[who]++;
+            }
+            break;
+        case 1: case 2: { /* release */
+            if (!x->holds[who]) {
+                ASSERT_RC(cosmosb_arena_release(h, &x->ref), COSMOSB_ESTATE);
+                break;
+            }
+            ASSERT_RC(cosmosb_arena_release(h, &x->ref), COSMOSB_OK);
+            x->holds[who]--;
+            break;
+        }
+        case 3: { /* give to someone */
+            int to = rand() % P;
+            if (x->holds[who] && x->nx[to] < 4) {
+                int rc = cosmosb_arena_give(h, &x->ref, (uint32_t)to, &x->xfer[to][x->nx[to]]);
+                if (outstanding[who] == 64) {
+                    ASSERT_RC(rc, COSMOSB_ENOMEM);
+                    break;
+                }
+                ASSERT_RC(rc, COSMOSB_OK);
+                x->xfrom[to][x->nx[to]] = who;
+                outstanding[who]++;
+                x->nx[to]++;
+            }
+            break;
+        }
+        case 4: /* accept one addressed to us */
+            if (x->nx[who]) {
+                x->nx[who]--;
+                ASSERT_RC(cosmosb_arena_accept(h, &x->xfer[who][x->nx[who]]), COSMOSB_OK);
+                outstanding[x->xfrom[who][x->nx[who]]]--;
+                x->holds[who]++;
+            }
+            break;
+        default: /* decline one */
+            if (x->nx[who]) {
+                x->nx[who]--;
+                ASSERT_RC(cosmosb_arena_decline(h, &x->xfer[who][x->nx[who]]), COSMOSB_OK);
+                outstanding[x->xfrom[who][x->nx[who]]]--;
+            }
+            break;
+        }
+        int alive = 0;
+        for (int i = 0; i < P; i++)
+            alive += x->holds[i] + x->nx[i];
+        if (!alive) {
+            for (int i = 0; i < P; i++)
+                ASSERT_RC(cosmosb_arena_poll(f.h[i], NULL), COSMOSB_OK);
+            ASSERT_RC(cosmosb_arena_resolve(f.h[0], &x->ref, 0, NULL, NULL), COSMOSB_ESTALE);
+            x->live = 0;
+        } else if ((step & 63) == 0) {
+            cr_assert(intact(f.h[who], &x->ref, 100 + (uint64_t)o, x->size, x->seed), "object %d damaged", o);
+        }
+        if ((step % 4096) == 0) {
+            for (int i = 0; i < P; i++)
+                ASSERT_RC(cosmosb_arena_poll(f.h[i], NULL), COSMOSB_OK);
+            uint32_t want = 0;
+            for (int k = 0; k < OBJ; k++)
+                want += (uint32_t)m[k].live;
+            cr_assert_eq(stats(f.h[0]).live_objects, want, "step %llu", (unsigned long long)step);
+        }
+    }
+    /* everyone lets go */
+    for (int k = 0; k < OBJ; k++) {
+        for (int i = 0; i < P; i++) {
+            while (m[k].holds[i]-- > 0)
+                ASSERT_RC(cosmosb_arena_release(f.h[i], &m[k].ref), COSMOSB_OK);
+            while (m[k].nx[i]-- > 0)
+                ASSERT_RC(cosmosb_arena_decline(f.h[i], &m[k].xfer[i][m[k].nx[i]]), COSMOSB_OK);
+        }
+    }
+    for (int i = 0; i < P; i++)
+        ASSERT_RC(cosmosb_arena_poll(f.h[i], NULL), COSMOSB_OK);
+    assert_empty(f.h[0]);
+    fx_free(&f);
+}
+
+Test(arena_core, scribbled_meta_never_crashes)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_t *b = fx_join(&f, 1, 0);
+    srand(99);
+    cosmosb_ref_t keep[64];
+    int nk = 0;
+    for (int round = 0; round < (int)tu_scale(3000); round++) {
+        /* a hostile participant writes garbage somewhere in meta past the geometry */
+        uint64_t off = 80 + ((uint64_t)rand() * 4u) % (f.ms - 84);
+        off &= ~3ull;
+        *(uint32_t *)(void *)(f.meta + off) = (uint32_t)rand() * 2654435761u;
+        cosmosb_ref_t r, t;
+        void *p;
+        if (cosmosb_arena_alloc(a, 1, (uint32_t)(rand() % 3000), (uint32_t)(rand() % 3), &r, &p) == COSMOSB_OK) {
+            (void)cosmosb_arena_freeze(a, &r);
+            if (cosmosb_arena_give(a, &r, 1, &t) == COSMOSB_OK && cosmosb_arena_accept(b, &t) == COSMOSB_OK) {
+                const void *d;
+                uint32_t sz;
+                if (cosmosb_arena_resolve(b, &t, 0, &d, &sz) == COSMOSB_OK && sz)
+                    (void)((volatile const uint8_t *)d)[sz - 1]; /* inside the arena, whatever meta says */
+                (void)cosmosb_arena_release(b, &t);
+            }
+            if (nk < 64 && rand() % 2)
+                keep[nk++] = r;
+            else
+                (void)cosmosb_arena_release(a, &r);
+        }
+        if (nk && rand() % 3 == 0)
+            (void)cosmosb_arena_release(a, &keep[--nk]);
+        if (round % 50 == 0) {
+            (void)cosmosb_arena_poll(a, NULL);
+            cosmosb_arena_stats_t s;
+            ASSERT_RC(cosmosb_arena_stats(a, &s), COSMOSB_OK);
+        }
+    }
+    /* nothing is asserted about the state: only that every call returned and nothing was touched outside */
+    fx_free(&f);
+}
