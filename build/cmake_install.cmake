@@ -44,6 +44,8 @@ endif()
 
 if(CMAKE_INSTALL_COMPONENT STREQUAL "devel" OR NOT CMAKE_INSTALL_COMPONENT)
   file(INSTALL DESTINATION "${CMAKE_INSTALL_PREFIX}/include/cosmosb" TYPE FILE FILES
+    "/work/main/include/cosmosb/arena.h"
+    "/work/main/include/cosmosb/arena_linux.h"
     "/work/main/include/cosmosb/cosmosb.h"
     "/work/main/include/cosmosb/defs.h"
     "/work/main/include/cosmosb/error.h"

@@ -5,6 +5,8 @@ cmake_policy(SET CMP0009 NEW)
 # COSMOSB_PUBLIC_HEADERS at CMakeLists.txt:47 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/include/cosmosb/*.h")
 set(OLD_GLOB
+  "/work/main/include/cosmosb/arena.h"
+  "/work/main/include/cosmosb/arena_linux.h"
   "/work/main/include/cosmosb/cosmosb.h"
   "/work/main/include/cosmosb/defs.h"
   "/work/main/include/cosmosb/error.h"
@@ -26,6 +28,11 @@ endif()
 # COSMOSB_CORE_SOURCES at CMakeLists.txt:45 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/lib/core/*.c")
 set(OLD_GLOB
+  "/work/main/lib/core/arena_graph.c"
+  "/work/main/lib/core/arena_objects.c"
+  "/work/main/lib/core/arena_open.c"
+  "/work/main/lib/core/arena_reap.c"
+  "/work/main/lib/core/arena_transfer.c"
   "/work/main/lib/core/error.c"
   "/work/main/lib/core/pipe_consumer.c"
   "/work/main/lib/core/pipe_open.c"
@@ -43,6 +50,7 @@ endif()
 # COSMOSB_LINUX_SOURCES at CMakeLists.txt:46 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/lib/os/linux/*.c")
 set(OLD_GLOB
+  "/work/main/lib/os/linux/arena_linux.c"
   "/work/main/lib/os/linux/errno_map.c"
   "/work/main/lib/os/linux/fdpass.c"
   "/work/main/lib/os/linux/pipe_linux.c"

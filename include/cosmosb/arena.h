@@ -102,7 +102,7 @@ typedef struct cosmosb_arena_stats {
     uint32_t participants;       /**< participants alive (joined, not reaped) */
     uint32_t zombies;            /**< dead or departed participants kept until their transfers resolve */
     uint32_t transfers_live;     /**< transfers made and not yet accepted or declined (all participants) */
-    uint32_t reserved;           /**< 0 */
+    uint32_t recoveries;         /**< graph-lock operations completed on behalf of a holder that died (since creation) */
 } cosmosb_arena_stats_t;
 
 /** @brief What one participant holds (see cosmosb_arena_participant_stats()). */

@@ -228,6 +228,8 @@ static void recover(struct cosmosb_arena *a)
     struct cosmosb__arena_hdr *h = a->hdr;
     /* SC: read the log as it was left. */
     uint32_t op = cosmosb__load_seq_cst(&h->log_op);
+    if (op != COSMOSB__GLOG_NONE)
+        (void)cosmosb__fetch_add_seq_cst(&h->recoveries, 1); /* SC: statistics; never on a fast path */
     if (op == COSMOSB__GLOG_ADD_CHILD) {
         uint32_t p1 = cosmosb__load_seq_cst(&h->log_obj), k = cosmosb__load_seq_cst(&h->log_k);
         uint32_t c = cosmosb__load_seq_cst(&h->log_child), before = cosmosb__load_seq_cst(&h->log_before);

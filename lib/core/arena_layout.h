@@ -118,7 +118,8 @@ struct cosmosb__arena_hdr {
     uint32_t reserved1[3];
     /* line 2: shared hints (any value is safe) */
     cosmosb__au32 alloc_hint;  /* block index where claims start looking */
-    uint32_t reserved2[15];
+    cosmosb__au32 recoveries;  /* graph-lock logs completed for a dead holder (statistics) */
+    uint32_t reserved2[14];
 };
 
 struct cosmosb__arena_part {

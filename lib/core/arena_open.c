@@ -307,6 +307,7 @@ int cosmosb_arena_stats(cosmosb_arena_t *a, cosmosb_arena_stats_t *st)
         if (COSMOSB__BLK_KIND(cosmosb__load_relaxed(&cosmosb__ablock(a, b)->state)) == COSMOSB__BLK_FREE)
             st->blocks_free++;
     st->bytes_in_use = (uint64_t)(st->blocks_total - st->blocks_free) << a->g.block_shift;
+    st->recoveries = cosmosb__load_relaxed(&a->hdr->recoveries);
     for (uint32_t i = 0; i < a->g.nobjects; i++) {
         uint32_t w = cosmosb__load_relaxed(&cosmosb__aobj(a, i)->state);
         uint32_t s = COSMOSB__OBJ_STATE(w);

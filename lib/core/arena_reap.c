@@ -67,6 +67,18 @@ static uint32_t live_pins(struct cosmosb_arena *a, uint32_t part, int free_settl
         uint32_t w = cosmosb__load_seq_cst(&x->word);
         uint32_t s = COSMOSB__XFER_STATE(w);
         if (s == COSMOSB__XFER_LIVE) {
+            /* An addressee that left or was replaced will never take it: cancel it (as its giver would). */
+            uint32_t d = COSMOSB__XFER_DEST(w);
+            uint32_t dw = d < a->g.maxp ? cosmosb__load_seq_cst(&cosmosb__apart(a, d)->state) : 0;
+            if (COSMOSB__PART_KIND(dw) != COSMOSB__PART_ALIVE ||
+                COSMOSB__PART_GEN(dw) != cosmosb__load_relaxed(&x->dest_gen)) {
+                /* SC CAS: against a late accept. */
+                if (cosmosb__cas_val_seq_cst(&x->word, w, (w & ~3u) | COSMOSB__XFER_CANCELLED) == w)
+                    continue; /* settled now; freed below on a later pass, or by its giver's reclaim */
+                w = cosmosb__load_seq_cst(&x->word);
+                if (COSMOSB__XFER_STATE(w) != COSMOSB__XFER_LIVE)
+                    continue;
+            }
             uint32_t idx = cosmosb__load_relaxed(&x->object);
             if (idx < a->g.nobjects)
                 a->scratch[n++] = idx;
@@ -271,6 +283,7 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
     if (cosmosb__acheck(a))
         return;
     /* Still ALIVE while we drop what we hold: nobody takes over our frees. */
+    cancel_addressed_to(a, a->self, a->self_gen);
     cosmosb__arena_reclaim(a, a->g.maxt);
     uint32_t npins = live_pins(a, a->self, 0);
     for (uint32_t idx = 0; idx < a->g.nobjects; idx++) {

@@ -20,7 +20,7 @@
 
 #define COSMOSB__CL 64u
 #define COSMOSB__PIPE_MAGIC 0x50424d43u /* "CMBP" read as little-endian bytes */
-#define COSMOSB__PIPE_LAYOUT_VERSION 1u
+#define COSMOSB__PIPE_LAYOUT_VERSION 2u
 
 /* consumer_state values */
 #define COSMOSB__CONSUMER_OPEN 1u

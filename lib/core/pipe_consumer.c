@@ -129,28 +129,53 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
         p->departed = why;
 }
 
+/* A served producer was found dead: its committed messages are still delivered, then it is reaped. */
+static void mark_dead(struct cosmosb_pipe *p, struct cosmosb__producer_view *v)
+{
+    if (v->state == COSMOSB__PV_CORRUPT) {
+        /* A corrupt one is not served: scrub its next slots so it counts as drained. */
+        for (uint32_t l = 0; l < COSMOSB__LANES; l++)
+            cosmosb__store_relaxed(&cosmosb__slot(p, &v->lane[l], v->lane[l].pos)->seq, v->lane[l].pos);
+    }
+    set_state(p, v, COSMOSB__PV_DEAD);
+}
+
+/*
+ * Looks for new and departed producers. New ones are found first and the
+ * closed flags read after, so a producer that closed before another
+ * attached (a hand-over from one process to the next) is seen closed in the
+ * same scan; and when a new producer appears, the others' liveness is
+ * checked, so a killed one is seen dead too. Departing producers are served
+ * before the others (find_next), which keeps such hand-overs in order.
+ */
 void cosmosb__consumer_discover(struct cosmosb_pipe *p)
 {
+    uint32_t fresh = 0;
     for (uint32_t i = 0; i < p->max_producers; i++) {
         struct cosmosb__producer_view *v = &p->pv[i];
-        if (v->state == COSMOSB__PV_FREE) {
-            /* Acquire: pairs with the producer's claim CAS. */
-            uint32_t owner = cosmosb__load_acquire(&v->ctl->owner);
-            if (!(owner & COSMOSB__OWNER_BIT))
-                continue;
-            v->owner = owner;
-            set_state(p, v, COSMOSB__PV_ACTIVE);
-            serving_add(p, i);
-            p->departed = 0;
-            /* fall through: it may already have closed again */
-        }
-        if (v->state == COSMOSB__PV_ACTIVE || v->state == COSMOSB__PV_CORRUPT) {
-            /* Acquire: pairs with the producer's release of closed (after its last message). */
-            if (cosmosb__load_acquire(&v->ctl->closed) == 1)
-                set_state(p, v, v->state == COSMOSB__PV_CORRUPT ? COSMOSB__PV_DEAD : COSMOSB__PV_CLOSED);
-            else if (cosmosb__load_relaxed(&v->ctl->owner) != v->owner)
-                set_state(p, v, COSMOSB__PV_CORRUPT); /* a producer never rewrites its owner word */
-        }
+        if (v->state != COSMOSB__PV_FREE)
+            continue;
+        /* Acquire: pairs with the producer's claim CAS (and with everything that happened before it). */
+        uint32_t owner = cosmosb__load_acquire(&v->ctl->owner);
+        if (!(owner & COSMOSB__OWNER_BIT))
+            continue;
+        v->owner = owner;
+        set_state(p, v, COSMOSB__PV_ACTIVE);
+        serving_add(p, i);
+        p->departed = 0;
+        fresh++;
+    }
+    for (uint32_t i = 0; i < p->max_producers; i++) {
+        struct cosmosb__producer_view *v = &p->pv[i];
+        if (v->state != COSMOSB__PV_ACTIVE && v->state != COSMOSB__PV_CORRUPT)
+            continue;
+        /* Acquire: pairs with the producer's release of closed (after its last message). */
+        if (cosmosb__load_acquire(&v->ctl->closed) == 1)
+            set_state(p, v, v->state == COSMOSB__PV_CORRUPT ? COSMOSB__PV_DEAD : COSMOSB__PV_CLOSED);
+        else if (cosmosb__load_relaxed(&v->ctl->owner) != v->owner)
+            set_state(p, v, COSMOSB__PV_CORRUPT); /* a producer never rewrites its owner word */
+        else if (fresh && cosmosb__peer_alive(p, v->owner) == COSMOSB_PEER_DEAD)
+            mark_dead(p, v);
     }
     /* Departed producers are reaped once their committed messages are drained. */
     for (uint32_t j = 0; j < p->nserving;) {
@@ -181,15 +206,8 @@ int cosmosb__consumer_check_liveness(struct cosmosb_pipe *p)
     for (uint32_t j = 0; j < p->nserving; j++) {
         struct cosmosb__producer_view *v = &p->pv[p->serving[j]];
         if ((v->state == COSMOSB__PV_ACTIVE || v->state == COSMOSB__PV_CORRUPT) &&
-            cosmosb__peer_alive(p, v->owner) == COSMOSB_PEER_DEAD) {
-            /* Its committed messages are still delivered, then it is reaped
-             * (a corrupt one is not served, so it counts as drained). */
-            if (v->state == COSMOSB__PV_CORRUPT) {
-                for (uint32_t l = 0; l < COSMOSB__LANES; l++)
-                    cosmosb__store_relaxed(&cosmosb__slot(p, &v->lane[l], v->lane[l].pos)->seq, v->lane[l].pos);
-            }
-            set_state(p, v, COSMOSB__PV_DEAD);
-        }
+            cosmosb__peer_alive(p, v->owner) == COSMOSB_PEER_DEAD)
+            mark_dead(p, v);
         if (v->state == COSMOSB__PV_ACTIVE || v->state == COSMOSB__PV_CORRUPT)
             alive++;
         else if (v->state == COSMOSB__PV_DEAD)
@@ -245,11 +263,21 @@ struct next {
     uint32_t index, lane, j;
 };
 
-/* Finds the next message: urgent lanes of every producer first, then normal lanes, round robin. */
+/* Finds the next message: urgent lanes of every producer first, then normal
+ * lanes; within a lane class departing producers first, then round robin. */
 static int find_next(struct cosmosb_pipe *p, struct next *nx)
 {
     maybe_discover(p);
     for (uint32_t l = 0; l < COSMOSB__LANES; l++) {
+        for (uint32_t j = 0; p->departing && j < p->nserving; j++) {
+            struct cosmosb__producer_view *v = &p->pv[p->serving[j]];
+            if (departing_state(v->state) && slot_ready(p, &v->lane[l], v->lane[l].pos)) {
+                nx->index = p->serving[j];
+                nx->lane = l;
+                nx->j = j;
+                return 1;
+            }
+        }
         uint32_t j = p->rr;
         for (uint32_t k = 0; k < p->nserving; k++, j++) {
             if (j >= p->nserving)
@@ -469,14 +497,18 @@ int cosmosb_pipe_recv_batch(cosmosb_pipe_t *p, cosmosb_recv_item_t *items, uint3
         return rc;
     uint32_t got = 0;
     int stop = 0;
-    for (uint32_t l = 0; l < COSMOSB__LANES && got < n && !stop; l++) {
-        uint32_t j = p->rr;
+    /* Lane classes in priority order; in each, departing producers first (pass 0), then round robin. */
+    for (uint32_t step = 0; step < 2u * COSMOSB__LANES && got < n && !stop; step++) {
+        uint32_t l = step >> 1, pass = step & 1u;
+        if (pass == 0 && !p->departing)
+            continue;
+        uint32_t j = pass ? p->rr : 0;
         for (uint32_t k = 0; k < p->nserving && got < n && !stop; k++, j++) {
             if (j >= p->nserving)
                 j = 0;
             uint32_t index = p->serving[j];
             struct cosmosb__producer_view *v = &p->pv[index];
-            if (!serves(v))
+            if (!serves(v) || (pass == 0 && !departing_state(v->state)))
                 continue;
             struct cosmosb__lane *lane = &v->lane[l];
             uint32_t taken = 0;

@@ -8,6 +8,11 @@ set(CMAKE_DEPENDS_LANGUAGES
 
 # The set of dependency files which are needed:
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/lib/core/arena_graph.c" "CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.o" "gcc" "CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.o.d"
+  "/work/main/lib/core/arena_objects.c" "CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.o" "gcc" "CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.o.d"
+  "/work/main/lib/core/arena_open.c" "CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.o" "gcc" "CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.o.d"
+  "/work/main/lib/core/arena_reap.c" "CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.o" "gcc" "CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.o.d"
+  "/work/main/lib/core/arena_transfer.c" "CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.o" "gcc" "CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.o.d"
   "/work/main/lib/core/error.c" "CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o" "gcc" "CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o.d"
   "/work/main/lib/core/pipe_consumer.c" "CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.o" "gcc" "CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.o.d"
   "/work/main/lib/core/pipe_open.c" "CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.o" "gcc" "CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.o.d"

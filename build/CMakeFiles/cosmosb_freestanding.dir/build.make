@@ -69,10 +69,80 @@ include CMakeFiles/cosmosb_freestanding.dir/progress.make
 # Include the compile flags for this target's objects.
 include CMakeFiles/cosmosb_freestanding.dir/flags.make
 
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.o: /work/main/lib/core/arena_graph.c
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.o -c /work/main/lib/core/arena_graph.c
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/core/arena_graph.c > CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.i
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/arena_graph.c -o CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.s
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.o: /work/main/lib/core/arena_objects.c
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.o -c /work/main/lib/core/arena_objects.c
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/core/arena_objects.c > CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.i
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/arena_objects.c -o CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.s
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.o: /work/main/lib/core/arena_open.c
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.o -c /work/main/lib/core/arena_open.c
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/core/arena_open.c > CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.i
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/arena_open.c -o CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.s
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.o: /work/main/lib/core/arena_reap.c
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.o -c /work/main/lib/core/arena_reap.c
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/core/arena_reap.c > CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.i
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/arena_reap.c -o CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.s
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.o: /work/main/lib/core/arena_transfer.c
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.o -c /work/main/lib/core/arena_transfer.c
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/core/arena_transfer.c > CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.i
+
+CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/arena_transfer.c -o CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.s
+
 CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
 CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o: /work/main/lib/core/error.c
 CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o -c /work/main/lib/core/error.c
 
 CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.i: cmake_force
@@ -86,7 +156,7 @@ CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.s: cmake_force
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.o: /work/main/lib/core/pipe_consumer.c
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.o -c /work/main/lib/core/pipe_consumer.c
 
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.i: cmake_force
@@ -100,7 +170,7 @@ CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.s: cmake_force
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.o: /work/main/lib/core/pipe_open.c
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.o -c /work/main/lib/core/pipe_open.c
 
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.i: cmake_force
@@ -114,7 +184,7 @@ CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.s: cmake_force
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_producer.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_producer.c.o: /work/main/lib/core/pipe_producer.c
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_producer.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_producer.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_producer.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_producer.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_producer.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_producer.c.o -c /work/main/lib/core/pipe_producer.c
 
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_producer.c.i: cmake_force
@@ -128,7 +198,7 @@ CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_producer.c.s: cmake_force
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.o: /work/main/lib/core/pipe_wait.c
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.o -c /work/main/lib/core/pipe_wait.c
 
 CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.i: cmake_force
@@ -142,7 +212,7 @@ CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_wait.c.s: cmake_force
 CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
 CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o: /work/main/lib/core/platform_default.c
 CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.o -c /work/main/lib/core/platform_default.c
 
 CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.i: cmake_force
@@ -156,7 +226,7 @@ CMakeFiles/cosmosb_freestanding.dir/lib/core/platform_default.c.s: cmake_force
 CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
 CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o: /work/main/lib/core/version.c
 CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.o -c /work/main/lib/core/version.c
 
 CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.i: cmake_force
@@ -170,7 +240,7 @@ CMakeFiles/cosmosb_freestanding.dir/lib/core/version.c.s: cmake_force
 CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o: CMakeFiles/cosmosb_freestanding.dir/flags.make
 CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o: /work/main/lib/core/window.c
 CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o: CMakeFiles/cosmosb_freestanding.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o -MF CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o.d -o CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o -c /work/main/lib/core/window.c
 
 CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.i: cmake_force
@@ -183,6 +253,11 @@ CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.s: cmake_force
 
 # Object files for target cosmosb_freestanding
 cosmosb_freestanding_OBJECTS = \
+"CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.o" \
+"CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.o" \
+"CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.o" \
+"CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.o" \
+"CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.o" \
 "CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o" \
 "CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.o" \
 "CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.o" \
@@ -195,6 +270,11 @@ cosmosb_freestanding_OBJECTS = \
 # External object files for target cosmosb_freestanding
 cosmosb_freestanding_EXTERNAL_OBJECTS =
 
+libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_graph.c.o
+libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_objects.c.o
+libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_open.c.o
+libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_reap.c.o
+libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/arena_transfer.c.o
 libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o
 libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_consumer.c.o
 libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/pipe_open.c.o
@@ -205,7 +285,7 @@ libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/version.
 libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o
 libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/build.make
 libcosmosb-freestanding.a: CMakeFiles/cosmosb_freestanding.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Linking C static library libcosmosb-freestanding.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Linking C static library libcosmosb-freestanding.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/cosmosb_freestanding.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/cosmosb_freestanding.dir/link.txt --verbose=$(VERBOSE)
 

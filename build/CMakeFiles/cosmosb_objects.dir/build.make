@@ -69,10 +69,80 @@ include CMakeFiles/cosmosb_objects.dir/progress.make
 # Include the compile flags for this target's objects.
 include CMakeFiles/cosmosb_objects.dir/flags.make
 
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.o: /work/main/lib/core/arena_graph.c
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.o -c /work/main/lib/core/arena_graph.c
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/core/arena_graph.c > CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.i
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/arena_graph.c -o CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.s
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.o: /work/main/lib/core/arena_objects.c
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.o -c /work/main/lib/core/arena_objects.c
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/core/arena_objects.c > CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.i
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/arena_objects.c -o CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.s
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.o: /work/main/lib/core/arena_open.c
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.o -c /work/main/lib/core/arena_open.c
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/core/arena_open.c > CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.i
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/arena_open.c -o CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.s
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.o: /work/main/lib/core/arena_reap.c
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.o -c /work/main/lib/core/arena_reap.c
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/core/arena_reap.c > CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.i
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/arena_reap.c -o CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.s
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.o: /work/main/lib/core/arena_transfer.c
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.o -c /work/main/lib/core/arena_transfer.c
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/core/arena_transfer.c > CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.i
+
+CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/arena_transfer.c -o CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.s
+
 CMakeFiles/cosmosb_objects.dir/lib/core/error.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/core/error.c.o: /work/main/lib/core/error.c
 CMakeFiles/cosmosb_objects.dir/lib/core/error.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/error.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/error.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/error.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/error.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/error.c.o -c /work/main/lib/core/error.c
 
 CMakeFiles/cosmosb_objects.dir/lib/core/error.c.i: cmake_force
@@ -86,7 +156,7 @@ CMakeFiles/cosmosb_objects.dir/lib/core/error.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.o: /work/main/lib/core/pipe_consumer.c
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.o -c /work/main/lib/core/pipe_consumer.c
 
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.i: cmake_force
@@ -100,7 +170,7 @@ CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.o: /work/main/lib/core/pipe_open.c
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.o -c /work/main/lib/core/pipe_open.c
 
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.i: cmake_force
@@ -114,7 +184,7 @@ CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_producer.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_producer.c.o: /work/main/lib/core/pipe_producer.c
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_producer.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/pipe_producer.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/pipe_producer.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/pipe_producer.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/pipe_producer.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/pipe_producer.c.o -c /work/main/lib/core/pipe_producer.c
 
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_producer.c.i: cmake_force
@@ -128,7 +198,7 @@ CMakeFiles/cosmosb_objects.dir/lib/core/pipe_producer.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o: /work/main/lib/core/pipe_wait.c
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o -c /work/main/lib/core/pipe_wait.c
 
 CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.i: cmake_force
@@ -142,7 +212,7 @@ CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o: /work/main/lib/core/platform_default.c
 CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o -c /work/main/lib/core/platform_default.c
 
 CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.i: cmake_force
@@ -156,7 +226,7 @@ CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o: /work/main/lib/core/version.c
 CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o -c /work/main/lib/core/version.c
 
 CMakeFiles/cosmosb_objects.dir/lib/core/version.c.i: cmake_force
@@ -170,7 +240,7 @@ CMakeFiles/cosmosb_objects.dir/lib/core/version.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o: /work/main/lib/core/window.c
 CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o -c /work/main/lib/core/window.c
 
 CMakeFiles/cosmosb_objects.dir/lib/core/window.c.i: cmake_force
@@ -181,10 +251,24 @@ CMakeFiles/cosmosb_objects.dir/lib/core/window.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_objects.dir/lib/core/window.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/core/window.c -o CMakeFiles/cosmosb_objects.dir/lib/core/window.c.s
 
+CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
+CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.o: /work/main/lib/os/linux/arena_linux.c
+CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.o -c /work/main/lib/os/linux/arena_linux.c
+
+CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/lib/os/linux/arena_linux.c > CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.i
+
+CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/os/linux/arena_linux.c -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.s
+
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o: /work/main/lib/os/linux/errno_map.c
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_15) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o -c /work/main/lib/os/linux/errno_map.c
 
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.i: cmake_force
@@ -198,7 +282,7 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o: /work/main/lib/os/linux/fdpass.c
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_16) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o -c /work/main/lib/os/linux/fdpass.c
 
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.i: cmake_force
@@ -212,7 +296,7 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o: /work/main/lib/os/linux/pipe_linux.c
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_17) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o -c /work/main/lib/os/linux/pipe_linux.c
 
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.i: cmake_force
@@ -226,7 +310,7 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o: /work/main/lib/os/linux/platform_linux.c
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_18) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.o -c /work/main/lib/os/linux/platform_linux.c
 
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.i: cmake_force
@@ -240,7 +324,7 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/platform_linux.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o: /work/main/lib/os/linux/region.c
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_19) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o -c /work/main/lib/os/linux/region.c
 
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.i: cmake_force
@@ -254,7 +338,7 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.s: cmake_force
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: CMakeFiles/cosmosb_objects.dir/flags.make
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: /work/main/lib/os/linux/waitset.c
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o: CMakeFiles/cosmosb_objects.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_20) "Building C object CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o -MF CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o.d -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o -c /work/main/lib/os/linux/waitset.c
 
 CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.i: cmake_force
@@ -265,6 +349,11 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/lib/os/linux/waitset.c -o CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.s
 
+cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.o
+cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.o
+cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.o
+cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.o
+cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/error.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.o
@@ -273,6 +362,7 @@ cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o
+cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o
 cosmosb_objects: CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o

@@ -74,6 +74,11 @@ cosmosb_static_OBJECTS =
 
 # External object files for target cosmosb_static
 cosmosb_static_EXTERNAL_OBJECTS = \
+"/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.o" \
+"/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.o" \
+"/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.o" \
+"/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.o" \
+"/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/error.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.o" \
@@ -82,6 +87,7 @@ cosmosb_static_EXTERNAL_OBJECTS = \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o" \
+"/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o" \
@@ -89,6 +95,11 @@ cosmosb_static_EXTERNAL_OBJECTS = \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/os/linux/region.c.o" \
 "/work/main/build/CMakeFiles/cosmosb_objects.dir/lib/os/linux/waitset.c.o"
 
+libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/arena_graph.c.o
+libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/arena_objects.c.o
+libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/arena_open.c.o
+libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/arena_reap.c.o
+libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/arena_transfer.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/error.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/pipe_consumer.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/pipe_open.c.o
@@ -97,6 +108,7 @@ libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/pipe_wait.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/platform_default.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/version.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/core/window.c.o
+libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/os/linux/arena_linux.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/os/linux/errno_map.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/os/linux/fdpass.c.o
 libcosmosb.a: CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o

@@ -1,5 +1,8 @@
 var annotated_dup =
 [
+    [ "cosmosb_arena_config", "structcosmosb__arena__config.html", "structcosmosb__arena__config" ],
+    [ "cosmosb_arena_participant_stats", "structcosmosb__arena__participant__stats.html", "structcosmosb__arena__participant__stats" ],
+    [ "cosmosb_arena_stats", "structcosmosb__arena__stats.html", "structcosmosb__arena__stats" ],
     [ "cosmosb_msg_info", "structcosmosb__msg__info.html", "structcosmosb__msg__info" ],
     [ "cosmosb_msg_view", "structcosmosb__msg__view.html", "structcosmosb__msg__view" ],
     [ "cosmosb_peer_cred", "structcosmosb__peer__cred.html", "structcosmosb__peer__cred" ],

@@ -1,5 +1,7 @@
 var dir_190d5f4ce4a617a86a7b67580464c1fc =
 [
+    [ "arena.h", "arena_8h.html", "arena_8h" ],
+    [ "arena_linux.h", "arena__linux_8h.html", "arena__linux_8h" ],
     [ "cosmosb.h", "cosmosb_8h.html", null ],
     [ "defs.h", "defs_8h.html", "defs_8h" ],
     [ "error.h", "error_8h.html", "error_8h" ],

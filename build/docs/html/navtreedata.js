@@ -54,7 +54,8 @@ var NAVTREE =
 
 var NAVTREEINDEX =
 [
-"annotated.html"
+"annotated.html",
+"structcosmosb__pipe__stats.html#a9566a11c281bfbdb846e96d021db0755"
 ];
 
 var SYNCONMSG = 'click to disable panel synchronisation';

@@ -31,10 +31,12 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
   /work/main/include/cosmosb/pipe.h \
   /work/main/include/cosmosb/ref.h \
   /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/arena.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
   /work/main/include/cosmosb/waitset.h \
+  /work/main/include/cosmosb/arena_linux.h \
   /usr/include/errno.h \
   /usr/include/x86_64-linux-gnu/bits/errno.h \
   /usr/include/linux/errno.h \
@@ -189,6 +191,14 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
 
 /work/main/include/cosmosb/ref.h:
 
+/usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/sigthread.h:
+
+/usr/include/x86_64-linux-gnu/bits/sigevent-consts.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
+
 /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
 
 /usr/include/stdio.h:
@@ -213,6 +223,8 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
 
 /usr/include/x86_64-linux-gnu/bits/stdint-intn.h:
 
+/work/main/include/cosmosb/arena.h:
+
 /usr/include/x86_64-linux-gnu/bits/types/sigevent_t.h:
 
 /usr/include/linux/errno.h:
@@ -226,6 +238,8 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
 /usr/include/x86_64-linux-gnu/bits/sigstksz.h:
 
 /work/main/bench/cosmosb_bench.c:
+
+/work/main/include/cosmosb/arena_linux.h:
 
 /usr/include/asm-generic/errno.h:
 
@@ -348,11 +362,3 @@ bench/CMakeFiles/cosmosb-bench.dir/cosmosb_bench.c.o: /work/main/bench/cosmosb_b
 /usr/include/strings.h:
 
 /usr/include/x86_64-linux-gnu/bits/siginfo-arch.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/sigthread.h:
-
-/usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
-
-/usr/include/x86_64-linux-gnu/bits/sigevent-consts.h:

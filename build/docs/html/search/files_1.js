@@ -1,4 +1,4 @@
 var searchData=
 [
-  ['defs_2eh_0',['defs.h',['../defs_8h.html',1,'']]]
+  ['cosmosb_2eh_0',['cosmosb.h',['../cosmosb_8h.html',1,'']]]
 ];

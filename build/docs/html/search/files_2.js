@@ -1,4 +1,4 @@
 var searchData=
 [
-  ['error_2eh_0',['error.h',['../error_8h.html',1,'']]]
+  ['defs_2eh_0',['defs.h',['../defs_8h.html',1,'']]]
 ];

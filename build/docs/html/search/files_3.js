@@ -1,4 +1,4 @@
 var searchData=
 [
-  ['fdpass_2eh_0',['fdpass.h',['../fdpass_8h.html',1,'']]]
+  ['error_2eh_0',['error.h',['../error_8h.html',1,'']]]
 ];

@@ -1,4 +1,5 @@
 var searchData=
 [
-  ['version_2eh_0',['version.h',['../version_8h.html',1,'']]]
+  ['ref_2eh_0',['ref.h',['../ref_8h.html',1,'']]],
+  ['region_2eh_1',['region.h',['../region_8h.html',1,'']]]
 ];

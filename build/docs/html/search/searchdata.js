@@ -1,10 +1,10 @@
 var indexSectionsWithContent =
 {
-  0: "abcdefghilmnopqrstuvwy",
+  0: "abcdefghilmnopqrstuvwyz",
   1: "c",
-  2: "cdefprvw",
+  2: "acdefprvw",
   3: "c",
-  4: "abcdefghilmnopqrstuwy",
+  4: "abcdefghilmnopqrstuwyz",
   5: "c",
   6: "c",
   7: "c",

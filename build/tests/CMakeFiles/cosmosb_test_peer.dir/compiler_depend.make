@@ -83,10 +83,12 @@ tests/CMakeFiles/cosmosb_test_peer.dir/peer_main.c.o: /work/main/tests/peer_main
   /work/main/include/cosmosb/pipe.h \
   /work/main/include/cosmosb/ref.h \
   /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/arena.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
   /work/main/include/cosmosb/waitset.h \
+  /work/main/include/cosmosb/arena_linux.h \
   /work/main/tests/test_util.h \
   /usr/include/errno.h \
   /usr/include/x86_64-linux-gnu/bits/errno.h \
@@ -168,11 +170,15 @@ tests/CMakeFiles/cosmosb_test_peer.dir/peer_main.c.o: /work/main/tests/peer_main
 
 /work/main/tests/test_util.h:
 
+/work/main/include/cosmosb/arena_linux.h:
+
 /usr/include/x86_64-linux-gnu/bits/siginfo-consts.h:
 
 /work/main/include/cosmosb/pipe_linux.h:
 
 /work/main/include/cosmosb/region.h:
+
+/work/main/include/cosmosb/arena.h:
 
 /work/main/include/cosmosb/window.h:
 

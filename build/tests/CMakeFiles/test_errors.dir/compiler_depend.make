@@ -111,15 +111,19 @@ tests/CMakeFiles/test_errors.dir/test_errors.c.o: /work/main/tests/test_errors.c
   /work/main/include/cosmosb/pipe.h \
   /work/main/include/cosmosb/ref.h \
   /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/arena.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
-  /work/main/include/cosmosb/waitset.h
+  /work/main/include/cosmosb/waitset.h \
+  /work/main/include/cosmosb/arena_linux.h
 
 
 /work/main/include/cosmosb/pipe_linux.h:
 
 /work/main/include/cosmosb/region.h:
+
+/work/main/include/cosmosb/arena.h:
 
 /work/main/include/cosmosb/window.h:
 
@@ -158,6 +162,8 @@ tests/CMakeFiles/test_errors.dir/test_errors.c.o: /work/main/tests/test_errors.c
 /usr/include/criterion/abort.h:
 
 /usr/include/criterion/internal/hooks.h:
+
+/work/main/include/cosmosb/arena_linux.h:
 
 /usr/include/criterion/internal/deprecation.h:
 

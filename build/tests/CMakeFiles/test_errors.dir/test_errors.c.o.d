@@ -90,6 +90,8 @@ tests/CMakeFiles/test_errors.dir/test_errors.c.o: \
  /work/main/include/cosmosb/version.h /work/main/include/cosmosb/error.h \
  /work/main/include/cosmosb/platform.h /work/main/include/cosmosb/pipe.h \
  /work/main/include/cosmosb/ref.h /work/main/include/cosmosb/window.h \
- /work/main/include/cosmosb/region.h /work/main/include/cosmosb/fdpass.h \
+ /work/main/include/cosmosb/arena.h /work/main/include/cosmosb/region.h \
+ /work/main/include/cosmosb/fdpass.h \
  /work/main/include/cosmosb/pipe_linux.h \
- /work/main/include/cosmosb/waitset.h
+ /work/main/include/cosmosb/waitset.h \
+ /work/main/include/cosmosb/arena_linux.h

@@ -94,10 +94,12 @@ tests/CMakeFiles/test_pipe_core.dir/test_pipe_core.c.o: /work/main/tests/test_pi
   /work/main/include/cosmosb/pipe.h \
   /work/main/include/cosmosb/ref.h \
   /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/arena.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
   /work/main/include/cosmosb/waitset.h \
+  /work/main/include/cosmosb/arena_linux.h \
   /work/main/tests/test_util.h \
   /usr/include/errno.h \
   /usr/include/x86_64-linux-gnu/bits/errno.h \
@@ -173,6 +175,10 @@ tests/CMakeFiles/test_pipe_core.dir/test_pipe_core.c.o: /work/main/tests/test_pi
 /usr/include/x86_64-linux-gnu/bits/sigthread.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_sigstack.h:
+
+/usr/include/linux/close_range.h:
+
+/usr/include/x86_64-linux-gnu/bits/unistd_ext.h:
 
 /usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h:
 
@@ -336,11 +342,11 @@ tests/CMakeFiles/test_pipe_core.dir/test_pipe_core.c.o: /work/main/tests/test_pi
 
 /usr/include/criterion/internal/deprecation.h:
 
+/work/main/include/cosmosb/arena_linux.h:
+
 /usr/include/criterion/internal/hooks.h:
 
 /usr/include/criterion/abort.h:
-
-/usr/include/criterion/options.h:
 
 /usr/include/criterion/internal/designated-initializer-compat.h:
 
@@ -361,6 +367,10 @@ tests/CMakeFiles/test_pipe_core.dir/test_pipe_core.c.o: /work/main/tests/test_pi
 /work/main/include/cosmosb/error.h:
 
 /work/main/include/cosmosb/window.h:
+
+/usr/include/criterion/options.h:
+
+/work/main/include/cosmosb/arena.h:
 
 /work/main/tests/test_pipe_core.c:
 
@@ -437,7 +447,3 @@ tests/CMakeFiles/test_pipe_core.dir/test_pipe_core.c.o: /work/main/tests/test_pi
 /usr/include/unistd.h:
 
 /usr/include/x86_64-linux-gnu/bits/posix_opt.h:
-
-/usr/include/x86_64-linux-gnu/bits/unistd_ext.h:
-
-/usr/include/linux/close_range.h:

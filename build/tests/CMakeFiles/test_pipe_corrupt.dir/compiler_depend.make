@@ -124,10 +124,12 @@ tests/CMakeFiles/test_pipe_corrupt.dir/test_pipe_corrupt.c.o: /work/main/tests/t
   /work/main/include/cosmosb/pipe.h \
   /work/main/include/cosmosb/ref.h \
   /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/arena.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
   /work/main/include/cosmosb/waitset.h \
+  /work/main/include/cosmosb/arena_linux.h \
   /work/main/tests/test_util.h \
   /usr/include/errno.h \
   /usr/include/x86_64-linux-gnu/bits/errno.h \
@@ -237,6 +239,10 @@ tests/CMakeFiles/test_pipe_corrupt.dir/test_pipe_corrupt.c.o: /work/main/tests/t
 /usr/include/x86_64-linux-gnu/bits/types/sig_atomic_t.h:
 
 /usr/include/x86_64-linux-gnu/bits/signum-arch.h:
+
+/usr/include/linux/errno.h:
+
+/usr/include/x86_64-linux-gnu/bits/errno.h:
 
 /usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h:
 
@@ -406,9 +412,13 @@ tests/CMakeFiles/test_pipe_corrupt.dir/test_pipe_corrupt.c.o: /work/main/tests/t
 
 /usr/include/criterion/internal/deprecation.h:
 
+/work/main/include/cosmosb/arena_linux.h:
+
 /usr/include/criterion/internal/hooks.h:
 
 /usr/include/x86_64-linux-gnu/sys/mman.h:
+
+/work/main/include/cosmosb/arena.h:
 
 /usr/include/criterion/options.h:
 
@@ -423,8 +433,6 @@ tests/CMakeFiles/test_pipe_corrupt.dir/test_pipe_corrupt.c.o: /work/main/tests/t
 /usr/include/criterion/internal/test.h:
 
 /usr/include/x86_64-linux-gnu/bits/fcntl.h:
-
-/usr/include/linux/errno.h:
 
 /usr/include/x86_64-linux-gnu/bits/timex.h:
 
@@ -529,5 +537,3 @@ tests/CMakeFiles/test_pipe_corrupt.dir/test_pipe_corrupt.c.o: /work/main/tests/t
 /work/main/include/cosmosb/pipe_linux.h:
 
 /work/main/include/cosmosb/waitset.h:
-
-/usr/include/x86_64-linux-gnu/bits/errno.h:

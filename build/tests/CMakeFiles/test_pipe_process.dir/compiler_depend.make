@@ -132,10 +132,12 @@ tests/CMakeFiles/test_pipe_process.dir/test_pipe_process.c.o: /work/main/tests/t
   /work/main/include/cosmosb/pipe.h \
   /work/main/include/cosmosb/ref.h \
   /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/arena.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
   /work/main/include/cosmosb/waitset.h \
+  /work/main/include/cosmosb/arena_linux.h \
   /work/main/tests/test_util.h \
   /usr/include/errno.h \
   /usr/include/x86_64-linux-gnu/bits/errno.h \
@@ -229,6 +231,8 @@ tests/CMakeFiles/test_pipe_process.dir/test_pipe_process.c.o: /work/main/tests/t
 /usr/include/errno.h:
 
 /work/main/tests/test_util.h:
+
+/work/main/include/cosmosb/arena_linux.h:
 
 /work/main/include/cosmosb/waitset.h:
 
@@ -425,6 +429,8 @@ tests/CMakeFiles/test_pipe_process.dir/test_pipe_process.c.o: /work/main/tests/t
 /usr/include/criterion/internal/deprecation.h:
 
 /usr/include/criterion/internal/hooks.h:
+
+/work/main/include/cosmosb/arena.h:
 
 /usr/include/criterion/options.h:
 

@@ -107,10 +107,12 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
   /work/main/include/cosmosb/pipe.h \
   /work/main/include/cosmosb/ref.h \
   /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/arena.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
   /work/main/include/cosmosb/waitset.h \
+  /work/main/include/cosmosb/arena_linux.h \
   /work/main/tests/test_util.h \
   /usr/include/errno.h \
   /usr/include/x86_64-linux-gnu/bits/errno.h \
@@ -190,6 +192,12 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
 
 /usr/include/x86_64-linux-gnu/bits/types/stack_t.h:
 
+/usr/include/x86_64-linux-gnu/bits/sigaction.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h:
+
+/usr/include/x86_64-linux-gnu/bits/sigevent-consts.h:
+
 /usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h:
 
 /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h:
@@ -251,10 +259,6 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
 /usr/include/x86_64-linux-gnu/bits/libc-header-start.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h:
-
-/usr/include/x86_64-linux-gnu/bits/sigevent-consts.h:
 
 /usr/include/x86_64-linux-gnu/bits/endian.h:
 
@@ -356,6 +360,8 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
 
 /usr/include/criterion/internal/deprecation.h:
 
+/work/main/include/cosmosb/arena_linux.h:
+
 /usr/include/criterion/internal/hooks.h:
 
 /usr/include/criterion/abort.h:
@@ -365,8 +371,6 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
 /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h:
 
 /usr/include/x86_64-linux-gnu/bits/setjmp.h:
-
-/usr/include/criterion/options.h:
 
 /usr/include/criterion/internal/designated-initializer-compat.h:
 
@@ -416,6 +420,10 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
 
 /work/main/include/cosmosb/window.h:
 
+/usr/include/criterion/options.h:
+
+/work/main/include/cosmosb/arena.h:
+
 /usr/include/stdc-predef.h:
 
 /work/main/include/cosmosb/region.h:
@@ -463,5 +471,3 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: /work/main/tests/t
 /usr/include/x86_64-linux-gnu/bits/types/__sigval_t.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/sigval_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/sigaction.h:

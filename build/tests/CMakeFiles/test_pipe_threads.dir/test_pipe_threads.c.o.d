@@ -85,9 +85,11 @@ tests/CMakeFiles/test_pipe_threads.dir/test_pipe_threads.c.o: \
  /work/main/include/cosmosb/version.h /work/main/include/cosmosb/error.h \
  /work/main/include/cosmosb/platform.h /work/main/include/cosmosb/pipe.h \
  /work/main/include/cosmosb/ref.h /work/main/include/cosmosb/window.h \
- /work/main/include/cosmosb/region.h /work/main/include/cosmosb/fdpass.h \
+ /work/main/include/cosmosb/arena.h /work/main/include/cosmosb/region.h \
+ /work/main/include/cosmosb/fdpass.h \
  /work/main/include/cosmosb/pipe_linux.h \
- /work/main/include/cosmosb/waitset.h /work/main/tests/test_util.h \
+ /work/main/include/cosmosb/waitset.h \
+ /work/main/include/cosmosb/arena_linux.h /work/main/tests/test_util.h \
  /usr/include/errno.h /usr/include/x86_64-linux-gnu/bits/errno.h \
  /usr/include/linux/errno.h /usr/include/x86_64-linux-gnu/asm/errno.h \
  /usr/include/asm-generic/errno.h /usr/include/asm-generic/errno-base.h \

@@ -151,10 +151,12 @@ tests/CMakeFiles/test_region.dir/test_region.c.o: /work/main/tests/test_region.c
   /work/main/include/cosmosb/pipe.h \
   /work/main/include/cosmosb/ref.h \
   /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/arena.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
   /work/main/include/cosmosb/waitset.h \
+  /work/main/include/cosmosb/arena_linux.h \
   /work/main/tests/test_util.h \
   /usr/include/errno.h \
   /usr/include/x86_64-linux-gnu/bits/errno.h \
@@ -246,6 +248,8 @@ tests/CMakeFiles/test_region.dir/test_region.c.o: /work/main/tests/test_region.c
 /usr/include/errno.h:
 
 /work/main/tests/test_util.h:
+
+/work/main/include/cosmosb/arena_linux.h:
 
 /work/main/include/cosmosb/waitset.h:
 
@@ -470,6 +474,8 @@ tests/CMakeFiles/test_region.dir/test_region.c.o: /work/main/tests/test_region.c
 /usr/include/criterion/internal/hooks.h:
 
 /usr/include/x86_64-linux-gnu/sys/mman.h:
+
+/work/main/include/cosmosb/arena.h:
 
 /usr/include/criterion/options.h:
 

@@ -130,10 +130,12 @@ tests/CMakeFiles/test_waitset.dir/test_waitset.c.o: /work/main/tests/test_waitse
   /work/main/include/cosmosb/pipe.h \
   /work/main/include/cosmosb/ref.h \
   /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/arena.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
   /work/main/include/cosmosb/waitset.h \
+  /work/main/include/cosmosb/arena_linux.h \
   /work/main/tests/test_util.h \
   /usr/include/errno.h \
   /usr/include/x86_64-linux-gnu/bits/errno.h \
@@ -227,6 +229,8 @@ tests/CMakeFiles/test_waitset.dir/test_waitset.c.o: /work/main/tests/test_waitse
 /usr/include/errno.h:
 
 /work/main/tests/test_util.h:
+
+/work/main/include/cosmosb/arena_linux.h:
 
 /work/main/include/cosmosb/waitset.h:
 
@@ -416,8 +420,6 @@ tests/CMakeFiles/test_waitset.dir/test_waitset.c.o: /work/main/tests/test_waitse
 
 /usr/include/criterion/internal/hooks.h:
 
-/usr/include/criterion/options.h:
-
 /usr/include/criterion/abort.h:
 
 /usr/include/fcntl.h:
@@ -471,6 +473,10 @@ tests/CMakeFiles/test_waitset.dir/test_waitset.c.o: /work/main/tests/test_waitse
 /usr/include/x86_64-linux-gnu/bits/epoll.h:
 
 /usr/include/x86_64-linux-gnu/bits/socket_type.h:
+
+/usr/include/criterion/options.h:
+
+/work/main/include/cosmosb/arena.h:
 
 /usr/include/x86_64-linux-gnu/bits/sockaddr.h:
 

@@ -30,10 +30,12 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
   /work/main/include/cosmosb/pipe.h \
   /work/main/include/cosmosb/ref.h \
   /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/arena.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
   /work/main/include/cosmosb/waitset.h \
+  /work/main/include/cosmosb/arena_linux.h \
   /work/main/bench/bench.h \
   /usr/include/errno.h \
   /usr/include/x86_64-linux-gnu/bits/errno.h \
@@ -150,6 +152,8 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 
 /usr/include/x86_64-linux-gnu/bits/getopt_core.h:
 
+/usr/include/x86_64-linux-gnu/bits/getopt_posix.h:
+
 /usr/include/x86_64-linux-gnu/bits/floatn-common.h:
 
 /usr/include/x86_64-linux-gnu/bits/floatn.h:
@@ -160,11 +164,9 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 
 /usr/include/stdio.h:
 
-/usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
-
 /work/main/include/cosmosb/platform.h:
 
-/usr/include/x86_64-linux-gnu/bits/getopt_posix.h:
+/usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/error_t.h:
 
@@ -176,6 +178,8 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h:
 
+/work/main/include/cosmosb/arena_linux.h:
+
 /usr/include/x86_64-linux-gnu/bits/errno.h:
 
 /usr/include/features-time64.h:
@@ -183,8 +187,6 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 /usr/include/x86_64-linux-gnu/bits/timesize.h:
 
 /usr/include/stdint.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
 
 /work/main/include/cosmosb/ref.h:
 
@@ -240,10 +242,6 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 
 /usr/include/x86_64-linux-gnu/bits/waitstatus.h:
 
-/usr/include/x86_64-linux-gnu/bits/sigevent-consts.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h:
-
 /usr/include/x86_64-linux-gnu/bits/types/stack_t.h:
 
 /usr/include/x86_64-linux-gnu/bits/typesizes.h:
@@ -257,6 +255,10 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 /usr/include/linux/errno.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/sigevent_t.h:
+
+/work/main/include/cosmosb/arena.h:
+
+/usr/include/x86_64-linux-gnu/bits/socket_type.h:
 
 /usr/include/x86_64-linux-gnu/bits/types.h:
 
@@ -277,6 +279,12 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 /usr/include/x86_64-linux-gnu/bits/siginfo-consts.h:
 
 /work/main/include/cosmosb/version.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h:
+
+/usr/include/x86_64-linux-gnu/bits/sigevent-consts.h:
 
 /work/main/include/cosmosb/window.h:
 
@@ -326,11 +334,13 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 
 /usr/include/strings.h:
 
+/usr/include/x86_64-linux-gnu/bits/confname.h:
+
+/usr/include/x86_64-linux-gnu/bits/siginfo-arch.h:
+
 /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/sigval_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/socket_type.h:
 
 /usr/include/x86_64-linux-gnu/bits/sockaddr.h:
 
@@ -350,9 +360,9 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 
 /usr/include/asm-generic/errno-base.h:
 
-/usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
-
 /work/main/include/cosmosb/pipe_linux.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
 
 /usr/include/x86_64-linux-gnu/asm/posix_types_64.h:
 
@@ -377,10 +387,6 @@ examples/demo/CMakeFiles/cosmosb-demo.dir/demo.c.o: /work/main/examples/demo/dem
 /usr/include/x86_64-linux-gnu/bits/signum-arch.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/sig_atomic_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/siginfo-arch.h:
-
-/usr/include/x86_64-linux-gnu/bits/confname.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/siginfo_t.h:
 

@@ -399,10 +399,12 @@ examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/cosmosb_cases.c.o: /wo
   /work/main/include/cosmosb/pipe.h \
   /work/main/include/cosmosb/ref.h \
   /work/main/include/cosmosb/window.h \
+  /work/main/include/cosmosb/arena.h \
   /work/main/include/cosmosb/region.h \
   /work/main/include/cosmosb/fdpass.h \
   /work/main/include/cosmosb/pipe_linux.h \
   /work/main/include/cosmosb/waitset.h \
+  /work/main/include/cosmosb/arena_linux.h \
   /usr/include/errno.h \
   /usr/include/x86_64-linux-gnu/bits/errno.h \
   /usr/include/linux/errno.h \
@@ -482,7 +484,11 @@ examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/cosmosb_cases.c.o: /wo
   /usr/include/linux/close_range.h
 
 
+/work/main/include/cosmosb/arena_linux.h:
+
 /work/main/include/cosmosb/waitset.h:
+
+/work/main/include/cosmosb/arena.h:
 
 /work/main/include/cosmosb/window.h:
 

@@ -71,10 +71,12 @@ CMakeFiles/cosmosb_objects.dir/lib/os/linux/pipe_linux.c.o: \
  /work/main/include/cosmosb/version.h /work/main/include/cosmosb/error.h \
  /work/main/include/cosmosb/platform.h /work/main/include/cosmosb/pipe.h \
  /work/main/include/cosmosb/ref.h /work/main/include/cosmosb/window.h \
- /work/main/include/cosmosb/region.h /work/main/include/cosmosb/fdpass.h \
+ /work/main/include/cosmosb/arena.h /work/main/include/cosmosb/region.h \
+ /work/main/include/cosmosb/fdpass.h \
  /work/main/include/cosmosb/pipe_linux.h \
- /work/main/include/cosmosb/waitset.h /work/main/lib/core/pipe_internal.h \
- /work/main/lib/core/atomic.h \
+ /work/main/include/cosmosb/waitset.h \
+ /work/main/include/cosmosb/arena_linux.h \
+ /work/main/lib/core/pipe_internal.h /work/main/lib/core/atomic.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/limits.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/syslimits.h \
  /usr/include/limits.h /usr/include/x86_64-linux-gnu/bits/posix1_lim.h \

@@ -1,0 +1,23 @@
+
+# Consider dependencies only in project.
+set(CMAKE_DEPENDS_IN_PROJECT_ONLY OFF)
+
+# The set of languages for which implicit dependencies are needed:
+set(CMAKE_DEPENDS_LANGUAGES
+  )
+
+# The set of dependency files which are needed:
+set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/bench/baselines.c" "examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/baselines.c.o" "gcc" "examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/baselines.c.o.d"
+  "/work/main/bench/bench_harness.c" "examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/bench_harness.c.o" "gcc" "examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/bench_harness.c.o.d"
+  "/work/main/bench/bench_util.c" "examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/bench_util.c.o" "gcc" "examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/bench_util.c.o.d"
+  "/work/main/bench/cosmosb_cases.c" "examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/cosmosb_cases.c.o" "gcc" "examples/demo/CMakeFiles/cosmosb_benchlib.dir/__/__/bench/cosmosb_cases.c.o.d"
+  )
+
+# Targets to which this target links.
+set(CMAKE_TARGET_LINKED_INFO_FILES
+  "/work/main/build-ci/tsan/CMakeFiles/cosmosb_static.dir/DependInfo.cmake"
+  )
+
+# Fortran module output directory.
+set(CMAKE_Fortran_TARGET_MODULE_DIR "")

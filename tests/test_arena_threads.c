@@ -1,0 +1,275 @@
+/*
+ * test_arena_threads.c - the arena protocols between threads of one
+ * process, so that ThreadSanitizer can check their memory ordering: four
+ * participants pass objects (some with children) around a ring of MPSC
+ * pipes, each accepting, checking every byte, forwarding or releasing,
+ * while all of them borrow the same shared objects. At the end nothing is
+ * left in the arena.
+ *
+ * Counts are divided by 10 with COSMOSB_TEST_QUICK=1.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "cosmosb/cosmosb.h"
+#include "test_util.h"
+
+#define NT 4
+#define SHARED 8
+
+struct world {
+    uint8_t *meta, *data;
+    uint64_t ms, ds;
+    size_t hs;
+    void *pipe_shm[NT];
+    uint64_t pipe_size;
+    cosmosb_pipe_t *inbox[NT];     /* consumer handles, one per thread */
+    void *inbox_mem[NT];
+    cosmosb_ref_t shared[SHARED];
+    uint64_t per_thread;
+    atomic_int failed;
+    atomic_uint done;              /* threads that finished sending */
+};
+
+struct targ {
+    struct world *w;
+    int id;
+    cosmosb_arena_t *a; /* joined by the main thread, so that participant index == id */
+};
+
+static void fill(uint8_t *p, uint32_t n, uint32_t seed)
+{
+    for (uint32_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(seed + i * 13u);
+}
+
+static int check(const uint8_t *p, uint32_t n, uint32_t seed)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (p[i] != (uint8_t)(seed + i * 13u))
+            return 0;
+    return 1;
+}
+
+#define T_CHECK(cond)                                                        \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            fprintf(stderr, "thread: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+            atomic_store(&w->failed, __LINE__);                              \
+            goto out;                                                        \
+        }                                                                    \
+    } while (0)
+
+/* A message: the transfer, and how many hops it has left. */
+struct msg {
+    cosmosb_ref_t ref;
+    uint32_t hops;
+    uint32_t seed;
+};
+
+static void *run(void *p)
+{
+    struct targ *t = p;
+    struct world *w = t->w;
+    cosmosb_arena_t *a = t->a;
+    cosmosb_pipe_t *out = NULL;
+    void *pmem = NULL;
+    size_t phs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
+    pmem = malloc(phs);
+    int next = (t->id + 1) % NT;
+    T_CHECK(cosmosb_pipe_open_producer(pmem, phs, w->pipe_shm[next], w->pipe_size, NULL, NULL, &out) == 0);
+    uint32_t x = 0x9e3779b9u * (uint32_t)(t->id + 1);
+    uint64_t sent = 0, handled = 0;
+    while (sent < w->per_thread || atomic_load(&w->done) < NT) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        /* receive and handle what arrived */
+        struct msg m;
+        cosmosb_msg_info_t info;
+        while (cosmosb_pipe_recv(w->inbox[t->id], &m, sizeof m, &info, 0) == COSMOSB_OK) {
+            T_CHECK(cosmosb_arena_accept(a, &m.ref) == COSMOSB_OK);
+            const void *d;
+            uint32_t sz;
+            T_CHECK(cosmosb_arena_resolve(a, &m.ref, 7, &d, &sz) == COSMOSB_OK);
+            T_CHECK(check(d, sz, m.seed));
+            uint32_t nk = 0;
+            cosmosb_ref_t kids[2];
+            T_CHECK(cosmosb_arena_inspect(a, &m.ref, NULL, kids, 2, &nk) == COSMOSB_OK);
+            for (uint32_t k = 0; k < nk && k < 2; k++) {
+                T_CHECK(cosmosb_arena_resolve(a, &kids[k], 7, &d, &sz) == COSMOSB_OK);
+                T_CHECK(check(d, sz, m.seed + 1u + k));
+            }
+            if (m.hops > 0 && atomic_load(&w->done) < NT) {
+                struct msg f = m;
+                f.hops--;
+                int rc = cosmosb_arena_give(a, &m.ref, (uint32_t)next + 1u, &f.ref);
+                T_CHECK(rc == COSMOSB_OK || rc == COSMOSB_ENOMEM);
+                if (rc == COSMOSB_OK)
+                    T_CHECK(cosmosb_pipe_send(out, 1, &f, sizeof f, 0, COSMOSB_TIMEOUT_FOREVER) == COSMOSB_OK);
+            }
+            T_CHECK(cosmosb_arena_release(a, &m.ref) == COSMOSB_OK);
+            handled++;
+        }
+        if (sent < w->per_thread) {
+            /* a new object, with children now and then */
+            uint32_t seed = x, nk = (x >> 7) % 4u == 0 ? 2u : 0u, size = 16u + (x >> 11) % 700u;
+            cosmosb_ref_t kid[2], r, tr;
+            void *pp;
+            for (uint32_t k = 0; k < nk; k++) {
+                T_CHECK(cosmosb_arena_alloc(a, 7, 32, 0, &kid[k], &pp) == COSMOSB_OK);
+                fill(pp, 32, seed + 1u + k);
+                T_CHECK(cosmosb_arena_freeze(a, &kid[k]) == COSMOSB_OK);
+            }
+            int rc = cosmosb_arena_alloc(a, 7, size, nk, &r, &pp);
+            if (rc == COSMOSB_ENOMEM) {
+                for (uint32_t k = 0; k < nk; k++)
+                    T_CHECK(cosmosb_arena_release(a, &kid[k]) == COSMOSB_OK);
+                (void)cosmosb_arena_poll(a, NULL);
+                continue;
+            }
+            T_CHECK(rc == COSMOSB_OK);
+            fill(pp, size, seed);
+            for (uint32_t k = 0; k < nk; k++) {
+                T_CHECK(cosmosb_arena_add_child(a, &r, &kid[k]) == COSMOSB_OK);
+                T_CHECK(cosmosb_arena_release(a, &kid[k]) == COSMOSB_OK);
+            }
+            T_CHECK(cosmosb_arena_freeze(a, &r) == COSMOSB_OK);
+            rc = cosmosb_arena_give(a, &r, (uint32_t)next + 1u, &tr);
+            if (rc == COSMOSB_ENOMEM) { /* too many in flight: drop it and go on receiving */
+                T_CHECK(cosmosb_arena_release(a, &r) == COSMOSB_OK);
+                continue;
+            }
+            T_CHECK(rc == COSMOSB_OK);
+            struct msg m2 = {tr, x % 3u, seed};
+            T_CHECK(cosmosb_pipe_send(out, 1, &m2, sizeof m2, 0, COSMOSB_TIMEOUT_FOREVER) == COSMOSB_OK);
+            T_CHECK(cosmosb_arena_release(a, &r) == COSMOSB_OK);
+            if (++sent == w->per_thread)
+                atomic_fetch_add(&w->done, 1);
+            /* borrow a shared object */
+            cosmosb_ref_t *s = &w->shared[x % SHARED];
+            T_CHECK(cosmosb_arena_acquire(a, s) == COSMOSB_OK);
+            const void *d;
+            uint32_t sz;
+            T_CHECK(cosmosb_arena_resolve(a, s, 7, &d, &sz) == COSMOSB_OK);
+            T_CHECK(check(d, sz, 1000u + (uint32_t)(x % SHARED)));
+            T_CHECK(cosmosb_arena_release(a, s) == COSMOSB_OK);
+        }
+        if (atomic_load(&w->failed))
+            break;
+    }
+    /* drain the last forwarded messages addressed to us: wait until our
+     * predecessor has finished and our inbox stays empty */
+    for (int idle = 0; idle < 100 && !atomic_load(&w->failed);) {
+        struct msg m;
+        cosmosb_msg_info_t info;
+        if (cosmosb_pipe_recv(w->inbox[t->id], &m, sizeof m, &info, 1000000u) == COSMOSB_OK) {
+            T_CHECK(cosmosb_arena_accept(a, &m.ref) == COSMOSB_OK);
+            T_CHECK(cosmosb_arena_release(a, &m.ref) == COSMOSB_OK);
+            idle = 0;
+        } else {
+            idle++;
+        }
+    }
+out:
+    (void)handled;
+    if (out)
+        cosmosb_pipe_close_endpoint(out);
+    free(pmem);
+    /* the main thread makes us leave once everyone stopped sending (messages still in our inbox are declined then) */
+    return NULL;
+}
+
+Test(arena_threads, ring_of_participants_pass_objects, .timeout = 300)
+{
+    struct world *w = calloc(1, sizeof *w);
+    cr_assert_not_null(w);
+    cosmosb_arena_config_t cfg;
+    ASSERT_RC(cosmosb_arena_config_init(&cfg), COSMOSB_OK);
+    cfg.data_size = 8 << 20;
+    cfg.block_size = 16384;
+    cfg.objects_per_block = 128;
+    cfg.max_participants = NT + 1;
+    cfg.max_transfers = 1024;
+    ASSERT_RC(cosmosb_arena_memsize(&cfg, &w->ms, &w->ds), COSMOSB_OK);
+    w->meta = aligned_alloc(64, (w->ms + 63) & ~63ull);
+    w->data = aligned_alloc(64, (w->ds + 63) & ~63ull);
+    ASSERT_RC(cosmosb_arena_format(w->meta, w->ms, w->ds, &cfg, 5150), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_handle_memsize(w->meta, w->ms, &w->hs), COSMOSB_OK);
+    /* the ring: one MPSC pipe per thread (its inbox), 512 slots */
+    cosmosb_pipe_config_t pc;
+    ASSERT_RC(cosmosb_pipe_config_init(&pc), COSMOSB_OK);
+    pc.mode = COSMOSB_PIPE_MPSC;
+    pc.max_producers = 2;
+    pc.capacity = 512;
+    pc.slot_size = sizeof(struct msg);
+    ASSERT_RC(cosmosb_pipe_memsize(&pc, &w->pipe_size), COSMOSB_OK);
+    for (int i = 0; i < NT; i++) {
+        w->pipe_shm[i] = aligned_alloc(64, (w->pipe_size + 63) & ~63ull);
+        size_t chs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_CONSUMER, 2);
+        w->inbox_mem[i] = malloc(chs);
+        ASSERT_RC(cosmosb_pipe_open_consumer(w->inbox_mem[i], chs, w->pipe_shm[i], w->pipe_size, &pc, NULL, NULL,
+                                             &w->inbox[i]),
+                  COSMOSB_OK);
+    }
+    /* shared objects made by a setup participant that stays joined */
+    void *smem = malloc(w->hs);
+    cosmosb_arena_t *s;
+    ASSERT_RC(cosmosb_arena_join(smem, w->hs, w->meta, w->ms, w->data, w->data, w->ds, NULL, &s), COSMOSB_OK);
+    for (int i = 0; i < SHARED; i++) {
+        void *p;
+        ASSERT_RC(cosmosb_arena_alloc(s, 7, 128, 0, &w->shared[i], &p), COSMOSB_OK);
+        fill(p, 128, 1000u + (uint32_t)i);
+        ASSERT_RC(cosmosb_arena_freeze(s, &w->shared[i]), COSMOSB_OK);
+    }
+    w->per_thread = tu_scale(20000);
+    pthread_t th[NT];
+    struct targ ta[NT];
+    void *tmem[NT];
+    for (int i = 0; i < NT; i++) {
+        tmem[i] = malloc(w->hs);
+        ta[i] = (struct targ){w, i, NULL};
+        ASSERT_RC(cosmosb_arena_join(tmem[i], w->hs, w->meta, w->ms, w->data, w->data, w->ds, NULL, &ta[i].a),
+                  COSMOSB_OK);
+        cr_assert_eq(cosmosb_arena_participant(ta[i].a), (uint32_t)i + 1u);
+    }
+    for (int i = 0; i < NT; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, run, &ta[i]), 0);
+    for (int i = 0; i < NT; i++)
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+    cr_assert_eq(atomic_load(&w->failed), 0, "a thread failed at line %d", atomic_load(&w->failed));
+    /* messages left in inboxes: their addressees accept and release them, then everybody leaves */
+    for (int i = 0; i < NT; i++) {
+        struct msg m;
+        cosmosb_msg_info_t info;
+        while (cosmosb_pipe_recv(w->inbox[i], &m, sizeof m, &info, 0) == COSMOSB_OK) {
+            ASSERT_RC(cosmosb_arena_accept(ta[i].a, &m.ref), COSMOSB_OK);
+            ASSERT_RC(cosmosb_arena_release(ta[i].a, &m.ref), COSMOSB_OK);
+        }
+    }
+    for (int i = 0; i < NT; i++)
+        ASSERT_RC(cosmosb_arena_poll(ta[i].a, NULL), COSMOSB_OK);
+    for (int i = 0; i < NT; i++) {
+        cosmosb_arena_leave(ta[i].a);
+        free(tmem[i]);
+    }
+    for (int i = 0; i < SHARED; i++)
+        ASSERT_RC(cosmosb_arena_release(s, &w->shared[i]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_poll(s, NULL), COSMOSB_OK);
+    cosmosb_arena_stats_t st;
+    ASSERT_RC(cosmosb_arena_stats(s, &st), COSMOSB_OK);
+    cr_assert_eq(st.live_objects, 0u, "%u objects left", st.live_objects);
+    cr_assert_eq(st.transfers_live, 0u);
+    cr_assert_eq(st.zombies, 0u);
+    cosmosb_arena_leave(s);
+    for (int i = 0; i < NT; i++) {
+        cosmosb_pipe_close_endpoint(w->inbox[i]);
+        free(w->inbox_mem[i]);
+        free(w->pipe_shm[i]);
+    }
+    free(smem);
+    free(w->meta);
+    free(w->data);
+    free(w);
+}
