@@ -1,7 +1,0 @@
-CMakeFiles/cosmosb_freestanding.dir/lib/core/error.c.o: \
- /work/main/lib/core/error.c /work/main/include/cosmosb/error.h \
- /work/main/include/cosmosb/defs.h \
- /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
- /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
- /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint-gcc.h \
- /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h

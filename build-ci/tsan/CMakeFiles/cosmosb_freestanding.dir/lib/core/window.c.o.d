@@ -1,9 +1,0 @@
-CMakeFiles/cosmosb_freestanding.dir/lib/core/window.c.o: \
-  /work/main/lib/core/window.c /work/main/include/cosmosb/window.h \
-  /work/main/include/cosmosb/defs.h \
-  /usr/lib/llvm-14/lib/clang/14.0.6/include/stddef.h \
-  /usr/lib/llvm-14/lib/clang/14.0.6/include/__stddef_max_align_t.h \
-  /usr/lib/llvm-14/lib/clang/14.0.6/include/stdint.h \
-  /usr/include/stdint.h \
-  /usr/lib/llvm-14/lib/clang/14.0.6/include/stdbool.h \
-  /work/main/include/cosmosb/error.h

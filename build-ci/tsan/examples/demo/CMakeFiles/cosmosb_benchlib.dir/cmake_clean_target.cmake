@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libcosmosb_benchlib.a"
-)

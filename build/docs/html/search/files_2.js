@@ -1,4 +1,0 @@
-var searchData=
-[
-  ['defs_2eh_0',['defs.h',['../defs_8h.html',1,'']]]
-];

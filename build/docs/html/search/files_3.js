@@ -1,4 +1,0 @@
-var searchData=
-[
-  ['error_2eh_0',['error.h',['../error_8h.html',1,'']]]
-];

@@ -1,4 +1,0 @@
-var searchData=
-[
-  ['expected_0',['expected',['../structcosmosb__wait__token.html#a3c5527a75f94381ed2168eed88631a7e',1,'cosmosb_wait_token']]]
-];
