@@ -101,13 +101,14 @@ Test(window, value_layouts_are_fixed)
     cr_assert_eq(offsetof(cosmosb_ref_t, generation), 4u);
     cr_assert_eq(offsetof(cosmosb_ref_t, arena_id), 8u);
     cr_assert_eq(offsetof(cosmosb_ref_t, transfer), 12u);
-    cr_assert_eq(sizeof(cosmosb_window_t), 32u);
+    cr_assert_eq(sizeof(cosmosb_window_t), 40u);
     cr_assert_eq(offsetof(cosmosb_window_t, buffer_id), 0u);
     cr_assert_eq(offsetof(cosmosb_window_t, slice), 4u);
     cr_assert_eq(offsetof(cosmosb_window_t, generation), 8u);
     cr_assert_eq(offsetof(cosmosb_window_t, rights), 12u);
     cr_assert_eq(offsetof(cosmosb_window_t, offset), 16u);
     cr_assert_eq(offsetof(cosmosb_window_t, length), 24u);
+    cr_assert_eq(offsetof(cosmosb_window_t, transfer), 32u);
     cosmosb_ref_t null = COSMOSB_REF_NULL;
     cr_assert(cosmosb_ref_is_null(&null));
     null.generation = 1;

@@ -432,6 +432,18 @@ COSMOSB_API int cosmosb_arena_decline_from(cosmosb_arena_t *arena, uint32_t send
 COSMOSB_API int cosmosb_arena_check_ref(void *ctx, const cosmosb_ref_t *ref, uint64_t target_type_id);
 
 /**
+ * @brief Drops, now, this participant's units for transfers that were accepted or declined.
+ *
+ * A giver notices settled transfers lazily (a couple per call); call this
+ * when the objects they pinned should be freed at once (the buffer manager
+ * does before it reports a buffer full). No liveness check, no system call.
+ * @param[in] arena the handle.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL.
+ * @par Concurrency: one thread per handle; lock-free for leaf objects.
+ */
+COSMOSB_API int cosmosb_arena_reclaim(cosmosb_arena_t *arena);
+
+/**
  * @brief Reclaims this participant's accepted or declined transfers and reaps dead participants.
  *
  * Checks every other participant's liveness (platform `peer_alive`) and

@@ -19,12 +19,14 @@
 #include "cosmosb/ref.h"
 #include "cosmosb/window.h"
 #include "cosmosb/arena.h"
+#include "cosmosb/buffer.h"
 #ifndef COSMOSB_FREESTANDING
 #include "cosmosb/region.h"
 #include "cosmosb/fdpass.h"
 #include "cosmosb/pipe_linux.h"
 #include "cosmosb/waitset.h"
 #include "cosmosb/arena_linux.h"
+#include "cosmosb/buffer_linux.h"
 #endif
 
 #endif /* COSMOSB_COSMOSB_H */

@@ -2,14 +2,17 @@
  * @file window.h
  * @brief Buffer windows: small values naming a byte range of a large shared buffer.
  *
- * A window {buffer, slice, generation, rights, offset, length} is what
- * travels in a message instead of bulk bytes (schema field kind "buffer
+ * A window {buffer, slice, generation, rights, offset, length, transfer} is
+ * what travels in a message instead of bulk bytes (schema field kind "buffer
  * window"). It can be copied freely and narrowed to a sub-window, never
- * widened; rights can only be dropped. Resolving a window against its
- * buffer checks the buffer id, bounds, rights and the slice generation (see
- * buffer.h); nothing in a window received from a peer is trusted.
+ * widened; rights can only be dropped. The slice it lies in is a
+ * ref-counted arena object; a window made by cosmosb_window_give() also
+ * carries a transfer token, which its addressee takes with
+ * cosmosb_window_accept(). Resolving a window against its buffer checks the
+ * buffer id, bounds, rights and the slice generation (see buffer.h);
+ * nothing in a window received from a peer is trusted.
  *
- * The layout is fixed (32 bytes, no padding, identical for 32-bit and 64-bit
+ * The layout is fixed (40 bytes, no padding, identical for 32-bit and 64-bit
  * processes and every compiler).
  */
 #ifndef COSMOSB_WINDOW_H
@@ -42,11 +45,14 @@ typedef struct cosmosb_window {
     uint32_t rights;     /**< COSMOSB_WIN_READ / _WRITE, plus the COSMOSB_WIN_SEALED property */
     uint64_t offset;     /**< first byte, counted from the start of the buffer */
     uint64_t length;     /**< number of bytes */
+    uint32_t transfer;   /**< 0, or the token of a transfer of the slice (cosmosb_window_give()) */
+    uint32_t reserved;   /**< 0 */
 } cosmosb_window_t;
 
-COSMOSB_STATIC_ASSERT(sizeof(cosmosb_window_t) == 32, "cosmosb_window_t is 32 bytes on every target");
+COSMOSB_STATIC_ASSERT(sizeof(cosmosb_window_t) == 40, "cosmosb_window_t is 40 bytes on every target");
 COSMOSB_STATIC_ASSERT(offsetof(cosmosb_window_t, offset) == 16, "cosmosb_window_t layout");
 COSMOSB_STATIC_ASSERT(offsetof(cosmosb_window_t, length) == 24, "cosmosb_window_t layout");
+COSMOSB_STATIC_ASSERT(offsetof(cosmosb_window_t, transfer) == 32, "cosmosb_window_t layout");
 
 /**
  * @brief Makes a sub-window: a range inside @p w with at most its rights.
@@ -56,7 +62,8 @@ COSMOSB_STATIC_ASSERT(offsetof(cosmosb_window_t, length) == 24, "cosmosb_window_
  * @param[in] length bytes in the sub-window.
  * @param[in] keep_rights rights to keep (ANDed with `w->rights`; the
  *            ::COSMOSB_WIN_SEALED property is always kept).
- * @param[out] out the sub-window.
+ * @param[out] out the sub-window. It keeps @p w's transfer token: a
+ *             narrowed copy of a transfer still names the same transfer.
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL if a pointer is NULL or @p w carries
  *         unknown rights bits; ::COSMOSB_ERANGE if
  *         `rel_offset + length > w->length` (including overflow). On error

@@ -60,6 +60,15 @@ void cosmosb__arena_reclaim(struct cosmosb_arena *a, uint32_t max)
     }
 }
 
+int cosmosb_arena_reclaim(cosmosb_arena_t *a)
+{
+    int rc = cosmosb__acheck(a);
+    if (rc)
+        return rc;
+    cosmosb__arena_reclaim(a, a->g.maxt);
+    return COSMOSB_OK;
+}
+
 int cosmosb__arena_has_live_transfer(const struct cosmosb_arena *a, uint32_t part, uint32_t idx)
 {
     for (uint32_t e = 0; e < a->g.maxt; e++) {

@@ -1,0 +1,144 @@
+/**
+ * @file buffer_linux.h
+ * @brief Buffer managers on Linux: memfd buffers the kernel keeps read-only for receivers, I/O straight into slices.
+ *
+ * cosmosb_bufmgr_create() makes the manager's arena (for slice objects,
+ * sealed at once so receivers map it read-only) and becomes its owner.
+ * cosmosb_buffer_create() adds a memfd buffer: sized (sparse until touched),
+ * sealed against shrinking and growing, mapped writable by the owner, then
+ * sealed with `F_SEAL_FUTURE_WRITE`: every later mapping, in any process, is
+ * read-only, and `write(2)`, `mprotect` or reopening through /proc cannot
+ * change that. cosmosb_buffer_seal() goes further for data that must never
+ * change again: the owner drops its writable mapping and adds `F_SEAL_WRITE`;
+ * from then on nobody, the owner included, can change the bytes, and windows
+ * on it carry ::COSMOSB_WIN_SEALED.
+ *
+ * Receivers get the arena and the buffers by descriptor
+ * (cosmosb_bufmgr_share() / cosmosb_bufmgr_attach_socket()); a buffer that
+ * is not kernel-protected against their writes is refused.
+ *
+ * @par Concurrency
+ * As buffer.h: one thread per view.
+ */
+#ifndef COSMOSB_BUFFER_LINUX_H
+#define COSMOSB_BUFFER_LINUX_H
+
+#include "cosmosb/buffer.h"
+#include "cosmosb/arena_linux.h"
+
+COSMOSB_BEGIN_DECLS
+
+/**
+ * @brief Creates a buffer manager: its arena (for slice objects) and the owner's view.
+ * @param[in] cfg the arena's geometry (NULL: 4 MiB of 16 KiB blocks, 256 objects each, 32 participants, 1024 transfers).
+ * @param[in] max_slices slices the owner may have outstanding at once (1 .. 2^20).
+ * @param[out] out the owner's view.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ENOMEM; errors of cosmosb_arena_create() and cosmosb_arena_seal().
+ * @par Concurrency: thread-safe.
+ */
+COSMOSB_API int cosmosb_bufmgr_create(const cosmosb_arena_config_t *cfg, uint32_t max_slices, cosmosb_bufmgr_t **out);
+
+/**
+ * @brief Adds a new memfd buffer to the owner's manager.
+ * @param[in] mgr the owner's view (from cosmosb_bufmgr_create()).
+ * @param[in] size bytes (rounded up to a page; up to 2^46).
+ * @param[in] mode ::COSMOSB_BUFFER_RING or ::COSMOSB_BUFFER_HEAP.
+ * @param[out] buffer_id its identifier (random, not 0).
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_EPERM (not the owner's view);
+ *         ::COSMOSB_ENOMEM (no memory, or ::COSMOSB_BUFMGR_MAX_BUFFERS already); ::COSMOSB_ENOTSUP (no sealing).
+ * @par Concurrency: one thread per view.
+ */
+COSMOSB_API int cosmosb_buffer_create(cosmosb_bufmgr_t *mgr, uint64_t size, uint32_t mode, uint32_t *buffer_id);
+
+/**
+ * @brief Makes a buffer immutable forever (F_SEAL_WRITE): the owner's writable mapping is dropped first.
+ *
+ * Slices already allocated stay valid (read-only); no new slice can be
+ * allocated in it; windows given from it carry ::COSMOSB_WIN_SEALED.
+ * @param[in] mgr the owner's view.
+ * @param[in] buffer_id the buffer.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ERANGE (unknown buffer); ::COSMOSB_EBUSY if
+ *         another writable mapping of it exists (a process forked while it was writable); ::COSMOSB_EIO.
+ * @par Concurrency: one thread per view; receivers keep reading meanwhile.
+ */
+COSMOSB_API int cosmosb_buffer_seal(cosmosb_bufmgr_t *mgr, uint32_t buffer_id);
+
+/**
+ * @brief Sends the manager (its arena, then every buffer with its id) over a connected UNIX socket.
+ *
+ * Call it again after creating more buffers; the peer receives those with cosmosb_bufmgr_update_socket().
+ * @param[in] mgr a hosted view.
+ * @param[in] sock connected AF_UNIX stream socket.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; errors of cosmosb_arena_share() and cosmosb_fd_send().
+ * @par Concurrency: one thread per view.
+ */
+COSMOSB_API int cosmosb_bufmgr_share(cosmosb_bufmgr_t *mgr, int sock);
+
+/**
+ * @brief Receives a manager sent by cosmosb_bufmgr_share() and joins it as a receive-only participant.
+ * @param[in] sock connected AF_UNIX stream socket.
+ * @param[out] out the receiver's view.
+ * @param[out] cred kernel-checked credentials of the sender (may be NULL).
+ * @return ::COSMOSB_OK; ::COSMOSB_ECORRUPT (unexpected messages); ::COSMOSB_EBADF (a buffer that is
+ *         not a sealed memfd, or that the kernel would let this process write); errors of
+ *         cosmosb_arena_attach_socket().
+ * @par Concurrency: thread-safe.
+ */
+COSMOSB_API int cosmosb_bufmgr_attach_socket(int sock, cosmosb_bufmgr_t **out, cosmosb_peer_cred_t *cred);
+
+/**
+ * @brief Receives the buffers of a later cosmosb_bufmgr_share() (ones already known are skipped).
+ * @param[in] mgr the receiver's view.
+ * @param[in] sock the socket.
+ * @return as cosmosb_bufmgr_attach_socket().
+ * @par Concurrency: one thread per view.
+ */
+COSMOSB_API int cosmosb_bufmgr_update_socket(cosmosb_bufmgr_t *mgr, int sock);
+
+/**
+ * @brief The descriptor of a buffer (owned by the view; do not close).
+ * @param[in] mgr a hosted view.
+ * @param[in] buffer_id the buffer.
+ * @return The descriptor, or -1.
+ * @par Concurrency: any thread.
+ */
+COSMOSB_API int cosmosb_buffer_fd(const cosmosb_bufmgr_t *mgr, uint32_t buffer_id);
+
+/**
+ * @brief Reads from a file descriptor straight into a writable window (no intermediate copy).
+ *
+ * Calls read(2) until the window is full or the descriptor reports end of
+ * file; a short count means end of file.
+ * @param[in] mgr the owner's view.
+ * @param[in] window a window with the WRITE right.
+ * @param[in] fd the descriptor (file, pipe, socket).
+ * @param[out] got bytes read (may be NULL).
+ * @return ::COSMOSB_OK; errors of cosmosb_window_resolve_writable(); ::COSMOSB_EAGAIN (non-blocking
+ *         descriptor with nothing yet; `*got` says what was read); errno translated.
+ * @par Concurrency: one thread per view.
+ */
+COSMOSB_API int cosmosb_buffer_read(cosmosb_bufmgr_t *mgr, const cosmosb_window_t *window, int fd, uint64_t *got);
+
+/**
+ * @brief Receives from a socket straight into a writable window (recv(2) with @p flags, until full or end of stream).
+ * @param[in] mgr the owner's view.
+ * @param[in] window a window with the WRITE right.
+ * @param[in] sock the socket.
+ * @param[in] flags recv(2) flags (MSG_DONTWAIT, ...).
+ * @param[out] got bytes received (may be NULL).
+ * @return as cosmosb_buffer_read().
+ * @par Concurrency: one thread per view.
+ */
+COSMOSB_API int cosmosb_buffer_recv(cosmosb_bufmgr_t *mgr, const cosmosb_window_t *window, int sock, int flags,
+                                    uint64_t *got);
+
+/**
+ * @brief Closes a hosted view: leaves the arena (its slice references go), unmaps the buffers, closes descriptors.
+ * @param[in] mgr the view (NULL: nothing).
+ * @par Concurrency: one thread; no other call on the view.
+ */
+COSMOSB_API void cosmosb_bufmgr_close(cosmosb_bufmgr_t *mgr);
+
+COSMOSB_END_DECLS
+
+#endif /* COSMOSB_BUFFER_LINUX_H */

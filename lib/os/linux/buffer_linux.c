@@ -1,0 +1,383 @@
+/*
+ * buffer_linux.c - memfd buffers for the buffer manager: creation and
+ * sealing (F_SEAL_FUTURE_WRITE at once, F_SEAL_WRITE on request), sharing
+ * by descriptor, read-only attach that refuses buffers the kernel would let
+ * the receiver write, and reads straight into slices.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "os/linux/linux_internal.h"
+#include "core/buffer_internal.h"
+#include "cosmosb/buffer_linux.h"
+
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+#define BUF_SHARE_TAG 0x42554600u /* "\0FUB" | count */
+#define MAX_BUFFER_SIZE (1ull << 46)
+
+struct host_buf {
+    uint32_t id;
+    int fd;
+    void *map;      /* current mapping (read-write for the owner until sealed) */
+    uint64_t size;
+};
+
+struct host_mgr {
+    cosmosb_arena_t *arena; /* owned */
+    int owner;
+    uint32_t n;
+    struct host_buf bufs[COSMOSB_BUFMGR_MAX_BUFFERS];
+};
+
+static struct host_mgr *host_of(const cosmosb_bufmgr_t *m)
+{
+    return m ? m->host : NULL;
+}
+
+static struct host_buf *host_buf(struct host_mgr *h, uint32_t id)
+{
+    for (uint32_t i = 0; i < h->n; i++)
+        if (h->bufs[i].id == id)
+            return &h->bufs[i];
+    return NULL;
+}
+
+static int wrap(cosmosb_arena_t *arena, uint32_t max_slices, int owner, cosmosb_bufmgr_t **out)
+{
+    size_t hs = cosmosb_bufmgr_handle_memsize(max_slices);
+    struct host_mgr *h = calloc(1, sizeof *h);
+    void *mem = hs ? malloc(hs) : NULL;
+    cosmosb_bufmgr_t *m;
+    int rc = (!h || !mem) ? COSMOSB_ENOMEM : cosmosb_bufmgr_open(mem, hs, arena, max_slices, &m);
+    if (rc) {
+        free(h);
+        free(mem);
+        return rc;
+    }
+    h->arena = arena;
+    h->owner = owner;
+    m->host = h;
+    *out = m;
+    return COSMOSB_OK;
+}
+
+int cosmosb_bufmgr_create(const cosmosb_arena_config_t *cfg, uint32_t max_slices, cosmosb_bufmgr_t **out)
+{
+    if (!out || max_slices == 0)
+        return COSMOSB_EINVAL;
+    cosmosb_arena_config_t def;
+    if (!cfg) {
+        cosmosb_arena_config_init(&def);
+        def.data_size = 4u << 20;
+        def.block_size = 16u << 10;
+        cfg = &def;
+    }
+    cosmosb_arena_t *a;
+    int rc = cosmosb_arena_create(cfg, &a);
+    if (rc)
+        return rc;
+    /* Slice descriptors are written only by us: receivers map the arena's data read-only. */
+    if ((rc = cosmosb_arena_seal(a)) != 0 || (rc = wrap(a, max_slices, 1, out)) != 0) {
+        cosmosb_arena_close(a);
+        return rc;
+    }
+    return COSMOSB_OK;
+}
+
+static uint64_t page_round(uint64_t v)
+{
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    return (v + page - 1) / page * page;
+}
+
+int cosmosb_buffer_create(cosmosb_bufmgr_t *m, uint64_t size, uint32_t mode, uint32_t *buffer_id)
+{
+    struct host_mgr *h = host_of(m);
+    if (!h || !buffer_id || size == 0 || size > MAX_BUFFER_SIZE ||
+        (mode != COSMOSB_BUFFER_RING && mode != COSMOSB_BUFFER_HEAP))
+        return COSMOSB_EINVAL;
+    if (!h->owner)
+        return COSMOSB_EPERM;
+    if (h->n >= COSMOSB_BUFMGR_MAX_BUFFERS)
+        return COSMOSB_ENOMEM;
+    size = page_round(size);
+    int rc, fd = memfd_create("cosmosb-buffer", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return errno == EINVAL ? COSMOSB_ENOTSUP : cosmosb__linux_err(errno);
+    void *map = MAP_FAILED;
+    if (ftruncate(fd, (off_t)size) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0) {
+        rc = errno == EINVAL ? COSMOSB_ENOTSUP : cosmosb__linux_err(errno);
+        goto fail;
+    }
+    map = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        rc = cosmosb__linux_err(errno);
+        goto fail;
+    }
+    /* Our mapping stays writable; every later one anywhere is read-only. */
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) != 0) {
+        rc = errno == EINVAL ? COSMOSB_ENOTSUP : cosmosb__linux_err(errno);
+        goto fail;
+    }
+    uint32_t id = 0;
+    while (id == 0 || host_buf(h, id)) {
+        if (getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id)
+            id = (uint32_t)getpid() * 2654435761u + h->n + 1u;
+    }
+    if ((rc = cosmosb_bufmgr_add_buffer(m, id, map, map, size, mode, 0)) != 0)
+        goto fail;
+    h->bufs[h->n++] = (struct host_buf){id, fd, map, size};
+    *buffer_id = id;
+    return COSMOSB_OK;
+fail:
+    if (map != MAP_FAILED)
+        munmap(map, (size_t)size);
+    close(fd);
+    return rc;
+}
+
+int cosmosb_buffer_seal(cosmosb_bufmgr_t *m, uint32_t id)
+{
+    struct host_mgr *h = host_of(m);
+    if (!h)
+        return COSMOSB_EINVAL;
+    struct host_buf *b = host_buf(h, id);
+    if (!b)
+        return COSMOSB_ERANGE;
+    int seals = fcntl(b->fd, F_GET_SEALS);
+    if (seals >= 0 && (seals & F_SEAL_WRITE))
+        return COSMOSB_OK;
+    void *ro = mmap(NULL, (size_t)b->size, PROT_READ, MAP_SHARED, b->fd, 0);
+    if (ro == MAP_FAILED)
+        return cosmosb__linux_err(errno);
+    munmap(b->map, (size_t)b->size); /* F_SEAL_WRITE needs every writable mapping gone */
+    b->map = ro;
+    (void)cosmosb_bufmgr_mark_sealed(m, id, ro); /* no writes from here on, whatever the kernel says */
+    if (fcntl(b->fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+        return errno == EBUSY ? COSMOSB_EBUSY : cosmosb__linux_err(errno);
+    return COSMOSB_OK;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+    const uint8_t *p = buf;
+    while (n) {
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return k < 0 ? cosmosb__linux_err(errno) : COSMOSB_EIO;
+        p += k;
+        n -= (size_t)k;
+    }
+    return COSMOSB_OK;
+}
+
+static int read_full(int fd, void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    while (n) {
+        ssize_t k = read(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return k < 0 ? cosmosb__linux_err(errno) : COSMOSB_ECLOSED;
+        p += k;
+        n -= (size_t)k;
+    }
+    return COSMOSB_OK;
+}
+
+int cosmosb_bufmgr_share(cosmosb_bufmgr_t *m, int sock)
+{
+    struct host_mgr *h = host_of(m);
+    if (!h)
+        return COSMOSB_EINVAL;
+    int rc = cosmosb_arena_share(h->arena, sock, 0);
+    if (rc)
+        return rc;
+    /* Then one message with every buffer's descriptor, followed by their ids in the byte stream. */
+    int fds[COSMOSB_BUFMGR_MAX_BUFFERS];
+    uint32_t ids[COSMOSB_BUFMGR_MAX_BUFFERS + 1];
+    ids[0] = h->n;
+    for (uint32_t i = 0; i < h->n; i++) {
+        fds[i] = h->bufs[i].fd;
+        ids[i + 1] = h->bufs[i].id;
+    }
+    if (h->n == 0)
+        return write_all(sock, ids, sizeof ids[0]);
+    if ((rc = write_all(sock, ids, sizeof ids[0])) != 0 ||
+        (rc = cosmosb_fd_send(sock, fds, h->n, BUF_SHARE_TAG | h->n)) != 0)
+        return rc;
+    return write_all(sock, ids + 1, (size_t)h->n * sizeof ids[0]);
+}
+
+/* Maps a received buffer read-only, after checking that the kernel protects it from our writes. */
+static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_t id)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+        return COSMOSB_EBADF;
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW) ||
+        !(seals & (F_SEAL_FUTURE_WRITE | F_SEAL_WRITE)))
+        return COSMOSB_EBADF; /* its size could change, or we could write it */
+    uint64_t size = (uint64_t)st.st_size;
+    if (size & (COSMOSB_SLICE_ALIGN - 1u))
+        return COSMOSB_ECORRUPT;
+    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0)
+        return cosmosb__linux_err(errno);
+    void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, dup, 0);
+    if (map == MAP_FAILED) {
+        int rc = cosmosb__linux_err(errno);
+        close(dup);
+        return rc;
+    }
+    int rc = cosmosb_bufmgr_add_buffer(m, id, map, NULL, size, COSMOSB_BUFFER_HEAP, (seals & F_SEAL_WRITE) != 0);
+    if (rc) {
+        munmap(map, (size_t)size);
+        close(dup);
+        return rc;
+    }
+    h->bufs[h->n++] = (struct host_buf){id, dup, map, size};
+    return COSMOSB_OK;
+}
+
+/* Receives the buffer part of a share: count, descriptors, ids. */
+static int recv_buffers(cosmosb_bufmgr_t *m, struct host_mgr *h, int sock)
+{
+    uint32_t n;
+    int rc = read_full(sock, &n, sizeof n);
+    if (rc)
+        return rc;
+    if (n > COSMOSB_BUFMGR_MAX_BUFFERS)
+        return COSMOSB_ECORRUPT;
+    if (n == 0)
+        return COSMOSB_OK;
+    int fds[COSMOSB_BUFMGR_MAX_BUFFERS];
+    uint32_t got = 0, tag = 0, ids[COSMOSB_BUFMGR_MAX_BUFFERS];
+    if ((rc = cosmosb_fd_recv(sock, fds, COSMOSB_BUFMGR_MAX_BUFFERS, &got, &tag, NULL)) != 0)
+        return rc;
+    if (got != n || tag != (BUF_SHARE_TAG | n))
+        rc = COSMOSB_ECORRUPT;
+    else
+        rc = read_full(sock, ids, (size_t)n * sizeof ids[0]);
+    for (uint32_t i = 0; rc == COSMOSB_OK && i < n; i++) {
+        if (host_buf(h, ids[i]))
+            continue; /* known from an earlier share */
+        if (h->n >= COSMOSB_BUFMGR_MAX_BUFFERS)
+            rc = COSMOSB_ENOMEM;
+        else
+            rc = map_received(m, h, fds[i], ids[i]);
+    }
+    for (uint32_t i = 0; i < got; i++)
+        close(fds[i]);
+    return rc;
+}
+
+int cosmosb_bufmgr_attach_socket(int sock, cosmosb_bufmgr_t **out, cosmosb_peer_cred_t *cred)
+{
+    if (!out)
+        return COSMOSB_EINVAL;
+    cosmosb_arena_t *a;
+    int rc = cosmosb_arena_attach_socket(sock, 0, &a, cred);
+    if (rc)
+        return rc;
+    cosmosb_bufmgr_t *m;
+    if ((rc = wrap(a, 0, 0, &m)) != 0) {
+        cosmosb_arena_close(a);
+        return rc;
+    }
+    if ((rc = recv_buffers(m, host_of(m), sock)) != 0) {
+        cosmosb_bufmgr_close(m);
+        return rc;
+    }
+    *out = m;
+    return COSMOSB_OK;
+}
+
+int cosmosb_bufmgr_update_socket(cosmosb_bufmgr_t *m, int sock)
+{
+    struct host_mgr *h = host_of(m);
+    if (!h)
+        return COSMOSB_EINVAL;
+    /* The arena part again: its descriptors are the ones we have; drop them. */
+    int fds[2];
+    uint32_t n = 0, tag = 0;
+    int rc = cosmosb_fd_recv(sock, fds, 2, &n, &tag, NULL);
+    if (rc)
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        close(fds[i]);
+    return recv_buffers(m, h, sock);
+}
+
+int cosmosb_buffer_fd(const cosmosb_bufmgr_t *m, uint32_t id)
+{
+    struct host_mgr *h = host_of(m);
+    struct host_buf *b = h ? host_buf(h, id) : NULL;
+    return b ? b->fd : -1;
+}
+
+static int fill_window(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int fd, int sock_flags, int use_recv,
+                       uint64_t *got)
+{
+    void *p;
+    uint64_t done = 0;
+    int rc = cosmosb_window_resolve_writable(m, w, &p);
+    if (got)
+        *got = 0;
+    if (rc)
+        return rc;
+    while (done < w->length) {
+        size_t want = (size_t)(w->length - done > (1u << 30) ? (1u << 30) : w->length - done);
+        ssize_t k = use_recv ? recv(fd, (uint8_t *)p + done, want, sock_flags) : read(fd, (uint8_t *)p + done, want);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            rc = cosmosb__linux_err(errno);
+            break;
+        }
+        if (k == 0)
+            break; /* end of file or stream */
+        done += (uint64_t)k;
+    }
+    if (got)
+        *got = done;
+    return rc;
+}
+
+int cosmosb_buffer_read(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int fd, uint64_t *got)
+{
+    return fill_window(m, w, fd, 0, 0, got);
+}
+
+int cosmosb_buffer_recv(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int sock, int flags, uint64_t *got)
+{
+    return fill_window(m, w, sock, flags, 1, got);
+}
+
+void cosmosb_bufmgr_close(cosmosb_bufmgr_t *m)
+{
+    struct host_mgr *h = host_of(m);
+    if (!h) {
+        return; /* a core view: its memory and arena are the caller's */
+    }
+    for (uint32_t i = 0; i < h->n; i++) {
+        munmap(h->bufs[i].map, (size_t)h->bufs[i].size);
+        close(h->bufs[i].fd);
+    }
+    m->magic = 0;
+    cosmosb_arena_close(h->arena);
+    free(h);
+    free(m);
+}

@@ -1,0 +1,630 @@
+/*
+ * test_buffer.c - the buffer manager: windows (bounds, narrowing, rights,
+ * stale generations, sealed), ring and heap allocation (wrap-around, reuse
+ * only after release, exhaustion), forged windows, the validation hook; and
+ * between processes: receivers cannot write or obtain a writable mapping,
+ * sealed buffers, reading a file straight into a slice, and receivers
+ * SIGKILLed at random points while holding windows.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include "cosmosb/cosmosb.h"
+#include "test_util.h"
+
+/* ---- core views over memory of our own ---------------------------------- */
+
+struct bfx {
+    uint8_t *meta, *data, *buf[2];
+    uint64_t ms, ds, bsize;
+    size_t hs;
+    void *amem[2], *mmem[2];
+    cosmosb_arena_t *a[2];
+    cosmosb_bufmgr_t *m[2]; /* 0: owner, 1: receiver */
+};
+
+static void bfx_init(struct bfx *f, uint64_t bsize, uint32_t mode, uint32_t max_slices)
+{
+    memset(f, 0, sizeof *f);
+    cosmosb_arena_config_t cfg;
+    ASSERT_RC(cosmosb_arena_config_init(&cfg), COSMOSB_OK);
+    cfg.data_size = 1 << 20;
+    cfg.block_size = 4096;
+    cfg.objects_per_block = 64;
+    cfg.max_participants = 4;
+    cfg.max_transfers = 256;
+    ASSERT_RC(cosmosb_arena_memsize(&cfg, &f->ms, &f->ds), COSMOSB_OK);
+    f->meta = aligned_alloc(64, (f->ms + 63) & ~63ull);
+    f->data = aligned_alloc(64, (f->ds + 63) & ~63ull);
+    ASSERT_RC(cosmosb_arena_format(f->meta, f->ms, f->ds, &cfg, 0xb0f), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_handle_memsize(f->meta, f->ms, &f->hs), COSMOSB_OK);
+    f->bsize = bsize;
+    for (int i = 0; i < 2; i++) {
+        f->buf[i] = aligned_alloc(64, bsize);
+        memset(f->buf[i], 0, bsize);
+    }
+    for (int p = 0; p < 2; p++) {
+        f->amem[p] = aligned_alloc(64, (f->hs + 63) & ~(size_t)63);
+        ASSERT_RC(cosmosb_arena_join(f->amem[p], f->hs, f->meta, f->ms, f->data, p == 0 ? f->data : NULL, f->ds,
+                                     NULL, &f->a[p]),
+                  COSMOSB_OK);
+        uint32_t ms = p == 0 ? max_slices : 0;
+        size_t sz = cosmosb_bufmgr_handle_memsize(ms);
+        cr_assert_gt(sz, 0u);
+        f->mmem[p] = malloc(sz);
+        ASSERT_RC(cosmosb_bufmgr_open(f->mmem[p], sz, f->a[p], ms, &f->m[p]), COSMOSB_OK);
+        cr_assert_eq(cosmosb_bufmgr_arena(f->m[p]), f->a[p]);
+        /* buffer 11 is the one under test; 22 the other mode, to check buffers do not mix */
+        ASSERT_RC(cosmosb_bufmgr_add_buffer(f->m[p], 11, f->buf[0], p == 0 ? f->buf[0] : NULL, bsize, mode, 0),
+                  COSMOSB_OK);
+        ASSERT_RC(cosmosb_bufmgr_add_buffer(f->m[p], 22, f->buf[1], p == 0 ? f->buf[1] : NULL, bsize,
+                                            mode == COSMOSB_BUFFER_RING ? COSMOSB_BUFFER_HEAP : COSMOSB_BUFFER_RING, 0),
+                  COSMOSB_OK);
+    }
+}
+
+static void bfx_free(struct bfx *f)
+{
+    for (int p = 0; p < 2; p++) {
+        cosmosb_arena_leave(f->a[p]);
+        free(f->amem[p]);
+        free(f->mmem[p]);
+        free(f->buf[p]);
+    }
+    free(f->meta);
+    free(f->data);
+}
+
+static cosmosb_buffer_stats_t bstats(cosmosb_bufmgr_t *m, uint32_t id)
+{
+    cosmosb_buffer_stats_t s;
+    ASSERT_RC(cosmosb_buffer_stats(m, id, &s), COSMOSB_OK);
+    return s;
+}
+
+static void pattern(uint8_t *p, uint64_t n, uint32_t seed)
+{
+    for (uint64_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(seed ^ (i * 131u));
+}
+
+static int has_pattern(const uint8_t *p, uint64_t n, uint32_t seed)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (p[i] != (uint8_t)(seed ^ (i * 131u)))
+            return 0;
+    return 1;
+}
+
+Test(buffer_core, add_buffer_and_open_errors)
+{
+    struct bfx f;
+    bfx_init(&f, 1 << 16, COSMOSB_BUFFER_HEAP, 64);
+    ASSERT_RC(cosmosb_bufmgr_add_buffer(f.m[0], 11, f.buf[0], f.buf[0], f.bsize, COSMOSB_BUFFER_HEAP, 0), COSMOSB_EBUSY);
+    ASSERT_RC(cosmosb_bufmgr_add_buffer(f.m[0], 0, f.buf[0], NULL, f.bsize, COSMOSB_BUFFER_HEAP, 0), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_bufmgr_add_buffer(f.m[0], 5, f.buf[0], NULL, 100, COSMOSB_BUFFER_HEAP, 0), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_bufmgr_add_buffer(f.m[0], 5, f.buf[0], NULL, f.bsize, 7, 0), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_bufmgr_add_buffer(f.m[0], 5, f.buf[0], f.buf[0], f.bsize, COSMOSB_BUFFER_HEAP, 1),
+              COSMOSB_EINVAL); /* sealed but writable */
+    for (uint32_t id = 100; id < 106; id++)
+        ASSERT_RC(cosmosb_bufmgr_add_buffer(f.m[0], id, f.buf[0], NULL, f.bsize, COSMOSB_BUFFER_HEAP, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_bufmgr_add_buffer(f.m[0], 106, f.buf[0], NULL, f.bsize, COSMOSB_BUFFER_HEAP, 0), COSMOSB_ENOMEM);
+    cr_assert_eq(cosmosb_bufmgr_handle_memsize((1u << 20) + 1u), 0u);
+    cosmosb_bufmgr_t *m;
+    void *mem = malloc(cosmosb_bufmgr_handle_memsize(8));
+    ASSERT_RC(cosmosb_bufmgr_open(mem, 10, f.a[0], 8, &m), COSMOSB_ENOMEM);
+    ASSERT_RC(cosmosb_bufmgr_open(mem, cosmosb_bufmgr_handle_memsize(8), NULL, 8, &m), COSMOSB_EINVAL);
+    free(mem);
+    cosmosb_window_t w;
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[1], 11, 100, &w, NULL), COSMOSB_EPERM); /* receiver: no writable mapping */
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 99, 100, &w, NULL), COSMOSB_ERANGE);
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 0, &w, NULL), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, f.bsize + 1, &w, NULL), COSMOSB_ENOMEM);
+    bfx_free(&f);
+}
+
+Test(buffer_core, windows_bounds_narrowing_rights_and_stale)
+{
+    struct bfx f;
+    bfx_init(&f, 1 << 16, COSMOSB_BUFFER_HEAP, 64);
+    cosmosb_window_t w, n, x, t;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 1000, &w, &p), COSMOSB_OK);
+    cr_assert_eq(w.length, 1000u);
+    cr_assert_eq(w.rights, COSMOSB_WIN_READ | COSMOSB_WIN_WRITE);
+    cr_assert_eq(w.offset % COSMOSB_SLICE_ALIGN, 0u);
+    pattern(p, 1000, 7);
+    const void *d;
+    void *wp;
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &w, &d), COSMOSB_OK);
+    cr_assert_eq(d, p);
+    ASSERT_RC(cosmosb_window_resolve_writable(f.m[0], &w, &wp), COSMOSB_OK);
+    /* a narrowed window reads its part */
+    ASSERT_RC(cosmosb_window_narrow(&w, 100, 200, COSMOSB_WIN_READ, &n), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &n, &d), COSMOSB_OK);
+    cr_assert(memcmp(d, (uint8_t *)p + 100, 200) == 0);
+    ASSERT_RC(cosmosb_window_resolve_writable(f.m[0], &n, &wp), COSMOSB_EPERM); /* write right dropped */
+    /* forged: longer, earlier, past the slice (inside its 64-byte rounding is allowed: the slice is 1024 bytes) */
+    x = w;
+    x.length = 1025;
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &x, &d), COSMOSB_ERANGE);
+    x = w;
+    x.offset -= 64;
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &x, &d), COSMOSB_ERANGE);
+    x = w;
+    x.offset += 1000;
+    x.length = 25;
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &x, &d), COSMOSB_ERANGE);
+    x = w;
+    x.offset = UINT64_MAX - 10;
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &x, &d), COSMOSB_ERANGE);
+    x = w;
+    x.buffer_id = 22; /* a slice of another buffer */
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &x, &d), COSMOSB_ERANGE);
+    x.buffer_id = 33;
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &x, &d), COSMOSB_ERANGE);
+    x = w;
+    x.rights = COSMOSB_WIN_WRITE;
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &x, &d), COSMOSB_EPERM);
+    x.rights = 0x40;
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &x, &d), COSMOSB_EINVAL);
+    x = w;
+    x.rights |= COSMOSB_WIN_SEALED; /* not sealed */
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &x, &d), COSMOSB_ESTATE);
+    x = w;
+    x.reserved = 1;
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &x, &d), COSMOSB_EINVAL);
+    x = w;
+    x.generation++;
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &x, &d), COSMOSB_ESTALE);
+    x = w;
+    x.slice = 0xfffffff0u;
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &x, &d), COSMOSB_ERANGE);
+    /* the receiver: gets read rights only */
+    ASSERT_RC(cosmosb_window_give(f.m[0], &w, 1, &t), COSMOSB_OK);
+    cr_assert_eq(t.rights, COSMOSB_WIN_READ, "WRITE is never given away");
+    cr_assert_neq(t.transfer, 0u);
+    ASSERT_RC(cosmosb_window_give(f.m[1], &t, 0, &x), COSMOSB_EINVAL); /* a transfer is accepted before giving on */
+    ASSERT_RC(cosmosb_bufmgr_check_window(f.m[1], &t, COSMOSB_WIN_READ), COSMOSB_OK);
+    ASSERT_RC(cosmosb_bufmgr_check_window(f.m[1], &t, COSMOSB_WIN_WRITE), COSMOSB_EPERM);
+    ASSERT_RC(cosmosb_bufmgr_check_window(f.m[0], &t, COSMOSB_WIN_READ), COSMOSB_EPERM); /* addressed to 1 */
+    ASSERT_RC(cosmosb_window_accept(f.m[1], &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_bufmgr_check_window(f.m[1], &t, COSMOSB_WIN_READ), COSMOSB_ESTALE); /* taken */
+    ASSERT_RC(cosmosb_window_resolve(f.m[1], &t, &d), COSMOSB_OK);
+    cr_assert(has_pattern(d, 1000, 7));
+    ASSERT_RC(cosmosb_window_resolve_writable(f.m[1], &t, &wp), COSMOSB_EPERM);
+    /* the slice lives while anyone holds it; then its space comes back and old windows are stale */
+    ASSERT_RC(cosmosb_window_release(f.m[0], &w), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_resolve(f.m[1], &t, &d), COSMOSB_OK);
+    cr_assert_eq(bstats(f.m[0], 11).slices, 1u);
+    ASSERT_RC(cosmosb_window_release(f.m[1], &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_poll(f.a[0], NULL), COSMOSB_OK); /* the owner reclaims its transfer */
+    cosmosb_buffer_stats_t s = bstats(f.m[0], 11);
+    cr_assert_eq(s.slices, 0u);
+    cr_assert_eq(s.bytes_in_use, 0u);
+    ASSERT_RC(cosmosb_window_resolve(f.m[1], &t, &d), COSMOSB_ESTALE);
+    ASSERT_RC(cosmosb_window_resolve(f.m[0], &n, &d), COSMOSB_ESTALE);
+    bfx_free(&f);
+}
+
+Test(buffer_core, ring_wraps_and_reuses_only_after_release)
+{
+    struct bfx f;
+    bfx_init(&f, 8 * 4096, COSMOSB_BUFFER_RING, 64);
+    cosmosb_window_t w[16];
+    void *p;
+    /* eight 4 KiB slices fill the ring */
+    for (int i = 0; i < 8; i++) {
+        ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 4096, &w[i], &p), COSMOSB_OK);
+        cr_assert_eq(w[i].offset, (uint64_t)i * 4096u, "in order");
+        pattern(p, 4096, (uint32_t)i);
+    }
+    cosmosb_window_t x;
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 64, &x, &p), COSMOSB_ENOMEM);
+    /* releasing a slice in the middle does not make room: space comes back in order */
+    ASSERT_RC(cosmosb_window_release(f.m[0], &w[3]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 64, &x, &p), COSMOSB_ENOMEM);
+    /* the oldest goes: the ring wraps to the start */
+    ASSERT_RC(cosmosb_window_release(f.m[0], &w[0]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 4096, &x, &p), COSMOSB_OK);
+    cr_assert_eq(x.offset, 0u);
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 64, &w[0], &p), COSMOSB_ENOMEM); /* w[1] is next, still held */
+    const void *d;
+    for (int i = 1; i < 8; i++) {
+        if (i == 3)
+            continue;
+        ASSERT_RC(cosmosb_window_resolve(f.m[0], &w[i], &d), COSMOSB_OK);
+        cr_assert(has_pattern(d, 4096, (uint32_t)i), "slice %d intact", i);
+    }
+    ASSERT_RC(cosmosb_window_release(f.m[0], &x), COSMOSB_OK);
+    for (int i = 1; i < 8; i++)
+        if (i != 3)
+            ASSERT_RC(cosmosb_window_release(f.m[0], &w[i]), COSMOSB_OK);
+    /* streaming: many laps with odd sizes, the consumer (participant 1) lagging by up to four slices */
+    cosmosb_window_t q[8];
+    int qh = 0, qt = 0;
+    uint32_t seq = 0, checked = 0;
+    for (int step = 0; step < 5000; step++) {
+        uint64_t len = 100u + (uint64_t)(step * 977) % 7000u;
+        cosmosb_window_t s, t;
+        int rc = cosmosb_buffer_alloc(f.m[0], 11, len, &s, &p);
+        if (rc == COSMOSB_OK) {
+            pattern(p, len, seq);
+            ASSERT_RC(cosmosb_window_give(f.m[0], &s, 1, &t), COSMOSB_OK);
+            ASSERT_RC(cosmosb_window_release(f.m[0], &s), COSMOSB_OK);
+            q[qh++ % 8] = t;
+            seq++;
+        } else {
+            ASSERT_RC(rc, COSMOSB_ENOMEM);
+        }
+        if (qh - qt > 4 || (rc != COSMOSB_OK && qh > qt)) {
+            cosmosb_window_t *r = &q[qt++ % 8];
+            ASSERT_RC(cosmosb_window_accept(f.m[1], r), COSMOSB_OK);
+            ASSERT_RC(cosmosb_window_resolve(f.m[1], r, &d), COSMOSB_OK);
+            cr_assert(has_pattern(d, r->length, checked), "slice %u damaged", checked);
+            checked++;
+            ASSERT_RC(cosmosb_window_release(f.m[1], r), COSMOSB_OK);
+        }
+    }
+    cr_assert_gt(checked, 3000u, "%u slices went around the ring", checked);
+    while (qt < qh) {
+        cosmosb_window_t *r = &q[qt++ % 8];
+        ASSERT_RC(cosmosb_window_accept(f.m[1], r), COSMOSB_OK);
+        ASSERT_RC(cosmosb_window_release(f.m[1], r), COSMOSB_OK);
+    }
+    ASSERT_RC(cosmosb_arena_poll(f.a[0], NULL), COSMOSB_OK);
+    cr_assert_eq(bstats(f.m[0], 11).bytes_in_use, 0u);
+    cr_assert_eq(bstats(f.m[0], 22).bytes_in_use, 0u);
+    bfx_free(&f);
+}
+
+Test(buffer_core, heap_first_fit_exhaustion_and_slice_table)
+{
+    struct bfx f;
+    bfx_init(&f, 64 * 1024, COSMOSB_BUFFER_HEAP, 40);
+    cosmosb_window_t w[64];
+    void *p;
+    int n = 0, rc;
+    while ((rc = cosmosb_buffer_alloc(f.m[0], 11, 2048, &w[n], &p)) == COSMOSB_OK) {
+        pattern(p, 2048, (uint32_t)n);
+        n++;
+    }
+    ASSERT_RC(rc, COSMOSB_ENOMEM);
+    cr_assert_eq(n, 32);
+    /* holes of 2 KiB fit 2 KiB, not 4 KiB; two adjacent holes do */
+    ASSERT_RC(cosmosb_window_release(f.m[0], &w[5]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_release(f.m[0], &w[9]), COSMOSB_OK);
+    cosmosb_window_t x, y;
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 4096, &x, &p), COSMOSB_ENOMEM);
+    ASSERT_RC(cosmosb_window_release(f.m[0], &w[10]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 4096, &x, &p), COSMOSB_OK);
+    cr_assert_eq(x.offset, 9u * 2048u);
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 2000, &y, &p), COSMOSB_OK);
+    cr_assert_eq(y.offset, 5u * 2048u, "first fit");
+    const void *d;
+    for (int i = 0; i < 32; i++) {
+        if (i == 5 || i == 9 || i == 10)
+            continue;
+        ASSERT_RC(cosmosb_window_resolve(f.m[0], &w[i], &d), COSMOSB_OK);
+        cr_assert(has_pattern(d, 2048, (uint32_t)i), "slice %d intact after ENOMEM", i);
+    }
+    /* the slice table (40 here) runs out before another buffer's space does */
+    int k = 0;
+    cosmosb_window_t z[16];
+    while ((rc = cosmosb_buffer_alloc(f.m[0], 22, 64, &z[k], &p)) == COSMOSB_OK)
+        k++;
+    ASSERT_RC(rc, COSMOSB_ENOMEM);
+    cr_assert_eq(k, 40 - 31, "%d more slices fit in the table", k);
+    for (int i = 0; i < k; i++)
+        ASSERT_RC(cosmosb_window_release(f.m[0], &z[i]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 22, 64, &z[0], &p), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_release(f.m[0], &z[0]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_release(f.m[0], &x), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_release(f.m[0], &y), COSMOSB_OK);
+    for (int i = 0; i < 32; i++)
+        if (i != 5 && i != 9 && i != 10)
+            ASSERT_RC(cosmosb_window_release(f.m[0], &w[i]), COSMOSB_OK);
+    cr_assert_eq(bstats(f.m[0], 11).bytes_in_use, 0u);
+    bfx_free(&f);
+}
+
+Test(buffer_core, forged_windows_never_pass)
+{
+    struct bfx f;
+    bfx_init(&f, 1 << 16, COSMOSB_BUFFER_HEAP, 64);
+    cosmosb_window_t w, t;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 3000, &w, &p), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_give(f.m[0], &w, 1, &t), COSMOSB_OK);
+    srand(77);
+    for (int i = 0; i < 50000; i++) {
+        cosmosb_window_t x = t;
+        uint8_t *b = (uint8_t *)&x;
+        int flips = 1 + rand() % 3;
+        for (int k = 0; k < flips; k++)
+            b[rand() % (int)sizeof x] ^= (uint8_t)(1u << (rand() % 8));
+        if (i % 7 == 0)
+            for (size_t k = 0; k < sizeof x; k++)
+                b[k] = (uint8_t)rand();
+        const void *d;
+        int rc = cosmosb_window_resolve(f.m[1], &x, &d);
+        if (rc == COSMOSB_OK) {
+            /* only a narrower window of the same slice can resolve: check it stays inside */
+            cr_assert(x.slice == t.slice && x.generation == t.generation && x.buffer_id == t.buffer_id);
+            cr_assert(x.offset >= t.offset && x.offset + x.length <= t.offset + 3008u);
+        } else {
+            cr_assert(tu_is_code(rc));
+        }
+        rc = cosmosb_bufmgr_check_window(f.m[1], &x, COSMOSB_WIN_READ);
+        cr_assert(rc == COSMOSB_OK || tu_is_code(rc));
+        if (memcmp(&x, &t, sizeof x) != 0 && x.transfer != t.transfer)
+            cr_assert_neq(cosmosb_window_accept(f.m[1], &x), COSMOSB_OK, "a forged transfer was taken");
+    }
+    ASSERT_RC(cosmosb_window_accept(f.m[1], &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_release(f.m[1], &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_release(f.m[0], &w), COSMOSB_OK);
+    bfx_free(&f);
+}
+
+/* ---- hosted, between processes ---------------------------------------------- */
+
+static int read_full(int fd, void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    while (n) {
+        ssize_t k = read(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return 0;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 1;
+}
+
+static void write_all(int fd, const void *buf, size_t n)
+{
+    const uint8_t *p = buf;
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            _exit(4);
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+static void segv_exit(int sig)
+{
+    (void)sig;
+    _exit(42);
+}
+
+struct rx_arg {
+    int sock;
+    int mode; /* 0: check read-only; 1: hold windows until killed */
+};
+
+static int rx_child(void *argp)
+{
+    struct rx_arg *arg = argp;
+    cosmosb_bufmgr_t *m;
+    CHILD_CHECK_RC(cosmosb_bufmgr_attach_socket(arg->sock, &m, NULL), COSMOSB_OK);
+    uint32_t me = cosmosb_arena_participant(cosmosb_bufmgr_arena(m));
+    write_all(arg->sock, &me, sizeof me);
+    if (arg->mode == 1) {
+        /* take every window that comes and keep some: the parent kills us at a random point */
+        cosmosb_window_t held[64];
+        int n = 0;
+        for (;;) {
+            cosmosb_window_t w;
+            if (!read_full(arg->sock, &w, sizeof w))
+                _exit(0);
+            CHILD_CHECK_RC(cosmosb_window_accept(m, &w), COSMOSB_OK);
+            const void *d;
+            CHILD_CHECK_RC(cosmosb_window_resolve(m, &w, &d), COSMOSB_OK);
+            CHILD_CHECK(((const uint8_t *)d)[w.length - 1] == (uint8_t)w.length);
+            if (n < 64 && (w.length & 1)) {
+                held[n++] = w; /* kept until we die */
+                CHILD_CHECK(held[n - 1].slice == w.slice);
+            } else
+                CHILD_CHECK_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+        }
+    }
+    cosmosb_window_t w, sealed;
+    CHILD_CHECK(read_full(arg->sock, &w, sizeof w));
+    CHILD_CHECK(read_full(arg->sock, &sealed, sizeof sealed));
+    CHILD_CHECK_RC(cosmosb_window_accept(m, &w), COSMOSB_OK);
+    CHILD_CHECK_RC(cosmosb_window_accept(m, &sealed), COSMOSB_OK);
+    CHILD_CHECK(sealed.rights == (COSMOSB_WIN_READ | COSMOSB_WIN_SEALED));
+    const void *d;
+    CHILD_CHECK_RC(cosmosb_window_resolve(m, &sealed, &d), COSMOSB_OK);
+    CHILD_CHECK(has_pattern(d, sealed.length, 99));
+    CHILD_CHECK_RC(cosmosb_window_resolve(m, &w, &d), COSMOSB_OK);
+    CHILD_CHECK(has_pattern(d, w.length, 5));
+    void *wp;
+    CHILD_CHECK_RC(cosmosb_window_resolve_writable(m, &w, &wp), COSMOSB_EPERM);
+    /* the kernel refuses every way to write */
+    int fd = cosmosb_buffer_fd(m, w.buffer_id);
+    CHILD_CHECK(fd >= 0);
+    CHILD_CHECK(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED);
+    CHILD_CHECK(mprotect((void *)((uintptr_t)d & ~(uintptr_t)4095), 4096, PROT_READ | PROT_WRITE) != 0);
+    uint8_t byte = 1;
+    CHILD_CHECK(pwrite(fd, &byte, 1, (off_t)w.offset) < 0);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int rw = open(path, O_RDWR);
+    if (rw >= 0) {
+        CHILD_CHECK(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0) == MAP_FAILED);
+        close(rw);
+    }
+    fflush(NULL);
+    pid_t g = fork();
+    if (g == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = segv_exit;
+        sigaction(SIGSEGV, &sa, NULL);
+        ((volatile uint8_t *)(uintptr_t)d)[0] = 0;
+        _exit(0);
+    }
+    int st = tu_wait(g);
+    CHILD_CHECK((WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV) || (WIFEXITED(st) && WEXITSTATUS(st) == 42));
+    CHILD_CHECK_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    CHILD_CHECK_RC(cosmosb_window_release(m, &sealed), COSMOSB_OK);
+    cosmosb_bufmgr_close(m);
+    return 0;
+}
+
+Test(buffer_process, receivers_read_only_and_sealed_buffers, .timeout = 60)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 64, &m), COSMOSB_OK);
+    uint32_t live, frozen;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 20, COSMOSB_BUFFER_HEAP, &live), COSMOSB_OK);
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 20, COSMOSB_BUFFER_RING, &frozen), COSMOSB_OK);
+    cr_assert_neq(live, frozen);
+    cosmosb_window_t w, s;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(m, live, 10000, &w, &p), COSMOSB_OK);
+    pattern(p, 10000, 5);
+    ASSERT_RC(cosmosb_buffer_alloc(m, frozen, 300000, &s, &p), COSMOSB_OK);
+    pattern(p, 300000, 99);
+    ASSERT_RC(cosmosb_buffer_seal(m, frozen), COSMOSB_OK);
+    ASSERT_RC(cosmosb_buffer_seal(m, frozen), COSMOSB_OK);
+    cosmosb_window_t x;
+    ASSERT_RC(cosmosb_buffer_alloc(m, frozen, 64, &x, &p), COSMOSB_ESTATE);
+    ASSERT_RC(cosmosb_window_resolve_writable(m, &s, &p), COSMOSB_ESTATE);
+    /* not even the owner can write a sealed buffer any more */
+    int fd = cosmosb_buffer_fd(m, frozen);
+    cr_assert_eq(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), MAP_FAILED);
+    uint8_t byte = 0;
+    cr_assert_lt(pwrite(fd, &byte, 1, 0), 0);
+    const void *d;
+    ASSERT_RC(cosmosb_window_resolve(m, &s, &d), COSMOSB_OK);
+    cr_assert(has_pattern(d, 300000, 99), "sealing keeps the bytes");
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct rx_arg arg = {sv[1], 0};
+    pid_t pid = tu_fork(rx_child, &arg, 30);
+    ASSERT_RC(cosmosb_bufmgr_share(m, sv[0]), COSMOSB_OK);
+    uint32_t who;
+    cr_assert(read_full(sv[0], &who, sizeof who));
+    cosmosb_window_t tw, ts;
+    ASSERT_RC(cosmosb_window_give(m, &w, who, &tw), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_give(m, &s, who, &ts), COSMOSB_OK);
+    cr_assert(ts.rights & COSMOSB_WIN_SEALED);
+    write_all(sv[0], &tw, sizeof tw);
+    write_all(sv[0], &ts, sizeof ts);
+    cr_assert(tu_wait_ok(pid));
+    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_release(m, &s), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_poll(cosmosb_bufmgr_arena(m), NULL), COSMOSB_OK);
+    cosmosb_buffer_stats_t st;
+    ASSERT_RC(cosmosb_buffer_stats(m, live, &st), COSMOSB_OK);
+    cr_assert_eq(st.slices, 0u);
+    close(sv[0]);
+    close(sv[1]);
+    cosmosb_bufmgr_close(m);
+}
+
+Test(buffer_process, read_a_file_straight_into_a_slice, .timeout = 60)
+{
+    char path[] = "/tmp/cosmosb-buffer-test-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    unlink(path);
+    static uint8_t chunk[100000];
+    pattern(chunk, sizeof chunk, 3);
+    cr_assert_eq(write(fd, chunk, sizeof chunk), (ssize_t)sizeof chunk);
+    lseek(fd, 0, SEEK_SET);
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    uint32_t id;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 20, COSMOSB_BUFFER_RING, &id), COSMOSB_OK);
+    cosmosb_window_t w, r;
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 120000, &w, NULL), COSMOSB_OK);
+    uint64_t got = 0;
+    ASSERT_RC(cosmosb_buffer_read(m, &w, fd, &got), COSMOSB_OK);
+    cr_assert_eq(got, sizeof chunk, "a short count means end of file");
+    const void *d;
+    ASSERT_RC(cosmosb_window_resolve(m, &w, &d), COSMOSB_OK);
+    cr_assert(memcmp(d, chunk, sizeof chunk) == 0);
+    ASSERT_RC(cosmosb_window_narrow(&w, 0, got, COSMOSB_WIN_READ, &r), COSMOSB_OK);
+    ASSERT_RC(cosmosb_buffer_read(m, &r, fd, &got), COSMOSB_EPERM); /* read-only window */
+    /* a socket, too */
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    cr_assert_eq(write(sv[0], chunk, 5000), 5000);
+    close(sv[0]);
+    ASSERT_RC(cosmosb_buffer_recv(m, &w, sv[1], 0, &got), COSMOSB_OK);
+    cr_assert_eq(got, 5000u);
+    ASSERT_RC(cosmosb_window_resolve(m, &w, &d), COSMOSB_OK);
+    cr_assert(memcmp(d, chunk, 5000) == 0);
+    close(sv[1]);
+    close(fd);
+    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    cosmosb_bufmgr_close(m);
+}
+
+Test(buffer_process, killed_receivers_give_the_space_back, .timeout = 300)
+{
+    uint32_t rounds = tu_quick() ? 30u : 200u;
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 256, &m), COSMOSB_OK);
+    uint32_t id;
+    ASSERT_RC(cosmosb_buffer_create(m, 4 << 20, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
+    cosmosb_arena_t *a = cosmosb_bufmgr_arena(m);
+    srand(31);
+    uint64_t sent_total = 0;
+    for (uint32_t round = 0; round < rounds; round++) {
+        int sv[2];
+        cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        struct rx_arg arg = {sv[1], 1};
+        pid_t pid = tu_fork(rx_child, &arg, 30);
+        ASSERT_RC(cosmosb_bufmgr_share(m, sv[0]), COSMOSB_OK);
+        uint32_t who;
+        cr_assert(read_full(sv[0], &who, sizeof who));
+        int n = 1 + rand() % 40, killed_at = rand() % (n + 1);
+        for (int i = 0; i < n; i++) {
+            if (i == killed_at)
+                kill(pid, SIGKILL);
+            uint64_t len = 1u + (uint64_t)rand() % 20000u;
+            cosmosb_window_t w, t;
+            void *p;
+            int rc = cosmosb_buffer_alloc(m, id, len, &w, &p);
+            ASSERT_RC(rc, COSMOSB_OK);
+            memset(p, (int)(uint8_t)len, len);
+            rc = cosmosb_window_give(m, &w, who, &t);
+            ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+            if (rc != COSMOSB_OK)
+                break; /* the receiver is already reaped (ERANGE): nothing was given */
+            if (send(sv[0], &t, sizeof t, MSG_NOSIGNAL) != (ssize_t)sizeof t)
+                break; /* it is dead: the transfer is cancelled when it is reaped */
+            sent_total++;
+        }
+        kill(pid, SIGKILL);
+        int st = tu_wait(pid);
+        cr_assert(WIFSIGNALED(st), "round %u: receiver status %#x", round, st);
+        close(sv[0]);
+        close(sv[1]);
+        ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK); /* reaps it: its windows and pending transfers go */
+        ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK);
+        cosmosb_buffer_stats_t s;
+        ASSERT_RC(cosmosb_buffer_stats(m, id, &s), COSMOSB_OK);
+        cr_assert_eq(s.slices, 0u, "round %u: %u slices still held", round, s.slices);
+        cr_assert_eq(s.bytes_in_use, 0u);
+        cosmosb_arena_stats_t as;
+        ASSERT_RC(cosmosb_arena_stats(a, &as), COSMOSB_OK);
+        cr_assert_eq(as.live_objects, 0u);
+        cr_assert_eq(as.participants, 1u);
+        cr_assert_eq(as.zombies, 0u);
+    }
+    cr_log_info("%u receivers killed, %llu windows sent to them", rounds, (unsigned long long)sent_total);
+    cosmosb_bufmgr_close(m);
+}
