@@ -533,6 +533,71 @@ Test(buffer_process, receivers_read_only_and_sealed_buffers, .timeout = 60)
     cosmosb_bufmgr_close(m);
 }
 
+struct some_arg {
+    int sock;
+};
+
+static int some_child(void *argp)
+{
+    struct some_arg *arg = argp;
+    cosmosb_bufmgr_t *m;
+    CHILD_CHECK_RC(cosmosb_bufmgr_attach_socket(arg->sock, &m, NULL), COSMOSB_OK);
+    uint32_t me = cosmosb_arena_participant(cosmosb_bufmgr_arena(m));
+    write_all(arg->sock, &me, sizeof me);
+    cosmosb_window_t hdr, body;
+    CHILD_CHECK(read_full(arg->sock, &hdr, sizeof hdr));
+    CHILD_CHECK(read_full(arg->sock, &body, sizeof body));
+    const void *d;
+    CHILD_CHECK_RC(cosmosb_window_accept(m, &hdr), COSMOSB_OK);
+    CHILD_CHECK_RC(cosmosb_window_resolve(m, &hdr, &d), COSMOSB_OK);
+    CHILD_CHECK(has_pattern(d, hdr.length, 1));
+    /* the payload's buffer was never sent: no window on it resolves, nothing of it is mapped */
+    CHILD_CHECK_RC(cosmosb_window_resolve(m, &body, &d), COSMOSB_ERANGE);
+    CHILD_CHECK_RC(cosmosb_window_accept(m, &body), COSMOSB_ERANGE);
+    CHILD_CHECK(cosmosb_buffer_fd(m, body.buffer_id) == -1);
+    CHILD_CHECK_RC(cosmosb_window_decline(m, &body), COSMOSB_OK); /* the transfer itself can be refused */
+    CHILD_CHECK_RC(cosmosb_window_release(m, &hdr), COSMOSB_OK);
+    cosmosb_bufmgr_close(m);
+    return 0;
+}
+
+Test(buffer_process, share_only_some_buffers, .timeout = 60)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    uint32_t headers, payloads;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_RING, &headers), COSMOSB_OK);
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 20, COSMOSB_BUFFER_RING, &payloads), COSMOSB_OK);
+    cosmosb_window_t h, b, th, tb;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(m, headers, 54, &h, &p), COSMOSB_OK);
+    pattern(p, 54, 1);
+    ASSERT_RC(cosmosb_buffer_alloc(m, payloads, 1400, &b, &p), COSMOSB_OK);
+    pattern(p, 1400, 2);
+    uint32_t bad = 12345;
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    ASSERT_RC(cosmosb_bufmgr_share_some(m, sv[0], &bad, 1), COSMOSB_ERANGE);
+    struct some_arg arg = {sv[1]};
+    pid_t pid = tu_fork(some_child, &arg, 30);
+    ASSERT_RC(cosmosb_bufmgr_share_some(m, sv[0], &headers, 1), COSMOSB_OK);
+    uint32_t who;
+    cr_assert(read_full(sv[0], &who, sizeof who));
+    ASSERT_RC(cosmosb_window_give(m, &h, who, &th), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_give(m, &b, who, &tb), COSMOSB_OK);
+    write_all(sv[0], &th, sizeof th);
+    write_all(sv[0], &tb, sizeof tb);
+    cr_assert(tu_wait_ok(pid));
+    ASSERT_RC(cosmosb_window_release(m, &h), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_release(m, &b), COSMOSB_OK);
+    cosmosb_buffer_stats_t s;
+    ASSERT_RC(cosmosb_buffer_stats(m, payloads, &s), COSMOSB_OK);
+    cr_assert_eq(s.slices, 0u);
+    close(sv[0]);
+    close(sv[1]);
+    cosmosb_bufmgr_close(m);
+}
+
 Test(buffer_process, read_a_file_straight_into_a_slice, .timeout = 60)
 {
     char path[] = "/tmp/cosmosb-buffer-test-XXXXXX";

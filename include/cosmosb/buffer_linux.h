@@ -75,6 +75,22 @@ COSMOSB_API int cosmosb_buffer_seal(cosmosb_bufmgr_t *mgr, uint32_t buffer_id);
 COSMOSB_API int cosmosb_bufmgr_share(cosmosb_bufmgr_t *mgr, int sock);
 
 /**
+ * @brief Like cosmosb_bufmgr_share(), but sends only the listed buffers.
+ *
+ * Windows restrict what a receiver resolves, not what its mapping could read:
+ * a receiver that must not see some bytes at all (a packet's payload, say)
+ * should not get the buffer holding them. Put such bytes in another buffer
+ * (header split) and share only the buffers each receiver needs.
+ * @param[in] mgr a hosted view.
+ * @param[in] sock connected AF_UNIX stream socket.
+ * @param[in] ids the buffers to send (each known to @p mgr).
+ * @param[in] n how many (0 .. ::COSMOSB_BUFMGR_MAX_BUFFERS).
+ * @return as cosmosb_bufmgr_share(), plus ::COSMOSB_ERANGE for an unknown id.
+ * @par Concurrency: one thread per view.
+ */
+COSMOSB_API int cosmosb_bufmgr_share_some(cosmosb_bufmgr_t *mgr, int sock, const uint32_t *ids, uint32_t n);
+
+/**
  * @brief Receives a manager sent by cosmosb_bufmgr_share() and joins it as a receive-only participant.
  * @param[in] sock connected AF_UNIX stream socket.
  * @param[out] out the receiver's view.

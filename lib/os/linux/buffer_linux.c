@@ -196,28 +196,41 @@ static int read_full(int fd, void *buf, size_t n)
     return COSMOSB_OK;
 }
 
+int cosmosb_bufmgr_share_some(cosmosb_bufmgr_t *m, int sock, const uint32_t *which, uint32_t n)
+{
+    struct host_mgr *h = host_of(m);
+    if (!h || (n && !which) || n > COSMOSB_BUFMGR_MAX_BUFFERS)
+        return COSMOSB_EINVAL;
+    int fds[COSMOSB_BUFMGR_MAX_BUFFERS];
+    uint32_t ids[COSMOSB_BUFMGR_MAX_BUFFERS + 1];
+    ids[0] = n;
+    for (uint32_t i = 0; i < n; i++) {
+        struct host_buf *b = host_buf(h, which[i]);
+        if (!b)
+            return COSMOSB_ERANGE;
+        fds[i] = b->fd;
+        ids[i + 1] = b->id;
+    }
+    int rc = cosmosb_arena_share(h->arena, sock, 0);
+    if (rc)
+        return rc;
+    /* Then the count, one message with the buffers' descriptors, and their ids, in the byte stream. */
+    if ((rc = write_all(sock, ids, sizeof ids[0])) != 0 || n == 0)
+        return rc;
+    if ((rc = cosmosb_fd_send(sock, fds, n, BUF_SHARE_TAG | n)) != 0)
+        return rc;
+    return write_all(sock, ids + 1, (size_t)n * sizeof ids[0]);
+}
+
 int cosmosb_bufmgr_share(cosmosb_bufmgr_t *m, int sock)
 {
     struct host_mgr *h = host_of(m);
     if (!h)
         return COSMOSB_EINVAL;
-    int rc = cosmosb_arena_share(h->arena, sock, 0);
-    if (rc)
-        return rc;
-    /* Then one message with every buffer's descriptor, followed by their ids in the byte stream. */
-    int fds[COSMOSB_BUFMGR_MAX_BUFFERS];
-    uint32_t ids[COSMOSB_BUFMGR_MAX_BUFFERS + 1];
-    ids[0] = h->n;
-    for (uint32_t i = 0; i < h->n; i++) {
-        fds[i] = h->bufs[i].fd;
-        ids[i + 1] = h->bufs[i].id;
-    }
-    if (h->n == 0)
-        return write_all(sock, ids, sizeof ids[0]);
-    if ((rc = write_all(sock, ids, sizeof ids[0])) != 0 ||
-        (rc = cosmosb_fd_send(sock, fds, h->n, BUF_SHARE_TAG | h->n)) != 0)
-        return rc;
-    return write_all(sock, ids + 1, (size_t)h->n * sizeof ids[0]);
+    uint32_t ids[COSMOSB_BUFMGR_MAX_BUFFERS];
+    for (uint32_t i = 0; i < h->n; i++)
+        ids[i] = h->bufs[i].id;
+    return cosmosb_bufmgr_share_some(m, sock, ids, h->n);
 }
 
 /* Maps a received buffer read-only, after checking that the kernel protects it from our writes. */
