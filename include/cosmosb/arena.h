@@ -330,9 +330,10 @@ COSMOSB_API int cosmosb_arena_inspect(cosmosb_arena_t *arena, const cosmosb_ref_
 /**
  * @brief Takes one more reference to an object.
  *
- * Works whether or not the caller already holds one, as long as the object
- * is alive (someone holds it): a reference that was freed meanwhile gives
- * ::COSMOSB_ESTALE and nothing is taken.
+ * Works whether or not the caller already holds one. A caller that does not
+ * (a borrowed reference) must know that someone else holds the object for
+ * the duration of the call, as with any reference count; a reference to an
+ * object that was already freed gives ::COSMOSB_ESTALE and nothing is taken.
  * @param[in] arena the handle.
  * @param[in] ref the object (frozen).
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ERANGE; ::COSMOSB_ESTALE;
@@ -474,11 +475,11 @@ COSMOSB_API int cosmosb_arena_poll(cosmosb_arena_t *arena, uint32_t *reaped);
 COSMOSB_API int cosmosb_arena_reap(cosmosb_arena_t *arena, uint32_t participant);
 
 /**
- * @brief Usage counters (computed by a scan of meta).
+ * @brief Usage counters (computed by a scan of meta; empty retired blocks are returned to the pool on the way).
  * @param[in] arena the handle.
  * @param[out] stats the counters.
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL.
- * @par Concurrency: one thread per handle; reads only.
+ * @par Concurrency: one thread per handle; lock-free (it may return empty blocks to the pool).
  */
 COSMOSB_API int cosmosb_arena_stats(cosmosb_arena_t *arena, cosmosb_arena_stats_t *stats);
 

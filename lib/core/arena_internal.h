@@ -20,6 +20,8 @@
 #define COSMOSB__ARENA_MAX_OBJECTS (1u << 26)
 /* How often a waiting graph-lock taker looks at the holder's liveness (spins). */
 #define COSMOSB__ARENA_LOCK_CHECK 1024u
+/* Retired blocks an allocator checks for emptiness while it looks for a free block. */
+#define COSMOSB__ARENA_CLAIM_CHECKS 8u
 /* Minimum time between two liveness sweeps of cosmosb_arena_poll. */
 #define COSMOSB__ARENA_POLL_NS 20000000ull
 
@@ -47,7 +49,7 @@ struct cosmosb_arena {
     uint32_t cur_entry;   /* next entry index in it */
     uint32_t cur_off;     /* next free byte in it */
     /* transfers (private bookkeeping of our own entries) */
-    uint32_t xfree_n;     /* entries on the free stack */
+    uint32_t xfree_n;     /* entries on the free stack (maxt - xfree_n are outstanding) */
     uint32_t xscan;       /* reclaim cursor */
     uint32_t *xfree;      /* [maxt] free entry indices */
     uint32_t *xobj;       /* [maxt] object index + 1 of an entry in use, 0 if free */
@@ -75,12 +77,6 @@ static inline struct cosmosb__arena_xfer *cosmosb__axfer(const struct cosmosb_ar
 static inline struct cosmosb__arena_block *cosmosb__ablock(const struct cosmosb_arena *a, uint32_t b)
 {
     return (struct cosmosb__arena_block *)(void *)(a->meta + a->g.block_off + (uint64_t)b * a->g.block_stride);
-}
-
-static inline cosmosb__au32 *cosmosb__alive_word(const struct cosmosb_arena *a, uint32_t b, uint32_t i)
-{
-    return (cosmosb__au32 *)(void *)((uint8_t *)cosmosb__ablock(a, b) + sizeof(struct cosmosb__arena_block) +
-                                     (uint64_t)(i >> 5) * 4u);
 }
 
 static inline struct cosmosb__arena_obj *cosmosb__aobj(const struct cosmosb_arena *a, uint32_t idx)

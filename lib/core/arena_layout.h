@@ -60,7 +60,7 @@
 /* ---- block state word: kind (bits 0-3), participant (4-11), generation (12-31) */
 #define COSMOSB__BLK_FREE 0u
 #define COSMOSB__BLK_OWNED 1u   /* a participant bump-allocates in it (single block or run head being built) */
-#define COSMOSB__BLK_RETIRED 2u /* no more allocations; freed when its live bits are all clear */
+#define COSMOSB__BLK_RETIRED 2u /* no more allocations; freed once every entry in it is FREE */
 #define COSMOSB__BLK_TAIL 3u    /* part of a run; aux = head block index */
 #define COSMOSB__BLK_FREEING 4u /* run head being returned to the pool; participant = the freer */
 #define COSMOSB__BLK_KIND(w) ((w) & 0xfu)
@@ -69,8 +69,7 @@
 #define COSMOSB__BLK_WORD(kind, part, gen) ((kind) | ((uint32_t)(part) << 4) | (((uint32_t)(gen) & 0xfffffu) << 12))
 
 /* ---- object entry state word: state (bits 0-3), aux (4-11), generation (12-31)
- * aux is the freer + 1 in DYING and in a FREE entry whose live bit is not
- * cleared yet ("dirty"); 0 otherwise. Only a clean FREE entry is allocated. */
+ * aux is the freer + 1 in DYING, 0 otherwise. */
 #define COSMOSB__OBJ_FREE 0u
 #define COSMOSB__OBJ_ALLOC 1u  /* allocated, being filled by its allocator */
 #define COSMOSB__OBJ_FROZEN 2u /* immutable, shareable */
@@ -139,8 +138,8 @@ struct cosmosb__arena_xfer {
 struct cosmosb__arena_block {
     cosmosb__au32 state; /* BLK_* word */
     cosmosb__au32 aux;   /* run head: blocks in the run (>= 1); tail: head block index */
-    uint32_t reserved[2];
-    /* followed by objects_per_block / 32 live words: bit i set while entry i is allocated */
+    cosmosb__au32 used;  /* entries the owner used (all of them until it retires the block) */
+    uint32_t reserved;
 };
 
 struct cosmosb__arena_obj {

@@ -18,8 +18,10 @@ static uint32_t round16(uint32_t v)
 /* ---------------------------------------------------------------- blocks */
 
 /* Claims a free block for bump allocation; COSMOSB_ENOMEM if none. */
-static int claim_block(struct cosmosb_arena *a, uint32_t *out)
+/* Looks at up to max_checks retired blocks on the way (an empty one is returned to the pool first). */
+static int claim_block(struct cosmosb_arena *a, uint32_t *out, uint32_t max_checks)
 {
+    uint32_t checks = 0;
     /* Relaxed: a hint; any value is checked against the bound. */
     uint32_t start = cosmosb__load_relaxed(&a->hdr->alloc_hint);
     if (start >= a->g.nblocks)
@@ -30,14 +32,21 @@ static int claim_block(struct cosmosb_arena *a, uint32_t *out)
         struct cosmosb__arena_block *blk = cosmosb__ablock(a, b);
         /* Relaxed: only a filter; the CAS below decides. */
         uint32_t w = cosmosb__load_relaxed(&blk->state);
+        if (COSMOSB__BLK_KIND(w) == COSMOSB__BLK_RETIRED && checks < max_checks) {
+            checks++; /* an empty retired block on the way is as good as a free one */
+            cosmosb__arena_block_check(a, b);
+            w = cosmosb__load_relaxed(&blk->state);
+        }
         if (COSMOSB__BLK_KIND(w) != COSMOSB__BLK_FREE)
             continue;
         /* SC CAS: claims the block against other claimers; acquires its freer's work. */
         if (cosmosb__cas_val_seq_cst(&blk->state, w, COSMOSB__BLK_WORD(COSMOSB__BLK_OWNED, a->self,
                                                                          COSMOSB__BLK_GEN(w))) != w)
             continue;
-        /* Relaxed: aux of an owned block is read only by the owner, and by reapers after it died. */
+        /* Relaxed: aux and used of an owned block are read by others only after
+         * its retirement (a CAS), or by reapers after it died. */
         cosmosb__store_relaxed(&blk->aux, 1);
+        cosmosb__store_relaxed(&blk->used, 1u << a->g.opb_shift);
         cosmosb__store_relaxed(&a->hdr->alloc_hint, b + 1u < a->g.nblocks ? b + 1u : 0u);
         *out = b;
         return COSMOSB_OK;
@@ -77,6 +86,7 @@ static int claim_run(struct cosmosb_arena *a, uint32_t k, uint32_t *out)
             continue;
         /* Relaxed: published to reapers by our later SC operations. */
         cosmosb__store_relaxed(&head->aux, k);
+        cosmosb__store_relaxed(&head->used, 1); /* one object per run */
         for (j = 1; j < k; j++) {
             struct cosmosb__arena_block *t = cosmosb__ablock(a, h + j);
             uint32_t tw = cosmosb__load_relaxed(&t->state);
@@ -123,17 +133,27 @@ void cosmosb__arena_run_free(struct cosmosb_arena *a, uint32_t b)
     cosmosb__store_release(&head->state, COSMOSB__BLK_WORD(COSMOSB__BLK_FREE, 0, COSMOSB__BLK_GEN(w) + 1u));
 }
 
-/* Frees a RETIRED block whose live bits are all clear. */
+/*
+ * Returns a RETIRED block to the pool if every entry in it is FREE. A
+ * retired block gets no new objects, so entries only go from live to FREE:
+ * once a scan sees them all FREE they stay so. Freers do not scan (a free
+ * touches no block state); the block is checked when it is retired, when an
+ * allocator looks for blocks, and by reapers and stats.
+ */
 void cosmosb__arena_block_check(struct cosmosb_arena *a, uint32_t b)
 {
     struct cosmosb__arena_block *blk = cosmosb__ablock(a, b);
-    /* SC: ordered after our own live-bit clear or retirement (the other side checks after its change). */
-    uint32_t w = cosmosb__load_seq_cst(&blk->state);
+    /* Acquire: a RETIRED state; the CAS below decides. */
+    uint32_t w = cosmosb__load_acquire(&blk->state);
     if (COSMOSB__BLK_KIND(w) != COSMOSB__BLK_RETIRED)
         return;
-    uint32_t words = (1u << a->g.opb_shift) >> 5;
-    for (uint32_t i = 0; i < words; i++)
-        if (cosmosb__load_seq_cst(cosmosb__alive_word(a, b, i << 5)) != 0) /* SC: as above */
+    uint32_t first = b << a->g.opb_shift, n = 1u << a->g.opb_shift;
+    /* Relaxed: written before the retirement CAS we acquired; bounded whatever it says. */
+    uint32_t used = cosmosb__load_relaxed(&blk->used);
+    if (used < n)
+        n = used;
+    for (uint32_t i = 0; i < n; i++) /* Acquire: an entry's FREE was stored last by its freer. */
+        if (COSMOSB__OBJ_STATE(cosmosb__load_acquire(&cosmosb__aobj(a, first + i)->state)) != COSMOSB__OBJ_FREE)
             return;
     /* Relaxed: aux of a retired block changes only in run_free. */
     if (cosmosb__load_relaxed(&blk->aux) > 1u) {
@@ -148,10 +168,12 @@ void cosmosb__arena_block_check(struct cosmosb_arena *a, uint32_t b)
 void cosmosb__arena_retire(struct cosmosb_arena *a, uint32_t b, uint32_t part)
 {
     struct cosmosb__arena_block *blk = cosmosb__ablock(a, b);
+    if (part == a->self && a->cur_block == b + 1u)
+        cosmosb__store_relaxed(&blk->used, a->cur_entry); /* Relaxed: published by the CAS below */
     uint32_t w = cosmosb__load_relaxed(&blk->state);
     if (COSMOSB__BLK_KIND(w) != COSMOSB__BLK_OWNED || COSMOSB__BLK_PART(w) != part)
         return;
-    /* SC CAS: the retirement is ordered before our look at the live bits (block_check). */
+    /* SC CAS: ends allocation in it; then we see whether it is empty already. */
     if (cosmosb__cas_val_seq_cst(&blk->state, w, COSMOSB__BLK_WORD(COSMOSB__BLK_RETIRED, 0, COSMOSB__BLK_GEN(w))) != w)
         return;
     cosmosb__arena_block_check(a, b);
@@ -232,7 +254,12 @@ int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uin
                 a->cur_block = 0;
             }
             rc = COSMOSB_OK;
-            if (!a->cur_block && (rc = claim_block(a, &b)) == COSMOSB_OK) {
+            if (!a->cur_block) {
+                rc = claim_block(a, &b, COSMOSB__ARENA_CLAIM_CHECKS);
+                if (rc == COSMOSB_ENOMEM) /* then look at every retired block */
+                    rc = claim_block(a, &b, a->g.nblocks);
+            }
+            if (!a->cur_block && rc == COSMOSB_OK) {
                 a->cur_block = b + 1u;
                 a->cur_entry = 0;
                 a->cur_off = a->g.first_off;
@@ -263,22 +290,21 @@ int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uin
                 cosmosb__arena_retire(a, b, a->self);
             continue; /* a stale entry (its freer has not finished): skip it */
         }
-        /* SC: our holder bit is set before the object becomes ALLOC, so no
-         * reaper ever sees an ALLOC object without a holder. */
-        (void)cosmosb__fetch_or_seq_cst(&hold[a->myw], a->mybit);
-        /* SC CAS: takes the entry. */
-        if (cosmosb__cas_val_seq_cst(&e->state, w, COSMOSB__OBJ_WORD(COSMOSB__OBJ_ALLOC, 0, gen)) != w) {
-            (void)cosmosb__fetch_and_seq_cst(&hold[a->myw], ~a->mybit);
-            if (big)
-                cosmosb__arena_retire(a, b, a->self);
-            continue;
-        }
+        /* A clean FREE entry of a block we own is written by nobody but us,
+         * and its holder words are 0 (a free needs them all clear), so plain
+         * stores suffice. Relaxed: published by the release below, so no
+         * reaper ever sees an ALLOC object without its holder bit. (A stale
+         * acquire elsewhere may set and clear its own bit meanwhile: it backs
+         * off when it sees the new state.) */
+        cosmosb__store_relaxed(&hold[a->myw], a->mybit);
         if (!big)
             a->cur_off += (uint32_t)need;
         /* Relaxed: the entry is ours alone until it is frozen and shared. */
         cosmosb__store_relaxed(&e->graph, 0);
         cosmosb__store_relaxed(&e->nchildren, 0);
         cosmosb__store_relaxed(&e->next, 0);
+        /* Release: takes the entry; pairs with reapers' and resolvers' acquire of the state. */
+        cosmosb__store_release(&e->state, COSMOSB__OBJ_WORD(COSMOSB__OBJ_ALLOC, 0, gen));
         uint8_t *wb = a->wdata + ((uint64_t)b << a->g.block_shift);
         ((uint32_t *)(void *)wb)[i] = off;
         struct cosmosb__arena_objhdr *oh = (struct cosmosb__arena_objhdr *)(void *)(wb + off);
@@ -289,8 +315,6 @@ int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uin
         oh->generation = gen;
         oh->object = idx;
         oh->payload_off = pay;
-        /* SC: the entry's live bit keeps its block out of the pool. */
-        (void)cosmosb__fetch_or_seq_cst(cosmosb__alive_word(a, b, i), 1u << (i & 31u));
         if (big)
             cosmosb__arena_retire(a, b, a->self); /* one object per run */
         a->counts[idx] = 1;
@@ -344,11 +368,11 @@ int cosmosb_arena_freeze(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
     int rc = own_unfrozen(a, ref, &w);
     if (rc)
         return rc;
-    /* SC CAS (release semantics suffice for readers): everything written to
-     * the object before is visible to whoever acquires the FROZEN state. */
-    if (cosmosb__cas_val_seq_cst(&cosmosb__aobj(a, ref->object)->state, w,
-                                 COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, COSMOSB__OBJ_GEN(w))) != w)
-        return COSMOSB_ESTALE;
+    /* Release: everything written to the object before is visible to whoever
+     * acquires the FROZEN state. A plain store: an ALLOC object we hold is
+     * changed by nobody else (a free needs our bit clear). */
+    cosmosb__store_release(&cosmosb__aobj(a, ref->object)->state,
+                           COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, COSMOSB__OBJ_GEN(w)));
     return COSMOSB_OK;
 }
 
@@ -484,20 +508,23 @@ void cosmosb__arena_free_dying(struct cosmosb_arena *a, uint32_t idx)
     cosmosb__arena_unlock(a);
 }
 
-/* The last steps of a free: FREE (dirty), clear the live bit, clean, maybe free the block. */
+/*
+ * The last step of a free, by the freer named in DYING: FREE with the next
+ * generation (every old reference is stale from now on). The object's block
+ * is returned to the pool later by whoever checks it (block_check), except a
+ * run, whose one object is this one: the run goes back at once.
+ */
 void cosmosb__arena_finish_free(struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
 {
     struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
-    uint32_t dirty = COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, a->self + 1u, gen + 1u);
-    /* SC: the new generation makes every old reference stale before the
-     * entry's memory can be reused (its live bit still holds the block). */
-    cosmosb__store_seq_cst(&e->state, dirty);
-    uint32_t b = cosmosb__aobj_block(a, idx), i = cosmosb__aobj_entry(a, idx);
-    /* SC: cleared only by the freer recorded in the dirty state, once. */
-    (void)cosmosb__fetch_and_seq_cst(cosmosb__alive_word(a, b, i), ~(1u << (i & 31u)));
-    /* SC CAS: clean; an allocator may take the entry from now on. */
-    (void)cosmosb__cas_val_seq_cst(&e->state, dirty, COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, gen + 1u));
-    cosmosb__arena_block_check(a, b);
+    /* Release: pairs with block_check's acquire: our reads of the object are done. */
+    cosmosb__store_release(&e->state, COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, gen + 1u));
+    if (cosmosb__aobj_entry(a, idx) == 0) {
+        uint32_t b = cosmosb__aobj_block(a, idx);
+        /* Relaxed: a filter; block_check re-reads the state with acquire. */
+        if (cosmosb__load_relaxed(&cosmosb__ablock(a, b)->aux) > 1u)
+            cosmosb__arena_block_check(a, b);
+    }
 }
 
 int cosmosb_arena_release(cosmosb_arena_t *a, const cosmosb_ref_t *ref)

@@ -53,7 +53,7 @@ int cosmosb__arena_geometry(uint32_t block_size, uint32_t opb, uint32_t maxp, ui
     g->data_size = nblocks << shift;
     g->part_stride = (uint32_t)round_up(sizeof(struct cosmosb__arena_part) +
                                         (uint64_t)maxt * sizeof(struct cosmosb__arena_xfer), 64);
-    g->block_stride = (uint32_t)round_up(sizeof(struct cosmosb__arena_block) + (uint64_t)(opb / 32u) * 4u, 16);
+    g->block_stride = (uint32_t)sizeof(struct cosmosb__arena_block);
     g->obj_stride = (uint32_t)round_up(sizeof(struct cosmosb__arena_obj) + (uint64_t)g->hw * 4u, 16);
     g->part_off = sizeof(struct cosmosb__arena_hdr);
     g->block_off = g->part_off + (uint64_t)maxp * g->part_stride;
@@ -302,10 +302,13 @@ int cosmosb_arena_stats(cosmosb_arena_t *a, cosmosb_arena_stats_t *st)
     *st = (cosmosb_arena_stats_t){0};
     st->data_size = a->g.data_size;
     st->blocks_total = a->g.nblocks;
-    /* Relaxed loads throughout: statistics, not synchronisation. */
-    for (uint32_t b = 0; b < a->g.nblocks; b++)
+    /* Empty retired blocks go back to the pool as we count (they are free in all but name).
+     * Relaxed loads otherwise: statistics, not synchronisation. */
+    for (uint32_t b = 0; b < a->g.nblocks; b++) {
+        cosmosb__arena_block_check(a, b);
         if (COSMOSB__BLK_KIND(cosmosb__load_relaxed(&cosmosb__ablock(a, b)->state)) == COSMOSB__BLK_FREE)
             st->blocks_free++;
+    }
     st->bytes_in_use = (uint64_t)(st->blocks_total - st->blocks_free) << a->g.block_shift;
     st->recoveries = cosmosb__load_relaxed(&a->hdr->recoveries);
     for (uint32_t i = 0; i < a->g.nobjects; i++) {

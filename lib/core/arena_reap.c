@@ -130,12 +130,6 @@ static void reap_objects(struct cosmosb_arena *a, uint32_t d, uint32_t npins)
             uint32_t mine = COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, COSMOSB__OBJ_GEN(w));
             if (cosmosb__cas_val_seq_cst(&e->state, w, mine) == w)
                 cosmosb__arena_free_dying(a, idx);
-        } else if (s == COSMOSB__OBJ_FREE && aux == d + 1u) {
-            /* d died between FREE and cleaning: clear the live bit (only d would have), then clean. */
-            uint32_t b = cosmosb__aobj_block(a, idx), i = cosmosb__aobj_entry(a, idx);
-            (void)cosmosb__fetch_and_seq_cst(cosmosb__alive_word(a, b, i), ~(1u << (i & 31u))); /* SC: as in finish_free */
-            (void)cosmosb__cas_val_seq_cst(&e->state, w, COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, COSMOSB__OBJ_GEN(w)));
-            cosmosb__arena_block_check(a, b);
         } else if (s == COSMOSB__OBJ_ALLOC || s == COSMOSB__OBJ_FROZEN) {
             cosmosb__arena_try_free(a, idx); /* nobody holds it any more (or d held it last) */
         }

@@ -22,6 +22,8 @@ static void push_free(struct cosmosb_arena *a, uint32_t e)
 
 void cosmosb__arena_reclaim(struct cosmosb_arena *a, uint32_t max)
 {
+    if (a->xfree_n == a->g.maxt)
+        return; /* nothing outstanding: the common case costs one compare */
     if (max > a->g.maxt)
         max = a->g.maxt;
     for (uint32_t n = 0; n < max; n++) {

@@ -102,7 +102,11 @@ static inline void cosmosb__fence_seq_cst(void)
 }
 #endif
 
-/* Read-modify-write helpers built from CAS, identical for both backends. */
+/* fetch_or / fetch_and / exchange: native in C11 (a single locked
+ * instruction on x86 when the result is unused), CAS loops with
+ * libatomic_ops (which has no fetch-or returning the old value on every
+ * target). Same semantics either way: SC, returns the old value. */
+#if defined(COSMOSB_ATOMICS_AO)
 static inline uint32_t cosmosb__fetch_or_seq_cst(cosmosb__au32 *p, uint32_t bits)
 {
     uint32_t old = cosmosb__load_relaxed(p);
@@ -133,6 +137,20 @@ static inline uint32_t cosmosb__exchange_seq_cst(cosmosb__au32 *p, uint32_t v)
         old = seen;
     }
 }
+#else
+static inline uint32_t cosmosb__fetch_or_seq_cst(cosmosb__au32 *p, uint32_t bits)
+{
+    return atomic_fetch_or_explicit(p, bits, memory_order_seq_cst);
+}
+static inline uint32_t cosmosb__fetch_and_seq_cst(cosmosb__au32 *p, uint32_t bits)
+{
+    return atomic_fetch_and_explicit(p, bits, memory_order_seq_cst);
+}
+static inline uint32_t cosmosb__exchange_seq_cst(cosmosb__au32 *p, uint32_t v)
+{
+    return atomic_exchange_explicit(p, v, memory_order_seq_cst);
+}
+#endif
 
 /* A hint to the CPU that we are spinning (no memory effect). */
 static inline void cosmosb__cpu_relax(void)
