@@ -18,6 +18,10 @@ packages=(
     libcriterion-dev  # test framework
     libatomic-ops-dev # optional atomics backend (COSMOSB_ATOMICS=libatomic_ops)
     doxygen           # API docs, warnings as errors
+    qemu-system-x86   # boots examples/kernel (test kernel_qemu_x86_64)
+    gcc-multilib      # -m32: i686 freestanding archive, 32-bit peer test
+    gcc-riscv64-unknown-elf   # cross build of the freestanding archive
+    gcc-arm-none-eabi         # cross build of the freestanding archive (Cortex-M4)
 )
 packages+=("$@")
 
