@@ -1,0 +1,57 @@
+/*
+ * kernel.h - the few services of the example kernel (kernel.c) that the IPC
+ * demo (ipc_demo.c) uses: a serial console, a bump allocator, cooperative
+ * tasks, and the libcosmosb platform hook table built on them.
+ */
+#ifndef KERNEL_H
+#define KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cosmosb/cosmosb.h>
+
+/* The four functions libcosmosb-freestanding.a needs from its host. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+/* Console (COM1). k_printf knows %s %c %d %u %x %p with optional l / ll / z. */
+void k_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Memory: a bump allocator over a static pool (never freed). Aborts the boot if exhausted. */
+void *k_alloc(uint64_t size, uint64_t align);
+
+/* Tasks: cooperative, one CPU. Ids start at 1. */
+typedef void (*k_entry_t)(void);
+uint32_t k_task_create(const char *name, k_entry_t entry);
+void k_yield(void);
+uint32_t k_self(void);
+/* Blocks until one of the n words at addr[i] is woken (wake32), unless one of
+ * them no longer holds expected[i] (futex compare, over several words). */
+void k_wait_any(const void *const *addr, const uint32_t *expected, uint32_t n);
+
+/* The platform hook table of this kernel (wait32/wake32 block and wake tasks). */
+extern const cosmosb_platform_t k_platform;
+
+/* Checks: every failure is printed and counted; the kernel exits with failure if any. */
+extern uint32_t k_failures;
+#define K_CHECK(cond, ...)                                                 \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            k_printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);       \
+            k_printf(__VA_ARGS__);                                         \
+            k_printf("\n");                                                \
+            k_failures++;                                                  \
+        }                                                                  \
+    } while (0)
+/* Checks that rc (a libcosmosb return code) equals want; evaluates to (rc == want). */
+int k_expect_rc(int rc, int want, const char *what, const char *file, int line);
+#define K_RC(rc, want, what) k_expect_rc((rc), (want), (what), __FILE__, __LINE__)
+
+/* The IPC scenario (ipc_demo.c): creates its tasks; k_ipc_demo_report() runs after they end. */
+void k_ipc_demo_start(void);
+void k_ipc_demo_report(void);
+
+#endif /* KERNEL_H */

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Boots the example kernel under QEMU and checks what it printed.
+#
+# usage: run-qemu.sh KERNEL32.ELF
+#
+# Passes (exit 0) only if the kernel wrote every expected "check:" line and
+# "ALL CHECKS PASSED" to the serial port, printed no "FAIL", and ended QEMU
+# through the isa-debug-exit device with status 33 (it writes 0x10; QEMU
+# exits with (value << 1) | 1). Exit 77 (ctest: skipped) if
+# qemu-system-x86_64 is not installed; any other failure exits 1.
+# QEMU environment overrides the emulator (default qemu-system-x86_64).
+set -u
+
+kernel=${1:?usage: run-qemu.sh KERNEL32.ELF}
+qemu=${QEMU:-qemu-system-x86_64}
+
+if ! command -v "$qemu" >/dev/null 2>&1; then
+    echo "SKIP: $qemu is not installed (Debian package qemu-system-x86)"
+    exit 77
+fi
+if [ ! -f "$kernel" ]; then
+    echo "FAIL: $kernel does not exist"
+    exit 1
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# -nodefaults: no VGA or NIC; the only devices are COM1 (our console) and the
+# debug exit port. -no-reboot turns a triple fault into an exit with status 0.
+timeout 100 "$qemu" -kernel "$kernel" -m 64 -nodefaults -display none -no-reboot \
+    -serial stdio -monitor none \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >"$log" 2>&1
+rc=$?
+tr -d '\r' <"$log"
+echo "--- qemu exit status: $rc"
+
+fails=0
+if [ "$rc" -ne 33 ]; then
+    case $rc in
+        35) why="the kernel reported a failed check" ;;
+        124) why="timed out" ;;
+        0) why="no exit through isa-debug-exit (triple fault or reset?)" ;;
+        *) why="QEMU failed" ;;
+    esac
+    echo "FAIL: exit status $rc, expected 33 ($why)"
+    fails=$((fails + 1))
+fi
+for want in \
+    "kernel: libcosmosb " \
+    "check: spsc: 500 typed readings received in order" \
+    "check: mpsc: 2 producers x 200 typed events, FIFO per producer and lane" \
+    "check: arena: frozen table of 64 entries shared by reference" \
+    "check: window: read-only 1024-byte window" \
+    "check: ack: the sensor got back the checksums rx computed" \
+    "check: arena empty: no live object" \
+    "kernel: ALL CHECKS PASSED"; do
+    if ! grep -qF -- "$want" "$log"; then
+        echo "FAIL: the serial output lacks: $want"
+        fails=$((fails + 1))
+    fi
+done
+if grep -q "FAIL" "$log"; then
+    echo "FAIL: the kernel reported failures (above)"
+    fails=$((fails + 1))
+fi
+if [ $fails -ne 0 ]; then
+    exit 1
+fi
+echo "kernel boot test: OK"
