@@ -4,7 +4,7 @@
  * kernel mechanisms (pipe(2), UNIX stream socket, eventfd-signalled slot), all
  * in the same run, cross-process and pinned to two CPUs.
  *
- *   cosmosb-bench [--quick] [--repeat N] [--capacity N] [--only rt|stream|bulk] [--quiet]
+ *   cosmosb-bench [--quick] [--repeat N] [--capacity N] [--only rt|stream|bulk|arena] [--quiet]
  *
  * Progress goes to stderr, the markdown table to stdout. The PASS/MISS marks
  * against the brief's targets are information: the exit status is 0 unless a
@@ -49,7 +49,7 @@ static const mode_t_ mode_full = { "default", 200000, 20000, 20000, 1000, 250000
 
 static int g_repeat = 1;
 static bool g_do_rt = true, g_do_stream = true;
-static bool g_do_bulk = true; /* bench_bulk.c */
+static bool g_do_bulk = true, g_do_arena = true; /* bench_bulk.c, bench_arena.c */
 static int g_cpu_a = 0, g_cpu_b = 1;
 static uint32_t g_capacity = 1024; /* ring slots, the same for libcosmosb and the ideal ring */
 static int g_failures = 0;
@@ -598,12 +598,13 @@ static void loadavg(char *buf, size_t len)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cosmosb-bench [--quick] [--repeat N] [--capacity N] [--only rt|stream|bulk] [--quiet]\n"
+    fprintf(f, "usage: cosmosb-bench [--quick] [--repeat N] [--capacity N] [--only rt|stream|bulk|arena] [--quiet]\n"
                "  --quick     a few seconds in all (smoke test; figures are rough)\n"
                "  --repeat N  run every measurement N times (1..%d); report median [min-max]\n"
                "  --capacity N  ring slots for the streaming rings (power of two, 64..65536; default 1024)\n"
                "  --only rt   only the round trips; --only stream: only the streaming\n"
                "  --only bulk only the large payloads (buffer windows vs copies)\n"
+               "  --only arena only the arena (allocation, transfer, fan-out, reclaim vs malloc and copies)\n"
                "  --quiet     no progress on stderr\n"
                "Progress on stderr, markdown table on stdout. Exit status 1 if a measurement failed.\n",
             MAX_REPEAT);
@@ -634,11 +635,12 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             i++;
             bool rt = strcmp(argv[i], "rt") == 0, stream = strcmp(argv[i], "stream") == 0;
-            bool bulk = strcmp(argv[i], "bulk") == 0;
-            if (rt || stream || bulk) {
+            bool bulk = strcmp(argv[i], "bulk") == 0, arena = strcmp(argv[i], "arena") == 0;
+            if (rt || stream || bulk || arena) {
                 g_do_rt = rt;
                 g_do_stream = stream;
                 g_do_bulk = bulk;
+                g_do_arena = arena;
             } else {
                 usage(stderr);
                 return 2;
@@ -692,11 +694,13 @@ int main(int argc, char **argv)
         print_stream();
     if (g_do_rt || g_do_stream)
         print_targets();
-    /* Large data (bench_bulk.c): measured and printed by their own module, after the tables above. */
+    /* Large data (bench_bulk.c, bench_arena.c): measured and printed by their own module, after the tables above. */
     bench_zc_opts_t zc = { m == &mode_quick, g_repeat, g_cpu_a, g_cpu_b, m->watchdog_s };
     uint64_t t1 = bench_now_ns();
     if (g_do_bulk)
         g_failures += bench_bulk_report(&zc);
+    if (g_do_arena)
+        g_failures += bench_arena_report(&zc);
     secs += (double)(bench_now_ns() - t1) / 1e9;
     printf("Total time %.0f s.%s\n", secs,
            g_failures ? " **Some measurements failed; see stderr.**" : "");
