@@ -157,5 +157,17 @@ if(COSMOSB_BUILD_TESTS AND (NOT DEFINED BUILD_TESTING OR BUILD_TESTING))
              COMMAND bash "${PROJECT_SOURCE_DIR}/tests/freestanding/check-symbols.sh"
                      "$<TARGET_FILE:cosmosb_freestanding>" "${PROJECT_SOURCE_DIR}")
     set_tests_properties(freestanding_symbols PROPERTIES TIMEOUT 60 ENVIRONMENT "NM=${_cosmosb_nm}")
+    # freestanding_cross: the same archive and checks for i686 (-m32 with this
+    # compiler), riscv64-unknown-elf and Cortex-M3/M4/M33 (arm-none-eabi), with
+    # cmake/toolchains/*.cmake; Cortex-M0 must be refused. Skipped (77) when no
+    # cross compiler is installed. Sanitizer and libatomic_ops builds do not
+    # change the cross builds: run it from the plain configurations only.
+    if(NOT COSMOSB_SANITIZE AND COSMOSB_ATOMICS STREQUAL "c11")
+      add_test(NAME freestanding_cross
+               COMMAND bash "${PROJECT_SOURCE_DIR}/tests/freestanding/cross-build.sh"
+                       "${PROJECT_SOURCE_DIR}" "${PROJECT_BINARY_DIR}/freestanding-cross")
+      set_tests_properties(freestanding_cross PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
+        ENVIRONMENT "CMAKE_COMMAND=${CMAKE_COMMAND};COSMOSB_I686_CC=${CMAKE_C_COMPILER}")
+    endif()
   endif()
 endif()

@@ -27,7 +27,7 @@ fi
 # --- 1. undefined symbols --------------------------------------------------
 defined=$("$nm" -g --defined-only "$lib" 2>/dev/null | awk 'NF >= 3 { print $3 }' | sort -u)
 undefined=$("$nm" -u "$lib" 2>/dev/null | awk 'NF >= 2 && $1 ~ /^[Uw]$/ { print $2 } NF == 1 && $1 !~ /:$/ { print $1 }' | sort -u)
-nobj=$(ar t "$lib" | grep -c '\.o$' || true)
+nobj=$("${AR:-ar}" t "$lib" | grep -cE '\.(o|obj)$' || true)  # CMake names objects *.obj for Generic systems
 if [ "$nobj" -eq 0 ]; then
     echo "FAIL: $lib contains no object files"
     fails=$((fails + 1))
