@@ -3,8 +3,8 @@
  * @brief Umbrella header: includes every public libcosmosb header.
  *
  * Freestanding (kernel) code should include only the core headers it needs:
- * defs.h, version.h, error.h, platform.h, pipe.h, ref.h, window.h (and the
- * schema, arena and buffer headers as they land). The Linux-only headers
+ * defs.h, version.h, error.h, platform.h, pipe.h, ref.h, window.h, arena.h,
+ * buffer.h, schema.h, receiver.h, pump.h. The Linux-only headers
  * (region.h, fdpass.h, pipe_linux.h, waitset.h) are included here unless
  * COSMOSB_FREESTANDING is defined.
  */
@@ -20,6 +20,9 @@
 #include "cosmosb/window.h"
 #include "cosmosb/arena.h"
 #include "cosmosb/buffer.h"
+#include "cosmosb/schema.h"
+#include "cosmosb/receiver.h"
+#include "cosmosb/pump.h"
 #ifndef COSMOSB_FREESTANDING
 #include "cosmosb/region.h"
 #include "cosmosb/fdpass.h"

@@ -332,7 +332,23 @@ COSMOSB_API int cosmosb_pipe_peek(cosmosb_pipe_t *pipe, cosmosb_msg_view_t *view
                                   uint64_t timeout_ns);
 
 /**
- * @brief Removes the message returned by the last cosmosb_pipe_peek().
+ * @brief Like cosmosb_pipe_peek() with timeout 0, but looks at the urgent lanes only.
+ *
+ * Lets a receiver that serves several pipes drain every pipe's urgent lane
+ * before any normal lane (the typed message pump does). Remove the message
+ * with cosmosb_pipe_consume().
+ *
+ * @param[in,out] pipe the consumer handle.
+ * @param[out] view the message.
+ * @return ::COSMOSB_OK; ::COSMOSB_EAGAIN if no urgent message is queued;
+ *         ::COSMOSB_ECORRUPT as cosmosb_pipe_recv(); ::COSMOSB_EROLE; ::COSMOSB_EINVAL.
+ *         Never reports a departed producer (a normal receive does).
+ * @par Concurrency: one thread at a time on the consumer handle; never waits.
+ */
+COSMOSB_API int cosmosb_pipe_peek_urgent(cosmosb_pipe_t *pipe, cosmosb_msg_view_t *view);
+
+/**
+ * @brief Removes the message returned by the last cosmosb_pipe_peek() or cosmosb_pipe_peek_urgent().
  * @param[in,out] pipe the consumer handle.
  * @param[in] view the view from cosmosb_pipe_peek().
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL if @p view is not the message at the head of its lane.

@@ -69,6 +69,19 @@ COSMOSB_API int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns,
                                      cosmosb_pipe_t **ready);
 
 /**
+ * @brief Wait hook for a typed message pump (see pump.h, cosmosb_pump_set_wait()).
+ *
+ * Sleeps on every pipe of the set at once (one futex_waitv), like
+ * cosmosb_waitset_wait(). Add the pump's receivers' pipes to the set first.
+ * @param[in] ws the set (a `cosmosb_waitset_t *`).
+ * @param[in] timeout_ns how long at most.
+ * @return ::COSMOSB_OK (a pipe is ready or reports a departed peer);
+ *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EAGAIN; ::COSMOSB_EINVAL; ::COSMOSB_EIO.
+ * @par Concurrency: the set's thread only; blocking.
+ */
+COSMOSB_API int cosmosb_waitset_pump_wait(void *ws, uint64_t timeout_ns);
+
+/**
  * @brief Frees the set (the pipes are not closed). NULL is ignored.
  * @param[in] ws the set.
  * @par Concurrency: the set's thread only.

@@ -263,12 +263,13 @@ struct next {
     uint32_t index, lane, j;
 };
 
-/* Finds the next message: urgent lanes of every producer first, then normal
- * lanes; within a lane class departing producers first, then round robin. */
-static int find_next(struct cosmosb_pipe *p, struct next *nx)
+/* Finds the next message in the first `nlanes` lane classes: urgent lanes of
+ * every producer first, then normal lanes; within a lane class departing
+ * producers first, then round robin. */
+static int find_next_in(struct cosmosb_pipe *p, struct next *nx, uint32_t nlanes)
 {
     maybe_discover(p);
-    for (uint32_t l = 0; l < COSMOSB__LANES; l++) {
+    for (uint32_t l = 0; l < nlanes; l++) {
         for (uint32_t j = 0; p->departing && j < p->nserving; j++) {
             struct cosmosb__producer_view *v = &p->pv[p->serving[j]];
             if (departing_state(v->state) && slot_ready(p, &v->lane[l], v->lane[l].pos)) {
@@ -293,6 +294,11 @@ static int find_next(struct cosmosb_pipe *p, struct next *nx)
     }
     idle_rescan(p);
     return 0;
+}
+
+static int find_next(struct cosmosb_pipe *p, struct next *nx)
+{
+    return find_next_in(p, nx, COSMOSB__LANES);
 }
 
 /* Counts ready messages, stopping at `need`. */
@@ -451,6 +457,26 @@ int cosmosb_pipe_peek(cosmosb_pipe_t *p, cosmosb_msg_view_t *view, uint64_t time
     struct next nx;
     if ((rc = consumer_wait(p, 1, timeout_ns, &nx)) != 0)
         return rc;
+    const struct cosmosb__slot_hdr *h;
+    if ((rc = read_header(p, &nx, &h, &view->info)) != 0)
+        return rc;
+    view->data = h + 1;
+    view->token_lane = nx.index * COSMOSB__LANES + nx.lane;
+    view->token_seq = p->pv[nx.index].lane[nx.lane].pos;
+    return COSMOSB_OK;
+}
+
+int cosmosb_pipe_peek_urgent(cosmosb_pipe_t *p, cosmosb_msg_view_t *view)
+{
+    int rc = cosmosb__check(p, COSMOSB_ROLE_CONSUMER);
+    if (rc)
+        return rc;
+    if (!view)
+        return COSMOSB_EINVAL;
+    struct next nx;
+    /* COSMOSB__LANE_URGENT is lane class 0: look at that class only. */
+    if (!find_next_in(p, &nx, COSMOSB__LANE_URGENT + 1u))
+        return COSMOSB_EAGAIN;
     const struct cosmosb__slot_hdr *h;
     if ((rc = read_header(p, &nx, &h, &view->info)) != 0)
         return rc;

@@ -151,3 +151,9 @@ int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns, cosmosb_pip
         }
     }
 }
+
+int cosmosb_waitset_pump_wait(void *ws, uint64_t timeout_ns)
+{
+    cosmosb_pipe_t *ready = NULL;
+    return cosmosb_waitset_wait((cosmosb_waitset_t *)ws, timeout_ns, &ready);
+}

@@ -1,0 +1,90 @@
+/**
+ * @file pump.h
+ * @brief A message pump over several typed receivers, in priority order, urgent lanes first.
+ *
+ * The pump owns no pipe: it holds an ordered list of receivers (first added =
+ * highest priority). Each step takes the first urgent message of the first
+ * receiver that has one; if none has, the first normal message of the first
+ * receiver that has one; and calls the handler registered for the accepted
+ * type (cosmosb_receiver_accept()). When nothing is queued it waits through a
+ * wait hook: on Linux, cosmosb_waitset_pump_wait() sleeps on all the pipes at
+ * once (one doorbell); without a hook it polls, yielding through the first
+ * pipe's platform hooks, which works in a kernel with no scheduler.
+ *
+ * Freestanding; lives in caller memory.
+ */
+#ifndef COSMOSB_PUMP_H
+#define COSMOSB_PUMP_H
+
+#include "cosmosb/defs.h"
+#include "cosmosb/receiver.h"
+
+COSMOSB_BEGIN_DECLS
+
+/** @brief Opaque pump (lives in caller memory). */
+typedef struct cosmosb_pump cosmosb_pump_t;
+
+/**
+ * @brief Waits until one of the pump's pipes may have a message.
+ * @param ctx the hook's context.
+ * @param timeout_ns how long at most.
+ * @return ::COSMOSB_OK (something may be ready), ::COSMOSB_ETIMEDOUT, or another negative code (returned by the pump).
+ */
+typedef int (*cosmosb_pump_wait_fn)(void *ctx, uint64_t timeout_ns);
+
+/**
+ * @brief Bytes a pump over up to @p max_receivers receivers needs.
+ * @param[in] max_receivers 1..256.
+ * @return the size, or 0 if out of range.
+ * @par Concurrency: pure function.
+ */
+COSMOSB_API size_t cosmosb_pump_memsize(uint32_t max_receivers);
+
+/**
+ * @brief Makes an empty pump in @p mem.
+ * @param[out] mem cosmosb_pump_memsize() bytes, aligned to 8.
+ * @param[in] size bytes at @p mem.
+ * @param[in] max_receivers capacity.
+ * @param[out] out the pump (nothing to free).
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL.
+ * @par Concurrency: a pump and its receivers are used by one thread at a time.
+ */
+COSMOSB_API int cosmosb_pump_init(void *mem, size_t size, uint32_t max_receivers, cosmosb_pump_t **out);
+
+/**
+ * @brief Appends a receiver (lower priority than those added before).
+ * @param[in,out] pump the pump.
+ * @param[in] rx the receiver (must outlive the pump).
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ENOMEM (full); ::COSMOSB_EBUSY (already there).
+ * @par Concurrency: the pump's thread.
+ */
+COSMOSB_API int cosmosb_pump_add(cosmosb_pump_t *pump, cosmosb_receiver_t *rx);
+
+/**
+ * @brief Sets how the pump sleeps when nothing is queued.
+ * @param[in,out] pump the pump.
+ * @param[in] wait the hook (NULL: poll and yield).
+ * @param[in] ctx passed to @p wait.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL.
+ * @par Concurrency: the pump's thread.
+ */
+COSMOSB_API int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn wait, void *ctx);
+
+/**
+ * @brief Handles up to @p max messages in priority order; waits up to @p timeout_ns for the first.
+ *
+ * A receiver whose pipe reports an error (a dead or closed peer, a corrupt
+ * lane) is skipped for this call; the first such error is returned if nothing
+ * could be handled.
+ * @param[in,out] pump the pump.
+ * @param[in] max the most messages to handle.
+ * @param[in] timeout_ns how long to wait when nothing is queued.
+ * @return how many messages were handled (>= 1); ::COSMOSB_EAGAIN (timeout 0, nothing queued);
+ *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EINVAL; or a receiver's error (see above).
+ * @par Concurrency: the pump's thread; handlers run on it.
+ */
+COSMOSB_API int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns);
+
+COSMOSB_END_DECLS
+
+#endif /* COSMOSB_PUMP_H */

@@ -1,0 +1,150 @@
+/* pump.c - dispatch over several typed receivers: priority order, every urgent lane first. */
+#include "cosmosb/pump.h"
+#include "cosmosb/error.h"
+#include "core/pipe_internal.h"
+#include "core/receiver_internal.h"
+
+#define PUMP_MAGIC 0x43425055u /* "CBPU" */
+#define MAX_RECEIVERS 256u
+
+struct cosmosb_pump {
+    uint32_t magic;
+    uint32_t max;
+    uint32_t n;
+    uint32_t reserved;
+    cosmosb_pump_wait_fn wait;
+    void *wait_ctx;
+    cosmosb_receiver_t *rx[];
+};
+
+size_t cosmosb_pump_memsize(uint32_t max_receivers)
+{
+    if (max_receivers == 0 || max_receivers > MAX_RECEIVERS)
+        return 0;
+    return sizeof(struct cosmosb_pump) + sizeof(cosmosb_receiver_t *) * max_receivers;
+}
+
+int cosmosb_pump_init(void *mem, size_t size, uint32_t max_receivers, cosmosb_pump_t **out)
+{
+    size_t need = cosmosb_pump_memsize(max_receivers);
+    if (!mem || !out || need == 0 || size < need || ((uintptr_t)mem & 7u))
+        return COSMOSB_EINVAL;
+    __builtin_memset(mem, 0, need);
+    struct cosmosb_pump *p = (struct cosmosb_pump *)mem;
+    p->magic = PUMP_MAGIC;
+    p->max = max_receivers;
+    *out = p;
+    return COSMOSB_OK;
+}
+
+static int valid(const cosmosb_pump_t *p)
+{
+    return p && p->magic == PUMP_MAGIC;
+}
+
+int cosmosb_pump_add(cosmosb_pump_t *pump, cosmosb_receiver_t *rx)
+{
+    if (!valid(pump) || !cosmosb_receiver_pipe(rx))
+        return COSMOSB_EINVAL;
+    for (uint32_t i = 0; i < pump->n; i++)
+        if (pump->rx[i] == rx)
+            return COSMOSB_EBUSY;
+    if (pump->n >= pump->max)
+        return COSMOSB_ENOMEM;
+    pump->rx[pump->n++] = rx;
+    return COSMOSB_OK;
+}
+
+int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn wait, void *ctx)
+{
+    if (!valid(pump))
+        return COSMOSB_EINVAL;
+    pump->wait = wait;
+    pump->wait_ctx = ctx;
+    return COSMOSB_OK;
+}
+
+/*
+ * Handles one message if any is queued: the first urgent one in priority
+ * order, else the first normal one. Returns 1 if one was handled, 0 if none
+ * is queued; *first_err collects the first error other than EAGAIN, and
+ * *all_failed stays 1 only if every receiver reported such an error.
+ */
+static int step(cosmosb_pump_t *pump, int *first_err, int *all_failed)
+{
+    cosmosb_typed_msg_t msg;
+    for (uint32_t i = 0; i < pump->n; i++) {
+        int rc = cosmosb_receiver_recv_urgent(pump->rx[i], &msg);
+        if (rc == COSMOSB_OK) {
+            (void)cosmosb__receiver_deliver(pump->rx[i], &msg);
+            return 1;
+        }
+    }
+    *all_failed = 1;
+    for (uint32_t i = 0; i < pump->n; i++) {
+        int rc = cosmosb_receiver_recv(pump->rx[i], &msg, COSMOSB_TIMEOUT_NONE);
+        if (rc == COSMOSB_OK) {
+            (void)cosmosb__receiver_deliver(pump->rx[i], &msg);
+            *all_failed = 0;
+            return 1;
+        }
+        if (rc == COSMOSB_EAGAIN) {
+            *all_failed = 0;
+        } else if (*first_err == 0) {
+            *first_err = rc;
+        }
+    }
+    return 0;
+}
+
+int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
+{
+    if (!valid(pump) || max == 0 || pump->n == 0)
+        return COSMOSB_EINVAL;
+    int handled = 0;
+    int first_err = 0;
+    int all_failed = 0;
+    /* Time comes from the first receiver's pipe (its platform hooks). */
+    struct cosmosb_pipe *clock = (struct cosmosb_pipe *)cosmosb_receiver_pipe(pump->rx[0]);
+    uint64_t deadline = 0;
+    int have_deadline = 0;
+    for (;;) {
+        while ((uint32_t)handled < max && step(pump, &first_err, &all_failed))
+            handled++;
+        if (handled)
+            return handled;
+        if (all_failed)
+            return first_err;
+        if (timeout_ns == COSMOSB_TIMEOUT_NONE)
+            return first_err ? first_err : COSMOSB_EAGAIN;
+        if (pump->n == 1 && !pump->wait) {
+            /* One input: its own blocking receive sleeps on the pipe's doorbell. */
+            cosmosb_typed_msg_t msg;
+            int rc = cosmosb_receiver_recv(pump->rx[0], &msg, timeout_ns);
+            if (rc != COSMOSB_OK)
+                return rc;
+            (void)cosmosb__receiver_deliver(pump->rx[0], &msg);
+            handled = 1;
+            timeout_ns = COSMOSB_TIMEOUT_NONE;
+            continue;
+        }
+        if (!have_deadline) {
+            deadline = cosmosb__deadline(clock, timeout_ns);
+            have_deadline = 1;
+        }
+        uint64_t now = cosmosb__now(clock);
+        if (deadline != COSMOSB_TIMEOUT_FOREVER && now >= deadline)
+            return COSMOSB_ETIMEDOUT;
+        if (pump->wait) {
+            uint64_t left = deadline == COSMOSB_TIMEOUT_FOREVER ? COSMOSB_TIMEOUT_FOREVER : deadline - now;
+            int rc = pump->wait(pump->wait_ctx, left);
+            if (rc != COSMOSB_OK && rc != COSMOSB_ETIMEDOUT && rc != COSMOSB_EAGAIN)
+                return rc;
+        } else if (clock->plat.yield) {
+            clock->plat.yield(clock->plat.ctx);
+        } else {
+            cosmosb__cpu_relax();
+        }
+        first_err = 0;
+    }
+}

@@ -1,0 +1,355 @@
+/* receiver.c - the single point of entry: typed messages checked before user code sees them. */
+#include "cosmosb/receiver.h"
+#include "core/schema_internal.h"
+#include "core/receiver_internal.h"
+
+#define RECEIVER_MAGIC 0x43425258u /* "CBRX" */
+#define MAX_TYPES 4096u
+
+struct rx_type {
+    const cosmosb_schema_t *schema;
+    uint64_t id;
+    uint32_t min_size;
+    uint32_t reserved;
+    cosmosb_handler_fn handler;
+    void *ctx;
+};
+
+enum { OUT_NONE = 0, OUT_COPY = 1, OUT_IN_PLACE = 2 };
+
+struct cosmosb_receiver {
+    uint32_t magic;
+    uint32_t trust;
+    uint32_t max_types;
+    uint32_t max_size;
+    uint32_t ntypes;
+    uint32_t hash_mask;
+    uint32_t outstanding;    /* OUT_*: the message last delivered and not yet released */
+    uint32_t cur_type;       /* index in types[] of that message's accepted type */
+    cosmosb_pipe_t *pipe;
+    cosmosb_validate_hooks_t hooks;
+    cosmosb_reject_fn on_reject;
+    void *reject_ctx;
+    cosmosb_msg_view_t view; /* OUT_IN_PLACE: the slot to consume on release */
+    const void *out_data;    /* data pointer of the outstanding message */
+    struct rx_type *types;
+    uint32_t *hash;          /* type index + 1, or 0 */
+    uint8_t *buf;            /* private copy, max_size bytes, 8-aligned */
+    cosmosb_receiver_stats_t stats;
+};
+
+static size_t align8(size_t v)
+{
+    return (v + 7u) & ~(size_t)7u;
+}
+
+static uint32_t hash_cap(uint32_t n)
+{
+    uint32_t cap = 2;
+    while (cap < 2u * n)
+        cap <<= 1;
+    return cap;
+}
+
+int cosmosb_receiver_config_init(cosmosb_receiver_config_t *cfg)
+{
+    if (!cfg)
+        return COSMOSB_EINVAL;
+    __builtin_memset(cfg, 0, sizeof *cfg);
+    cfg->trust = COSMOSB_TRUST_COPY;
+    cfg->max_types = 16;
+    cfg->max_size = 4096;
+    return COSMOSB_OK;
+}
+
+static int config_ok(const cosmosb_receiver_config_t *cfg)
+{
+    return cfg && (cfg->trust == COSMOSB_TRUST_COPY || cfg->trust == COSMOSB_TRUST_IN_PLACE) &&
+           cfg->max_types >= 1u && cfg->max_types <= MAX_TYPES && cfg->max_size >= 1u &&
+           cfg->max_size <= COSMOSB_SCHEMA_MAX_SIZE;
+}
+
+size_t cosmosb_receiver_memsize(const cosmosb_receiver_config_t *cfg)
+{
+    if (!config_ok(cfg))
+        return 0;
+    return align8(sizeof(struct cosmosb_receiver)) + align8(sizeof(struct rx_type) * cfg->max_types) +
+           align8(sizeof(uint32_t) * hash_cap(cfg->max_types)) + align8(cfg->max_size);
+}
+
+int cosmosb_receiver_init(void *mem, size_t size, cosmosb_pipe_t *pipe, const cosmosb_receiver_config_t *cfg,
+                          cosmosb_receiver_t **out)
+{
+    size_t need = cosmosb_receiver_memsize(cfg);
+    if (!mem || !out || !pipe || need == 0 || size < need || ((uintptr_t)mem & 7u))
+        return COSMOSB_EINVAL;
+    uint32_t role = cosmosb_pipe_role(pipe);
+    if (role == 0)
+        return COSMOSB_EINVAL;
+    if (role != COSMOSB_ROLE_CONSUMER)
+        return COSMOSB_EROLE;
+    __builtin_memset(mem, 0, need);
+    uint8_t *p = (uint8_t *)mem;
+    struct cosmosb_receiver *rx = (struct cosmosb_receiver *)p;
+    p += align8(sizeof *rx);
+    rx->types = (struct rx_type *)p;
+    p += align8(sizeof(struct rx_type) * cfg->max_types);
+    rx->hash = (uint32_t *)p;
+    p += align8(sizeof(uint32_t) * hash_cap(cfg->max_types));
+    rx->buf = p;
+    rx->magic = RECEIVER_MAGIC;
+    rx->trust = cfg->trust;
+    rx->max_types = cfg->max_types;
+    rx->max_size = cfg->max_size;
+    rx->hash_mask = hash_cap(cfg->max_types) - 1u;
+    rx->pipe = pipe;
+    rx->hooks = cfg->hooks;
+    rx->on_reject = cfg->on_reject;
+    rx->reject_ctx = cfg->reject_ctx;
+    *out = rx;
+    return COSMOSB_OK;
+}
+
+static int valid(const cosmosb_receiver_t *rx)
+{
+    return rx && rx->magic == RECEIVER_MAGIC;
+}
+
+/* Index + 1 of the accepted type with this id, or 0. */
+static uint32_t lookup(const cosmosb_receiver_t *rx, uint64_t id)
+{
+    uint32_t i = (uint32_t)(id ^ (id >> 32)) & rx->hash_mask;
+    for (;;) {
+        uint32_t e = rx->hash[i];
+        if (e == 0 || rx->types[e - 1u].id == id)
+            return e;
+        i = (i + 1u) & rx->hash_mask;
+    }
+}
+
+int cosmosb_receiver_accept(cosmosb_receiver_t *rx, const cosmosb_schema_t *schema, cosmosb_handler_fn handler,
+                            void *ctx)
+{
+    if (!valid(rx) || cosmosb_schema_check(schema) != COSMOSB_OK)
+        return COSMOSB_EINVAL;
+    if (schema->size > rx->max_size)
+        return COSMOSB_EMSGSIZE;
+    uint64_t id = cosmosb_schema_type_id(schema);
+    uint32_t e = lookup(rx, id);
+    if (e) {
+        struct rx_type *t = &rx->types[e - 1u];
+        if (t->schema != schema && !cosmosb__streq(t->schema->name, schema->name))
+            return COSMOSB_EINCOMPAT; /* two names with one hash */
+        if (t->schema != schema && (t->schema->size != schema->size || t->schema->version != schema->version))
+            return COSMOSB_EINCOMPAT;
+        t->handler = handler;
+        t->ctx = ctx;
+        return COSMOSB_OK;
+    }
+    if (rx->ntypes >= rx->max_types)
+        return COSMOSB_ENOMEM;
+    struct rx_type *t = &rx->types[rx->ntypes];
+    t->schema = schema;
+    t->id = id;
+    t->min_size = cosmosb_schema_min_size(schema);
+    t->handler = handler;
+    t->ctx = ctx;
+    uint32_t i = (uint32_t)(id ^ (id >> 32)) & rx->hash_mask;
+    while (rx->hash[i] != 0)
+        i = (i + 1u) & rx->hash_mask;
+    rx->hash[i] = ++rx->ntypes;
+    return COSMOSB_OK;
+}
+
+/* Rejects the peeked message: consumes it, counts it, tells the callback. */
+static void reject(cosmosb_receiver_t *rx, const cosmosb_msg_view_t *view, const cosmosb_validate_error_t *err)
+{
+    (void)cosmosb_pipe_consume(rx->pipe, view);
+    uint32_t reason = err->reason < COSMOSB_REJECT_COUNT ? err->reason : COSMOSB_REJECT_HEADER;
+    rx->stats.rejected_total++;
+    rx->stats.rejected[reason]++;
+    if (rx->on_reject) {
+        cosmosb_reject_info_t info;
+        info.type_id = view->info.type_id;
+        info.len = view->info.len;
+        info.producer = view->info.producer;
+        info.err = *err;
+        rx->on_reject(rx->reject_ctx, rx, &info);
+    }
+}
+
+static void set_err(cosmosb_validate_error_t *err, uint32_t reason, uint32_t offset)
+{
+    err->reason = reason;
+    err->offset = offset;
+    err->field = NULL;
+    err->hook_error = 0;
+    err->reserved = 0;
+}
+
+/*
+ * Checks the message at `view` and fills `msg`. Everything read from the slot
+ * is read once into private memory before it is used: the header, each
+ * ancestor id, and (in copy mode) the struct bytes.
+ * Returns 1 if delivered, 0 if rejected (err says why).
+ */
+static int process(cosmosb_receiver_t *rx, const cosmosb_msg_view_t *view, cosmosb_typed_msg_t *msg,
+                   cosmosb_validate_error_t *err)
+{
+    const uint8_t *slot = (const uint8_t *)view->data;
+    uint32_t len = view->info.len; /* checked against the slot size by the pipe */
+    cosmosb_typed_header_t h;
+    if (len < sizeof h) {
+        set_err(err, COSMOSB_REJECT_HEADER, 0);
+        return 0;
+    }
+    __builtin_memcpy(&h, slot, sizeof h);
+    if (h.magic != COSMOSB_TYPED_MAGIC || h.depth > COSMOSB_SCHEMA_MAX_DEPTH || len < 8u + 8u * h.depth) {
+        set_err(err, COSMOSB_REJECT_HEADER, 0);
+        return 0;
+    }
+    uint32_t hsize = 8u + 8u * h.depth;
+    uint32_t e = lookup(rx, view->info.type_id);
+    uint32_t as_ancestor = 0;
+    for (uint32_t i = 0; !e && i < h.depth; i++) {
+        uint64_t anc;
+        __builtin_memcpy(&anc, slot + 8u + 8u * i, sizeof anc);
+        e = lookup(rx, anc);
+        as_ancestor = 1;
+    }
+    if (!e) {
+        set_err(err, COSMOSB_REJECT_TYPE, 0);
+        return 0;
+    }
+    const struct rx_type *t = &rx->types[e - 1u];
+    uint32_t body = len - hsize;
+    if (body < t->min_size) {
+        set_err(err, COSMOSB_REJECT_SHORT, body);
+        return 0;
+    }
+    uint32_t size = t->schema->size;
+    const uint8_t *data;
+    uint32_t in_place;
+    if (rx->trust == COSMOSB_TRUST_COPY || body < size) {
+        uint32_t n = body < size ? body : size;
+        __builtin_memcpy(rx->buf, slot + hsize, n);
+        if (n < size)
+            __builtin_memset(rx->buf + n, 0, size - n);
+        data = rx->buf;
+        in_place = 0;
+    } else {
+        data = slot + hsize;
+        in_place = 1;
+    }
+    if (cosmosb__schema_validate_body(t->schema, data, body, &rx->hooks, err) != COSMOSB_OK)
+        return 0;
+    msg->data = data;
+    msg->schema = t->schema;
+    msg->type_id = view->info.type_id;
+    msg->len = body;
+    msg->version = h.version;
+    msg->in_place = in_place;
+    msg->reserved = 0;
+    msg->info = view->info;
+    rx->cur_type = e - 1u;
+    rx->stats.delivered++;
+    rx->stats.delivered_as_ancestor += as_ancestor;
+    rx->stats.copied += !in_place;
+    return 1;
+}
+
+static int receive(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg, uint64_t timeout_ns, int urgent_only)
+{
+    if (!valid(rx) || !msg)
+        return COSMOSB_EINVAL;
+    if (rx->outstanding != OUT_NONE)
+        return COSMOSB_EBUSY;
+    for (;;) {
+        cosmosb_msg_view_t view;
+        int rc = urgent_only ? cosmosb_pipe_peek_urgent(rx->pipe, &view)
+                             : cosmosb_pipe_peek(rx->pipe, &view, timeout_ns);
+        if (rc != COSMOSB_OK)
+            return rc;
+        cosmosb_validate_error_t err;
+        set_err(&err, COSMOSB_REJECT_NONE, 0);
+        if (!process(rx, &view, msg, &err)) {
+            reject(rx, &view, &err);
+            continue;
+        }
+        if (msg->in_place) {
+            rx->view = view;
+            rx->outstanding = OUT_IN_PLACE;
+        } else {
+            /* The copy is ours: give the slot back to the sender at once. */
+            (void)cosmosb_pipe_consume(rx->pipe, &view);
+            rx->outstanding = OUT_COPY;
+        }
+        rx->out_data = msg->data;
+        return COSMOSB_OK;
+    }
+}
+
+int cosmosb_receiver_recv(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg, uint64_t timeout_ns)
+{
+    return receive(rx, msg, timeout_ns, 0);
+}
+
+int cosmosb_receiver_recv_urgent(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg)
+{
+    return receive(rx, msg, COSMOSB_TIMEOUT_NONE, 1);
+}
+
+int cosmosb_receiver_release(cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg)
+{
+    if (!valid(rx) || !msg || rx->outstanding == OUT_NONE || msg->data != rx->out_data)
+        return COSMOSB_EINVAL;
+    int rc = COSMOSB_OK;
+    if (rx->outstanding == OUT_IN_PLACE)
+        rc = cosmosb_pipe_consume(rx->pipe, &rx->view);
+    rx->outstanding = OUT_NONE;
+    rx->out_data = NULL;
+    return rc;
+}
+
+/* Calls the handler of the message just received, then releases it. */
+int cosmosb__receiver_deliver(cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg)
+{
+    const struct rx_type *t = &rx->types[rx->cur_type];
+    if (t->handler)
+        t->handler(t->ctx, rx, msg);
+    return cosmosb_receiver_release(rx, msg);
+}
+
+int cosmosb_receiver_dispatch(cosmosb_receiver_t *rx, uint32_t max, uint64_t timeout_ns)
+{
+    if (!valid(rx) || max == 0)
+        return COSMOSB_EINVAL;
+    int handled = 0;
+    while ((uint32_t)handled < max) {
+        cosmosb_typed_msg_t msg;
+        int rc = cosmosb_receiver_recv(rx, &msg, handled ? COSMOSB_TIMEOUT_NONE : timeout_ns);
+        if (rc != COSMOSB_OK)
+            return handled ? handled : rc;
+        (void)cosmosb__receiver_deliver(rx, &msg);
+        handled++;
+    }
+    return handled;
+}
+
+int cosmosb_receiver_stats(const cosmosb_receiver_t *rx, cosmosb_receiver_stats_t *stats)
+{
+    if (!valid(rx) || !stats)
+        return COSMOSB_EINVAL;
+    *stats = rx->stats;
+    return COSMOSB_OK;
+}
+
+uint32_t cosmosb_receiver_trust(const cosmosb_receiver_t *rx)
+{
+    return valid(rx) ? rx->trust : COSMOSB_TRUST_COPY;
+}
+
+cosmosb_pipe_t *cosmosb_receiver_pipe(const cosmosb_receiver_t *rx)
+{
+    return valid(rx) ? rx->pipe : NULL;
+}

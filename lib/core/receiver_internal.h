@@ -1,0 +1,11 @@
+/* receiver_internal.h - what the pump needs of the receiver beyond the public API. */
+#ifndef COSMOSB_RECEIVER_INTERNAL_H
+#define COSMOSB_RECEIVER_INTERNAL_H
+
+#include "cosmosb/receiver.h"
+
+/* Calls the handler registered for the accepted type of the message just
+ * received on rx (if any), then releases the message. */
+int cosmosb__receiver_deliver(cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg);
+
+#endif /* COSMOSB_RECEIVER_INTERNAL_H */

@@ -1,0 +1,90 @@
+/* schema_internal.h - helpers shared by the schema sources (descriptor walking, strings). */
+#ifndef COSMOSB_SCHEMA_INTERNAL_H
+#define COSMOSB_SCHEMA_INTERNAL_H
+
+#include "cosmosb/schema.h"
+#include "cosmosb/error.h"
+
+/* Walks a type's own fields in order, computing each one's offset with the C
+ * layout rule. The first own field comes after the base struct. */
+struct cosmosb__field_walk {
+    const cosmosb_schema_t *schema;
+    uint32_t next;   /* next entry of schema->fields to look at */
+    uint32_t cur;    /* first byte after the last field */
+    uint32_t since;  /* version of the entries being walked */
+    uint32_t align;  /* largest alignment so far */
+    uint32_t index;  /* own field number (markers skipped) of the field last returned */
+};
+
+static inline uint32_t cosmosb__align_up(uint32_t v, uint32_t a)
+{
+    return (v + (a - 1u)) & ~(a - 1u);
+}
+
+static inline void cosmosb__walk_init(struct cosmosb__field_walk *w, const cosmosb_schema_t *s)
+{
+    w->schema = s;
+    w->next = 0;
+    w->cur = s->base ? s->base->size : 0u;
+    w->since = 1u;
+    w->align = s->base ? s->base->align : 1u;
+    w->index = UINT32_MAX;
+}
+
+/* Next own field (markers consumed on the way); NULL at the end. Needs a
+ * descriptor that passed cosmosb_schema_check() (no overflow possible then). */
+static inline const cosmosb_field_t *cosmosb__walk_next(struct cosmosb__field_walk *w, uint32_t *offset)
+{
+    const cosmosb_schema_t *s = w->schema;
+    while (w->next < s->field_count) {
+        const cosmosb_field_t *f = &s->fields[w->next++];
+        if (f->kind == COSMOSB_FIELD_SINCE) {
+            w->since = f->count;
+            continue;
+        }
+        uint32_t off = cosmosb__align_up(w->cur, f->elem_align);
+        w->cur = off + f->elem_size * f->count;
+        if (f->elem_align > w->align)
+            w->align = f->elem_align;
+        w->index++;
+        *offset = off;
+        return f;
+    }
+    return NULL;
+}
+
+static inline int cosmosb__streq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+static inline int cosmosb__str_empty(const char *s)
+{
+    return !s || !*s;
+}
+
+static inline int cosmosb__is_pow2(uint32_t v)
+{
+    return v && !(v & (v - 1u));
+}
+
+/* Size and alignment a kind implies (0 for STRUCT and CHARS, which carry their own). */
+uint32_t cosmosb__kind_size(uint32_t kind);
+
+/* Whether an all-zero value of the type passes validation (every appended field must). */
+int cosmosb__schema_zero_ok(const cosmosb_schema_t *s, uint32_t nesting);
+
+/* cosmosb_schema_validate() without the argument and minimum-size checks (the receiver caches those). */
+int cosmosb__schema_validate_body(const cosmosb_schema_t *schema, const void *data, uint32_t present,
+                                  const cosmosb_validate_hooks_t *hooks, cosmosb_validate_error_t *err);
+
+/* Whether reg is an initialised registry (schema_registry.c). */
+int cosmosb__registry_valid(const cosmosb_schema_registry_t *reg);
+
+#endif /* COSMOSB_SCHEMA_INTERNAL_H */
