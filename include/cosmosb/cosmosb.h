@@ -30,6 +30,7 @@
 #include "cosmosb/waitset.h"
 #include "cosmosb/arena_linux.h"
 #include "cosmosb/buffer_linux.h"
+#include "cosmosb/receiver_linux.h"
 #endif
 
 #endif /* COSMOSB_COSMOSB_H */

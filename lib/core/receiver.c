@@ -311,6 +311,16 @@ int cosmosb_receiver_release(cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *
     return rc;
 }
 
+void cosmosb__receiver_drop_outstanding(cosmosb_receiver_t *rx)
+{
+    if (!valid(rx) || rx->outstanding == OUT_NONE)
+        return;
+    if (rx->outstanding == OUT_IN_PLACE)
+        (void)cosmosb_pipe_consume(rx->pipe, &rx->view);
+    rx->outstanding = OUT_NONE;
+    rx->out_data = NULL;
+}
+
 /* Calls the handler of the message just received, then releases it. */
 int cosmosb__receiver_deliver(cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg)
 {

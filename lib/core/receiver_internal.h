@@ -8,4 +8,7 @@
  * received on rx (if any), then releases the message. */
 int cosmosb__receiver_deliver(cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg);
 
+/* Releases the outstanding message, if any (consumes its slot if in place). */
+void cosmosb__receiver_drop_outstanding(cosmosb_receiver_t *rx);
+
 #endif /* COSMOSB_RECEIVER_INTERNAL_H */
