@@ -312,7 +312,7 @@ int bench_rt_futex(const bench_rt_params_t *p, bench_rt_result_t *r)
 /* ===== pipe(2) and UNIX socket round trips ============================== */
 
 struct fd_rt {
-    int is_socket;
+    int is_socket; /* 0: two pipes; 1: UNIX stream socketpair; 2: UNIX seqpacket socketpair */
     int a[2]; /* measuring side -> echo side: read a[0], write a[1] (pipe) */
     int b[2]; /* echo side -> measuring side */
     unsigned char msg[BENCH_RT_MSG];
@@ -323,7 +323,7 @@ static int fd_prepare(void *st)
     struct fd_rt *s = st;
     if (s->is_socket) {
         /* One socketpair: a[1] is the measuring end, a[0] the echo end. */
-        if (socketpair(AF_UNIX, SOCK_STREAM, 0, s->a) != 0)
+        if (socketpair(AF_UNIX, s->is_socket == 2 ? SOCK_SEQPACKET : SOCK_STREAM, 0, s->a) != 0)
             return -errno;
         s->b[0] = s->a[1];
         s->b[1] = s->a[0];
@@ -387,6 +387,13 @@ int bench_rt_pipe(const bench_rt_params_t *p, bench_rt_result_t *r)
 int bench_rt_uds(const bench_rt_params_t *p, bench_rt_result_t *r)
 {
     struct fd_rt s = { .is_socket = 1 };
+    return bench_run_rt(&fd_rt_impl, &s, p, r);
+}
+
+int bench_rt_seqpacket(const bench_rt_params_t *p, bench_rt_result_t *r)
+{
+    /* A 64-byte record each way; bench_read_full gets it in one read(2). */
+    struct fd_rt s = { .is_socket = 2 };
     return bench_run_rt(&fd_rt_impl, &s, p, r);
 }
 

@@ -38,6 +38,8 @@ int bench_wait(int pid);
 void bench_cpu_relax(void);
 /** Median and p99 (in ns) of @p n samples (sorted in place). */
 void bench_percentiles(uint64_t *samples, size_t n, double *median, double *p99);
+/** The @p q quantile (0..1) of @p n samples already sorted. */
+double bench_quantile_sorted(const uint64_t *samples, size_t n, double q);
 /** Prints to stderr unless progress is switched off (bench_quiet). */
 void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool bench_quiet;
@@ -58,6 +60,7 @@ typedef struct bench_rt_params {
 typedef struct bench_rt_result {
     double median_ns; /**< median round trip */
     double p99_ns;    /**< 99th percentile */
+    double p999_ns;   /**< 99.9th percentile */
     int err;          /**< 0, or a negative code (libcosmosb or -errno) on failure */
     char what[96];    /**< what failed, when err != 0 */
 } bench_rt_result_t;
@@ -75,6 +78,8 @@ int bench_rt_futex(const bench_rt_params_t *p, bench_rt_result_t *r);
 int bench_rt_pipe(const bench_rt_params_t *p, bench_rt_result_t *r);
 /** A UNIX stream socketpair, 64 bytes each way. */
 int bench_rt_uds(const bench_rt_params_t *p, bench_rt_result_t *r);
+/** A UNIX seqpacket socketpair, one 64-byte record each way. */
+int bench_rt_seqpacket(const bench_rt_params_t *p, bench_rt_result_t *r);
 /** A shared 64-byte slot each way, signalled by an eventfd each way (blocking read). */
 int bench_rt_eventfd(const bench_rt_params_t *p, bench_rt_result_t *r);
 /** Two libcosmosb SPSC pipes (one each way), 64-byte payloads, recv with TIMEOUT_FOREVER.
@@ -92,11 +97,16 @@ typedef struct bench_stream_params {
     int cpu_producer2; /**< CPU of the second producer (MPSC only) */
     uint32_t capacity; /**< ring slots (shared-memory rings); 0 = 1024 */
     bool drain;        /**< pipe(2)/socket: the reader takes up to 64 KiB per read(2) instead of one batch */
+    uint64_t time_budget_ns; /**< if not 0: a consumer that honours it (the peers' MPSC cases) stops after
+                                  this long and reports the messages it got (r->delivered); 0 = none */
 } bench_stream_params_t;
 
 typedef struct bench_stream_result {
     double msgs_per_s; /**< messages delivered and checked per second */
     double seconds;    /**< elapsed time of the measurement */
+    bool stopped;       /**< set by a consumer that stopped early on its time budget */
+    uint64_t delivered; /**< then: the messages it checked; the producers are killed and the rate is
+                             delivered / time */
     int err;           /**< 0, or negative on failure (including a sequence error) */
     char what[96];
 } bench_stream_result_t;

@@ -81,6 +81,7 @@ int bench_run_rt(const rt_impl_t *impl, void *st, const bench_rt_params_t *p, be
         goto fail;
     }
     bench_percentiles(samples, p->samples, &r->median_ns, &r->p99_ns);
+    r->p999_ns = bench_quantile_sorted(samples, p->samples, 0.999);
     if (p->samples_out)
         memcpy(p->samples_out, samples, (size_t)p->samples * sizeof *samples);
     impl->cleanup(st);
@@ -191,7 +192,20 @@ int bench_run_stream(const stream_impl_t *impl, void *st, const bench_stream_par
     uint64_t t1 = bench_now_ns();
     if (rc != 0)
         goto fail;
+    uint64_t delivered = per * nprod;
+    if (r->stopped) {
+        /* The consumer stopped on its time budget: the producers may be
+         * blocked on a full ring (or stalled by a preempted peer) for good. */
+        delivered = r->delivered;
+        for (uint32_t i = 0; i < nprod; i++) {
+            kill(pids[i], SIGKILL);
+            bench_wait(pids[i]);
+            pids[i] = -1;
+        }
+    }
     for (uint32_t i = 0; i < nprod; i++) {
+        if (pids[i] < 0)
+            continue;
         int s = bench_wait(pids[i]);
         pids[i] = -1;
         if (s != 0) {
@@ -201,7 +215,7 @@ int bench_run_stream(const stream_impl_t *impl, void *st, const bench_stream_par
         }
     }
     r->seconds = (double)(t1 - t0) / 1e9;
-    r->msgs_per_s = (double)(per * nprod) / r->seconds;
+    r->msgs_per_s = (double)delivered / r->seconds;
     impl->cleanup(st, p);
     bench_shared_free(ctl, sizeof *ctl);
     return 0;

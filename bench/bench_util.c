@@ -133,6 +133,16 @@ void bench_percentiles(uint64_t *samples, size_t n, double *median, double *p99)
     *p99 = (double)samples[i];
 }
 
+double bench_quantile_sorted(const uint64_t *samples, size_t n, double q)
+{
+    if (n == 0)
+        return 0;
+    size_t i = (size_t)((double)n * q);
+    if (i >= n)
+        i = n - 1;
+    return (double)samples[i];
+}
+
 void bench_progress(const char *fmt, ...)
 {
     if (bench_quiet)

@@ -12,6 +12,7 @@
  */
 #include "bench.h"
 #include "bench_zc.h"
+#include "bench_peers.h"
 
 #include <cosmosb/cosmosb.h>
 
@@ -50,6 +51,8 @@ static const mode_t_ mode_full = { "default", 200000, 20000, 20000, 1000, 250000
 static int g_repeat = 1;
 static bool g_do_rt = true, g_do_stream = true;
 static bool g_do_bulk = true, g_do_arena = true; /* bench_bulk.c, bench_arena.c */
+static bool g_do_peers = true, g_do_opcount = false; /* bench_peers_report.c, bench_opcount.c */
+static const char *g_plot_dir; /* --plots DIR */
 static int g_cpu_a = 0, g_cpu_b = 1;
 static uint32_t g_capacity = 1024; /* ring slots, the same for libcosmosb and the ideal ring */
 static int g_failures = 0;
@@ -605,6 +608,10 @@ static void usage(FILE *f)
                "  --only rt   only the round trips; --only stream: only the streaming\n"
                "  --only bulk only the large payloads (buffer windows vs copies)\n"
                "  --only arena only the arena (allocation, transfer, fan-out, reclaim vs malloc and copies)\n"
+               "  --only peers only libcosmosb against the peers and more kernel IPC (round trips with p99.9,\n"
+               "              streaming, MPSC, memcpy, summary with ratios); --only opcount: instruction counts\n"
+               "  --plots DIR write latency CDFs and a throughput bar chart (gnuplot PNGs) into DIR\n"
+               "  --opcount   also count instructions per send/receive with valgrind --tool=callgrind\n"
                "  --quiet     no progress on stderr\n"
                "Progress on stderr, markdown table on stdout. Exit status 1 if a measurement failed.\n",
             MAX_REPEAT);
@@ -636,7 +643,10 @@ int main(int argc, char **argv)
             i++;
             bool rt = strcmp(argv[i], "rt") == 0, stream = strcmp(argv[i], "stream") == 0;
             bool bulk = strcmp(argv[i], "bulk") == 0, arena = strcmp(argv[i], "arena") == 0;
-            if (rt || stream || bulk || arena) {
+            bool peers = strcmp(argv[i], "peers") == 0, opcount = strcmp(argv[i], "opcount") == 0;
+            if (rt || stream || bulk || arena || peers || opcount) {
+                g_do_peers = peers;
+                g_do_opcount = opcount;
                 g_do_rt = rt;
                 g_do_stream = stream;
                 g_do_bulk = bulk;
@@ -645,6 +655,13 @@ int main(int argc, char **argv)
                 usage(stderr);
                 return 2;
             }
+        } else if (strcmp(argv[i], "--plots") == 0 && i + 1 < argc) {
+            g_plot_dir = argv[++i];
+        } else if (strcmp(argv[i], "--opcount") == 0) {
+            g_do_opcount = true;
+        } else if (strcmp(argv[i], "--opcount-child") == 0 && i + 2 < argc) {
+            /* Internal: the measured side of the instruction count, run under callgrind. */
+            return bench_opcount_child(argv[i + 1], strtol(argv[i + 2], NULL, 10));
         } else if (strcmp(argv[i], "--quiet") == 0) {
             bench_quiet = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -701,6 +718,19 @@ int main(int argc, char **argv)
         g_failures += bench_bulk_report(&zc);
     if (g_do_arena)
         g_failures += bench_arena_report(&zc);
+    /* Peers and more kernel IPC (bench_peers_report.c), instruction counts (bench_opcount.c). */
+    bench_peers_opts_t po = { m == &mode_quick, g_repeat, g_cpu_a, g_cpu_b, m->watchdog_s, g_capacity,
+                              g_plot_dir, g_do_opcount, "/proc/self/exe" };
+    char self[4096];
+    ssize_t self_len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (self_len > 0) {
+        self[self_len] = 0;
+        po.self_exe = self;
+    }
+    if (g_do_peers)
+        g_failures += bench_peers_report(&po);
+    else if (g_do_opcount)
+        g_failures += bench_opcount_report(&po);
     secs += (double)(bench_now_ns() - t1) / 1e9;
     printf("Total time %.0f s.%s\n", secs,
            g_failures ? " **Some measurements failed; see stderr.**" : "");
