@@ -10,7 +10,8 @@ if(NOT TARGET cosmosb_benchlib)
     ${_cosmosb_bench_dir}/baselines.c
     ${_cosmosb_bench_dir}/cosmosb_cases.c
     ${_cosmosb_bench_dir}/bench_bulk.c
-    ${_cosmosb_bench_dir}/bench_arena.c)
+    ${_cosmosb_bench_dir}/bench_arena.c
+    ${_cosmosb_bench_dir}/bench_schema.c)
   target_include_directories(cosmosb_benchlib PUBLIC ${_cosmosb_bench_dir})
   target_compile_definitions(cosmosb_benchlib PUBLIC _GNU_SOURCE)
   target_compile_options(cosmosb_benchlib PRIVATE -Wall -Wextra -Wpedantic -Werror -O2)

@@ -4,7 +4,7 @@
  * kernel mechanisms (pipe(2), UNIX stream socket, eventfd-signalled slot), all
  * in the same run, cross-process and pinned to two CPUs.
  *
- *   cosmosb-bench [--quick] [--repeat N] [--capacity N] [--only rt|stream|bulk|arena] [--quiet]
+ *   cosmosb-bench [--quick] [--repeat N] [--capacity N] [--only rt|stream|bulk|arena|schema] [--quiet]
  *
  * Progress goes to stderr, the markdown table to stdout. The PASS/MISS marks
  * against the brief's targets are information: the exit status is 0 unless a
@@ -13,6 +13,7 @@
 #include "bench.h"
 #include "bench_zc.h"
 #include "bench_peers.h"
+#include "bench_schema.h"
 
 #include <cosmosb/cosmosb.h>
 
@@ -51,6 +52,7 @@ static const mode_t_ mode_full = { "default", 200000, 20000, 20000, 1000, 250000
 static int g_repeat = 1;
 static bool g_do_rt = true, g_do_stream = true;
 static bool g_do_bulk = true, g_do_arena = true; /* bench_bulk.c, bench_arena.c */
+static bool g_do_schema = true; /* bench_schema.c */
 static bool g_do_peers = true, g_do_opcount = false; /* bench_peers_report.c, bench_opcount.c */
 static const char *g_plot_dir; /* --plots DIR */
 static int g_cpu_a = 0, g_cpu_b = 1;
@@ -602,13 +604,14 @@ static void loadavg(char *buf, size_t len)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cosmosb-bench [--quick] [--repeat N] [--capacity N] [--only rt|stream|bulk|arena] [--quiet]\n"
+    fprintf(f, "usage: cosmosb-bench [--quick] [--repeat N] [--capacity N] [--only rt|stream|bulk|arena|schema] [--quiet]\n"
                "  --quick     a few seconds in all (smoke test; figures are rough)\n"
                "  --repeat N  run every measurement N times (1..%d); report median [min-max]\n"
                "  --capacity N  ring slots for the streaming rings (power of two, 64..65536; default 1024)\n"
                "  --only rt   only the round trips; --only stream: only the streaming\n"
                "  --only bulk only the large payloads (buffer windows vs copies)\n"
                "  --only arena only the arena (allocation, transfer, fan-out, reclaim vs malloc and copies)\n"
+               "  --only schema only typed messages (validation cost vs bare send/recv)\n"
                "  --only peers only libcosmosb against the peers and more kernel IPC (round trips with p99.9,\n"
                "              streaming, MPSC, memcpy, summary with ratios); --only opcount: instruction counts\n"
                "  --plots DIR write latency CDFs and a throughput bar chart (gnuplot PNGs) into DIR\n"
@@ -645,7 +648,9 @@ int main(int argc, char **argv)
             bool rt = strcmp(argv[i], "rt") == 0, stream = strcmp(argv[i], "stream") == 0;
             bool bulk = strcmp(argv[i], "bulk") == 0, arena = strcmp(argv[i], "arena") == 0;
             bool peers = strcmp(argv[i], "peers") == 0, opcount = strcmp(argv[i], "opcount") == 0;
-            if (rt || stream || bulk || arena || peers || opcount) {
+            bool schema = strcmp(argv[i], "schema") == 0;
+            if (rt || stream || bulk || arena || peers || opcount || schema) {
+                g_do_schema = schema;
                 g_do_peers = peers;
                 g_do_opcount = opcount;
                 g_do_rt = rt;
@@ -719,6 +724,8 @@ int main(int argc, char **argv)
         g_failures += bench_bulk_report(&zc);
     if (g_do_arena)
         g_failures += bench_arena_report(&zc);
+    if (g_do_schema)
+        g_failures += bench_schema_report(&zc);
     /* Peers and more kernel IPC (bench_peers_report.c), instruction counts (bench_opcount.c). */
     bench_peers_opts_t po = { m == &mode_quick, g_repeat, g_cpu_a, g_cpu_b, m->watchdog_s, g_capacity,
                               g_plot_dir, g_do_opcount, "/proc/self/exe" };
