@@ -10,10 +10,16 @@
  *   logB  /
  *
  * rx waits on both of its pipes at once (cosmosb_pipe_wait_prepare() and the
- * kernel's k_wait_any). Every message is typed: a 64-bit type id (FNV-1a of
- * the type's name) and a fixed-size struct; rx refuses any other type or
- * size. (The schema layer is not used here yet: messages are checked by type
- * id and size only.)
+ * kernel's k_wait_any). Every message is typed: its type is declared once
+ * with COSMOSB_SCHEMA (the struct and its descriptor), sent with
+ * cosmosb_typed_send_tagged(), and received through a cosmosb_receiver_t
+ * that copies it to rx's private memory and validates it there before rx
+ * sees it: field rules (BOOL, ENUM range, NUL in CHARS), and through the
+ * arena and buffer hooks, that a reference or window names a live object
+ * given to rx. Urgent events are "kernel.Alarm", derived from "kernel.Event";
+ * rx accepts only the base type and gets alarms as events. The sensor and
+ * logB each send one bad message (a forged reference, a string without NUL):
+ * rx must never see them, only count them.
  *
  * Everything the tasks share is memory from k_alloc(), handed to the core
  * API: pipes (cosmosb_pipe_open_consumer / _producer), the arena
@@ -27,58 +33,36 @@
 
 /* ----------------------------------------------------------- message types */
 
-#define T_READING UINT64_C(0x167aea94342a9116)   /* FNV-1a("kernel.Reading") */
-#define T_EVENT UINT64_C(0xc8b4c2802dad83de)     /* FNV-1a("kernel.Event") */
-#define T_TABLE_REF UINT64_C(0xbd45922647b6cb57) /* FNV-1a("kernel.TableRef") */
-#define T_WINDOW UINT64_C(0x3f9d3429a6aab49b)    /* FNV-1a("kernel.WindowMsg") */
-#define T_DONE UINT64_C(0x6e2a7a7979f26e4a)      /* FNV-1a("kernel.Done") */
-#define T_ACK UINT64_C(0xa8ba97d834ab125f)       /* FNV-1a("kernel.Ack") */
-#define T_TABLE UINT64_C(0xb5150d939534f0d6)     /* FNV-1a("kernel.Table"): arena object type */
+#define K_READING_FIELDS(F) F(U32, seq) F(U32, sensor) F(U64, value)
+COSMOSB_SCHEMA(k_reading, "kernel.Reading", 1, K_READING_FIELDS)
 
-struct reading {
-    uint32_t seq;
-    uint32_t sensor;
-    uint64_t value;
-};
-struct event {
-    uint32_t producer; /* 'A' or 'B' */
-    uint32_t seq;      /* per producer and lane */
-    uint32_t urgent;
-    uint32_t reserved;
-    char text[16];
-};
+#define K_EVENT_FIELDS(F) F(U32, producer) F(U32, seq) F(BOOL, urgent) F(ENUM, level, 0, 3) F(CHARS, text, 16)
+COSMOSB_SCHEMA(k_event, "kernel.Event", 1, K_EVENT_FIELDS)
+
+#define K_ALARM_FIELDS(F) F(U32, code)
+COSMOSB_SCHEMA_DERIVED(k_alarm, "kernel.Alarm", 1, k_event, K_ALARM_FIELDS)
+
+#define K_TABLE_REF_FIELDS(F) F(REF, table, "kernel.Table") F(U32, entries) F(U32, checksum)
+COSMOSB_SCHEMA(k_table_ref, "kernel.TableRef", 1, K_TABLE_REF_FIELDS)
+
+#define K_WINDOW_MSG_FIELDS(F) F(WINDOW, window, COSMOSB_WIN_READ) F(U32, checksum) F(U32, reserved)
+COSMOSB_SCHEMA(k_window_msg, "kernel.WindowMsg", 1, K_WINDOW_MSG_FIELDS)
+
+#define K_DONE_FIELDS(F) F(U32, producer) F(U32, normal) F(U32, urgent) F(U32, reserved)
+COSMOSB_SCHEMA(k_done, "kernel.Done", 1, K_DONE_FIELDS)
+
+#define K_ACK_FIELDS(F) F(U32, table_checksum) F(U32, window_checksum) F(U32, readings) F(U32, reserved)
+COSMOSB_SCHEMA(k_ack, "kernel.Ack", 1, K_ACK_FIELDS)
+
+/* The arena object type the TableRef's REF field names. */
+#define T_TABLE UINT64_C(0xb5150d939534f0d6) /* FNV-1a("kernel.Table") */
+
 struct table_entry {
     uint32_t key;
     uint32_t value;
 };
-struct table_ref_msg {
-    cosmosb_ref_t table;
-    uint32_t entries;
-    uint32_t checksum;
-};
-struct window_msg {
-    cosmosb_window_t window;
-    uint32_t checksum;
-    uint32_t reserved;
-};
-struct done_msg {
-    uint32_t producer;
-    uint32_t normal;
-    uint32_t urgent;
-    uint32_t reserved;
-};
-struct ack_msg {
-    uint32_t table_checksum;
-    uint32_t window_checksum;
-    uint32_t readings;
-    uint32_t reserved;
-};
-_Static_assert(sizeof(struct reading) == 16, "fixed layout");
-_Static_assert(sizeof(struct event) == 32, "fixed layout");
-_Static_assert(sizeof(struct table_ref_msg) == 24, "fixed layout");
-_Static_assert(sizeof(struct window_msg) == 48, "fixed layout");
-_Static_assert(sizeof(struct done_msg) == 16, "fixed layout");
-_Static_assert(sizeof(struct ack_msg) == 16, "fixed layout");
+_Static_assert(sizeof(k_reading) == 16 && sizeof(k_event) == 32 && sizeof(k_alarm) == 36, "fixed layout");
+_Static_assert(sizeof(k_table_ref) == 24 && sizeof(k_window_msg) == 48 && sizeof(k_done) == 16, "fixed layout");
 
 #define N_READINGS 500u
 #define N_EVENTS 200u      /* per logger */
@@ -118,6 +102,7 @@ static struct {
     size_t arena_hsize;
     uint8_t *buffer;
     uint32_t rx_id;
+    cosmosb_typed_tag_t t_reading, t_event, t_alarm, t_table_ref, t_window, t_done, t_ack;
     /* Relaxed: set by rx before it first yields; one CPU, and the context switch orders it. */
     _Atomic uint32_t ready, acks_ready;
 } g;
@@ -127,8 +112,9 @@ static struct {
     uint32_t readings, events[2], urgent[2], done_loggers, tables, windows;
     uint32_t table_checksum, window_checksum;
     int closed_readings, closed_events, acked, stale_after_release, arena_empty, slices_empty;
-    int table_eperm, table_twice, window_eperm, window_forged, rejected;
+    int table_eperm, table_twice, window_eperm, window_forged, unexpected;
     cosmosb_pipe_stats_t rx_readings, rx_events;
+    cosmosb_receiver_stats_t v_readings, v_events;
 } r;
 
 static void wait_ready(_Atomic uint32_t *flag)
@@ -191,9 +177,41 @@ static cosmosb_bufmgr_t *open_bufmgr(cosmosb_arena_t *a, int owner)
     return m;
 }
 
+static cosmosb_receiver_t *open_receiver(cosmosb_pipe_t *pipe, cosmosb_arena_t *a, cosmosb_bufmgr_t *mgr)
+{
+    cosmosb_receiver_config_t cfg;
+    cosmosb_receiver_config_init(&cfg);
+    cfg.trust = COSMOSB_TRUST_COPY; /* validate a private copy: a sender cannot change it afterwards */
+    cfg.max_types = 8;
+    cfg.max_size = 256;
+    cfg.hooks.check_ref = cosmosb_arena_check_ref; /* REF fields: a live kernel.Table given to rx */
+    cfg.hooks.ref_ctx = a;
+    cfg.hooks.check_window = cosmosb_bufmgr_check_window; /* WINDOW fields: a live slice given to rx */
+    cfg.hooks.window_ctx = mgr;
+    size_t sz = cosmosb_receiver_memsize(&cfg);
+    cosmosb_receiver_t *rx = NULL;
+    if (!K_RC(cosmosb_receiver_init(k_alloc(sz, 8), sz, pipe, &cfg, &rx), COSMOSB_OK, "cosmosb_receiver_init"))
+        return NULL;
+    return rx;
+}
+
+static void make_tags(void)
+{
+    static const struct {
+        const cosmosb_schema_t *schema;
+        cosmosb_typed_tag_t *tag;
+    } t[] = {{&k_reading_schema, &g.t_reading}, {&k_event_schema, &g.t_event},   {&k_alarm_schema, &g.t_alarm},
+             {&k_table_ref_schema, &g.t_table_ref}, {&k_window_msg_schema, &g.t_window},
+             {&k_done_schema, &g.t_done},       {&k_ack_schema, &g.t_ack}};
+    for (uint32_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        K_RC(cosmosb_schema_check(t[i].schema), COSMOSB_OK, t[i].schema->name);
+        K_RC(cosmosb_typed_tag_init(t[i].schema, t[i].tag), COSMOSB_OK, "cosmosb_typed_tag_init");
+    }
+}
+
 /* ------------------------------------------------------------------- rx */
 
-static void rx_table(cosmosb_arena_t *a, const struct table_ref_msg *m)
+static void rx_table(cosmosb_arena_t *a, const k_table_ref *m)
 {
     const void *p;
     uint32_t size;
@@ -216,7 +234,7 @@ static void rx_table(cosmosb_arena_t *a, const struct table_ref_msg *m)
     K_RC(cosmosb_arena_release(a, &m->table), COSMOSB_OK, "cosmosb_arena_release");
 }
 
-static void rx_window(cosmosb_bufmgr_t *mgr, const struct window_msg *m)
+static void rx_window(cosmosb_bufmgr_t *mgr, const k_window_msg *m)
 {
     const void *p;
     void *w;
@@ -248,73 +266,76 @@ static void rx_send_ack(void)
     cosmosb_pipe_t *tx = open_producer(&g.acks);
     if (!tx)
         return;
-    struct ack_msg ack = {r.table_checksum, r.window_checksum, r.readings, 0};
-    K_RC(cosmosb_pipe_send(tx, T_ACK, &ack, sizeof ack, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK, "send ack");
+    k_ack ack = {r.table_checksum, r.window_checksum, r.readings, 0};
+    K_RC(cosmosb_typed_send_tagged(tx, &g.t_ack, &ack, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK, "send ack");
     cosmosb_pipe_close_endpoint(tx);
 }
 
-/* Handles one message of the readings pipe; returns 1 after its last one. */
-static int rx_on_reading(cosmosb_arena_t *a, cosmosb_bufmgr_t *mgr, const void *buf, const cosmosb_msg_info_t *info)
+/* Handles one validated message of the readings pipe; returns 1 after its last one. */
+static int rx_on_reading(cosmosb_arena_t *a, cosmosb_bufmgr_t *mgr, const cosmosb_typed_msg_t *msg)
 {
-    if (info->type_id == T_READING && info->len == sizeof(struct reading)) {
-        const struct reading *m = buf;
+    if (msg->schema == &k_reading_schema) {
+        const k_reading *m = msg->data;
         K_CHECK(m->seq == r.readings && m->sensor == 2 && m->value == reading_value(m->seq),
                 "reading %u (expected %u)", m->seq, r.readings);
         r.readings++;
-    } else if (info->type_id == T_TABLE_REF && info->len == sizeof(struct table_ref_msg)) {
-        rx_table(a, buf);
-    } else if (info->type_id == T_WINDOW && info->len == sizeof(struct window_msg)) {
-        rx_window(mgr, buf);
+    } else if (msg->schema == &k_table_ref_schema) {
+        rx_table(a, msg->data);
+    } else if (msg->schema == &k_window_msg_schema) {
+        rx_window(mgr, msg->data);
         rx_send_ack(); /* the table came first: both checksums are known */
-    } else if (info->type_id == T_DONE && info->len == sizeof(struct done_msg)) {
-        const struct done_msg *m = buf;
+    } else if (msg->schema == &k_done_schema) {
+        const k_done *m = msg->data;
         K_CHECK(m->normal == N_READINGS && r.readings == N_READINGS, "sensor sent %u, rx got %u", m->normal,
                 r.readings);
         return 1;
     } else {
-        r.rejected++;
-        K_CHECK(0, "readings: unexpected type %lx len %u", (unsigned long)info->type_id, info->len);
+        r.unexpected++;
+        K_CHECK(0, "readings: unexpected type %s", msg->schema->name);
     }
     return 0;
 }
 
-static int rx_on_event(const void *buf, const cosmosb_msg_info_t *info)
+static int rx_on_event(const cosmosb_typed_msg_t *msg)
 {
-    if (info->type_id == T_EVENT && info->len == sizeof(struct event)) {
-        const struct event *m = buf;
+    if (msg->schema == &k_event_schema) {
+        /* Alarms (derived) arrive as their base type; their real type id stays visible. */
+        const k_event *m = msg->data;
         uint32_t k = m->producer == 'A' ? 0 : m->producer == 'B' ? 1 : 2;
         if (k == 2) {
             K_CHECK(0, "event from unknown producer %u", m->producer);
             return 0;
         }
-        int urgent = (info->flags & COSMOSB_MSG_URGENT) != 0;
+        int urgent = (msg->info.flags & COSMOSB_MSG_URGENT) != 0;
         K_CHECK(urgent == (m->urgent != 0), "lane flag");
+        K_CHECK(urgent == (msg->type_id == g.t_alarm.type_id), "urgent events are alarms");
         uint32_t *expect = urgent ? &r.urgent[k] : &r.events[k];
         K_CHECK(m->seq == *expect, "%c %s seq %u expected %u", (char)m->producer, urgent ? "urgent" : "normal",
                 m->seq, *expect);
         K_CHECK(m->text[0] == 'e' && m->text[4] == (char)m->producer, "text");
         (*expect)++;
-    } else if (info->type_id == T_DONE && info->len == sizeof(struct done_msg)) {
-        const struct done_msg *m = buf;
+    } else if (msg->schema == &k_done_schema) {
+        const k_done *m = msg->data;
         uint32_t k = m->producer == 'A' ? 0 : 1;
         K_CHECK(m->normal == r.events[k] && m->urgent == r.urgent[k], "%c: sent %u+%u, got %u+%u",
                 (char)m->producer, m->normal, m->urgent, r.events[k], r.urgent[k]);
         r.done_loggers++;
         return r.done_loggers == 2;
     } else {
-        r.rejected++;
-        K_CHECK(0, "events: unexpected type %lx len %u", (unsigned long)info->type_id, info->len);
+        r.unexpected++;
+        K_CHECK(0, "events: unexpected type %s", msg->schema->name);
     }
     return 0;
 }
 
 static void rx_task(void)
 {
-    cosmosb_pipe_config_t rc_cfg = {.mode = COSMOSB_PIPE_SPSC, .capacity = 8, .slot_size = 48, .max_producers = 1};
+    cosmosb_pipe_config_t rc_cfg = {.mode = COSMOSB_PIPE_SPSC, .capacity = 8, .slot_size = 64, .max_producers = 1};
     cosmosb_pipe_config_t ev_cfg = {
-        .mode = COSMOSB_PIPE_MPSC, .capacity = 8, .urgent_capacity = 4, .slot_size = 32, .max_producers = 2};
+        .mode = COSMOSB_PIPE_MPSC, .capacity = 8, .urgent_capacity = 4, .slot_size = 64, .max_producers = 2};
     cosmosb_arena_config_t acfg;
     g.rx_id = k_self();
+    make_tags();
 
     /* Create the pipes rx receives from, the arena and rx's buffer view. */
     g.readings = shm_pipe(&rc_cfg);
@@ -335,7 +356,16 @@ static void rx_task(void)
     g.buffer = k_alloc(BUF_SIZE, 4096);
     cosmosb_arena_t *arena = join_arena(0);
     cosmosb_bufmgr_t *mgr = arena ? open_bufmgr(arena, 0) : NULL;
-    if (!readings || !events || !mgr) {
+    /* The single point of entry: typed receivers that validate before rx sees anything. */
+    cosmosb_receiver_t *rreadings = readings && mgr ? open_receiver(readings, arena, mgr) : NULL;
+    cosmosb_receiver_t *revents = events && mgr ? open_receiver(events, arena, mgr) : NULL;
+    if (!rreadings || !revents ||
+        !K_RC(cosmosb_receiver_accept(rreadings, &k_reading_schema, NULL, NULL), COSMOSB_OK, "accept Reading") ||
+        !K_RC(cosmosb_receiver_accept(rreadings, &k_table_ref_schema, NULL, NULL), COSMOSB_OK, "accept TableRef") ||
+        !K_RC(cosmosb_receiver_accept(rreadings, &k_window_msg_schema, NULL, NULL), COSMOSB_OK, "accept WindowMsg") ||
+        !K_RC(cosmosb_receiver_accept(rreadings, &k_done_schema, NULL, NULL), COSMOSB_OK, "accept Done") ||
+        !K_RC(cosmosb_receiver_accept(revents, &k_event_schema, NULL, NULL), COSMOSB_OK, "accept Event") ||
+        !K_RC(cosmosb_receiver_accept(revents, &k_done_schema, NULL, NULL), COSMOSB_OK, "accept Done")) {
         K_CHECK(0, "rx: setup failed");
         atomic_store_explicit(&g.ready, 2, memory_order_relaxed); /* Relaxed: see g.ready. */
         return;
@@ -346,22 +376,17 @@ static void rx_task(void)
     atomic_store_explicit(&g.ready, 1, memory_order_relaxed); /* Relaxed: see g.ready. */
 
     /* Receive from both pipes; sleep on both doorbells when both are empty. */
-    union {
-        struct reading a;
-        struct event b;
-        struct table_ref_msg c;
-        struct window_msg d;
-        struct done_msg e;
-        uint64_t align;
-    } buf;
-    cosmosb_msg_info_t info;
-    int readings_done = 0, events_done = 0;
+    cosmosb_typed_msg_t msg;
+    int readings_done = 0, events_done = 0, rc;
     while (!(readings_done && events_done)) {
-        int rc;
-        while (!readings_done && (rc = cosmosb_pipe_recv(readings, &buf, sizeof buf, &info, 0)) == COSMOSB_OK)
-            readings_done = rx_on_reading(arena, mgr, &buf, &info);
-        while (!events_done && (rc = cosmosb_pipe_recv(events, &buf, sizeof buf, &info, 0)) == COSMOSB_OK)
-            events_done = rx_on_event(&buf, &info);
+        while (!readings_done && (rc = cosmosb_receiver_recv(rreadings, &msg, 0)) == COSMOSB_OK) {
+            readings_done = rx_on_reading(arena, mgr, &msg);
+            K_RC(cosmosb_receiver_release(rreadings, &msg), COSMOSB_OK, "cosmosb_receiver_release");
+        }
+        while (!events_done && (rc = cosmosb_receiver_recv(revents, &msg, 0)) == COSMOSB_OK) {
+            events_done = rx_on_event(&msg);
+            K_RC(cosmosb_receiver_release(revents, &msg), COSMOSB_OK, "cosmosb_receiver_release");
+        }
         if (readings_done && events_done)
             break;
         cosmosb_wait_token_t tok[2];
@@ -388,12 +413,14 @@ static void rx_task(void)
     }
 
     /* The producers close after their last message: a blocking receive sees it. */
-    r.closed_readings = K_RC(cosmosb_pipe_recv(readings, &buf, sizeof buf, &info, COSMOSB_TIMEOUT_FOREVER),
-                             COSMOSB_ECLOSED, "recv on readings after the sensor closed");
-    r.closed_events = K_RC(cosmosb_pipe_recv(events, &buf, sizeof buf, &info, COSMOSB_TIMEOUT_FOREVER),
-                           COSMOSB_ECLOSED, "recv on events after both loggers closed");
+    r.closed_readings = K_RC(cosmosb_receiver_recv(rreadings, &msg, COSMOSB_TIMEOUT_FOREVER), COSMOSB_ECLOSED,
+                             "recv on readings after the sensor closed");
+    r.closed_events = K_RC(cosmosb_receiver_recv(revents, &msg, COSMOSB_TIMEOUT_FOREVER), COSMOSB_ECLOSED,
+                           "recv on events after both loggers closed");
     cosmosb_pipe_stats(readings, &r.rx_readings);
     cosmosb_pipe_stats(events, &r.rx_events);
+    cosmosb_receiver_stats(rreadings, &r.v_readings);
+    cosmosb_receiver_stats(revents, &r.v_events);
 
     /* The sensor released and left: nothing is alive in the arena any more. */
     cosmosb_arena_stats_t st;
@@ -415,21 +442,23 @@ static void sensor_task(void)
     if (atomic_load_explicit(&g.ready, memory_order_relaxed) != 1) /* Relaxed: see g.ready. */
         return;
     /* The reply pipe is the sensor's: it formats it before it sends anything. */
-    cosmosb_pipe_config_t ack_cfg = {.mode = COSMOSB_PIPE_SPSC, .capacity = 2, .slot_size = 16, .max_producers = 1};
+    cosmosb_pipe_config_t ack_cfg = {.mode = COSMOSB_PIPE_SPSC, .capacity = 2, .slot_size = 32, .max_producers = 1};
     g.acks = shm_pipe(&ack_cfg);
     cosmosb_pipe_t *acks = open_consumer(&g.acks, &ack_cfg);
     atomic_store_explicit(&g.acks_ready, 1, memory_order_relaxed); /* Relaxed: see g.ready. */
     cosmosb_pipe_t *tx = open_producer(&g.readings);
     cosmosb_arena_t *arena = join_arena(1);
     cosmosb_bufmgr_t *mgr = arena ? open_bufmgr(arena, 1) : NULL;
+    cosmosb_receiver_t *racks = acks && mgr ? open_receiver(acks, arena, mgr) : NULL;
     uint32_t rx_part = 0;
-    if (!acks || !tx || !mgr ||
+    if (!racks || !tx ||
+        !K_RC(cosmosb_receiver_accept(racks, &k_ack_schema, NULL, NULL), COSMOSB_OK, "accept Ack") ||
         !K_RC(cosmosb_arena_find_participant(arena, g.rx_id, &rx_part), COSMOSB_OK, "find rx in the arena"))
         return;
 
     for (uint32_t i = 0; i < N_READINGS; i++) {
-        struct reading m = {i, k_self(), reading_value(i)};
-        if (!K_RC(cosmosb_pipe_send(tx, T_READING, &m, sizeof m, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK,
+        k_reading m = {i, k_self(), reading_value(i)};
+        if (!K_RC(cosmosb_typed_send_tagged(tx, &g.t_reading, &m, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK,
                   "send reading"))
             break;
     }
@@ -446,8 +475,13 @@ static void sensor_task(void)
         table_sum = checksum(e, TABLE_ENTRIES * sizeof *e);
         K_RC(cosmosb_arena_freeze(arena, &table), COSMOSB_OK, "cosmosb_arena_freeze");
         if (K_RC(cosmosb_arena_give(arena, &table, rx_part, &given), COSMOSB_OK, "cosmosb_arena_give")) {
-            struct table_ref_msg m = {given, TABLE_ENTRIES, table_sum};
-            K_RC(cosmosb_pipe_send(tx, T_TABLE_REF, &m, sizeof m, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK,
+            /* First a forged reference (wrong generation): the receiver must drop it. */
+            k_table_ref bad = {given, TABLE_ENTRIES, table_sum};
+            bad.table.generation ^= 0x10u;
+            K_RC(cosmosb_typed_send_tagged(tx, &g.t_table_ref, &bad, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK,
+                 "send forged table ref");
+            k_table_ref m = {given, TABLE_ENTRIES, table_sum};
+            K_RC(cosmosb_typed_send_tagged(tx, &g.t_table_ref, &m, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK,
                  "send table ref");
         }
     }
@@ -462,20 +496,21 @@ static void sensor_task(void)
                  "cosmosb_window_narrow") &&
             K_RC(cosmosb_window_give(mgr, &part, rx_part, &wgiven), COSMOSB_OK, "cosmosb_window_give")) {
             window_sum = checksum(b + WIN_OFF, WIN_LEN);
-            struct window_msg m = {wgiven, window_sum, 0};
-            K_RC(cosmosb_pipe_send(tx, T_WINDOW, &m, sizeof m, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK,
+            k_window_msg m = {wgiven, window_sum, 0};
+            K_RC(cosmosb_typed_send_tagged(tx, &g.t_window, &m, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK,
                  "send window");
         }
     }
 
     /* rx answers with what it computed from the shared bytes. */
-    struct ack_msg ack;
-    cosmosb_msg_info_t info;
-    if (K_RC(cosmosb_pipe_recv(acks, &ack, sizeof ack, &info, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK, "recv ack")) {
-        K_CHECK(info.type_id == T_ACK && info.len == sizeof ack, "ack type");
-        r.acked = ack.table_checksum == table_sum && ack.window_checksum == window_sum && ack.readings == N_READINGS;
-        K_CHECK(r.acked, "ack %x/%x/%u, expected %x/%x/%u", ack.table_checksum, ack.window_checksum, ack.readings,
-                table_sum, window_sum, N_READINGS);
+    cosmosb_typed_msg_t msg;
+    if (K_RC(cosmosb_receiver_recv(racks, &msg, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK, "recv ack")) {
+        const k_ack *ack = msg.data;
+        r.acked = ack->table_checksum == table_sum && ack->window_checksum == window_sum &&
+                  ack->readings == N_READINGS;
+        K_CHECK(r.acked, "ack %x/%x/%u, expected %x/%x/%u", ack->table_checksum, ack->window_checksum,
+                ack->readings, table_sum, window_sum, N_READINGS);
+        cosmosb_receiver_release(racks, &msg);
     }
 
     /* Both sides released: the table is gone, the slice's bytes come back. */
@@ -492,8 +527,8 @@ static void sensor_task(void)
     }
     cosmosb_arena_leave(arena);
 
-    struct done_msg done = {'S', N_READINGS, 0, 0};
-    K_RC(cosmosb_pipe_send(tx, T_DONE, &done, sizeof done, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK, "send done");
+    k_done done = {'S', N_READINGS, 0, 0};
+    K_RC(cosmosb_typed_send_tagged(tx, &g.t_done, &done, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK, "send done");
     cosmosb_pipe_close_endpoint(tx);
     cosmosb_pipe_close_endpoint(acks);
 }
@@ -511,19 +546,26 @@ static void logger(uint32_t tag)
     uint32_t normal = 0, urgent = 0;
     for (uint32_t i = 0; i < N_EVENTS; i++) {
         int is_urgent = (i % URGENT_EVERY) == URGENT_EVERY - 1;
-        struct event m = {tag, is_urgent ? urgent : normal, (uint32_t)is_urgent, 0, "evt ?"};
-        m.text[4] = (char)tag;
-        if (!K_RC(cosmosb_pipe_send(tx, T_EVENT, &m, sizeof m, is_urgent ? COSMOSB_MSG_URGENT : 0,
-                                    COSMOSB_TIMEOUT_FOREVER),
-                  COSMOSB_OK, "send event"))
+        k_alarm m = {{tag, is_urgent ? urgent : normal, (uint8_t)is_urgent, (int32_t)(i % 4u), "evt ?"}, 0xA1u};
+        m.base.text[4] = (char)tag;
+        int rc = is_urgent ? cosmosb_typed_send_tagged(tx, &g.t_alarm, &m, COSMOSB_MSG_URGENT, COSMOSB_TIMEOUT_FOREVER)
+                           : cosmosb_typed_send_tagged(tx, &g.t_event, &m.base, 0, COSMOSB_TIMEOUT_FOREVER);
+        if (!K_RC(rc, COSMOSB_OK, "send event"))
             break;
         if (is_urgent)
             urgent++;
         else
             normal++;
+        if (tag == 'B' && i == N_EVENTS / 2) {
+            /* A buggy driver: a string without its NUL. Validation drops it. */
+            k_event bad = {tag, 9999, 0, 0, "evt B"};
+            memset(bad.text, 'x', sizeof bad.text);
+            K_RC(cosmosb_typed_send_tagged(tx, &g.t_event, &bad, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK,
+                 "send malformed event");
+        }
     }
-    struct done_msg done = {tag, normal, urgent, 0};
-    K_RC(cosmosb_pipe_send(tx, T_DONE, &done, sizeof done, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK, "send done");
+    k_done done = {tag, normal, urgent, 0};
+    K_RC(cosmosb_typed_send_tagged(tx, &g.t_done, &done, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK, "send done");
     cosmosb_pipe_close_endpoint(tx);
 }
 
@@ -543,15 +585,29 @@ void k_ipc_demo_start(void)
 void k_ipc_demo_report(void)
 {
     uint32_t urgent_total = r.urgent[0] + r.urgent[1];
-    if (r.readings == N_READINGS && r.rejected == 0 && r.closed_readings)
-        k_printf("check: spsc: %u typed readings received in order (type id and size checked, %lu messages "
-                 "in all); ECLOSED after the sensor closed\n",
+    if (r.readings == N_READINGS && r.unexpected == 0 && r.closed_readings)
+        k_printf("check: spsc: %u typed readings received in order (%lu messages in all); ECLOSED after the "
+                 "sensor closed\n",
                  r.readings, (unsigned long)r.rx_readings.received);
     if (r.events[0] + r.urgent[0] == N_EVENTS && r.events[1] + r.urgent[1] == N_EVENTS && r.done_loggers == 2 &&
         r.closed_events && urgent_total == 2 * (N_EVENTS / URGENT_EVERY))
         k_printf("check: mpsc: 2 producers x %u typed events, FIFO per producer and lane (%u urgent); "
                  "ECLOSED after both closed\n",
                  N_EVENTS, urgent_total);
+    uint64_t delivered = r.v_readings.delivered + r.v_events.delivered;
+    if (r.v_readings.rejected_total == 1 && r.v_readings.rejected[COSMOSB_REJECT_REF] == 1 &&
+        r.v_events.rejected_total == 1 && r.v_events.rejected[COSMOSB_REJECT_STRING] == 1 &&
+        r.v_events.delivered_as_ancestor == urgent_total && r.unexpected == 0 &&
+        delivered == N_READINGS + 3u + 2u * N_EVENTS + 2u)
+        k_printf("check: schema: %lu messages validated before delivery (copy mode); %u alarms delivered as their "
+                 "base kernel.Event; a forged reference and a string without NUL rejected, never delivered\n",
+                 (unsigned long)delivered, urgent_total);
+    else
+        K_CHECK(0, "receivers: delivered %lu+%lu (as ancestor %lu), rejected %lu (ref %lu) and %lu (string %lu)",
+                (unsigned long)r.v_readings.delivered, (unsigned long)r.v_events.delivered,
+                (unsigned long)r.v_events.delivered_as_ancestor, (unsigned long)r.v_readings.rejected_total,
+                (unsigned long)r.v_readings.rejected[COSMOSB_REJECT_REF], (unsigned long)r.v_events.rejected_total,
+                (unsigned long)r.v_events.rejected[COSMOSB_REJECT_STRING]);
     if (r.tables == 1 && r.table_eperm && r.table_twice && r.stale_after_release)
         k_printf("check: arena: frozen table of %u entries shared by reference, checksum %x; the reader cannot "
                  "write it (EPERM) nor accept it twice (ESTALE); stale (ESTALE) after both released\n",

@@ -49,6 +49,7 @@ for want in \
     "kernel: libcosmosb " \
     "check: spsc: 500 typed readings received in order" \
     "check: mpsc: 2 producers x 200 typed events, FIFO per producer and lane" \
+    "check: schema: 905 messages validated before delivery" \
     "check: arena: frozen table of 64 entries shared by reference" \
     "check: window: read-only 1024-byte window" \
     "check: ack: the sensor got back the checksums rx computed" \
