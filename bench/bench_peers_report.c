@@ -434,7 +434,7 @@ static void measure_pmp(const bench_peers_opts_t *o)
 {
     uint32_t rounds = o->quick ? 1 : 3;
     uint64_t n = o->quick ? 200000 : 3000000;
-    uint64_t budget = o->quick ? 300000000ull : 2000000000ull;
+    uint64_t budget = o->quick ? 300000000ull : 1000000000ull;
     char label[160];
     for (int rep = 0; rep < o->repeat; rep++) {
         for (int pl = 0; pl < 2; pl++) {
@@ -793,7 +793,7 @@ static void write_plots(const char *dir)
                "set ylabel 'million messages per second (log scale)'\n"
                "set title 'Throughput, 64-byte messages (medians)'\nset style data histograms\n"
                "set style histogram clustered gap 1\nset style fill solid 0.8 border -1\nset key top right\n"
-               "set xtics rotate by -35 noenhanced\nset output 'throughput.png'\n"
+               "set xtics rotate by -35 noenhanced\nset bmargin 9\nset rmargin 10\nset output 'throughput.png'\n"
                "plot 'throughput.dat' using 2:xtic(1) title 'batch 1', '' using 3 title 'batch 32'\n");
     fclose(f);
     char cmd[600];
