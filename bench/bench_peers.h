@@ -63,6 +63,11 @@ int bench_rt_iox(const bench_rt_params_t *p, bool waitset, bench_rt_result_t *r)
 /** iceoryx streaming: one publisher, one subscriber (queue 256, BLOCK_PRODUCER / WAIT_FOR_CONSUMER),
  *  busy polling or WaitSet; a batch is `batch` loans and publishes (no batch call). */
 int bench_stream_iox(const bench_stream_params_t *p, bool waitset, bench_stream_result_t *r);
+/** iceoryx large payloads: the producer loans a chunk of @p payload bytes and fills every byte in
+ *  place (word i of message n is n + i), the consumer takes it, sums every word, checks, releases;
+ *  polling take. GB/s of payload in @p gbytes_per_s. 0 or a negative code (@p what filled). */
+int bench_bulk_iox(uint32_t payload, uint64_t messages, int cpu_consumer, int cpu_producer, double *gbytes_per_s,
+                   char *what, size_t what_len);
 #endif
 
 /* ---- the peers section of cosmosb-bench (bench_peers_report.c) -------- */

@@ -12,6 +12,7 @@
  */
 #include "bench_internal.h"
 #include "bench_peers.h"
+#include "bench_zc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -81,6 +82,15 @@ static const char *ps_fmt(char *buf, size_t len, const pser_t *s, double scale)
         }
         snprintf(buf, len, "%.*f [%.*f-%.*f]", prec, med, prec, lo * scale, prec, hi * scale);
     }
+    return buf;
+}
+
+static const char *ratio(char *buf, size_t len, double num, double den)
+{
+    if (den <= 0 || num <= 0)
+        snprintf(buf, len, "n/a");
+    else
+        snprintf(buf, len, "%.2fx", num / den);
     return buf;
 }
 
@@ -488,6 +498,92 @@ static void measure_pmp(const bench_peers_opts_t *o)
     bench_pin(o->cpu_a);
 }
 
+/* ---- large payloads: libcosmosb windows against iceoryx chunks ----------------- */
+
+static const uint64_t plg_sizes[2] = { 1ull << 20, 64ull << 20 };
+enum { PLG_WINDOWS, PLG_IOX, PLG_N };
+static pser_t plg_res[2][PLG_N];
+
+static void measure_plg(const bench_peers_opts_t *o)
+{
+#ifdef COSMOSB_BENCH_HAVE_ICEORYX
+    uint32_t rounds = o->quick ? 1 : 3;
+    double bytes = o->quick ? 6e7 : 3e9; /* per system per round */
+    if (!g_iox_up) {
+        for (int si = 0; si < 2; si++)
+            plg_res[si][PLG_IOX].skip = true;
+    }
+    for (int rep = 0; rep < o->repeat; rep++) {
+        for (int si = 0; si < 2; si++) {
+            pser_t rv[PLG_N];
+            memset(rv, 0, sizeof rv);
+            for (uint32_t round = 0; round < rounds; round++) {
+                for (int k = 0; k < PLG_N; k++) {
+                    if (plg_res[si][k].skip || plg_res[si][k].err)
+                        continue;
+                    uint64_t n = (uint64_t)(bytes / (double)plg_sizes[si]);
+                    if (n < 3)
+                        n = 3;
+                    const char *name = k == PLG_WINDOWS ? "libcosmosb buffer windows" : "iceoryx chunks (polling take)";
+                    bench_progress("[peers: large payloads %d/%d, round %u/%u] %-31s %3llu MiB ", rep + 1, o->repeat,
+                                   round + 1, rounds, name, (unsigned long long)(plg_sizes[si] >> 20));
+                    g_what = name;
+                    double gbps = 0;
+                    char what[96] = "";
+                    int rc;
+                    alarm(o->watchdog_s);
+                    if (k == PLG_WINDOWS) {
+                        bench_bulk_params_t bp = { plg_sizes[si], n, 1, o->cpu_a, o->cpu_b, 0 };
+                        bench_bulk_result_t br;
+                        rc = bench_bulk(BULK_WINDOWS, &bp, &br);
+                        gbps = br.gbytes_per_s;
+                        snprintf(what, sizeof what, "%s", br.what);
+                    } else {
+                        rc = bench_bulk_iox((uint32_t)plg_sizes[si], n, o->cpu_a, o->cpu_b, &gbps, what, sizeof what);
+                    }
+                    alarm(0);
+                    if (rc != 0) {
+                        report_fail(name, what, rc);
+                        plg_res[si][k].err = 1;
+                        continue;
+                    }
+                    bench_progress("%8.2f GB/s\n", gbps);
+                    ps_add(&rv[k], gbps * 1e9);
+                }
+            }
+            for (int k = 0; k < PLG_N; k++)
+                if (!plg_res[si][k].err && rv[k].n > 0)
+                    ps_add(&plg_res[si][k], ps_med(&rv[k]));
+        }
+    }
+#else
+    (void)o;
+    for (int si = 0; si < 2; si++)
+        plg_res[si][PLG_WINDOWS].skip = plg_res[si][PLG_IOX].skip = true;
+#endif
+}
+
+static void print_plg(void)
+{
+    char a[64], b[64], d[32];
+    if (plg_res[0][PLG_IOX].skip)
+        return;
+    printf("### Large payloads against iceoryx (GB/s, every byte written by the producer and read by the consumer)\n\n");
+    printf("libcosmosb: buffer windows (the producer fills a slice of a shared buffer in place, a 40-byte window "
+           "travels in a pipe; the same code as the large-payload section). iceoryx: the producer loans a chunk of "
+           "the payload size from RouDi's pool, fills it in place and publishes it; the consumer takes it, sums "
+           "every 64-bit word and releases it. Both check the sum. Median of the rounds; \"vs\": libcosmosb "
+           "divided by iceoryx.\n\n");
+    printf("| payload | libcosmosb windows | iceoryx chunks | vs |\n|---:|---:|---:|---:|\n");
+    for (int si = 0; si < 2; si++) {
+        bool ok = ps_ok(&plg_res[si][0]) && ps_ok(&plg_res[si][1]);
+        printf("| %llu MiB | %s | %s | %s |\n", (unsigned long long)(plg_sizes[si] >> 20),
+               ps_fmt(a, sizeof a, &plg_res[si][PLG_WINDOWS], 1e-9), ps_fmt(b, sizeof b, &plg_res[si][PLG_IOX], 1e-9),
+               ok ? ratio(d, sizeof d, ps_med(&plg_res[si][0]), ps_med(&plg_res[si][1])) : "n/a");
+    }
+    printf("\n");
+}
+
 /* ---- memcpy ------------------------------------------------------------------- */
 
 static pser_t pmc_res[2];
@@ -512,15 +608,6 @@ static void measure_memcpy(const bench_peers_opts_t *o)
 }
 
 /* ---- printing --------------------------------------------------------------------- */
-
-static const char *ratio(char *buf, size_t len, double num, double den)
-{
-    if (den <= 0 || num <= 0)
-        snprintf(buf, len, "n/a");
-    else
-        snprintf(buf, len, "%.2fx", num / den);
-    return buf;
-}
 
 static size_t prt_find(const char *file)
 {
@@ -698,6 +785,11 @@ static void print_summary(void)
             }
         }
     }
+    for (int si = 0; si < 2; si++) {
+        snprintf(wl, sizeof wl, "large payload %llu MiB", (unsigned long long)(plg_sizes[si] >> 20));
+        sum_row(wl, "iceoryx chunks (polling take)", "busy poll", &plg_res[si][PLG_WINDOWS], &plg_res[si][PLG_IOX],
+                false, 1e-9, "GB/s");
+    }
     for (int pl = 0; pl < 2; pl++) {
         for (int bi = 0; bi < N_PB; bi++) {
             snprintf(wl, sizeof wl, "MPSC 2 producers, %s, batch %u", pl ? "1 CPU" : "2 CPUs", pst_batches[bi]);
@@ -847,6 +939,7 @@ int bench_peers_report(const bench_peers_opts_t *o)
     measure_prt(o);
     measure_pst(o);
     measure_pmp(o);
+    measure_plg(o);
     measure_memcpy(o);
 #ifdef COSMOSB_BENCH_HAVE_ICEORYX
     if (g_iox_up)
@@ -857,6 +950,7 @@ int bench_peers_report(const bench_peers_opts_t *o)
     print_prt(o);
     print_pst(o);
     print_pmp();
+    print_plg();
     print_memcpy();
     print_summary();
     if (o->plot_dir) {

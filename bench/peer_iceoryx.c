@@ -40,7 +40,20 @@
 /* ===== RouDi ================================================================ */
 
 static pid_t g_roudi = -1;
-static char g_roudi_log[64];
+static char g_roudi_log[64], g_roudi_cfg[64];
+
+/* RouDi's built-in pools (its documented default configuration) plus pools for
+ * the large-payload comparison: 1 MiB and 64 MiB payloads (and a chunk header). */
+static const char roudi_config[] = "[general]\nversion = 1\n\n[[segment]]\n\n"
+                                   "[[segment.mempool]]\nsize = 128\ncount = 10000\n\n"
+                                   "[[segment.mempool]]\nsize = 1024\ncount = 5000\n\n"
+                                   "[[segment.mempool]]\nsize = 16384\ncount = 1000\n\n"
+                                   "[[segment.mempool]]\nsize = 131072\ncount = 200\n\n"
+                                   "[[segment.mempool]]\nsize = 524288\ncount = 50\n\n"
+                                   "[[segment.mempool]]\nsize = 1048576\ncount = 30\n\n"
+                                   "[[segment.mempool]]\nsize = 1052672\ncount = 16\n\n"
+                                   "[[segment.mempool]]\nsize = 4194304\ncount = 10\n\n"
+                                   "[[segment.mempool]]\nsize = 67112960\ncount = 5\n";
 
 static void sleep_ms(long ms)
 {
@@ -75,6 +88,15 @@ int bench_iox_start(char *why, size_t len)
     if (g_roudi > 0)
         return 0;
     snprintf(g_roudi_log, sizeof g_roudi_log, "/tmp/cosmosb-bench-roudi-%ld.log", (long)getpid());
+    snprintf(g_roudi_cfg, sizeof g_roudi_cfg, "/tmp/cosmosb-bench-roudi-%ld.toml", (long)getpid());
+    int cfd = open(g_roudi_cfg, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (cfd < 0 || write(cfd, roudi_config, sizeof roudi_config - 1) != (ssize_t)(sizeof roudi_config - 1)) {
+        snprintf(why, len, "cannot write %s: %s", g_roudi_cfg, strerror(errno));
+        if (cfd >= 0)
+            close(cfd);
+        return -1;
+    }
+    close(cfd);
     int fd = open(g_roudi_log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0) {
         snprintf(why, len, "cannot create %s: %s", g_roudi_log, strerror(errno));
@@ -100,7 +122,7 @@ int bench_iox_start(char *why, size_t len)
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0)
             dup2(devnull, 0);
-        execlp("iox-roudi", "iox-roudi", "--log-level", "warning", (char *)NULL);
+        execlp("iox-roudi", "iox-roudi", "--log-level", "warning", "--config-file", g_roudi_cfg, (char *)NULL);
         fprintf(stderr, "exec iox-roudi: %s\n", strerror(errno));
         _exit(127);
     }
@@ -116,6 +138,7 @@ int bench_iox_start(char *why, size_t len)
             log_says(g_roudi_log, "", last, sizeof last);
             snprintf(why, len, "iox-roudi exited at start (%.100s)", last[0] ? last : "no output");
             unlink(g_roudi_log);
+            unlink(g_roudi_cfg);
             return -1;
         }
         sleep_ms(50);
@@ -124,6 +147,7 @@ int bench_iox_start(char *why, size_t len)
     waitpid(pid, NULL, 0);
     snprintf(why, len, "iox-roudi did not become ready within 10 s");
     unlink(g_roudi_log);
+    unlink(g_roudi_cfg);
     return -1;
 }
 
@@ -136,6 +160,7 @@ void bench_iox_stop(void)
         if (waitpid(g_roudi, NULL, WNOHANG) == g_roudi) {
             g_roudi = -1;
             unlink(g_roudi_log);
+            unlink(g_roudi_cfg);
             return;
         }
         sleep_ms(50);
@@ -144,6 +169,7 @@ void bench_iox_stop(void)
     waitpid(g_roudi, NULL, 0);
     g_roudi = -1;
     unlink(g_roudi_log);
+    unlink(g_roudi_cfg);
 }
 
 /* ===== a runtime, a publisher and a subscriber per process ================ */
@@ -261,6 +287,46 @@ static int iox_recv(struct iox_end *e, void *msg, uint32_t len)
     memcpy(msg, chunk, len);
     iox_sub_release_chunk(e->sub, chunk);
     return 0;
+}
+
+/* Large payloads, in place: word i of message `seq` is seq + i; the receiver
+ * sums every word and checks the sum. */
+static int iox_send_fill(struct iox_end *e, uint32_t len, uint64_t seq)
+{
+    void *chunk = NULL;
+    enum iox_AllocationResult a;
+    while ((a = iox_pub_loan_aligned_chunk(e->pub, &chunk, len, 8)) != AllocationResult_SUCCESS) {
+        if (a != AllocationResult_RUNNING_OUT_OF_CHUNKS && a != AllocationResult_TOO_MANY_CHUNKS_ALLOCATED_IN_PARALLEL)
+            return -EIO;
+        bench_cpu_relax();
+    }
+    uint64_t *w = chunk;
+    for (uint64_t i = 0; i < len / 8; i++)
+        w[i] = seq + i;
+    iox_pub_publish_chunk(e->pub, chunk);
+    return 0;
+}
+
+static int iox_recv_sum(struct iox_end *e, uint32_t len, uint64_t *seq)
+{
+    const void *chunk = NULL;
+    for (;;) {
+        enum iox_ChunkReceiveResult c = iox_sub_take_chunk(e->sub, &chunk);
+        if (c == ChunkReceiveResult_SUCCESS)
+            break;
+        if (c != ChunkReceiveResult_NO_CHUNK_AVAILABLE)
+            return -EIO;
+        bench_cpu_relax();
+    }
+    const uint64_t *w = chunk;
+    uint64_t n = len / 8, sum = 0;
+    for (uint64_t i = 0; i < n; i++)
+        sum += w[i];
+    *seq = w[0];
+    /* Sum of seq + i for i < n. */
+    uint64_t want = *seq * n + n * (n - 1) / 2;
+    iox_sub_release_chunk(e->sub, chunk);
+    return sum == want ? 0 : -EPROTO;
 }
 
 /* ===== isolation: every iceoryx measurement in a fresh process ============ */
@@ -432,6 +498,7 @@ int bench_rt_iox(const bench_rt_params_t *p, bool waitset, bench_rt_result_t *r)
 
 struct iox_stream {
     bool waitset;
+    bool bulk; /* large payloads: written and read in place in the chunk (zero-copy) */
     char instance[48];
     struct iox_end end; /* publisher in the producer, subscriber in the consumer */
 };
@@ -466,6 +533,10 @@ static int ioxs_produce(void *st, const bench_stream_params_t *p, uint32_t idx, 
         memset(m, 0xa5, p->payload);
     for (uint64_t n = 0; n < count && rc == 0; n++) {
         uint64_t seq = SEQ_MAKE(idx, n);
+        if (s->bulk) {
+            rc = iox_send_fill(&s->end, p->payload, seq);
+            continue;
+        }
         memcpy(m, &seq, sizeof seq);
         rc = iox_send(&s->end, m, p->payload);
     }
@@ -495,6 +566,15 @@ static int ioxs_consume(void *st, const bench_stream_params_t *p, uint32_t nprod
     uint64_t expect[2] = { 0, 0 };
     int rc = m ? 0 : -ENOMEM;
     for (uint64_t got = 0; got < total && rc == 0; got++) {
+        if (s->bulk) {
+            uint64_t seq;
+            rc = iox_recv_sum(&s->end, p->payload, &seq);
+            if (rc == -EPROTO)
+                snprintf(r->what, sizeof r->what, "checksum error in message %llu", (unsigned long long)got);
+            if (rc == 0 && bench_check_seq(seq, expect, nprod, r) != 0)
+                rc = -EPROTO;
+            continue;
+        }
         rc = iox_recv(&s->end, m, p->payload);
         if (rc != 0) {
             snprintf(r->what, sizeof r->what, "take failed after %llu messages", (unsigned long long)got);
@@ -517,12 +597,40 @@ static void ioxs_cleanup(void *st, const bench_stream_params_t *p)
     (void)p;
 }
 
+static int iox_stream_run(const bench_stream_params_t *p, bool waitset, bool bulk, bench_stream_result_t *r);
+
 int bench_stream_iox(const bench_stream_params_t *p, bool waitset, bench_stream_result_t *r)
+{
+    return iox_stream_run(p, waitset, false, r);
+}
+
+int bench_bulk_iox(uint32_t payload, uint64_t messages, int cpu_consumer, int cpu_producer, double *gbytes_per_s,
+                   char *what, size_t what_len)
+{
+    bench_stream_params_t p = {
+        .messages = messages,
+        .payload = payload,
+        .batch = 1,
+        .cpu_consumer = cpu_consumer,
+        .cpu_producer = cpu_producer,
+        .cpu_producer2 = cpu_producer,
+    };
+    bench_stream_result_t r;
+    int rc = iox_stream_run(&p, false, true, &r);
+    if (rc != 0)
+        snprintf(what, what_len, "%s", r.what);
+    else
+        *gbytes_per_s = r.msgs_per_s * payload / 1e9;
+    return rc;
+}
+
+static int iox_stream_run(const bench_stream_params_t *p, bool waitset, bool bulk, bench_stream_result_t *r)
 {
     static const stream_impl_t impl = { ioxs_prepare, ioxs_producer_init, ioxs_produce, ioxs_consumer_init,
                                         ioxs_consume, ioxs_cleanup };
     struct iox_stream s;
     memset(&s, 0, sizeof s);
     s.waitset = waitset;
+    s.bulk = bulk;
     return run_stream_isolated(&impl, &s, p, r);
 }
