@@ -533,7 +533,9 @@ static void measure_plg(const bench_peers_opts_t *o)
                     int rc;
                     alarm(o->watchdog_s);
                     if (k == PLG_WINDOWS) {
-                        bench_bulk_params_t bp = { plg_sizes[si], n, 1, o->cpu_a, o->cpu_b, 0 };
+                        bench_bulk_params_t bp = {
+                            .payload = plg_sizes[si], .messages = n, .touch = 1, .cpu_consumer = o->cpu_a, .cpu_producer = o->cpu_b
+                        };
                         bench_bulk_result_t br;
                         rc = bench_bulk(BULK_WINDOWS, &bp, &br);
                         gbps = br.gbytes_per_s;
