@@ -33,6 +33,8 @@ typedef struct bench_bulk_params {
                             0: only the first and last 8 bytes (windows only: the per-message cost) */
     int cpu_consumer;  /**< CPU of the measuring consumer (-1: free) */
     int cpu_producer;  /**< CPU of the producer */
+    uint64_t ring;     /**< windows: bytes of the ring buffer (0: 4 payloads, at least 4 MiB, when every byte is
+                            touched; 64 payloads otherwise) */
 } bench_bulk_params_t;
 
 typedef struct bench_bulk_result {
