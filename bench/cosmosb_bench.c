@@ -240,9 +240,9 @@ static void measure_rt(const mode_t_ *m)
             bench_percentiles(all[k], total, &med, &p99);
             rt_med[k].v[rt_med[k].n++] = med;
             rt_p99[k].v[rt_p99[k].n++] = p99;
+            rt_p999[k].v[rt_p999[k].n++] = bench_quantile_sorted(all[k], total, 0.999);
         }
     }
-            rt_p999[k].v[rt_p999[k].n++] = bench_quantile_sorted(all[k], total, 0.999);
     for (int k = 0; k < RT_COUNT; k++)
         free(all[k]);
 }
