@@ -1,13 +1,15 @@
 /*
- * kernel.c - a minimal x86_64 hobby kernel that hosts libcosmosb.
+ * kernel.c - the architecture-independent part of a minimal hobby kernel
+ * that hosts libcosmosb.
  *
- * boot.S brings the CPU to long mode and calls kmain(). This file supplies
- * what libcosmosb-freestanding.a needs from a host and nothing more: the four
- * mem* functions, a serial console, memory, cooperative tasks and the
- * platform hook table (wait32/wake32 block and wake tasks on a word, like a
- * futex). The IPC scenario itself is in ipc_demo.c. At the end the kernel
- * writes to QEMU's isa-debug-exit port: status 33 = every check passed,
- * 35 = something failed.
+ * The architecture part (x86_64/ or riscv64/: boot.S, arch.c) starts the
+ * CPU, supplies a console, the four mem* functions libcosmosb-freestanding.a
+ * needs, the task switch and a way to end the run, then calls k_main(). This
+ * file supplies the rest of what the library needs from a host: memory,
+ * cooperative tasks and the platform hook table (wait32/wake32 block and
+ * wake tasks on a word, like a futex). The IPC scenario itself is in
+ * ipc_demo.c. k_main() ends with arch_exit(): success only if every check
+ * passed.
  *
  * Time is virtual: the clock advances 1 µs each time anybody looks at it,
  * and when every task is blocked it jumps to the earliest wait deadline.
@@ -18,88 +20,14 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 
-/* ------------------------------------------------------------------ ports */
-
-static inline void k_outb(uint16_t port, uint8_t v)
-{
-    __asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t k_inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-#define COM1 0x3F8
-#define DEBUG_EXIT_PORT 0xF4 /* QEMU -device isa-debug-exit,iobase=0xf4: exit status (v << 1) | 1 */
-
-static void k_serial_init(void)
-{
-    k_outb(COM1 + 1, 0x00); /* no interrupts */
-    k_outb(COM1 + 3, 0x80); /* DLAB on */
-    k_outb(COM1 + 0, 0x01); /* divisor 1: 115200 baud */
-    k_outb(COM1 + 1, 0x00);
-    k_outb(COM1 + 3, 0x03); /* 8 bits, no parity, one stop bit */
-    k_outb(COM1 + 2, 0xC7); /* FIFO on, cleared */
-}
+/* --------------------------------------------------------------- printf */
 
 static void k_putc(char c)
 {
     if (c == '\n')
-        k_putc('\r');
-    for (uint32_t i = 0; i < 100000 && !(k_inb(COM1 + 5) & 0x20); i++)
-        __asm__ __volatile__("pause");
-    k_outb(COM1, (uint8_t)c);
+        arch_putc('\r');
+    arch_putc(c);
 }
-
-static __attribute__((noreturn)) void k_exit(int ok)
-{
-    k_printf(ok ? "kernel: exit: success\n" : "kernel: exit: FAILURE\n");
-    k_outb(DEBUG_EXIT_PORT, ok ? 0x10 : 0x11); /* QEMU exits with 33 / 35 */
-    for (;;)
-        __asm__ __volatile__("cli; hlt");
-}
-
-/* ------------------------------------------------------------ mem* (host side) */
-/* rep movsb / stosb: short, correct, and the compiler cannot turn them back into calls. */
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-    void *d = dst;
-    __asm__ __volatile__("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
-    return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-    void *d = dst;
-    __asm__ __volatile__("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
-    return dst;
-}
-
-void *memmove(void *dst, const void *src, size_t n)
-{
-    if ((uintptr_t)dst <= (uintptr_t)src || (uintptr_t)dst >= (uintptr_t)src + n)
-        return memcpy(dst, src, n);
-    /* Overlapping, destination above: copy backwards. */
-    unsigned char *d = (unsigned char *)dst + n - 1;
-    const unsigned char *s = (const unsigned char *)src + n - 1;
-    __asm__ __volatile__("std; rep movsb; cld" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
-    return dst;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-    const unsigned char *x = a, *y = b;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != y[i])
-            return x[i] < y[i] ? -1 : 1;
-    return 0;
-}
-
-/* --------------------------------------------------------------- printf */
 
 static void k_puts(const char *s)
 {
@@ -195,7 +123,7 @@ void *k_alloc(uint64_t size, uint64_t align)
     uint64_t start = (k_pool_used + align - 1) & ~(align - 1);
     if (start > sizeof k_pool || size > sizeof k_pool - start) {
         k_printf("FAIL: k_alloc: out of memory (%lu bytes)\n", (unsigned long)size);
-        k_exit(0);
+        arch_exit(0);
     }
     k_pool_used = start + size;
     return k_pool + start;
@@ -222,8 +150,6 @@ struct k_task {
     _Alignas(16) uint8_t stack[K_STACK];
 };
 
-void k_switch(uint64_t *save_sp, uint64_t next_sp); /* boot.S */
-
 static struct k_task k_tasks[K_MAX_TASKS];
 static uint32_t k_ntasks;
 static struct k_task *k_current; /* NULL: the boot (scheduler) context */
@@ -242,28 +168,21 @@ static void k_task_start(void)
     k_current->state = T_DONE;
     k_to_scheduler();
     for (;;) /* never resumed */
-        __asm__ __volatile__("cli; hlt");
+        arch_halt();
 }
 
 uint32_t k_task_create(const char *name, k_entry_t entry)
 {
     if (k_ntasks == K_MAX_TASKS) {
         k_printf("FAIL: too many tasks\n");
-        k_exit(0);
+        arch_exit(0);
     }
     struct k_task *t = &k_tasks[k_ntasks];
     t->id = ++k_ntasks;
     t->name = name;
     t->entry = entry;
     t->deadline = K_NO_DEADLINE;
-    /* k_switch pops six registers and returns into k_task_start, which then
-     * sees the stack as if it had been called (rsp = 8 mod 16). */
-    uint64_t *sp = (uint64_t *)(void *)(t->stack + K_STACK);
-    *--sp = 0;                                  /* k_task_start's return address: none */
-    *--sp = (uint64_t)(uintptr_t)k_task_start;  /* where k_switch's ret goes */
-    for (int i = 0; i < 6; i++)
-        *--sp = 0;                              /* rbx rbp r12 r13 r14 r15 */
-    t->sp = (uint64_t)(uintptr_t)sp;
+    t->sp = arch_task_init(t->stack + K_STACK, k_task_start);
     t->state = T_READY;
     return t->id;
 }
@@ -427,7 +346,7 @@ static int k_hook_heavy_register(void *ctx)
 static int k_hook_heavy_barrier(void *ctx)
 {
     (void)ctx;
-    __asm__ __volatile__("" ::: "memory");
+    atomic_signal_fence(memory_order_seq_cst); /* compiler barrier only: see above */
     return 0;
 }
 
@@ -453,26 +372,10 @@ const cosmosb_platform_t k_platform = {
 
 /* ----------------------------------------------------------------- main */
 
-struct multiboot_info {
-    uint32_t flags;
-    uint32_t mem_lower; /* KiB below 1 MiB (flags bit 0) */
-    uint32_t mem_upper; /* KiB above 1 MiB (flags bit 0) */
-};
-
-void kmain(uint32_t magic, uint32_t info);
-
-void kmain(uint32_t magic, uint32_t info)
+void k_main(void)
 {
-    k_serial_init();
-    k_printf("\nkernel: libcosmosb %s example kernel, x86_64 long mode\n", cosmosb_version_string());
-    if (magic != 0x2BADB002u) {
-        k_printf("FAIL: not started by a multiboot loader (eax %x)\n", magic);
-        k_exit(0);
-    }
-    const struct multiboot_info *mbi = (const struct multiboot_info *)(uintptr_t)info;
-    if (mbi->flags & 1u)
-        k_printf("kernel: multiboot: %u KiB of memory above 1 MiB\n", mbi->mem_upper);
-
+    k_printf("\nkernel: libcosmosb %s example kernel, %s\n", cosmosb_version_string(), arch_name);
+    arch_describe();
     k_ipc_demo_start();
     int finished = k_run();
     k_printf("kernel: %u tasks finished; %lu task switches, %lu sleeps in wait32, %lu wakeups by wake32, "
@@ -483,8 +386,10 @@ void kmain(uint32_t magic, uint32_t info)
         k_ipc_demo_report();
     if (!finished || k_failures) {
         k_printf("kernel: %u check(s) FAILED\n", k_failures);
-        k_exit(0);
+        k_printf("kernel: exit: FAILURE\n");
+        arch_exit(0);
     }
     k_printf("kernel: ALL CHECKS PASSED\n");
-    k_exit(1);
+    k_printf("kernel: exit: success\n");
+    arch_exit(1);
 }

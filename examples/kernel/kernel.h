@@ -50,6 +50,21 @@ extern uint32_t k_failures;
 int k_expect_rc(int rc, int want, const char *what, const char *file, int line);
 #define K_RC(rc, want, what) k_expect_rc((rc), (want), (what), __FILE__, __LINE__)
 
+/* Architecture part (x86_64/arch.c, riscv64/arch.c and their boot.S). */
+extern const char arch_name[];
+void arch_putc(char c);                   /* one byte to the console */
+void arch_describe(void);                 /* prints what the boot loader told us (may print nothing) */
+__attribute__((noreturn)) void arch_exit(int ok); /* ends the run: QEMU exits, success or failure */
+void arch_halt(void);                     /* stops the CPU until an interrupt (none are enabled) */
+/* Prepares a new task's stack so that k_switch() to the returned stack pointer
+ * starts start() with a correctly aligned stack. */
+uint64_t arch_task_init(uint8_t *stack_top, void (*start)(void));
+/* Saves the callee-saved registers on the current stack, stores the stack
+ * pointer in *save_sp and resumes the context saved at next_sp (boot.S). */
+void k_switch(uint64_t *save_sp, uint64_t next_sp);
+/* The architecture-independent kernel, called once the console works. */
+__attribute__((noreturn)) void k_main(void);
+
 /* The IPC scenario (ipc_demo.c): creates its tasks; k_ipc_demo_report() runs after they end. */
 void k_ipc_demo_start(void);
 void k_ipc_demo_report(void);

@@ -6,8 +6,9 @@
  * 32-bit code below zeroes .bss, checks that the CPU has long mode, builds
  * page tables that identity-map the first GiB with 2 MiB pages, enables PAE,
  * EFER.LME and paging, loads a GDT with a 64-bit code segment and jumps to
- * 64-bit code, which calls kmain(magic, info). SSE is never enabled: the
- * kernel and libcosmosb-freestanding.a are compiled with -mgeneral-regs-only.
+ * 64-bit code, which calls arch_entry(magic, info) in arch.c. SSE is never
+ * enabled: the kernel and libcosmosb-freestanding.a are compiled with
+ * -mgeneral-regs-only.
  *
  * The object is an ELF64 file (the .code32 part uses only 32-bit absolute
  * relocations); the build converts the linked kernel to ELF32 with objcopy,
@@ -144,7 +145,7 @@ long_mode_entry:
         xor     %ebp, %ebp
         mov     boot_magic(%rip), %edi
         mov     boot_info(%rip), %esi
-        call    kmain
+        call    arch_entry
 5:      cli
         hlt
         jmp     5b
