@@ -22,6 +22,7 @@ packages=(
     gcc-multilib      # -m32: i686 freestanding archive, 32-bit peer test
     gcc-riscv64-unknown-elf   # cross build of the freestanding archive
     gcc-arm-none-eabi         # cross build of the freestanding archive (Cortex-M4)
+    qemu-system-misc  # qemu-system-riscv64: boots examples/kernel on riscv64 (test kernel_qemu_riscv64)
 )
 packages+=("$@")
 

@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
 # Boots the example kernel under QEMU and checks what it printed.
 #
-# usage: run-qemu.sh KERNEL32.ELF
+# usage: run-qemu.sh x86_64 KERNEL32.ELF
+#        run-qemu.sh riscv64 KERNEL.ELF
 #
 # Passes (exit 0) only if the kernel wrote every expected "check:" line and
 # "ALL CHECKS PASSED" to the serial port, printed no "FAIL", and ended QEMU
-# through the isa-debug-exit device with status 33 (it writes 0x10; QEMU
-# exits with (value << 1) | 1). Exit 77 (ctest: skipped) if
-# qemu-system-x86_64 is not installed; any other failure exits 1.
-# QEMU environment overrides the emulator (default qemu-system-x86_64).
+# with status 33: on x86_64 through the isa-debug-exit device (it writes
+# 0x10; QEMU exits with (value << 1) | 1), on riscv64 through the virt
+# machine's SiFive test device. Exit 77 (ctest: skipped) if the QEMU for the
+# architecture is not installed; any other failure exits 1. The QEMU
+# environment variable overrides the emulator.
 set -u
 
-kernel=${1:?usage: run-qemu.sh KERNEL32.ELF}
-qemu=${QEMU:-qemu-system-x86_64}
+arch=${1:?usage: run-qemu.sh x86_64|riscv64 KERNEL}
+kernel=${2:?usage: run-qemu.sh x86_64|riscv64 KERNEL}
+case $arch in
+    x86_64)
+        qemu=${QEMU:-qemu-system-x86_64}; package=qemu-system-x86
+        # -nodefaults: no VGA or NIC; the only devices are COM1 (our console)
+        # and the debug exit port. -no-reboot turns a triple fault into an
+        # exit with status 0.
+        args=(-m 64 -nodefaults -device isa-debug-exit,iobase=0xf4,iosize=0x04) ;;
+    riscv64)
+        qemu=${QEMU:-qemu-system-riscv64}; package=qemu-system-misc
+        # -bios none: no OpenSBI; QEMU jumps to the kernel in machine mode.
+        args=(-machine virt -bios none -m 64) ;;
+    *)
+        echo "FAIL: unknown architecture $arch"; exit 1 ;;
+esac
 
 if ! command -v "$qemu" >/dev/null 2>&1; then
-    echo "SKIP: $qemu is not installed (Debian package qemu-system-x86)"
+    echo "SKIP: $qemu is not installed (Debian package $package)"
     exit 77
 fi
 if [ ! -f "$kernel" ]; then
@@ -25,11 +41,8 @@ fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-# -nodefaults: no VGA or NIC; the only devices are COM1 (our console) and the
-# debug exit port. -no-reboot turns a triple fault into an exit with status 0.
-timeout 100 "$qemu" -kernel "$kernel" -m 64 -nodefaults -display none -no-reboot \
-    -serial stdio -monitor none \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >"$log" 2>&1
+timeout 100 "$qemu" "${args[@]}" -kernel "$kernel" -display none -no-reboot \
+    -serial stdio -monitor none </dev/null >"$log" 2>&1
 rc=$?
 tr -d '\r' <"$log"
 echo "--- qemu exit status: $rc"
@@ -39,7 +52,7 @@ if [ "$rc" -ne 33 ]; then
     case $rc in
         35) why="the kernel reported a failed check" ;;
         124) why="timed out" ;;
-        0) why="no exit through isa-debug-exit (triple fault or reset?)" ;;
+        0) why="no exit through the test device (fault, reset or power-off?)" ;;
         *) why="QEMU failed" ;;
     esac
     echo "FAIL: exit status $rc, expected 33 ($why)"
@@ -67,4 +80,4 @@ fi
 if [ $fails -ne 0 ]; then
     exit 1
 fi
-echo "kernel boot test: OK"
+echo "kernel boot test ($arch): OK"
