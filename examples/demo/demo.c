@@ -8,8 +8,11 @@
  *      (cosmosb_pipe_attach_socket) and prints who sent it (kernel-checked
  *      credentials). The child creates its own pipe and hands it back the
  *      same way, so each side receives on a pipe it owns.
- *   3. The child sends a few messages of different types, one of them urgent;
- *      the parent prints them (the urgent one comes first).
+ *   3. Typed messages: the child sends a few messages declared with
+ *      COSMOSB_SCHEMA, one of them urgent, one of a derived type the parent
+ *      does not know, and one forged; the parent's receiver validates each
+ *      before delivering it: the urgent one comes first, the derived one is
+ *      delivered as its base type, the forged one is rejected and counted.
  *   4. A short request/reply ping-pong.
  *   5. Zero copy: the child fills 8 MiB of a shared buffer (a sealed memfd),
  *      hands the parent the buffer manager over the socket and sends a
@@ -36,25 +39,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Message types: stable 64-bit ids agreed by both programs. (Later versions
- * of the library derive them from schema declarations.) */
-#define DEMO_HELLO UINT64_C(0x64656d6f00000001)       /* text */
-#define DEMO_POINT UINT64_C(0x64656d6f00000002)       /* struct demo_point */
-#define DEMO_TEMPERATURE UINT64_C(0x64656d6f00000003) /* struct demo_temperature */
-#define DEMO_ALERT UINT64_C(0x64656d6f00000004)       /* text, sent urgent */
+/* Typed messages (step 3): one declaration gives the struct and its schema
+ * descriptor; the type id is the FNV-1a hash of the qualified name. */
+#define DEMO_TEXT_FIELDS(F) F(CHARS, text, 48) /* NUL within 48 bytes */
+COSMOSB_SCHEMA(demo_text, "demo.Text", 1, DEMO_TEXT_FIELDS)
+#define DEMO_POINT_FIELDS(F) F(I32, x) F(I32, y)
+COSMOSB_SCHEMA(demo_point, "demo.Point", 1, DEMO_POINT_FIELDS)
+#define DEMO_TEMPERATURE_FIELDS(F) F(CHARS, sensor, 16) F(F64, celsius)
+COSMOSB_SCHEMA(demo_temperature, "demo.Temperature", 1, DEMO_TEMPERATURE_FIELDS)
+/* Derived: a newer sender's richer reading; the parent knows only its base. */
+#define DEMO_CPU_TEMPERATURE_FIELDS(F) F(U32, core) F(ENUM, throttle, 0, 2) /* 0 none, 1 soft, 2 hard */
+COSMOSB_SCHEMA_DERIVED(demo_cpu_temperature, "demo.CpuTemperature", 1, demo_temperature,
+                       DEMO_CPU_TEMPERATURE_FIELDS)
+
+/* Untyped messages (steps 4 and 5): raw 64-bit ids agreed by both programs. */
 #define DEMO_REQUEST UINT64_C(0x64656d6f00000010)     /* struct demo_request */
 #define DEMO_REPLY UINT64_C(0x64656d6f00000011)       /* struct demo_reply */
 #define DEMO_BULK_REQ UINT64_C(0x64656d6f00000020)    /* empty: "send me something big" */
 #define DEMO_BULK UINT64_C(0x64656d6f00000021)        /* struct demo_bulk: a window, not the bytes */
 #define DEMO_BYE UINT64_C(0x64656d6f000000ff)         /* empty */
 
-struct demo_point {
-    int32_t x, y;
-};
-struct demo_temperature {
-    char sensor[16];
-    double celsius;
-};
 struct demo_request {
     uint32_t id;
     int32_t a, b;
@@ -76,10 +80,6 @@ struct demo_bulk {
 static const char *type_name(uint64_t t)
 {
     switch (t) {
-    case DEMO_HELLO: return "HELLO";
-    case DEMO_POINT: return "POINT";
-    case DEMO_TEMPERATURE: return "TEMPERATURE";
-    case DEMO_ALERT: return "ALERT";
     case DEMO_REQUEST: return "REQUEST";
     case DEMO_REPLY: return "REPLY";
     case DEMO_BULK_REQ: return "BULK_REQ";
@@ -139,6 +139,24 @@ static int child_bulk(int sock, cosmosb_pipe_t *to_parent, cosmosb_bufmgr_t **ou
     return 0;
 }
 
+/* A message that lies: it claims to be a demo.Temperature (the right type id,
+ * a well-formed typed header) but its sensor name has no NUL within its 16
+ * bytes, so whoever printed it as a C string would read past its end. The
+ * parent's receiver rejects it before any code of the parent sees it. */
+static int send_forged(cosmosb_pipe_t *to_parent)
+{
+    unsigned char raw[sizeof(cosmosb_typed_header_t) + sizeof(demo_temperature)];
+    cosmosb_typed_header_t h = { COSMOSB_TYPED_MAGIC, 0, 1 };
+    demo_temperature t;
+    memset(&t, 0, sizeof t);
+    memset(t.sensor, 'X', sizeof t.sensor);
+    t.celsius = 1e9;
+    memcpy(raw, &h, sizeof h);
+    memcpy(raw + sizeof h, &t, sizeof t);
+    return cosmosb_pipe_send(to_parent, cosmosb_schema_type_id(&demo_temperature_schema), raw, sizeof raw, 0,
+                             TIMEOUT_NS);
+}
+
 static int child_main(int sock)
 {
     cosmosb_pipe_t *to_parent = NULL, *inbox = NULL;
@@ -162,17 +180,21 @@ static int child_main(int sock)
     if ((rc = cosmosb_pipe_share(inbox, sock)) != 0)
         return fail("child ", "cosmosb_pipe_share", rc);
 
-    /* A few typed messages; the alert goes on the urgent lane. */
-    static const char hello[] = "hello from the child";
-    struct demo_point pt = { 3, -4 };
-    struct demo_temperature temp = { "cpu0", 47.5 };
-    static const char alert[] = "disk almost full";
-    if ((rc = cosmosb_pipe_send(to_parent, DEMO_HELLO, hello, sizeof hello, 0, TIMEOUT_NS)) != 0 ||
-        (rc = cosmosb_pipe_send(to_parent, DEMO_POINT, &pt, sizeof pt, 0, TIMEOUT_NS)) != 0 ||
-        (rc = cosmosb_pipe_send(to_parent, DEMO_TEMPERATURE, &temp, sizeof temp, 0, TIMEOUT_NS)) != 0 ||
-        (rc = cosmosb_pipe_send(to_parent, DEMO_ALERT, alert, sizeof alert, COSMOSB_MSG_URGENT, TIMEOUT_NS)) != 0)
-        return fail("child ", "cosmosb_pipe_send", rc);
-    /* Tell the parent all four are queued (so it sees the urgent one overtake). */
+    /* Typed messages: each carries its type id, its version and its
+     * ancestors' ids before the struct. The alert goes on the urgent lane. */
+    demo_text hello = { "hello from the child" };
+    demo_point pt = { 3, -4 };
+    demo_temperature temp = { "gpu0", 47.5 };
+    demo_cpu_temperature cpu = { .base = { "cpu0", 71.0 }, .core = 3, .throttle = 1 };
+    demo_text alert = { "disk almost full" };
+    if ((rc = cosmosb_typed_send(to_parent, &demo_text_schema, &hello, 0, TIMEOUT_NS)) != 0 ||
+        (rc = cosmosb_typed_send(to_parent, &demo_point_schema, &pt, 0, TIMEOUT_NS)) != 0 ||
+        (rc = cosmosb_typed_send(to_parent, &demo_temperature_schema, &temp, 0, TIMEOUT_NS)) != 0 ||
+        (rc = send_forged(to_parent)) != 0 ||
+        (rc = cosmosb_typed_send(to_parent, &demo_cpu_temperature_schema, &cpu, 0, TIMEOUT_NS)) != 0 ||
+        (rc = cosmosb_typed_send(to_parent, &demo_text_schema, &alert, COSMOSB_MSG_URGENT, TIMEOUT_NS)) != 0)
+        return fail("child ", "cosmosb_typed_send", rc);
+    /* Tell the parent all six are queued (so it sees the urgent one overtake). */
     char go = 'g';
     if (write(sock, &go, 1) != 1)
         return fail("child ", "write", errno);
@@ -215,31 +237,81 @@ static int child_main(int sock)
 
 /* ===== the parent ======================================================= */
 
-static void print_message(const cosmosb_msg_info_t *info, const unsigned char *buf)
+/* A validated message: its strings are NUL-terminated, its enums in range. */
+static void print_message(const cosmosb_typed_msg_t *m)
 {
-    printf("[parent] received %-11s (type 0x%016llx, %2u bytes%s): ", type_name(info->type_id),
-           (unsigned long long)info->type_id, info->len, info->flags & COSMOSB_MSG_URGENT ? ", urgent" : "");
-    switch (info->type_id) {
-    case DEMO_HELLO:
-    case DEMO_ALERT:
-        printf("\"%.*s\"\n", (int)strnlen((const char *)buf, info->len), (const char *)buf);
-        break;
-    case DEMO_POINT: {
-        struct demo_point p;
-        memcpy(&p, buf, sizeof p);
-        printf("x=%d y=%d\n", (int)p.x, (int)p.y);
-        break;
+    printf("[parent] received %-16s (%2u bytes%s): ", m->schema->name, m->len,
+           m->info.flags & COSMOSB_MSG_URGENT ? ", urgent" : "");
+    if (m->schema == &demo_text_schema) {
+        const demo_text *t = m->data;
+        printf("\"%s\"\n", t->text);
+    } else if (m->schema == &demo_point_schema) {
+        const demo_point *p = m->data;
+        printf("x=%d y=%d\n", (int)p->x, (int)p->y);
+    } else if (m->schema == &demo_temperature_schema) {
+        const demo_temperature *t = m->data;
+        printf("%s at %.1f C\n", t->sensor, t->celsius);
+        if (m->type_id != cosmosb_schema_type_id(m->schema))
+            printf("[parent]   delivered as its base demo.Temperature: its real type 0x%016llx (version %u) "
+                   "is unknown here\n[parent]   but derives from demo.Temperature; I read the first %u of its "
+                   "%u bytes\n",
+                   (unsigned long long)m->type_id, m->version, m->schema->size, m->len);
     }
-    case DEMO_TEMPERATURE: {
-        struct demo_temperature t;
-        memcpy(&t, buf, sizeof t);
-        t.sensor[sizeof t.sensor - 1] = 0;
-        printf("%s at %.1f C\n", t.sensor, t.celsius);
-        break;
+}
+
+/* Called by the receiver for each message it refuses (already consumed). */
+static void on_reject(void *ctx, cosmosb_receiver_t *rx, const cosmosb_reject_info_t *ri)
+{
+    (void)ctx;
+    (void)rx;
+    printf("[parent] REJECTED a message claiming type 0x%016llx (%u bytes): %s check failed in field \"%s\" at "
+           "offset %u;\n[parent]   consumed and counted, never delivered\n",
+           (unsigned long long)ri->type_id, ri->len, cosmosb_reject_reason_name(ri->err.reason),
+           ri->err.field ? ri->err.field : "-", ri->err.offset);
+}
+
+/* Step 3: the single point of entry. A receiver on the inbox accepts three
+ * types; every message is checked (in a private copy) before it is delivered. */
+static int typed_step(cosmosb_pipe_t *inbox)
+{
+    cosmosb_receiver_config_t rcfg;
+    cosmosb_receiver_t *rx = NULL;
+    cosmosb_receiver_config_init(&rcfg); /* trust COPY: copy, then validate */
+    rcfg.on_reject = on_reject;
+    int rc = cosmosb_receiver_create(inbox, &rcfg, &rx);
+    if (rc == 0)
+        rc = cosmosb_receiver_accept(rx, &demo_text_schema, NULL, NULL);
+    if (rc == 0)
+        rc = cosmosb_receiver_accept(rx, &demo_point_schema, NULL, NULL);
+    if (rc == 0)
+        rc = cosmosb_receiver_accept(rx, &demo_temperature_schema, NULL, NULL);
+    if (rc != 0)
+        return fail("parent", "cosmosb_receiver_create/accept", rc);
+    printf("[parent] the child queued a demo.Text, a demo.Point, a demo.Temperature, a forged message, a\n"
+           "[parent] demo.CpuTemperature (derived from demo.Temperature), then a demo.Text on the urgent lane;\n"
+           "[parent] my receiver accepts demo.Text, demo.Point and demo.Temperature (type 0x%016llx):\n",
+           (unsigned long long)cosmosb_schema_type_id(&demo_temperature_schema));
+    for (int i = 0; i < 5; i++) {
+        cosmosb_typed_msg_t m;
+        if ((rc = cosmosb_receiver_recv(rx, &m, TIMEOUT_NS)) != 0) {
+            cosmosb_receiver_destroy(rx);
+            return fail("parent", "cosmosb_receiver_recv", rc);
+        }
+        print_message(&m);
+        cosmosb_receiver_release(rx, &m);
     }
-    default:
-        printf("(not shown)\n");
+    cosmosb_receiver_stats_t st;
+    cosmosb_receiver_stats(rx, &st);
+    printf("[parent] receiver counters: %llu delivered (%llu as an ancestor type), %llu rejected (%llu string)\n",
+           (unsigned long long)st.delivered, (unsigned long long)st.delivered_as_ancestor,
+           (unsigned long long)st.rejected_total, (unsigned long long)st.rejected[COSMOSB_REJECT_STRING]);
+    cosmosb_receiver_destroy(rx);
+    if (st.delivered != 5 || st.delivered_as_ancestor != 1 || st.rejected_total != 1 ||
+        st.rejected[COSMOSB_REJECT_STRING] != 1) {
+        fprintf(stderr, "[parent] unexpected receiver counters\n");
+        return 1;
     }
+    return 0;
 }
 
 /* Zero copy, receiver side: 40 bytes arrive through the pipe, 8 MiB are read in place. */
@@ -308,14 +380,8 @@ static int conversation(cosmosb_pipe_t *inbox, int sock, pid_t child)
     char go;
     if (read(sock, &go, 1) != 1)
         return fail("parent", "read", errno);
-    printf("[parent] the child queued HELLO, POINT, TEMPERATURE, then ALERT on the urgent lane:\n");
-    for (int i = 0; i < 4; i++) {
-        unsigned char buf[SLOT];
-        cosmosb_msg_info_t info;
-        if ((rc = cosmosb_pipe_recv(inbox, buf, sizeof buf, &info, TIMEOUT_NS)) != 0)
-            return fail("parent", "cosmosb_pipe_recv", rc);
-        print_message(&info, buf);
-    }
+    if (typed_step(inbox) != 0)
+        return 1;
 
     printf("[parent] request/reply ping-pong:\n");
     double first = 0, last = 0;
