@@ -574,8 +574,40 @@ static void log_b_task(void) { logger('B'); }
 
 /* ---------------------------------------------------------------- entry */
 
+/* Before any task exists: the default hook table (spin, virtual clock) in a
+ * kernel with no scheduler. One context sends and receives on its own pipe;
+ * a receive on the empty pipe must time out on the library's virtual clock. */
+static int default_platform_ok;
+
+static void default_platform_check(void)
+{
+    cosmosb_pipe_config_t cfg = {.mode = COSMOSB_PIPE_SPSC, .capacity = 4, .slot_size = 16, .max_producers = 1};
+    struct shm_pipe p = shm_pipe(&cfg);
+    size_t cs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_CONSUMER, 1);
+    size_t ps = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
+    cosmosb_pipe_t *c = NULL, *t = NULL;
+    cosmosb_msg_info_t info;
+    uint32_t v = 0, n = 0;
+    if (!p.mem ||
+        !K_RC(cosmosb_pipe_open_consumer(k_alloc(cs, 8), cs, p.mem, p.size, &cfg, cosmosb_platform_default(), NULL,
+                                         &c), COSMOSB_OK, "open_consumer (default platform)") ||
+        !K_RC(cosmosb_pipe_open_producer(k_alloc(ps, 8), ps, p.mem, p.size, NULL, NULL, &t), COSMOSB_OK,
+              "open_producer (default platform)"))
+        return;
+    for (uint32_t i = 1; i <= 4; i++)
+        n += K_RC(cosmosb_pipe_send(t, 7, &i, sizeof i, 0, COSMOSB_TIMEOUT_NONE), COSMOSB_OK, "send");
+    n += K_RC(cosmosb_pipe_send(t, 7, &v, sizeof v, 0, 1000000), COSMOSB_ETIMEDOUT, "send on a full pipe, 1 ms");
+    for (uint32_t i = 1; i <= 4; i++)
+        n += K_RC(cosmosb_pipe_recv(c, &v, sizeof v, &info, 1000000), COSMOSB_OK, "recv") && v == i;
+    n += K_RC(cosmosb_pipe_recv(c, &v, sizeof v, &info, 1000000), COSMOSB_ETIMEDOUT, "recv on an empty pipe, 1 ms");
+    cosmosb_pipe_close_endpoint(t);
+    cosmosb_pipe_close_endpoint(c);
+    default_platform_ok = n == 10;
+}
+
 void k_ipc_demo_start(void)
 {
+    default_platform_check();
     k_task_create("rx", rx_task); /* first: it creates what the others attach to */
     k_task_create("sensor", sensor_task);
     k_task_create("logA", log_a_task);
@@ -620,4 +652,7 @@ void k_ipc_demo_report(void)
         k_printf("check: ack: the sensor got back the checksums rx computed\n");
     if (r.arena_empty)
         k_printf("check: arena empty: no live object, every block back in the pool\n");
+    if (default_platform_ok)
+        k_printf("check: default platform: with no scheduler (before any task ran), a pipe on "
+                 "cosmosb_platform_default() sends, receives in order, and times out when full or empty\n");
 }

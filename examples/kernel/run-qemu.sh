@@ -67,6 +67,7 @@ for want in \
     "check: window: read-only 1024-byte window" \
     "check: ack: the sensor got back the checksums rx computed" \
     "check: arena empty: no live object" \
+    "check: default platform: with no scheduler" \
     "kernel: ALL CHECKS PASSED"; do
     if ! grep -qF -- "$want" "$log"; then
         echo "FAIL: the serial output lacks: $want"
