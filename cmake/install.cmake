@@ -168,6 +168,13 @@ if(COSMOSB_BUILD_TESTS AND (NOT DEFINED BUILD_TESTING OR BUILD_TESTING))
                        "${PROJECT_SOURCE_DIR}" "${PROJECT_BINARY_DIR}/freestanding-cross")
       set_tests_properties(freestanding_cross PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
         ENVIRONMENT "CMAKE_COMMAND=${CMAKE_COMMAND};COSMOSB_I686_CC=${CMAKE_C_COMPILER}")
+      # layout_bitness: every shared-memory structure, reference, window, typed
+      # header and a schema-declared struct have the same sizes and offsets with
+      # gcc and clang, -m64 and -m32, riscv64 and Cortex-M4 (compiled, not run).
+      add_test(NAME layout_bitness
+               COMMAND bash "${PROJECT_SOURCE_DIR}/tests/freestanding/layout-compare.sh"
+                       "${PROJECT_SOURCE_DIR}" "${PROJECT_BINARY_DIR}/layout-bitness")
+      set_tests_properties(layout_bitness PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
     endif()
   endif()
 endif()
