@@ -122,7 +122,7 @@ for t in "${targets[@]}"; do
                 cat "$work/$t.out"
                 results+=("FAIL $t (built, but ARMv6-M has no lock-free 32-bit read-modify-write)")
                 failed=$((failed + 1))
-            elif grep -q "ATOMIC_INT_LOCK_FREE == 2" "$work/$t.log"; then
+            elif grep -q "ATOMIC_INT_LOCK_FREE" "$work/$t.log"; then
                 results+=("PASS $t (refused at compile time: no lock-free 32-bit atomics, as intended)")
             else
                 cat "$work/$t.out"
