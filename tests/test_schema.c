@@ -1055,6 +1055,16 @@ Test(schema_validate, short_truncated_and_absent_fields)
                    "note", offsetof(ts_evo2, note));
     expect_verdict(&ts_evo2_schema, &v, (uint32_t)offsetof(ts_evo2, where) + 15u, NULL, COSMOSB_REJECT_TRUNCATED,
                    "where", offsetof(ts_evo2, where));
+    /* an absent field whose zero value its own rule refuses: the caller would zero-fill it, so it is refused */
+    ts_zbad2 z = {1, 2, 3};
+    expect_verdict(&ts_zbad2_schema, &z, sizeof(ts_zbad1), NULL, COSMOSB_REJECT_ENUM, "e", offsetof(ts_zbad2, e));
+    expect_verdict(&ts_zbad2_schema, &z, sizeof z, NULL, COSMOSB_REJECT_NONE, NULL, 0);
+    cv_struct0 sz;
+    memset(&sz, 0, sizeof sz);
+    expect_verdict(&cv_struct0_schema, &sz, sizeof(ts_evo1), NULL, COSMOSB_REJECT_ENUM, "d",
+                   offsetof(cv_struct0, d));
+    sz.d.mode = 1;
+    expect_verdict(&cv_struct0_schema, &sz, sizeof sz, NULL, COSMOSB_REJECT_NONE, NULL, 0);
     /* longer than the struct: the tail is ignored */
     uint8_t longer[sizeof v + 32];
     memset(longer, 0xee, sizeof longer);

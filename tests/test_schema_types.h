@@ -7,6 +7,8 @@
 #ifndef COSMOSB_TEST_SCHEMA_TYPES_H
 #define COSMOSB_TEST_SCHEMA_TYPES_H
 
+#include <string.h>
+
 #include "cosmosb/cosmosb.h"
 
 /* Every scalar kind, ordered so that alignment padding appears everywhere. */
@@ -155,5 +157,69 @@ static const cosmosb_schema_t *const ts_all_types[] __attribute__((unused)) = {
     &ts_zbad2_schema,
 };
 #define TS_ALL_TYPES_N (sizeof ts_all_types / sizeof ts_all_types[0])
+
+/* xorshift64* (the same generator as tu_rand, for files that do not include test_util.h). */
+static inline uint64_t ts_rand(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+/* Fills the fields of type s at p (its base first) with random valid values:
+ * any bits for integers and floats, 0/1 for BOOL, an in-range ENUM, CHARS
+ * with a NUL somewhere, nested structs likewise, null REF and empty WINDOW. */
+static inline void ts_fill_fields(const cosmosb_schema_t *s, uint8_t *p, uint64_t *rng)
+{
+    if (s->base)
+        ts_fill_fields(s->base, p, rng);
+    uint32_t n = cosmosb_schema_field_count(s);
+    for (uint32_t i = 0; i < n; i++) {
+        cosmosb_field_info_t fi;
+        if (cosmosb_schema_field(s, i, &fi) != COSMOSB_OK)
+            return;
+        uint32_t esize = fi.size / fi.count;
+        for (uint32_t e = 0; e < fi.count; e++) {
+            uint8_t *q = p + fi.offset + e * esize;
+            switch (fi.kind) {
+            case COSMOSB_FIELD_BOOL:
+                *q = (uint8_t)(ts_rand(rng) & 1u);
+                break;
+            case COSMOSB_FIELD_ENUM: {
+                uint64_t span = (uint64_t)(fi.max - fi.min) + 1u;
+                int32_t v = (int32_t)(fi.min + (int64_t)(ts_rand(rng) % span));
+                memcpy(q, &v, sizeof v);
+                break;
+            }
+            case COSMOSB_FIELD_CHARS:
+                for (uint32_t k = 0; k < esize; k++)
+                    q[k] = (uint8_t)('a' + ts_rand(rng) % 26u);
+                q[ts_rand(rng) % esize] = 0;
+                break;
+            case COSMOSB_FIELD_STRUCT:
+                ts_fill_fields(fi.type, q, rng);
+                break;
+            case COSMOSB_FIELD_REF:
+            case COSMOSB_FIELD_WINDOW:
+                memset(q, 0, esize);
+                break;
+            default:
+                for (uint32_t k = 0; k < esize; k++)
+                    q[k] = (uint8_t)ts_rand(rng);
+                break;
+            }
+        }
+    }
+}
+
+/* A whole valid message of type s (padding zero). */
+static inline void ts_fill_valid(const cosmosb_schema_t *s, void *msg, uint64_t *rng)
+{
+    memset(msg, 0, s->size);
+    ts_fill_fields(s, (uint8_t *)msg, rng);
+}
 
 #endif /* COSMOSB_TEST_SCHEMA_TYPES_H */

@@ -116,8 +116,14 @@ static int check_type(struct vctx *v, const cosmosb_schema_t *s, const uint8_t *
             uint32_t start = at + off;
             uint32_t size = f->elem_size * f->count;
             if (present != UINT32_MAX) {
-                if (start >= present)
-                    break; /* this and every later field is absent: zero-filled by the caller */
+                if (start >= present) {
+                    /* Absent (this and every later field): the caller zero-fills it, so zero
+                     * must pass its rule; only an ENUM range without 0 can refuse it. */
+                    if ((f->kind == COSMOSB_FIELD_ENUM && (f->min > 0 || f->max < 0)) ||
+                        (f->kind == COSMOSB_FIELD_STRUCT && !cosmosb__schema_zero_ok(f->type, nesting + 1u)))
+                        return fail(v, COSMOSB_REJECT_ENUM, start, f->name, 0);
+                    continue;
+                }
                 if (present - start < size)
                     return fail(v, COSMOSB_REJECT_TRUNCATED, start, f->name, 0);
             }
