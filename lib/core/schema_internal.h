@@ -80,6 +80,37 @@ uint32_t cosmosb__kind_size(uint32_t kind);
 /* Whether an all-zero value of the type passes validation (every appended field must). */
 int cosmosb__schema_zero_ok(const cosmosb_schema_t *s, uint32_t nesting);
 
+/*
+ * A type's checks flattened for whole messages (present >= size): one entry
+ * per field that has a rule (BOOL, ENUM, CHARS, REF, WINDOW), nested structs
+ * and bases expanded, in the order the generic walk checks them, with
+ * absolute offsets. The receiver builds one per accepted type, so a message
+ * costs a loop over its rules instead of a walk over every field. A type with
+ * more rules than fit is validated by the generic walk (usable = 0).
+ */
+#define COSMOSB__PLAN_MAX 16u
+struct cosmosb__check_op {
+    uint32_t offset;              /* absolute offset of the first element */
+    uint32_t kind;                /* ::cosmosb_field_kind_t (never STRUCT) */
+    uint32_t count;               /* elements */
+    uint32_t elem_size;           /* bytes per element */
+    int32_t min, max;             /* ENUM: the range (checked to fit int32) */
+    const cosmosb_field_t *field; /* the descriptor entry (name, target, rights) */
+};
+struct cosmosb__plan {
+    uint32_t usable; /* 1 if ops[] holds every rule of the type */
+    uint32_t n;      /* entries in ops[] */
+    struct cosmosb__check_op ops[COSMOSB__PLAN_MAX];
+};
+
+/* Builds the plan of a descriptor that passed cosmosb_schema_check(). */
+void cosmosb__plan_build(struct cosmosb__plan *plan, const cosmosb_schema_t *schema);
+
+/* Validates a whole message (at least schema->size bytes at data) with a usable plan: the
+ * same verdict, reason, offset and field as cosmosb__schema_validate_body(). */
+int cosmosb__plan_validate(const struct cosmosb__plan *plan, const void *data, const cosmosb_validate_hooks_t *hooks,
+                           cosmosb_validate_error_t *err);
+
 /* cosmosb_schema_validate() without the argument and minimum-size checks (the receiver caches those). */
 int cosmosb__schema_validate_body(const cosmosb_schema_t *schema, const void *data, uint32_t present,
                                   const cosmosb_validate_hooks_t *hooks, cosmosb_validate_error_t *err);
