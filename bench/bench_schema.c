@@ -54,7 +54,31 @@ COSMOSB_SCHEMA(bs_small, "bench.Order", 1, BS_SMALL_FIELDS)
     F(ARRAY, BOOL, valid, 16)
 COSMOSB_SCHEMA(bs_large, "bench.Samples", 1, BS_LARGE_FIELDS)
 
+/* The same layouts with no rule to check (integers where the types above have
+ * CHARS, ENUM and BOOL): the receive cost of a typed message minus validation. */
+#define BS_SMALL_PLAIN_FIELDS(F) \
+    F(U64, seq)                  \
+    F(U64, ts_ns)                \
+    F(ARRAY, U8, symbol, 16)     \
+    F(I32, side)                 \
+    F(U32, qty)                  \
+    F(F64, price)                \
+    F(F64, stop)                 \
+    F(U32, account)              \
+    F(U8, urgent)
+COSMOSB_SCHEMA(bs_small_plain, "bench.PlainOrder", 1, BS_SMALL_PLAIN_FIELDS)
+#define BS_LARGE_PLAIN_FIELDS(F) \
+    F(U64, seq)                  \
+    F(ARRAY, U8, name, 32)       \
+    F(I32, unit)                 \
+    F(U32, n)                    \
+    F(ARRAY, F64, samples, 120)  \
+    F(ARRAY, U8, valid, 16)
+COSMOSB_SCHEMA(bs_large_plain, "bench.PlainSamples", 1, BS_LARGE_PLAIN_FIELDS)
+
 COSMOSB_STATIC_ASSERT(sizeof(bs_small) == 64, "bench.Order is 64 bytes");
+COSMOSB_STATIC_ASSERT(sizeof(bs_small_plain) == 64, "bench.PlainOrder is 64 bytes");
+COSMOSB_STATIC_ASSERT(sizeof(bs_large_plain) == 1024, "bench.PlainSamples is 1 KiB");
 COSMOSB_STATIC_ASSERT(sizeof(bs_large) == 1024, "bench.Samples is 1 KiB");
 
 #define BS_BATCH 64u
@@ -62,12 +86,13 @@ COSMOSB_STATIC_ASSERT(sizeof(bs_large) == 1024, "bench.Samples is 1 KiB");
 #define BS_TYPE_BARE UINT64_C(0xb0b0000000000301)
 #define BS_MAX_RUNS 64
 
-enum bs_path { BS_BARE, BS_COPY, BS_IN_PLACE, BS_VALIDATE, BS_PATH_COUNT };
+enum bs_path { BS_BARE, BS_COPY, BS_IN_PLACE, BS_COPY_PLAIN, BS_VALIDATE, BS_PATH_COUNT };
 
 static const char *const bs_path_name[BS_PATH_COUNT] = {
     "bare cosmosb_pipe_send / cosmosb_pipe_recv",
     "typed, trust COPY (default): typed_send_tagged / receiver_recv + release",
     "typed, trust IN_PLACE: typed_send_tagged / receiver_recv + release",
+    "typed, trust COPY, same layout without rules (no CHARS, ENUM, BOOL)",
     "cosmosb_schema_validate alone (private copy)",
 };
 
@@ -125,6 +150,8 @@ static void fill_large(bs_large *m, uint64_t seq)
 static int bs_measure(enum bs_path path, int large, uint64_t messages, bs_runs_t *r)
 {
     const cosmosb_schema_t *schema = large ? &bs_large_schema : &bs_small_schema;
+    if (path == BS_COPY_PLAIN)
+        schema = large ? &bs_large_plain_schema : &bs_small_plain_schema;
     uint32_t size = schema->size;
     static bs_large msgs[BS_BATCH]; /* big enough for either type */
     static unsigned char buf[2048] __attribute__((aligned(8)));
@@ -372,10 +399,20 @@ int bench_schema_report(const bench_zc_opts_t *o)
         }
     }
     printf("\n| ratio | 64 B | 1 KiB |\n|---|---:|---:|\n");
-    printf("| validation alone / typed COPY receive | %s | %s |\n",
+    double vin[2], frac[2];
+    for (int large = 0; large < 2; large++) {
+        double copy = bs_med(&res[large][BS_COPY], 1), plain = bs_med(&res[large][BS_COPY_PLAIN], 1);
+        vin[large] = copy - plain;
+        frac[large] = copy > 0 && plain > 0 ? vin[large] / copy : 0;
+    }
+    printf("| validation inside the receiver: typed COPY receive minus the same without rules, ns | %.1f | %.1f |\n",
+           vin[0], vin[1]);
+    printf("| the same, as a fraction of the typed COPY receive | %.0f%% | %.0f%% |\n", frac[0] * 100.0,
+           frac[1] * 100.0);
+    printf("| cosmosb_schema_validate alone / typed COPY receive | %s | %s |\n",
            bs_ratio(a, sizeof a, bs_med(&res[0][BS_VALIDATE], 1), bs_med(&res[0][BS_COPY], 1)),
            bs_ratio(b, sizeof b, bs_med(&res[1][BS_VALIDATE], 1), bs_med(&res[1][BS_COPY], 1)));
-    printf("| validation alone / typed IN_PLACE receive | %s | %s |\n",
+    printf("| cosmosb_schema_validate alone / typed IN_PLACE receive | %s | %s |\n",
            bs_ratio(a, sizeof a, bs_med(&res[0][BS_VALIDATE], 1), bs_med(&res[0][BS_IN_PLACE], 1)),
            bs_ratio(b, sizeof b, bs_med(&res[1][BS_VALIDATE], 1), bs_med(&res[1][BS_IN_PLACE], 1)));
     printf("| typed COPY send + receive / bare send + receive | %s | %s |\n",
