@@ -17,6 +17,10 @@
  *      manager as a receive-only participant;
  *   3. send a typed "hello" (pointer width, participant index in the other's
  *      arena, a 64-bit marker), receive the other's;
+ *      (every message type is declared with COSMOSB_SCHEMA, sent with
+ *      cosmosb_typed_send() and received through a copy-mode receiver whose
+ *      hooks check REF and WINDOW fields against the sender's arena and
+ *      buffers, so the schema layout itself crosses the bitness boundary)
  *   4. allocate a frozen table object in its own arena and a buffer slice,
  *      give the other side a reference to the table and a narrowed read-only
  *      window, and send both in a typed "gift" message;
@@ -27,7 +31,7 @@
  *      its arena empty again.
  *
  * Exit status 0 only if both sides passed and they really had different
- * pointer widths (32 and 64). Every message is checked by type id and size.
+ * pointer widths (32 and 64).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -43,9 +47,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define T_HELLO UINT64_C(0x69ccf4f92d5e79ce) /* FNV-1a("peer32.Hello") */
-#define T_GIFT UINT64_C(0x2d8f14472b13989c)  /* FNV-1a("peer32.Gift") */
-#define T_ACK UINT64_C(0x3acbac6f83dd9603)   /* FNV-1a("peer32.Ack") */
 #define T_TABLE UINT64_C(0x03089c2ad0fded42) /* FNV-1a("peer32.Table"): arena object type */
 #define MARKER UINT64_C(0x0123456789abcdef)
 #define TIMEOUT_NS UINT64_C(20000000000) /* a bound against hangs, not a measurement */
@@ -56,36 +57,24 @@
 #define WIN_OFF 100u
 #define WIN_LEN 5000u
 
-/* Messages: fixed-width fields, 64-bit ones at 8-byte offsets (i386 aligns
- * uint64_t to 4 inside structs: explicit layout, checked below). */
-struct hello {
-    uint32_t pointer_bits;
-    uint32_t participant; /* the sender's index in the receiver's arena */
-    uint32_t pid;
-    uint32_t reserved;
-    uint64_t marker;
-};
-struct gift {
-    cosmosb_ref_t table;
-    cosmosb_window_t window;
-    uint32_t table_sum;
-    uint32_t window_sum;
-    uint32_t entries;
-    uint32_t pointer_bits;
-    uint64_t marker;
-};
-struct ack {
-    uint32_t table_sum;
-    uint32_t window_sum;
-    int32_t table_rc;
-    int32_t window_rc;
-    uint32_t pointer_bits;
-    uint32_t reserved;
-};
-_Static_assert(sizeof(struct hello) == 24 && offsetof(struct hello, marker) == 16, "hello layout");
-_Static_assert(sizeof(struct gift) == 80 && offsetof(struct gift, window) == 16 && offsetof(struct gift, marker) == 72,
+/* Message types. 64-bit members follow odd numbers of 32-bit ones on
+ * purpose: i386 would put them at 4-byte offsets, the schema macros align
+ * them to 8 explicitly (checked below, and by the peer). */
+#define HELLO_FIELDS(F) F(U32, pointer_bits) F(U32, participant) F(U32, pid) F(U64, marker)
+COSMOSB_SCHEMA(peer_hello, "peer32.Hello", 1, HELLO_FIELDS)
+#define GIFT_FIELDS(F)                                                                            \
+    F(U32, pointer_bits) F(WINDOW, window, COSMOSB_WIN_READ) F(REF, table, "peer32.Table")       \
+    F(U32, table_sum) F(U32, window_sum) F(U32, entries) F(U64, marker) F(CHARS, note, 12)
+COSMOSB_SCHEMA(peer_gift, "peer32.Gift", 1, GIFT_FIELDS)
+#define ACK_FIELDS(F)                                                                              \
+    F(U32, table_sum) F(U32, window_sum) F(I32, table_rc) F(I32, window_rc) F(U32, pointer_bits) \
+    F(BOOL, ok)
+COSMOSB_SCHEMA(peer_ack, "peer32.Ack", 1, ACK_FIELDS)
+_Static_assert(sizeof(peer_hello) == 24 && offsetof(peer_hello, marker) == 16, "hello layout");
+_Static_assert(offsetof(peer_gift, window) == 8 && offsetof(peer_gift, table) == 48 &&
+                   offsetof(peer_gift, marker) == 80 && sizeof(peer_gift) == 104,
                "gift layout");
-_Static_assert(sizeof(struct ack) == 24, "ack layout");
+_Static_assert(sizeof(peer_ack) == 24, "ack layout");
 
 static const char *me = "?";
 static int failures;
@@ -123,14 +112,18 @@ static uint32_t checksum(const void *p, uint64_t n)
     return h;
 }
 
-static int recv_typed(cosmosb_pipe_t *rx, uint64_t type, void *buf, uint32_t len)
+/* Receives one message through the receiver and copies it out if it is of type want. */
+static int recv_typed(cosmosb_receiver_t *rx, const cosmosb_schema_t *want, void *out)
 {
-    cosmosb_msg_info_t info;
-    if (!RC(cosmosb_pipe_recv(rx, buf, len, &info, TIMEOUT_NS), COSMOSB_OK))
+    cosmosb_typed_msg_t msg;
+    if (!RC(cosmosb_receiver_recv(rx, &msg, TIMEOUT_NS), COSMOSB_OK))
         return 0;
-    CHECK(info.type_id == type && info.len == len, "type %llx len %u, expected %llx len %u",
-          (unsigned long long)info.type_id, info.len, (unsigned long long)type, len);
-    return info.type_id == type && info.len == len;
+    int ok = msg.schema == want && msg.type_id == cosmosb_schema_type_id(want) && msg.len == want->size;
+    CHECK(ok, "got %s (%u bytes), expected %s", msg.schema->name, msg.len, want->name);
+    if (ok)
+        memcpy(out, msg.data, want->size);
+    RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    return ok;
 }
 
 /* Runs one side; returns the other side's pointer width (0 on failure). */
@@ -142,6 +135,8 @@ static uint32_t run(int sock, pid_t peer)
     cosmosb_bufmgr_t *mine = NULL, *theirs = NULL;
     cosmosb_arena_config_t acfg;
     cosmosb_peer_cred_t cred;
+    cosmosb_receiver_t *recv = NULL;
+    void *recv_mem = NULL;
     uint32_t bid = 0, peer_bits = 0;
 
     /* 1. Our pipe and buffer manager, shared with the peer. */
@@ -166,19 +161,36 @@ static uint32_t run(int sock, pid_t peer)
         goto out;
     cosmosb_arena_t *my_arena = cosmosb_bufmgr_arena(mine), *their_arena = cosmosb_bufmgr_arena(theirs);
 
-    /* 3. Hello both ways. */
-    struct hello hi = {bits, cosmosb_arena_participant(their_arena), (uint32_t)getpid(), 0, MARKER}, peer_hi;
-    if (!RC(cosmosb_pipe_send(tx, T_HELLO, &hi, sizeof hi, 0, TIMEOUT_NS), COSMOSB_OK) ||
-        !recv_typed(rx, T_HELLO, &peer_hi, sizeof peer_hi))
+    /* Our pipe's typed receiver: references and windows in messages must name
+     * live objects of the peer's arena and buffers, given to us. */
+    cosmosb_receiver_config_t rcfg;
+    cosmosb_receiver_config_init(&rcfg);
+    rcfg.hooks.check_ref = cosmosb_arena_check_ref;
+    rcfg.hooks.ref_ctx = their_arena;
+    rcfg.hooks.check_window = cosmosb_bufmgr_check_window;
+    rcfg.hooks.window_ctx = theirs;
+    size_t rsize = cosmosb_receiver_memsize(&rcfg);
+    recv_mem = aligned_alloc(8, (rsize + 7u) & ~(size_t)7u);
+    if (!recv_mem || !RC(cosmosb_receiver_init(recv_mem, rsize, rx, &rcfg, &recv), COSMOSB_OK) ||
+        !RC(cosmosb_receiver_accept(recv, &peer_hello_schema, NULL, NULL), COSMOSB_OK) ||
+        !RC(cosmosb_receiver_accept(recv, &peer_gift_schema, NULL, NULL), COSMOSB_OK) ||
+        !RC(cosmosb_receiver_accept(recv, &peer_ack_schema, NULL, NULL), COSMOSB_OK))
         goto out;
-    CHECK(peer_hi.marker == MARKER && peer_hi.pid == (uint32_t)peer && peer_hi.reserved == 0, "hello fields");
+
+    /* 3. Hello both ways. */
+    peer_hello hi = {bits, cosmosb_arena_participant(their_arena), (uint32_t)getpid(), MARKER}, peer_hi;
+    if (!RC(cosmosb_typed_send(tx, &peer_hello_schema, &hi, 0, TIMEOUT_NS), COSMOSB_OK) ||
+        !recv_typed(recv, &peer_hello_schema, &peer_hi))
+        goto out;
+    CHECK(peer_hi.marker == MARKER && peer_hi.pid == (uint32_t)peer, "hello fields");
     CHECK(peer_hi.pointer_bits == 32 || peer_hi.pointer_bits == 64, "peer bits %u", peer_hi.pointer_bits);
 
     /* 4. A frozen table and a slice; references and a window for the peer. */
     cosmosb_ref_t table, table_gift;
     cosmosb_window_t slice, part, win_gift;
     void *p;
-    struct gift g = {.entries = TABLE_ENTRIES, .pointer_bits = bits, .marker = MARKER};
+    peer_gift g = {.entries = TABLE_ENTRIES, .pointer_bits = bits, .marker = MARKER};
+    snprintf(g.note, sizeof g.note, "%u-bit", bits);
     if (!RC(cosmosb_arena_alloc(my_arena, T_TABLE, TABLE_ENTRIES * 4u, 0, &table, &p), COSMOSB_OK))
         goto out;
     for (uint32_t i = 0; i < TABLE_ENTRIES; i++)
@@ -196,13 +208,18 @@ static uint32_t run(int sock, pid_t peer)
         goto out;
     g.table = table_gift;
     g.window = win_gift;
-    struct gift pg;
-    if (!RC(cosmosb_pipe_send(tx, T_GIFT, &g, sizeof g, 0, TIMEOUT_NS), COSMOSB_OK) ||
-        !recv_typed(rx, T_GIFT, &pg, sizeof pg))
+    peer_gift pg, forged = g;
+    forged.table.generation ^= 0x10u; /* a stale reference: the peer's receiver must drop this one */
+    if (!RC(cosmosb_typed_send(tx, &peer_gift_schema, &forged, 0, TIMEOUT_NS), COSMOSB_OK) ||
+        !RC(cosmosb_typed_send(tx, &peer_gift_schema, &g, 0, TIMEOUT_NS), COSMOSB_OK) ||
+        !recv_typed(recv, &peer_gift_schema, &pg))
         goto out;
 
     /* 5. The peer's gift, checked from the formulas with the peer's width. */
-    struct ack a = {0, 0, 0, 0, bits, 0};
+    peer_ack a = {0, 0, 0, 0, bits, 0};
+    char note[12];
+    snprintf(note, sizeof note, "%u-bit", peer_hi.pointer_bits);
+    CHECK(strcmp(pg.note, note) == 0, "note '%s', expected '%s'", pg.note, note);
     const void *q;
     uint32_t size = 0;
     CHECK(pg.marker == MARKER && pg.entries == TABLE_ENTRIES && pg.pointer_bits == peer_hi.pointer_bits, "gift fields");
@@ -233,13 +250,19 @@ static uint32_t run(int sock, pid_t peer)
     }
     CHECK(a.window_rc == 0, "window: %s", cosmosb_err_name(a.window_rc));
     CHECK(a.table_sum == pg.table_sum && a.window_sum == pg.window_sum, "checksums of the peer's gift");
+    a.ok = a.table_rc == 0 && a.window_rc == 0 && a.table_sum == pg.table_sum && a.window_sum == pg.window_sum;
 
     /* 6. The peer's verdict on ours. */
-    struct ack pa;
-    if (!RC(cosmosb_pipe_send(tx, T_ACK, &a, sizeof a, 0, TIMEOUT_NS), COSMOSB_OK) ||
-        !recv_typed(rx, T_ACK, &pa, sizeof pa))
+    peer_ack pa;
+    if (!RC(cosmosb_typed_send(tx, &peer_ack_schema, &a, 0, TIMEOUT_NS), COSMOSB_OK) ||
+        !recv_typed(recv, &peer_ack_schema, &pa))
         goto out;
-    CHECK(pa.table_rc == 0 && pa.window_rc == 0, "peer: table %s, window %s", cosmosb_err_name(pa.table_rc),
+    cosmosb_receiver_stats_t rs;
+    if (RC(cosmosb_receiver_stats(recv, &rs), COSMOSB_OK))
+        CHECK(rs.delivered == 3 && rs.rejected_total == 1 && rs.rejected[COSMOSB_REJECT_REF] == 1,
+              "receiver: %llu delivered, %llu rejected (%llu for the reference)", (unsigned long long)rs.delivered,
+              (unsigned long long)rs.rejected_total, (unsigned long long)rs.rejected[COSMOSB_REJECT_REF]);
+    CHECK(pa.ok == 1 && pa.table_rc == 0 && pa.window_rc == 0, "peer: table %s, window %s", cosmosb_err_name(pa.table_rc),
           cosmosb_err_name(pa.window_rc));
     CHECK(pa.table_sum == g.table_sum && pa.window_sum == g.window_sum, "peer computed %x/%x, we %x/%x",
           pa.table_sum, pa.window_sum, g.table_sum, g.window_sum);
@@ -251,14 +274,15 @@ static uint32_t run(int sock, pid_t peer)
     if (RC(cosmosb_arena_stats(my_arena, &st), COSMOSB_OK))
         CHECK(st.live_objects == 0, "%u objects still alive in our arena", st.live_objects);
     peer_bits = peer_hi.pointer_bits;
-    printf("[%s] %u-bit side: hello, a frozen arena table (%u entries) and a %u-byte window exchanged with a "
-           "%u-bit peer; both verified by the other side\n",
+    printf("[%s] %u-bit side: typed hello, a frozen arena table (%u entries) and a %u-byte window exchanged "
+           "with a %u-bit peer, validated by its receiver (a forged reference rejected) and verified\n",
            me, bits, TABLE_ENTRIES, WIN_LEN, peer_bits);
 out:
     /* Each side waits for the other's last message before it closes anything. */
     cosmosb_pipe_close(tx);
     cosmosb_bufmgr_close(theirs);
-    cosmosb_pipe_close(rx);
+    cosmosb_pipe_close(rx); /* the receiver lived in recv_mem: nothing to close */
+    free(recv_mem);
     cosmosb_bufmgr_close(mine);
     return failures ? 0 : peer_bits;
 }
