@@ -39,6 +39,7 @@
 #define REF_TYPE UINT64_C(0xb0b0000000000202)
 #define COPY_TYPE UINT64_C(0xb0b0000000000203)
 #define FANOUT 8u
+#define WIN_HELD 64u /* reclaim: windows of 1 MiB held by the killed receiver */
 #define MAX_OBJ (64u * 1024u)
 
 /* The arena used everywhere: 64 MiB of 1 MiB blocks, 256 objects per block, so a 64 KiB object is
@@ -747,6 +748,111 @@ out:
     return result;
 }
 
+/* The same for buffer windows: a receiver holding `n` windows of 1 MiB (slices of the buffer manager's
+ * arena) is killed; timed from waitpid() to the end of the poll that reaps it and of the
+ * cosmosb_buffer_stats() that takes the bytes back. ms, or < 0. */
+struct win_holder_arg {
+    int sock;
+    uint32_t n;
+};
+
+static int win_holder_child(void *argp)
+{
+    struct win_holder_arg *h = argp;
+    cosmosb_bufmgr_t *m;
+    if (cosmosb_bufmgr_attach_socket(h->sock, &m, NULL) != 0)
+        return 2;
+    uint32_t me = cosmosb_arena_participant(cosmosb_bufmgr_arena(m));
+    if (bench_write_full(h->sock, &me, sizeof me) != 0)
+        return 3;
+    for (uint32_t i = 0; i < h->n; i++) {
+        cosmosb_window_t w;
+        const void *d;
+        if (bench_read_full(h->sock, &w, sizeof w) != 0 || cosmosb_window_accept(m, &w) != 0 ||
+            cosmosb_window_resolve(m, &w, &d) != 0 || !seq_ok(d, (uint32_t)w.length, i))
+            return 4;
+    }
+    if (bench_write_full(h->sock, &me, sizeof me) != 0) /* "I hold them all" */
+        return 5;
+    for (;;)
+        pause(); /* until SIGKILL */
+}
+
+static double reclaim_windows_ms(uint32_t n, char *what, size_t wlen)
+{
+    const uint32_t len = 1u << 20;
+    cosmosb_bufmgr_t *m = NULL;
+    uint32_t id;
+    int sv[2] = { -1, -1 }, pid = -1, rc;
+    double result = -1;
+    cosmosb_buffer_stats_t bs;
+    if ((rc = cosmosb_bufmgr_create(NULL, n + 16, &m)) != 0 ||
+        (rc = cosmosb_buffer_create(m, (uint64_t)(n + 1) * len, COSMOSB_BUFFER_HEAP, &id)) != 0) {
+        snprintf(what, wlen, "buffer manager: %s", cosmosb_strerror(rc));
+        goto out;
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        snprintf(what, wlen, "socketpair");
+        goto out;
+    }
+    struct win_holder_arg h = { sv[1], n };
+    pid = bench_fork(-1, win_holder_child, &h);
+    uint32_t dest;
+    if (pid < 0 || (rc = cosmosb_bufmgr_share(m, sv[0])) != 0 || bench_read_full(sv[0], &dest, sizeof dest) != 0) {
+        snprintf(what, wlen, "holder did not start");
+        goto out;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        cosmosb_window_t w, t;
+        void *p;
+        if ((rc = cosmosb_buffer_alloc(m, id, len, &w, &p)) != 0) {
+            snprintf(what, wlen, "alloc %u: %s", i, cosmosb_strerror(rc));
+            goto out;
+        }
+        put_seq(p, len, i);
+        if ((rc = cosmosb_window_give(m, &w, dest, &t)) != 0 || (rc = cosmosb_window_release(m, &w)) != 0 ||
+            bench_write_full(sv[0], &t, sizeof t) != 0) {
+            snprintf(what, wlen, "give %u: %s", i, cosmosb_strerror(rc));
+            goto out;
+        }
+    }
+    if (bench_read_full(sv[0], &dest, sizeof dest) != 0) {
+        snprintf(what, wlen, "holder did not take its windows");
+        goto out;
+    }
+    cosmosb_arena_reclaim(cosmosb_bufmgr_arena(m)); /* our units of the accepted transfers */
+    if (cosmosb_buffer_stats(m, id, &bs) != 0 || bs.bytes_in_use != (uint64_t)n * len) {
+        snprintf(what, wlen, "%llu bytes in use before the kill", (unsigned long long)bs.bytes_in_use);
+        goto out;
+    }
+    kill(pid, SIGKILL);
+    bench_wait(pid);
+    pid = -1;
+    uint64_t t0 = bench_now_ns();
+    uint32_t reaped = 0;
+    rc = cosmosb_arena_poll(cosmosb_bufmgr_arena(m), &reaped);
+    int rs = cosmosb_buffer_stats(m, id, &bs);
+    uint64_t t1 = bench_now_ns();
+    if (rc != 0 || rs != 0 || reaped != 1 || bs.bytes_in_use != 0 || bs.slices != 0) {
+        snprintf(what, wlen, "poll: %s, reaped %u, %llu bytes still in use", cosmosb_strerror(rc), reaped,
+                 (unsigned long long)bs.bytes_in_use);
+        goto out;
+    }
+    result = (double)(t1 - t0) / 1e6;
+out:
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        bench_wait(pid);
+    }
+    if (sv[0] >= 0) {
+        close(sv[0]);
+        close(sv[1]);
+    }
+    if (m)
+        cosmosb_bufmgr_close(m);
+    return result;
+}
+
 /* ===== the report section ================================================ */
 
 #define A_MAX_RUNS 64
@@ -804,7 +910,7 @@ static const char *a_ratio(char *buf, size_t len, const aruns_t *num, const arun
     return buf;
 }
 
-enum a_kind { AK_ALLOC, AK_XFER, AK_FAN, AK_RECLAIM };
+enum a_kind { AK_ALLOC, AK_XFER, AK_FAN, AK_RECLAIM, AK_RECLAIM_WIN };
 
 /* Runs one measurement under the watchdog and records it; returns 1 on failure. */
 static int a_measure(const bench_zc_opts_t *o, enum a_kind kind, int mech, uint32_t size, uint64_t n, aruns_t *out)
@@ -815,6 +921,7 @@ static int a_measure(const bench_zc_opts_t *o, enum a_kind kind, int mech, uint3
         return 0;
     const char *name = kind == AK_ALLOC ? alloc_names[mech]
                        : kind == AK_RECLAIM ? "reclaim a killed holder"
+                       : kind == AK_RECLAIM_WIN ? "reclaim a killed window holder"
                                             : xfer_names[mech];
     bench_progress("[arena] %-13s %-34s %6u B x %-8llu ", kind == AK_FAN ? "fan-out x8" : kind == AK_XFER ? "1 receiver" : "",
                    name, size, (unsigned long long)n);
@@ -825,7 +932,8 @@ static int a_measure(const bench_zc_opts_t *o, enum a_kind kind, int mech, uint3
     case AK_ALLOC: v = alloc_cost(mech, size, n, what, sizeof what); break;
     case AK_XFER: v = xfer_cost(o, (enum xfer_mech)mech, size, n, what, sizeof what); break;
     case AK_FAN: v = fanout_cost(o, (enum xfer_mech)mech, size, n, what, sizeof what); break;
-    default: v = reclaim_ms((uint32_t)n, what, sizeof what); break;
+    case AK_RECLAIM: v = reclaim_ms((uint32_t)n, what, sizeof what); break;
+    default: v = reclaim_windows_ms((uint32_t)n, what, sizeof what); break;
     }
     if (o->watchdog_s)
         alarm(0);
@@ -836,7 +944,7 @@ static int a_measure(const bench_zc_opts_t *o, enum a_kind kind, int mech, uint3
         out->err = 1;
         return 1;
     }
-    bench_progress(kind == AK_RECLAIM ? "%10.3f ms\n" : "%10.0f ns\n", v);
+    bench_progress(kind >= AK_RECLAIM ? "%10.3f ms\n" : "%10.0f ns\n", v);
     if (out->n < A_MAX_RUNS)
         out->v[out->n++] = v;
     return 0;
@@ -851,11 +959,12 @@ int bench_arena_report(const bench_zc_opts_t *o)
     int quick = o->quick;
     int rounds = quick ? 1 : 3, repeat = o->repeat < 1 ? 1 : o->repeat;
     int failures = 0;
-    aruns_t al[NS][2], xf[NS][X_COUNT], fo[NS][X_COUNT], rc[NH];
+    aruns_t al[NS][2], xf[NS][X_COUNT], fo[NS][X_COUNT], rc[NH], rw;
     memset(al, 0, sizeof al);
     memset(xf, 0, sizeof xf);
     memset(fo, 0, sizeof fo);
     memset(rc, 0, sizeof rc);
+    memset(&rw, 0, sizeof rw);
 
     for (int rep = 0; rep < repeat; rep++) {
         for (int round = 0; round < rounds; round++) {
@@ -873,6 +982,7 @@ int bench_arena_report(const bench_zc_opts_t *o)
             }
             for (int h = 0; h < (quick ? 1 : NH); h++)
                 failures += a_measure(o, AK_RECLAIM, 0, 64, held[h], &rc[h]);
+            failures += a_measure(o, AK_RECLAIM_WIN, 0, 1u << 20, quick ? 8 : WIN_HELD, &rw);
         }
     }
 
@@ -926,13 +1036,17 @@ int bench_arena_report(const bench_zc_opts_t *o)
     printf("### Arena: reclaiming a killed receiver's references (ms)\n\n");
     printf("A read-only receiver (in an arena of 64 MiB, 1 MiB blocks, 256 objects per block) accepts N objects of 64 bytes (the sender then drops its own references, so "
            "the receiver alone holds them) and is SIGKILLed. Timed: from waitpid() returning (its death is "
-           "noticed) to the end of the cosmosb_arena_poll() that reaps it; afterwards no object is alive. "
+           "noticed) to the end of the cosmosb_arena_poll() that reaps it; afterwards no object is alive. The same "
+           "for a receiver of a buffer manager holding windows of 1 MiB, until the owner's cosmosb_buffer_stats() "
+           "shows every byte back. "
            "Median [min-max] of %d runs.\n\n",
            nruns);
-    printf("| objects held | reclaim |\n|---:|---:|\n");
+    printf("| held by the killed receiver | reclaim |\n|---|---:|\n");
     for (int h = 0; h < NH; h++)
         if (rc[h].n > 0 || rc[h].err)
-            printf("| %u | %s ms |\n", held[h], a_fmt(a, sizeof a, &rc[h], 3));
+            printf("| %u arena objects of 64 B | %s ms |\n", held[h], a_fmt(a, sizeof a, &rc[h], 3));
+    printf("| %u buffer windows of 1 MiB (until cosmosb_buffer_stats() shows 0 bytes in use) | %s ms |\n",
+           quick ? 8 : WIN_HELD, a_fmt(a, sizeof a, &rw, 3));
     printf("\n");
 
     printf("Targets (issue 4 and the brief), medians of this run:\n\n");
@@ -960,6 +1074,9 @@ int bench_arena_report(const bench_zc_opts_t *o)
         if (a_ok(&rc[h]))
             printf("| reclaim of a killed holder of %u objects | < 100 ms | %.3f ms | %s |\n", held[h],
                    a_median(&rc[h]), a_median(&rc[h]) < 100 ? "PASS" : "**MISS**");
+    if (a_ok(&rw))
+        printf("| reclaim of a killed holder of %u windows (bytes back in the buffer) | < 100 ms | %.3f ms | %s |\n",
+               quick ? 8 : WIN_HELD, a_median(&rw), a_median(&rw) < 100 ? "PASS" : "**MISS**");
     printf("\n");
     (void)r3;
     fflush(stdout);
