@@ -14,6 +14,12 @@
  * Time is virtual: the clock advances 1 µs each time anybody looks at it,
  * and when every task is blocked it jumps to the earliest wait deadline.
  * The run is therefore deterministic and never depends on the host's speed.
+ *
+ * Tasks are cooperative, unless the architecture part preempts them (the
+ * x86_64 kernel built with K_PREEMPT: a timer interrupt calls k_preempt()).
+ * Every piece of scheduler state is touched with interrupts off
+ * (arch_irq_save/restore), and the scheduler itself always runs with
+ * interrupts off.
  */
 #include "kernel.h"
 
@@ -157,6 +163,9 @@ static uint64_t k_sched_sp;
 static uint64_t k_vclock;
 static uint64_t k_nswitch, k_nsleep, k_nwake, k_ntimeout;
 
+static uint64_t k_npreempt;
+
+/* Switches from the current task to the scheduler; the caller has interrupts off. */
 static void k_to_scheduler(void)
 {
     k_switch(&k_current->sp, k_sched_sp);
@@ -164,7 +173,9 @@ static void k_to_scheduler(void)
 
 static void k_task_start(void)
 {
+    arch_task_irq_on(); /* a new task runs with interrupts on if the kernel preempts */
     k_current->entry();
+    (void)arch_irq_save();
     k_current->state = T_DONE;
     k_to_scheduler();
     for (;;) /* never resumed */
@@ -194,8 +205,24 @@ uint32_t k_self(void)
 
 void k_yield(void)
 {
+    unsigned long f = arch_irq_save();
     if (k_current)
         k_to_scheduler();
+    arch_irq_restore(f);
+}
+
+/* Called by the timer interrupt handler (interrupts off, end of interrupt sent). */
+void k_preempt(void)
+{
+    if (!k_current)
+        return; /* the scheduler itself is never preempted (it runs with interrupts off) */
+    k_npreempt++;
+    k_to_scheduler(); /* the task stays READY; it resumes here and returns from the interrupt */
+}
+
+uint64_t k_preemptions(void)
+{
+    return k_npreempt;
 }
 
 /* Runs tasks round robin until all are done. Returns 0 on deadlock. */
@@ -253,11 +280,14 @@ static int k_block(const void *const *addr, const uint32_t *expected, uint32_t n
     struct k_task *t = k_current;
     if (!t || n == 0 || n > K_MAX_WAIT)
         return COSMOSB_EINVAL;
+    unsigned long f = arch_irq_save(); /* the compare and the block: no switch in between */
     for (uint32_t i = 0; i < n; i++) {
-        /* Relaxed: one CPU and cooperative switching, so nothing can change the
-         * word between this compare and the block below (the futex guarantee). */
-        if (atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)addr[i], memory_order_relaxed) != expected[i])
+        /* Relaxed: one CPU and no task switch until the block below (interrupts
+         * are off), so no waker can run in between (the futex guarantee). */
+        if (atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)addr[i], memory_order_relaxed) != expected[i]) {
+            arch_irq_restore(f);
             return COSMOSB_OK;
+        }
     }
     for (uint32_t i = 0; i < n; i++)
         t->wait_addr[i] = addr[i];
@@ -269,7 +299,9 @@ static int k_block(const void *const *addr, const uint32_t *expected, uint32_t n
     t->state = T_BLOCKED;
     k_nsleep++;
     k_to_scheduler();
-    return t->timed_out ? COSMOSB_ETIMEDOUT : COSMOSB_OK;
+    int timed_out = t->timed_out;
+    arch_irq_restore(f);
+    return timed_out ? COSMOSB_ETIMEDOUT : COSMOSB_OK;
 }
 
 void k_wait_any(const void *const *addr, const uint32_t *expected, uint32_t n)
@@ -288,6 +320,7 @@ static int k_hook_wait32(void *ctx, const void *addr, uint32_t expected, uint64_
 static void k_hook_wake32(void *ctx, const void *addr, uint32_t count)
 {
     (void)ctx;
+    unsigned long f = arch_irq_save();
     for (uint32_t i = 0; i < k_ntasks && count; i++) {
         struct k_task *t = &k_tasks[i];
         if (t->state != T_BLOCKED)
@@ -303,13 +336,16 @@ static void k_hook_wake32(void *ctx, const void *addr, uint32_t count)
             }
         }
     }
+    arch_irq_restore(f);
 }
 
 static uint64_t k_hook_now_ns(void *ctx)
 {
     (void)ctx;
-    k_vclock += 1000; /* virtual time: each look costs 1 µs */
-    return k_vclock;
+    unsigned long f = arch_irq_save(); /* the scheduler may move the clock too */
+    uint64_t now = k_vclock += 1000;   /* virtual time: each look costs 1 µs */
+    arch_irq_restore(f);
+    return now;
 }
 
 static void k_hook_yield(void *ctx)
@@ -332,9 +368,10 @@ static uint32_t k_hook_self_id(void *ctx)
     return k_self();
 }
 
-/* One CPU, and a task switch only at a call into the scheduler: whenever a
- * side is about to sleep, no other task is running, so the "barrier on every
- * CPU running a peer" that heavy_barrier promises is already true. This lets
+/* One CPU: whenever a side is about to sleep, no other task is running (a
+ * preempted one went through an interrupt and a switch, each a full barrier
+ * on this CPU), so the "barrier on every CPU running a peer" that
+ * heavy_barrier promises is already true. This lets
  * the pipes' fast paths run without fences (docs/pipe.md). A multiprocessor
  * kernel would need an IPI here, or should leave these two hooks NULL. */
 static int k_hook_heavy_register(void *ctx)
@@ -377,11 +414,13 @@ void k_main(void)
     k_printf("\nkernel: libcosmosb %s example kernel, %s\n", cosmosb_version_string(), arch_name);
     arch_describe();
     k_ipc_demo_start();
+    arch_preempt_start(); /* no-op unless the architecture part preempts tasks */
     int finished = k_run();
-    k_printf("kernel: %u tasks finished; %lu task switches, %lu sleeps in wait32, %lu wakeups by wake32, "
-             "%lu timed-out waits\n",
-             k_ntasks, (unsigned long)k_nswitch, (unsigned long)k_nsleep, (unsigned long)k_nwake,
-             (unsigned long)k_ntimeout);
+    arch_preempt_stop();
+    k_printf("kernel: %u tasks finished; %lu task switches (%lu by timer preemption), %lu sleeps in wait32, "
+             "%lu wakeups by wake32, %lu timed-out waits\n",
+             k_ntasks, (unsigned long)k_nswitch, (unsigned long)k_npreempt, (unsigned long)k_nsleep,
+             (unsigned long)k_nwake, (unsigned long)k_ntimeout);
     if (finished)
         k_ipc_demo_report();
     if (!finished || k_failures) {

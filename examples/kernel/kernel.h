@@ -59,6 +59,17 @@ void arch_halt(void);                     /* stops the CPU until an interrupt (n
 /* Prepares a new task's stack so that k_switch() to the returned stack pointer
  * starts start() with a correctly aligned stack. */
 uint64_t arch_task_init(uint8_t *stack_top, void (*start)(void));
+/* Interrupts: save the state and disable / restore it. Tasks that may be
+ * preempted run with interrupts on; the scheduler always runs with them off. */
+unsigned long arch_irq_save(void);
+void arch_irq_restore(unsigned long flags);
+void arch_task_irq_on(void);              /* a new task's interrupt state (on if preempting) */
+int arch_preempts(void);                  /* 1 if this build preempts tasks with a timer */
+void arch_preempt_start(void);            /* starts the preemption timer, if this build preempts */
+void arch_preempt_stop(void);             /* stops it */
+/* The timer interrupt handler calls this (interrupts off): switches to the scheduler. */
+void k_preempt(void);
+uint64_t k_preemptions(void);             /* timer preemptions so far */
 /* Saves the callee-saved registers on the current stack, stores the stack
  * pointer in *save_sp and resumes the context saved at next_sp (boot.S). */
 void k_switch(uint64_t *save_sp, uint64_t next_sp);

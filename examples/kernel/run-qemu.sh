@@ -2,6 +2,7 @@
 # Boots the example kernel under QEMU and checks what it printed.
 #
 # usage: run-qemu.sh x86_64 KERNEL32.ELF
+#        run-qemu.sh x86_64-preempt KERNEL32.ELF   (also requires timer preemptions)
 #        run-qemu.sh riscv64 KERNEL.ELF
 #
 # Passes (exit 0) only if the kernel wrote every expected "check:" line and
@@ -13,10 +14,10 @@
 # environment variable overrides the emulator.
 set -u
 
-arch=${1:?usage: run-qemu.sh x86_64|riscv64 KERNEL}
-kernel=${2:?usage: run-qemu.sh x86_64|riscv64 KERNEL}
+arch=${1:?usage: run-qemu.sh x86_64|x86_64-preempt|riscv64 KERNEL}
+kernel=${2:?usage: run-qemu.sh x86_64|x86_64-preempt|riscv64 KERNEL}
 case $arch in
-    x86_64)
+    x86_64 | x86_64-preempt)
         qemu=${QEMU:-qemu-system-x86_64}; package=qemu-system-x86
         # -nodefaults: no VGA or NIC; the only devices are COM1 (our console)
         # and the debug exit port. -no-reboot turns a triple fault into an
@@ -58,17 +59,20 @@ if [ "$rc" -ne 33 ]; then
     echo "FAIL: exit status $rc, expected 33 ($why)"
     fails=$((fails + 1))
 fi
-for want in \
-    "kernel: libcosmosb " \
-    "check: spsc: 500 typed readings received in order" \
-    "check: mpsc: 2 producers x 200 typed events, FIFO per producer and lane" \
-    "check: schema: 905 messages validated before delivery" \
-    "check: arena: frozen table of 64 entries shared by reference" \
-    "check: window: read-only 1024-byte window" \
-    "check: ack: the sensor got back the checksums rx computed" \
-    "check: arena empty: no live object" \
-    "check: default platform: with no scheduler" \
-    "kernel: ALL CHECKS PASSED"; do
+wants=(
+    "kernel: libcosmosb "
+    "check: spsc: 500 typed readings received in order"
+    "check: mpsc: 2 producers x 200 typed events, FIFO per producer and lane"
+    "check: schema: 905 messages validated before delivery"
+    "check: arena: frozen table of 64 entries shared by reference"
+    "check: window: read-only 1024-byte window"
+    "check: ack: the sensor got back the checksums rx computed"
+    "check: arena empty: no live object"
+    "check: default platform: with no scheduler"
+    "kernel: ALL CHECKS PASSED"
+)
+[ "$arch" = x86_64-preempt ] && wants+=("check: preemption: ")
+for want in "${wants[@]}"; do
     if ! grep -qF -- "$want" "$log"; then
         echo "FAIL: the serial output lacks: $want"
         fails=$((fails + 1))

@@ -40,6 +40,35 @@ void arch_describe(void)
 {
 }
 
+/* Interrupts are never enabled on riscv64 (mstatus.MIE stays 0): tasks are
+ * cooperative, and these have nothing to do. */
+unsigned long arch_irq_save(void)
+{
+    return 0;
+}
+
+void arch_irq_restore(unsigned long flags)
+{
+    (void)flags;
+}
+
+void arch_task_irq_on(void)
+{
+}
+
+int arch_preempts(void)
+{
+    return 0;
+}
+
+void arch_preempt_start(void)
+{
+}
+
+void arch_preempt_stop(void)
+{
+}
+
 uint64_t arch_task_init(uint8_t *stack_top, void (*start)(void))
 {
     /* The frame k_switch restores: ra = start, s0-s11 = 0; 112 bytes keep sp 16-aligned. */
