@@ -1428,3 +1428,58 @@ Test(schema_json, short_buffers)
     free(full);
     free(mem);
 }
+
+/* Types that nest structs whose field sits in the root of a derivation chain: 6 nesting
+ * levels x 4 types per chain. Each limit holds (nesting <= 8, derivation <= 8), so the
+ * descriptor is valid; the path from the outermost type to the innermost is 24 types long. */
+#define DEEP_LEVELS 6
+#define DEEP_CHAIN 4
+struct deep {
+    cosmosb_field_t f[DEEP_LEVELS + 1][DEEP_CHAIN];
+    cosmosb_schema_t s[DEEP_LEVELS + 1][DEEP_CHAIN];
+    char names[DEEP_LEVELS + 1][DEEP_CHAIN][24];
+};
+
+static const cosmosb_schema_t *deep_build(struct deep *d)
+{
+    memset(d, 0, sizeof *d);
+    const cosmosb_schema_t *inner = NULL;
+    for (int k = DEEP_LEVELS; k >= 0; k--) {
+        for (int j = 0; j < DEEP_CHAIN; j++) {
+            snprintf(d->names[k][j], sizeof d->names[k][j], "deep.L%d.C%d", k, j);
+            cosmosb_field_t *f = &d->f[k][j];
+            cosmosb_schema_t *s = &d->s[k][j];
+            const cosmosb_schema_t *base = j ? &d->s[k][j - 1] : NULL;
+            if (j == 0 && inner) {
+                *f = hf("in", COSMOSB_FIELD_STRUCT, 1, inner->size, inner->align);
+                f->type = inner;
+            } else {
+                *f = hf("v", COSMOSB_FIELD_U32, 1, 4, 4);
+            }
+            *s = hs(d->names[k][j], 1, (base ? base->size : 0u) + f->elem_size, 4, 1, f, base);
+        }
+        inner = &d->s[k][DEEP_CHAIN - 1];
+    }
+    return inner;
+}
+
+Test(schema_registry, deep_nesting_of_derived_types)
+{
+    static struct deep d;
+    const cosmosb_schema_t *top = deep_build(&d);
+    ASSERT_RC(cosmosb_schema_check(top), COSMOSB_OK);
+    void *mem;
+    cosmosb_schema_registry_t *reg = reg_make(64, &mem);
+    ASSERT_RC(cosmosb_schema_registry_add(reg, top), COSMOSB_OK);
+    cr_assert_eq(cosmosb_schema_registry_count(reg), (uint32_t)((DEEP_LEVELS + 1) * DEEP_CHAIN));
+    for (int k = 0; k <= DEEP_LEVELS; k++)
+        for (int j = 0; j < DEEP_CHAIN; j++)
+            cr_assert_eq(cosmosb_schema_registry_find(reg, cosmosb_schema_type_id(&d.s[k][j])), &d.s[k][j]);
+    /* the compatibility check and validation handle it too */
+    char reason[COSMOSB_SCHEMA_REASON_MAX];
+    ASSERT_RC(cosmosb_schema_compatible(top, top, reason, sizeof reason), COSMOSB_OK);
+    uint8_t *zero = calloc(1, top->size);
+    ASSERT_RC(cosmosb_schema_validate(top, zero, top->size, NULL, NULL), COSMOSB_OK);
+    free(zero);
+    free(mem);
+}

@@ -105,7 +105,9 @@ static int same_layout(const cosmosb_schema_t *a, const cosmosb_schema_t *b)
 
 static int add_one(cosmosb_schema_registry_t *r, const cosmosb_schema_t *s, uint32_t level)
 {
-    if (level > COSMOSB_SCHEMA_MAX_DEPTH + COSMOSB_SCHEMA_MAX_NESTING + 2u)
+    /* A checked descriptor has at most MAX_NESTING + 1 struct levels of at most
+     * MAX_DEPTH + 1 types each (bases and nested types are both one level here). */
+    if (level >= (COSMOSB_SCHEMA_MAX_DEPTH + 1u) * (COSMOSB_SCHEMA_MAX_NESTING + 1u))
         return COSMOSB_EINVAL;
     uint64_t id = cosmosb_schema_type_id(s);
     uint32_t e = lookup(r, id);
