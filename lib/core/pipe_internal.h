@@ -92,6 +92,16 @@ static inline uint32_t cosmosb__lane_of(uint32_t flags)
     return (flags & COSMOSB_MSG_URGENT) ? COSMOSB__LANE_URGENT : COSMOSB__LANE_NORMAL;
 }
 
+/* A read prefetch hint (no effect on targets without one). */
+static inline void cosmosb__prefetch(const void *addr)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(addr, 0, 3);
+#else
+    (void)addr;
+#endif
+}
+
 static inline struct cosmosb__slot_hdr *cosmosb__slot(const struct cosmosb_pipe *p,
                                                       const struct cosmosb__lane *l, uint32_t idx)
 {
