@@ -148,13 +148,19 @@ COSMOSB_SCHEMA(ts_zbad1, "test.ZeroBad", 1, TS_ZBAD1_FIELDS)
 #define TS_ZBAD2_FIELDS(F) F(U32, a) F(U32, b) F(SINCE, 2) F(ENUM, e, 1, 5)
 COSMOSB_SCHEMA(ts_zbad2, "test.ZeroBad", 2, TS_ZBAD2_FIELDS)
 
+/* Many rules: 16 (8 nested points of 2 rules each) and 20 (more than a receiver flattens). */
+#define TS_MANY16_FIELDS(F) F(U16, n) F(STRUCT_ARRAY, ts_point, pts, 8)
+COSMOSB_SCHEMA(ts_many16, "test.Many16", 1, TS_MANY16_FIELDS)
+#define TS_MANY20_FIELDS(F) F(STRUCT_ARRAY, ts_point, pts, 9) F(ARRAY, BOOL, flags, 3) F(ENUM, last, 0, 0)
+COSMOSB_SCHEMA(ts_many20, "test.Many20", 1, TS_MANY20_FIELDS)
+
 /* One of each, for loops over "every declared type". */
 static const cosmosb_schema_t *const ts_all_types[] __attribute__((unused)) = {
     &ts_scalars_schema, &ts_point_schema, &ts_misc_schema, &ts_mix_schema, &demo_order_schema,
     &demo_limit_order_schema, &ts_d0_schema, &ts_d1_schema, &ts_d2_schema, &ts_d3_schema,
     &ts_d4_schema, &ts_d5_schema, &ts_d6_schema, &ts_d7_schema, &ts_d8_schema,
     &ts_n0_schema, &ts_n1_schema, &ts_n4_schema, &ts_n8_schema, &ts_evo1_schema, &ts_evo2_schema,
-    &ts_zbad2_schema,
+    &ts_zbad2_schema, &ts_many16_schema, &ts_many20_schema,
 };
 #define TS_ALL_TYPES_N (sizeof ts_all_types / sizeof ts_all_types[0])
 
