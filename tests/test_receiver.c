@@ -1689,3 +1689,122 @@ Test(pump, invalid_messages_never_reach_handlers_and_wait_hook_is_used)
     cr_assert_gt(rejects_then_times_out_calls, 0);
     pfx_free(&f, 2);
 }
+
+/* ------------------------------------------------------------------------- */
+/* Many accepted types; several producers                                    */
+/* ------------------------------------------------------------------------- */
+
+#define MANY 4096
+struct many {
+    cosmosb_field_t f[2];
+    cosmosb_schema_t s[MANY];
+    char names[MANY][16];
+};
+
+Test(receiver, four_thousand_accepted_types, .timeout = 120)
+{
+    static struct many m;
+    memset(&m, 0, sizeof m);
+    m.f[0] = (cosmosb_field_t){"v", COSMOSB_FIELD_U32, 1, 4, 4, 0, 0, NULL, NULL, 0, 0};
+    m.f[1] = (cosmosb_field_t){"b", COSMOSB_FIELD_BOOL, 1, 1, 1, 0, 0, NULL, NULL, 0, 0};
+    for (int i = 0; i < MANY; i++) {
+        snprintf(m.names[i], sizeof m.names[i], "many.T%04d", i);
+        m.s[i] = (cosmosb_schema_t){m.names[i], 1, 8, 4, 2, m.f, NULL};
+    }
+    struct tp t;
+    tp_open(&t, 64, 128, 0);
+    tp_producer(&t);
+    cosmosb_receiver_config_t cfg;
+    cosmosb_receiver_config_init(&cfg);
+    cfg.max_types = MANY;
+    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
+    for (int i = 0; i < MANY; i++)
+        ASSERT_RC(cosmosb_receiver_accept(rx, &m.s[i], NULL, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, NULL, NULL), COSMOSB_ENOMEM);
+    cfg.max_types = MANY + 1;
+    cr_assert_eq(cosmosb_receiver_memsize(&cfg), 0u);
+    for (int i = 0; i < MANY; i++) {
+        struct {
+            uint32_t v;
+            uint8_t b, pad[3];
+        } body = {(uint32_t)i, (uint8_t)(i & 1), {0, 0, 0}};
+        uint64_t id = cosmosb_schema_type_id(&m.s[i]);
+        /* as itself, then as the ancestor of an unknown type, then invalid */
+        ASSERT_RC(send_raw(t.p, id, COSMOSB_TYPED_MAGIC, 0, 1, NULL, 0, &body, sizeof body, 0), COSMOSB_OK);
+        uint64_t unknown = id ^ 0x5555u;
+        ASSERT_RC(send_raw(t.p, unknown, COSMOSB_TYPED_MAGIC, 1, 1, &id, 1, &body, sizeof body, 0), COSMOSB_OK);
+        body.b = 2;
+        ASSERT_RC(send_raw(t.p, id, COSMOSB_TYPED_MAGIC, 0, 1, NULL, 0, &body, sizeof body, 0), COSMOSB_OK);
+        for (int k = 0; k < 2; k++) {
+            cosmosb_typed_msg_t msg;
+            ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+            cr_assert_eq(msg.schema, &m.s[i], "type %d delivered as %s", i, msg.schema->name);
+            cr_assert_eq(msg.type_id, k ? unknown : id);
+            cr_assert_eq(*(const uint32_t *)msg.data, (uint32_t)i);
+            ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+        }
+    }
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_EAGAIN);
+    cosmosb_receiver_stats_t st = rstats(rx);
+    cr_assert_eq(st.delivered, 2u * MANY);
+    cr_assert_eq(st.delivered_as_ancestor, (uint64_t)MANY);
+    cr_assert_eq(st.rejected[COSMOSB_REJECT_BOOL], (uint64_t)MANY);
+    tp_close(&t);
+}
+
+Test(receiver, several_producers_are_told_apart)
+{
+    cosmosb_pipe_config_t cfg;
+    ASSERT_RC(cosmosb_pipe_config_init(&cfg), COSMOSB_OK);
+    cfg.mode = COSMOSB_PIPE_MPSC;
+    cfg.max_producers = 3;
+    cfg.capacity = 16;
+    cfg.slot_size = 256;
+    cosmosb_pipe_t *c = NULL, *p[3];
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &c), COSMOSB_OK);
+    for (int i = 0; i < 3; i++)
+        ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(c), cosmosb_pipe_eventfd(c), &p[i]), COSMOSB_OK);
+    struct rejlog log;
+    memset(&log, 0, sizeof log);
+    cosmosb_receiver_config_t rcfg;
+    cosmosb_receiver_config_init(&rcfg);
+    rcfg.on_reject = on_reject;
+    rcfg.reject_ctx = &log;
+    size_t sz = cosmosb_receiver_memsize(&rcfg);
+    void *mem = aligned_alloc(8, (sz + 7u) & ~(size_t)7u);
+    cosmosb_receiver_t *rx;
+    ASSERT_RC(cosmosb_receiver_init(mem, sz, c, &rcfg, &rx), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, NULL, NULL), COSMOSB_OK);
+    for (uint32_t i = 0; i < 3; i++) {
+        ts_d0 good = {100 + i, 1}, bad = {200 + i, 4};
+        ASSERT_RC(cosmosb_typed_send(p[i], &ts_d0_schema, &bad, 0, 0), COSMOSB_OK);
+        ASSERT_RC(cosmosb_typed_send(p[i], &ts_d0_schema, &good, 0, 0), COSMOSB_OK);
+    }
+    uint32_t seen = 0, delivered_from = 0, rejected_from = 0;
+    cosmosb_typed_msg_t msg;
+    for (int k = 0; k < 3; k++) {
+        ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+        uint32_t id = ((const ts_d0 *)msg.data)->id;
+        cr_assert(id >= 100 && id < 103);
+        cr_assert_lt(msg.info.producer, 3u);
+        seen |= 1u << (id - 100);
+        delivered_from |= 1u << msg.info.producer;
+        ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    }
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_EAGAIN);
+    cr_assert_eq(seen, 7u);
+    cr_assert_eq(log.n, 3u);
+    /* each producer's rejection names its producer slot: the same three slots the deliveries came from */
+    for (int k = 0; k < 3; k++) {
+        cr_assert_lt(log.info[k].producer, 3u);
+        cr_assert_eq(log.info[k].err.reason, COSMOSB_REJECT_BOOL);
+        rejected_from |= 1u << log.info[k].producer;
+    }
+    cr_assert_eq(delivered_from, 7u);
+    cr_assert_eq(rejected_from, 7u);
+    for (int i = 0; i < 3; i++)
+        cosmosb_pipe_close(p[i]);
+    cosmosb_pipe_close(c);
+    free(mem);
+}
