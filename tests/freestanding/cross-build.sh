@@ -12,9 +12,10 @@
 #   cortex-m4  arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb
 #   cortex-m33 arm-none-eabi-gcc -mcpu=cortex-m33 -mthumb
 #   cortex-m3  arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb (ARMv7-M, the oldest supported)
-#   cortex-m0  arm-none-eabi-gcc -mcpu=cortex-m0 (ARMv6-M): must FAIL to build,
-#              because it has no 32-bit atomic read-modify-write (the core
-#              never falls back to a lock)
+#   cortex-m0  arm-none-eabi-gcc -mcpu=cortex-m0 (ARMv6-M): a core source must
+#              FAIL to compile, because ARMv6-M has no 32-bit atomic
+#              read-modify-write (the core never falls back to a lock)
+# Two targets are built at a time; their logs are printed in order.
 #
 # A target whose compiler is missing is reported as SKIP. Exit status: 0 if
 # every available target passed, 77 if no target was available (ctest:
@@ -29,10 +30,6 @@ targets=("$@")
 cmake=${CMAKE_COMMAND:-cmake}
 i686_cc=${COSMOSB_I686_CC:-gcc}
 mkdir -p "$work"
-
-ran=0
-failed=0
-declare -a results
 
 # Can this compiler build a freestanding object with these flags?
 probe() {
@@ -78,59 +75,79 @@ build() {
     return "${PIPESTATUS[0]}"
 }
 
-for t in "${targets[@]}"; do
-    echo "=== $t"
+# Builds and checks one target; prints its log and writes one line, starting
+# with PASS, FAIL or SKIP, to $work/$t.result.
+one_target() {
+    local t=$1 res
     case $t in
         i686)
             if ! probe "$i686_cc" -m32; then
-                results+=("SKIP $t ($i686_cc -m32 does not work: install gcc-multilib)"); continue
-            fi
-            ran=$((ran + 1))
-            if COSMOSB_I686_CC=$i686_cc build "$t" i686-freestanding "Intel 80386" ELF32; then
-                results+=("PASS $t ($i686_cc -m32 -march=i686 -mgeneral-regs-only)")
+                res="SKIP $t ($i686_cc -m32 does not work: install gcc-multilib)"
+            elif COSMOSB_I686_CC=$i686_cc build "$t" i686-freestanding "Intel 80386" ELF32; then
+                res="PASS $t ($i686_cc -m32 -march=i686 -mgeneral-regs-only)"
             else
-                results+=("FAIL $t"); failed=$((failed + 1))
+                res="FAIL $t"
             fi ;;
         riscv64)
             if ! probe riscv64-unknown-elf-gcc -march=rv64gc -mabi=lp64d; then
-                results+=("SKIP $t (riscv64-unknown-elf-gcc missing: gcc-riscv64-unknown-elf)"); continue
-            fi
-            ran=$((ran + 1))
-            if build "$t" riscv64-unknown-elf "RISC-V" ELF64; then
-                results+=("PASS $t (rv64gc lp64d, -mcmodel=medany)")
+                res="SKIP $t (riscv64-unknown-elf-gcc missing: gcc-riscv64-unknown-elf)"
+            elif build "$t" riscv64-unknown-elf "RISC-V" ELF64; then
+                res="PASS $t (rv64gc lp64d, -mcmodel=medany)"
             else
-                results+=("FAIL $t"); failed=$((failed + 1))
+                res="FAIL $t"
             fi ;;
         cortex-m4 | cortex-m33 | cortex-m3)
             if ! probe arm-none-eabi-gcc -mcpu="$t" -mthumb; then
-                results+=("SKIP $t (arm-none-eabi-gcc missing: gcc-arm-none-eabi)"); continue
-            fi
-            ran=$((ran + 1))
-            if build "$t" arm-none-eabi "ARM" ELF32 "-DCOSMOSB_ARM_FLAGS=-mcpu=$t -mthumb -mfloat-abi=soft"; then
-                results+=("PASS $t (Thumb-2, soft-float ABI)")
+                res="SKIP $t (arm-none-eabi-gcc missing: gcc-arm-none-eabi)"
+            elif build "$t" arm-none-eabi "ARM" ELF32 "-DCOSMOSB_ARM_FLAGS=-mcpu=$t -mthumb -mfloat-abi=soft"; then
+                res="PASS $t (Thumb-2, soft-float ABI)"
             else
-                results+=("FAIL $t"); failed=$((failed + 1))
+                res="FAIL $t"
             fi ;;
         cortex-m0)
-            # The expected failure: the configuration must be refused at compile time.
+            # The expected failure: a core source must be refused at compile time.
             if ! command -v arm-none-eabi-gcc >/dev/null 2>&1; then
-                results+=("SKIP $t (arm-none-eabi-gcc missing)"); continue
-            fi
-            ran=$((ran + 1))
-            if build "$t" arm-none-eabi "ARM" ELF32 "-DCOSMOSB_ARM_FLAGS=-mcpu=cortex-m0 -mthumb -mfloat-abi=soft" \
-                   >"$work/$t.out" 2>&1; then
-                cat "$work/$t.out"
-                results+=("FAIL $t (built, but ARMv6-M has no lock-free 32-bit read-modify-write)")
-                failed=$((failed + 1))
+                res="SKIP $t (arm-none-eabi-gcc missing)"
+            elif arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -std=c11 -ffreestanding -DCOSMOSB_STATIC=1 \
+                    -DCOSMOSB_FREESTANDING=1 -I"$src/include" -I"$src/lib" -c "$src/lib/core/pipe_open.c" \
+                    -o "$work/$t.o" >"$work/$t.log" 2>&1; then
+                res="FAIL $t (compiled, but ARMv6-M has no lock-free 32-bit read-modify-write)"
             elif grep -q "ATOMIC_INT_LOCK_FREE" "$work/$t.log"; then
-                results+=("PASS $t (refused at compile time: no lock-free 32-bit atomics, as intended)")
+                res="PASS $t (refused at compile time: no lock-free 32-bit atomics, as intended)"
             else
-                cat "$work/$t.out"
-                results+=("FAIL $t (failed for another reason than the atomics check; see $work/$t.log)")
-                failed=$((failed + 1))
+                cat "$work/$t.log"
+                res="FAIL $t (failed for another reason than the atomics check)"
             fi ;;
         *)
-            results+=("FAIL $t (unknown target)"); failed=$((failed + 1)) ;;
+            res="FAIL $t (unknown target)" ;;
+    esac
+    echo "$res" >"$work/$t.result"
+}
+
+# Two targets at a time (configuring is mostly one CPU); logs printed in order.
+running=0
+for t in "${targets[@]}"; do
+    rm -f "$work/$t.result" "$work/$t.out"
+    one_target "$t" >"$work/$t.out" 2>&1 &
+    running=$((running + 1))
+    if [ $running -ge 2 ]; then
+        wait -n
+        running=$((running - 1))
+    fi
+done
+wait
+
+ran=0
+failed=0
+results=()
+for t in "${targets[@]}"; do
+    echo "=== $t"
+    cat "$work/$t.out"
+    res=$(cat "$work/$t.result" 2>/dev/null || echo "FAIL $t (no result)")
+    results+=("$res")
+    case $res in
+        PASS*) ran=$((ran + 1)) ;;
+        FAIL*) ran=$((ran + 1)); failed=$((failed + 1)) ;;
     esac
 done
 
