@@ -481,6 +481,7 @@ typedef struct doc_type {
     uint64_t id;
     uint32_t min_size;
     uint32_t nfields;  /* entries, markers included */
+    size_t nalloc;     /* entries allocated in fields[] and struct_names[] */
     /* What the document says of each own field, checked against the library. */
     uint32_t *offsets, *sizes, *counts;
     uint32_t nown;
@@ -623,7 +624,7 @@ static void type_free(doc_type_t *t)
         free(t->strings[i]);
     free(t->strings);
     if (t->struct_names)
-        for (uint32_t i = 0; i < t->nfields; i++)
+        for (size_t i = 0; i < t->nalloc; i++)
             free(t->struct_names[i]);
     free(t->struct_names);
     free(t->base_name);
@@ -683,6 +684,7 @@ static int build_type(bctx_t *b, const jv_t *o, doc_type_t *t)
     size_t max_entries = fields->n * 2u + 1u;
     t->fields = calloc(max_entries, sizeof *t->fields);
     t->struct_names = calloc(max_entries, sizeof *t->struct_names);
+    t->nalloc = t->struct_names ? max_entries : 0;
     t->offsets = calloc(fields->n + 1u, sizeof *t->offsets);
     t->sizes = calloc(fields->n + 1u, sizeof *t->sizes);
     t->counts = calloc(fields->n + 1u, sizeof *t->counts);
