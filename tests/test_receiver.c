@@ -1808,3 +1808,95 @@ Test(receiver, several_producers_are_told_apart)
     cosmosb_pipe_close(c);
     free(mem);
 }
+
+/* ------------------------------------------------------------------------- */
+/* The receive timeout covers the whole call                                 */
+/* ------------------------------------------------------------------------- */
+
+/*
+ * A platform with a fake clock: whenever the consumer would sleep, 10 ms pass
+ * and the "sender" puts one more invalid message in the pipe (a trickle of
+ * garbage, each message before the previous wait's timeout). A receive with a
+ * 50 ms timeout must give up after about 50 ms of that, not restart its timeout
+ * after every rejected message. After 1000 messages the trickle stops (so a
+ * receiver that restarts its timeout still ends, and the test reports it).
+ */
+struct fakeplat {
+    uint64_t now;
+    uint32_t injected;
+    cosmosb_pipe_t *producer;
+};
+
+static uint64_t fake_now(void *ctx)
+{
+    return ((struct fakeplat *)ctx)->now;
+}
+
+static int fake_wait(void *ctx, const void *addr, uint32_t expected, uint64_t timeout_ns)
+{
+    (void)addr;
+    (void)expected;
+    struct fakeplat *f = ctx;
+    uint64_t step = 10000000ull;
+    if (f->injected < 1000 && f->producer) {
+        ts_d0 bad = {f->injected, 7};
+        if (cosmosb_typed_send(f->producer, &ts_d0_schema, &bad, 0, 0) == COSMOSB_OK)
+            f->injected++;
+    } else {
+        step = 1000000000ull;
+    }
+    if (timeout_ns != COSMOSB_TIMEOUT_FOREVER && timeout_ns < step) {
+        f->now += timeout_ns;
+        return COSMOSB_ETIMEDOUT;
+    }
+    f->now += step;
+    return 0;
+}
+
+Test(receiver, timeout_is_for_the_whole_call_despite_a_trickle_of_invalid_messages)
+{
+    struct fakeplat fp = {1000000000ull, 0, NULL};
+    cosmosb_platform_t plat;
+    memset(&plat, 0, sizeof plat);
+    plat.ctx = &fp;
+    plat.now_ns = fake_now;
+    plat.wait32 = fake_wait;
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.capacity = 8;
+    cfg.slot_size = 128;
+    uint64_t size;
+    ASSERT_RC(cosmosb_pipe_memsize(&cfg, &size), COSMOSB_OK);
+    void *shm = aligned_alloc(COSMOSB_CACHELINE, (size_t)size);
+    size_t chs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_CONSUMER, 1), phs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
+    void *cmem = malloc(chs), *pmem = malloc(phs);
+    cosmosb_pipe_t *c, *p;
+    ASSERT_RC(cosmosb_pipe_open_consumer(cmem, chs, shm, size, &cfg, &plat, NULL, &c), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_open_producer(pmem, phs, shm, size, NULL, NULL, &p), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_set_spin_ns(c, 0), COSMOSB_OK);
+    fp.producer = p;
+    cosmosb_receiver_config_t rcfg;
+    cosmosb_receiver_config_init(&rcfg);
+    size_t sz = cosmosb_receiver_memsize(&rcfg);
+    void *mem = aligned_alloc(8, (sz + 7u) & ~(size_t)7u);
+    cosmosb_receiver_t *rx;
+    ASSERT_RC(cosmosb_receiver_init(mem, sz, c, &rcfg, &rx), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, NULL, NULL), COSMOSB_OK);
+    cosmosb_typed_msg_t msg;
+    uint64_t start = fp.now;
+    int rc = cosmosb_receiver_recv(rx, &msg, 50000000ull);
+    uint64_t waited = fp.now - start;
+    cosmosb_receiver_stats_t st = rstats(rx);
+    cr_log_info("receive with a 50 ms timeout: %s after %llu ms of fake time, %llu messages rejected on the way",
+                cosmosb_err_name(rc), (unsigned long long)(waited / 1000000u), (unsigned long long)st.rejected_total);
+    ASSERT_RC(rc, COSMOSB_ETIMEDOUT);
+    cr_assert_leq(st.rejected_total, 6u, "the timeout restarted after each rejected message (%llu rejected)",
+                  (unsigned long long)st.rejected_total);
+    cr_assert_leq(waited, 60000000ull, "waited %llu ms for a 50 ms timeout", (unsigned long long)(waited / 1000000u));
+    cosmosb_pipe_close_endpoint(p);
+    cosmosb_pipe_close_endpoint(c);
+    free(mem);
+    free(cmem);
+    free(pmem);
+    free(shm);
+}

@@ -2,6 +2,7 @@
 #include "cosmosb/receiver.h"
 #include "core/schema_internal.h"
 #include "core/receiver_internal.h"
+#include "core/pipe_internal.h"
 
 #define RECEIVER_MAGIC 0x43425258u /* "CBRX" */
 #define MAX_TYPES 4096u
@@ -270,16 +271,25 @@ static int receive(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg, uint64_t ti
         return COSMOSB_EINVAL;
     if (rx->outstanding != OUT_NONE)
         return COSMOSB_EBUSY;
+    /* A finite timeout is for the whole call: a rejected message does not restart it
+     * (a sender trickling invalid messages could otherwise hold the call forever). */
+    struct cosmosb_pipe *clock = (struct cosmosb_pipe *)rx->pipe;
+    int finite = !urgent_only && timeout_ns != COSMOSB_TIMEOUT_NONE && timeout_ns != COSMOSB_TIMEOUT_FOREVER;
+    uint64_t deadline = finite ? cosmosb__deadline(clock, timeout_ns) : 0;
+    uint64_t wait = timeout_ns;
     for (;;) {
         cosmosb_msg_view_t view;
-        int rc = urgent_only ? cosmosb_pipe_peek_urgent(rx->pipe, &view)
-                             : cosmosb_pipe_peek(rx->pipe, &view, timeout_ns);
+        int rc = urgent_only ? cosmosb_pipe_peek_urgent(rx->pipe, &view) : cosmosb_pipe_peek(rx->pipe, &view, wait);
         if (rc != COSMOSB_OK)
-            return rc;
+            return finite && wait == COSMOSB_TIMEOUT_NONE && rc == COSMOSB_EAGAIN ? COSMOSB_ETIMEDOUT : rc;
         cosmosb_validate_error_t err;
         set_err(&err, COSMOSB_REJECT_NONE, 0);
         if (!process(rx, &view, msg, &err)) {
             reject(rx, &view, &err);
+            if (finite) {
+                uint64_t now = cosmosb__now(clock);
+                wait = now >= deadline ? COSMOSB_TIMEOUT_NONE : deadline - now;
+            }
             continue;
         }
         if (msg->in_place) {
