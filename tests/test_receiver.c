@@ -1361,7 +1361,7 @@ static void tt_run_once(uint32_t trust, int in_process, uint64_t want_delivered,
         tp_producer(&t);
         cr_assert_eq(pthread_create(&th, NULL, tt_thread, &run), 0);
     }
-    const uint64_t cap = tu_scale(2000000);
+    const uint64_t cap = tu_scale(5000000);
     const uint64_t t_end = tu_now_ns() + 20ull * 1000000000ull;
     cosmosb_receiver_stats_t st;
     memset(&st, 0, sizeof st);
@@ -1399,7 +1399,7 @@ static void tt_run_once(uint32_t trust, int in_process, uint64_t want_delivered,
 static void tt_copy_mode(int in_process)
 {
     struct tt_result r;
-    tt_run_once(COSMOSB_TRUST_COPY, in_process, tu_scale(20000), tu_scale(1000), 0, &r);
+    tt_run_once(COSMOSB_TRUST_COPY, in_process, tu_scale(500000), tu_scale(1000), 0, &r);
     /* the rewriting really raced with validation: some snapshots caught an invalid value */
     cr_assert_gt(r.flips, 0u, "the producer never rewrote a committed slot");
     cr_assert_gt(r.st.rejected_total, 0u, "no rewrite was ever observed: the test did not race");
