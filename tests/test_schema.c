@@ -1275,6 +1275,11 @@ Test(schema_registry, same_id_different_layout_is_incompatible)
 /* A name JSON must escape. */
 #define JS_ODD(F) F(U8, a)
 COSMOSB_SCHEMA(js_odd, "odd.\"quoted\"\\back\tslash\x01\x7f\xc3\xa9", 1, JS_ODD)
+/* The widest enum range (number formatting at the int32 limits). */
+#define JS_WIDE(F) F(ENUM, wide, INT32_MIN, INT32_MAX) F(ENUM, neg, -7, -7)
+COSMOSB_SCHEMA(js_wide, "js.Wide", 1, JS_WIDE)
+/* A derived type with no fields of its own (an empty field list). */
+static const cosmosb_schema_t js_alias_schema = {"js.Alias", 1, sizeof(ts_d0), _Alignof(ts_d0), 0, NULL, &ts_d0_schema};
 
 static const char *kind_json(uint32_t k)
 {
@@ -1344,6 +1349,8 @@ Test(schema_json, well_formed_and_complete, .timeout = 60)
         if (ts_all_types[i] != &ts_evo2_schema)
             ASSERT_RC(cosmosb_schema_registry_add(reg, ts_all_types[i]), COSMOSB_OK);
     ASSERT_RC(cosmosb_schema_registry_add(reg, &js_odd_schema), COSMOSB_OK);
+    ASSERT_RC(cosmosb_schema_registry_add(reg, &js_wide_schema), COSMOSB_OK);
+    ASSERT_RC(cosmosb_schema_registry_add(reg, &js_alias_schema), COSMOSB_OK);
     size_t need = 0;
     ASSERT_RC(cosmosb_schema_registry_json(reg, NULL, 0, &need), COSMOSB_EMSGSIZE);
     cr_assert_gt(need, 100u);
