@@ -523,3 +523,57 @@ Test(typed_process, pump_sleeps_in_the_waitset_and_another_process_wakes_it, .ti
     free(mb);
     free(pmem);
 }
+
+static int slow_sender(void *p)
+{
+    struct late_arg *a = p;
+    cosmosb_pipe_t *tx = NULL;
+    CHILD_CHECK_RC(cosmosb_pipe_attach(a->fd, a->efd, &tx), COSMOSB_OK);
+    tu_sleep_ms(50); /* most likely the pump is asleep by now (the test passes either way) */
+    ts_d0 bad = {1, 2}, good = {555, 1};
+    CHILD_CHECK_RC(cosmosb_typed_send(tx, &ts_d0_schema, &bad, 0, FOREVER), COSMOSB_OK);
+    CHILD_CHECK_RC(cosmosb_typed_send(tx, &ts_d0_schema, &good, 0, FOREVER), COSMOSB_OK);
+    char c;
+    CHILD_CHECK(read(a->sock, &c, 1) == 1);
+    cosmosb_pipe_close(tx);
+    return 0;
+}
+
+Test(typed_process, pump_with_one_receiver_blocks_on_its_pipe, .timeout = 120)
+{
+    cosmosb_pipe_t *c = mkpipe(16, 128);
+    void *m;
+    cosmosb_receiver_t *rx = mkreceiver(c, COSMOSB_TRUST_COPY, &m);
+    struct ptrace tr;
+    memset(&tr, 0, sizeof tr);
+    struct pctx pc = {&tr, 'x'};
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, on_d0, &pc), COSMOSB_OK);
+    size_t psz = cosmosb_pump_memsize(1);
+    void *pmem = aligned_alloc(8, (psz + 7u) & ~(size_t)7u);
+    cosmosb_pump_t *pump;
+    ASSERT_RC(cosmosb_pump_init(pmem, psz, 1, &pump), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(pump, rx), COSMOSB_OK);
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    struct late_arg la = {cosmosb_pipe_fd(c), cosmosb_pipe_eventfd(c), sv[1]};
+    pid_t pid = tu_fork(slow_sender, &la, 60);
+    cr_assert_gt(pid, 0);
+    int rc = cosmosb_pump_run(pump, 8, 30 * SEC);
+    cr_assert_eq(rc, 1, "pump: %s", rc < 0 ? cosmosb_err_name(rc) : "handled");
+    cr_assert_eq(tr.n, 1u);
+    cr_assert_eq(tr.val[0], 555u);
+    cosmosb_receiver_stats_t st;
+    ASSERT_RC(cosmosb_receiver_stats(rx, &st), COSMOSB_OK);
+    cr_assert_eq(st.rejected[COSMOSB_REJECT_BOOL], 1u);
+    ASSERT_RC(cosmosb_pump_run(pump, 8, 0), COSMOSB_EAGAIN);
+    char ch = 'q';
+    cr_assert_eq(write(sv[0], &ch, 1), 1);
+    cr_assert(tu_wait_ok(pid));
+    /* the sender has gone: a blocking run reports it instead of waiting out its timeout */
+    ASSERT_RC(cosmosb_pump_run(pump, 8, 30 * SEC), COSMOSB_ECLOSED);
+    close(sv[0]);
+    close(sv[1]);
+    cosmosb_pipe_close(c);
+    free(m);
+    free(pmem);
+}
