@@ -51,9 +51,8 @@ static const char roudi_config[] = "[general]\nversion = 1\n\n[[segment]]\n\n"
                                    "[[segment.mempool]]\nsize = 131072\ncount = 200\n\n"
                                    "[[segment.mempool]]\nsize = 524288\ncount = 50\n\n"
                                    "[[segment.mempool]]\nsize = 1048576\ncount = 30\n\n"
-                                   "[[segment.mempool]]\nsize = 1052672\ncount = 16\n\n"
                                    "[[segment.mempool]]\nsize = 4194304\ncount = 10\n\n"
-                                   "[[segment.mempool]]\nsize = 67112960\ncount = 5\n";
+                                   "[[segment.mempool]]\nsize = 67108864\ncount = 8\n";
 
 static void sleep_ms(long ms)
 {
@@ -195,7 +194,7 @@ static void iox_runtime_up(const char *role)
 
 /* Publisher on topic `pub_event` (NULL: none), subscriber on `sub_event` (NULL: none). */
 static int iox_end_open(struct iox_end *e, const char *instance, const char *pub_event, const char *sub_event,
-                        bool waitset)
+                        bool waitset, uint64_t queue)
 {
     memset(e, 0, sizeof *e);
     if (pub_event) {
@@ -210,7 +209,7 @@ static int iox_end_open(struct iox_end *e, const char *instance, const char *pub
     if (sub_event) {
         iox_sub_options_t so;
         iox_sub_options_init(&so);
-        so.queueCapacity = 256;
+        so.queueCapacity = queue;
         so.historyRequest = 0;
         so.queueFullPolicy = QueueFullPolicy_BLOCK_PRODUCER;
         e->sub = iox_sub_init(&e->sub_storage, "cosmosb-bench", instance, sub_event, &so);
@@ -436,7 +435,7 @@ static int ioxrt_echo(void *st, uint64_t n)
     unsigned char m[BENCH_RT_MSG];
     int rc = 1;
     iox_runtime_up("echo");
-    if (iox_end_open(&e, s->instance, "pong", "ping", s->waitset) != 0 || iox_end_wait_connected(&e) != 0) {
+    if (iox_end_open(&e, s->instance, "pong", "ping", s->waitset, 256) != 0 || iox_end_wait_connected(&e) != 0) {
         fprintf(stderr, "bench iceoryx echo: could not connect\n");
         goto out;
     }
@@ -461,7 +460,7 @@ static int ioxrt_parent_init(void *st)
 {
     struct iox_rt *s = st;
     iox_runtime_up("ping");
-    int rc = iox_end_open(&s->end, s->instance, "ping", "pong", s->waitset);
+    int rc = iox_end_open(&s->end, s->instance, "ping", "pong", s->waitset, 256);
     if (rc == 0)
         rc = iox_end_wait_connected(&s->end);
     return rc;
@@ -518,7 +517,7 @@ static int ioxs_producer_init(void *st, const bench_stream_params_t *p, uint32_t
     (void)p;
     (void)idx;
     iox_runtime_up("prod");
-    int rc = iox_end_open(&s->end, s->instance, "data", NULL, false);
+    int rc = iox_end_open(&s->end, s->instance, "data", NULL, false, 0);
     if (rc == 0)
         rc = iox_end_wait_connected(&s->end);
     return rc;
@@ -555,7 +554,9 @@ static int ioxs_consumer_init(void *st, const bench_stream_params_t *p, uint32_t
     (void)p;
     (void)nprod;
     iox_runtime_up("cons");
-    return iox_end_open(&s->end, s->instance, NULL, "data", s->waitset);
+    /* Large payloads: 4 in the queue, as libcosmosb's windows get a ring of 4 payloads
+     * (and RouDi's pools hold 30 chunks of 1 MiB, 8 of 64 MiB). */
+    return iox_end_open(&s->end, s->instance, NULL, "data", s->waitset, s->bulk ? 4 : 256);
 }
 
 static int ioxs_consume(void *st, const bench_stream_params_t *p, uint32_t nprod, uint64_t total,
