@@ -577,3 +577,72 @@ Test(typed_process, pump_with_one_receiver_blocks_on_its_pipe, .timeout = 120)
     free(m);
     free(pmem);
 }
+
+static int counting_waitset_hook(void *ctx, uint64_t timeout_ns)
+{
+    struct hook_ctx *h = ctx;
+    h->calls++;
+    return cosmosb_waitset_pump_wait(h->ws, timeout_ns);
+}
+
+/* A receiver whose sender died stays "ready" in a wait set (a receive reports the
+ * departure at once): a blocking pump must report that, not wake and wait again forever. */
+Test(typed_process, pump_in_a_waitset_reports_a_dead_sender_instead_of_spinning, .timeout = 120)
+{
+    cosmosb_pipe_t *ca = mkpipe(16, 128), *cb = mkpipe(16, 128);
+    void *ma, *mb;
+    cosmosb_receiver_t *ra = mkreceiver(ca, COSMOSB_TRUST_COPY, &ma);
+    cosmosb_receiver_t *rb = mkreceiver(cb, COSMOSB_TRUST_COPY, &mb);
+    struct ptrace tr;
+    memset(&tr, 0, sizeof tr);
+    struct pctx pa = {&tr, 'a'}, pb = {&tr, 'b'};
+    ASSERT_RC(cosmosb_receiver_accept(ra, &ts_d0_schema, on_d0, &pa), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rb, &ts_d0_schema, on_d0, &pb), COSMOSB_OK);
+    cosmosb_pipe_t *tb = NULL;
+    ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(cb), cosmosb_pipe_eventfd(cb), &tb), COSMOSB_OK);
+    struct die_arg a = {cosmosb_pipe_fd(ca), cosmosb_pipe_eventfd(ca), 1};
+    pid_t pid = tu_fork(send_and_die, &a, 60);
+    cr_assert_gt(pid, 0);
+    int st = tu_wait(pid);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status 0x%x", st);
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_add(ws, ca), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_add(ws, cb), COSMOSB_OK);
+    size_t psz = cosmosb_pump_memsize(2);
+    void *pmem = aligned_alloc(8, (psz + 7u) & ~(size_t)7u);
+    cosmosb_pump_t *pump;
+    ASSERT_RC(cosmosb_pump_init(pmem, psz, 2, &pump), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(pump, ra), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(pump, rb), COSMOSB_OK);
+    struct hook_ctx h = {ws, -1, 0, 0};
+    ASSERT_RC(cosmosb_pump_set_wait(pump, counting_waitset_hook, &h), COSMOSB_OK);
+    /* the dead sender's last message is still handled */
+    cr_assert_eq(cosmosb_pump_run(pump, 8, 10 * SEC), 1);
+    cr_assert_eq(tr.val[0], 1000u);
+    /* then, with B idle: the departure is reported (it may take the pipe up to a second to notice) */
+    int rc = 0;
+    for (int i = 0; i < 5 && rc != COSMOSB_EPEERDEAD; i++) {
+        h.calls = 0;
+        rc = cosmosb_pump_run(pump, 8, 3 * SEC);
+        cr_assert(rc == COSMOSB_EPEERDEAD || rc == COSMOSB_ETIMEDOUT, "pump: %s", cosmosb_err_name(rc));
+    }
+    ASSERT_RC(rc, COSMOSB_EPEERDEAD);
+    cr_assert_leq(h.calls, 16, "the pump woke %d times without anything to do", h.calls);
+    /* B is still served while A is dead */
+    ts_d0 d = {9, 0};
+    ASSERT_RC(cosmosb_typed_send(tb, &ts_d0_schema, &d, 0, 0), COSMOSB_OK);
+    cr_assert_eq(cosmosb_pump_run(pump, 8, 10 * SEC), 1);
+    cr_assert_eq(tr.val[1], 9u);
+    cr_assert_eq(tr.who[1], 'b');
+    /* without a wait hook the pump polls; at its deadline it reports the error too */
+    ASSERT_RC(cosmosb_pump_set_wait(pump, NULL, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_run(pump, 8, 20000000ull), COSMOSB_EPEERDEAD);
+    cosmosb_waitset_destroy(ws);
+    cosmosb_pipe_close(tb);
+    cosmosb_pipe_close(ca);
+    cosmosb_pipe_close(cb);
+    free(ma);
+    free(mb);
+    free(pmem);
+}

@@ -108,12 +108,17 @@ int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
     struct cosmosb_pipe *clock = (struct cosmosb_pipe *)cosmosb_receiver_pipe(pump->rx[0]);
     uint64_t deadline = 0;
     int have_deadline = 0;
+    int woken = 0; /* the wait hook said a pipe may be ready */
     for (;;) {
         while ((uint32_t)handled < max && step(pump, &first_err, &all_failed))
             handled++;
         if (handled)
             return handled;
         if (all_failed)
+            return first_err;
+        /* Woken, nothing to handle, a receiver's error: that error is what woke us (a pipe
+         * whose producers are gone stays ready in a wait set), so waiting again would spin. */
+        if (woken && first_err)
             return first_err;
         if (timeout_ns == COSMOSB_TIMEOUT_NONE)
             return first_err ? first_err : COSMOSB_EAGAIN;
@@ -134,12 +139,13 @@ int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
         }
         uint64_t now = cosmosb__now(clock);
         if (deadline != COSMOSB_TIMEOUT_FOREVER && now >= deadline)
-            return COSMOSB_ETIMEDOUT;
+            return first_err ? first_err : COSMOSB_ETIMEDOUT;
         if (pump->wait) {
             uint64_t left = deadline == COSMOSB_TIMEOUT_FOREVER ? COSMOSB_TIMEOUT_FOREVER : deadline - now;
             int rc = pump->wait(pump->wait_ctx, left);
             if (rc != COSMOSB_OK && rc != COSMOSB_ETIMEDOUT && rc != COSMOSB_EAGAIN)
                 return rc;
+            woken = rc == COSMOSB_OK;
         } else if (clock->plat.yield) {
             clock->plat.yield(clock->plat.ctx);
         } else {
