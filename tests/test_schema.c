@@ -211,6 +211,11 @@ Test(schema_layout, nested_and_derived)
     FIELD(ts_n8, 1, l8, U8, 1);
     check_sizes(&ts_n8_schema, sizeof(ts_n8), _Alignof(ts_n8), 2);
 
+    check_sizes(&ts_holder_schema, sizeof(ts_holder), _Alignof(ts_holder), 4);
+    FIELD(ts_holder, 0, a, U8, 1);
+    FIELD(ts_holder, 1, inner, STRUCT, 1);
+    FIELD(ts_holder, 2, arr, STRUCT, 2);
+    FIELD(ts_holder, 3, last, BOOL, 1);
     check_sizes(&ts_evo1_schema, sizeof(ts_evo1), _Alignof(ts_evo1), 3);
     check_sizes(&ts_evo2_schema, sizeof(ts_evo2), _Alignof(ts_evo2), 8);
     FIELD(ts_evo2, 3, extra, U64, 1);
@@ -907,6 +912,27 @@ Test(schema_validate, scalars_accept_every_bit_pattern_bool_does_not)
     cr_assert_str_eq(cosmosb_reject_reason_name(COSMOSB_REJECT_COUNT), "unknown");
     for (uint32_t r = 0; r < COSMOSB_REJECT_COUNT; r++)
         cr_assert_str_neq(cosmosb_reject_reason_name(r), "unknown");
+}
+
+Test(schema_validate, derived_types_nested_in_another)
+{
+    ts_holder h;
+    memset(&h, 0, sizeof h);
+    h.arr[0].mode = 1;
+    h.arr[1].mode = 4;
+    h.inner.base.mode = 2;
+    OK_(&ts_holder_schema, &h);
+    h.arr[1].base.ok = 2; /* a base field of a nested derived element */
+    BAD_(&ts_holder_schema, &h, BOOL, "ok", offsetof(ts_holder, arr) + sizeof(ts_d1) + offsetof(ts_d0, ok));
+    h.arr[1].base.ok = 0;
+    h.inner.base.mode = 5;
+    BAD_(&ts_holder_schema, &h, ENUM, "mode", offsetof(ts_holder, inner) + offsetof(ts_d1, mode));
+    h.inner.base.mode = 1;
+    memset(h.inner.name, 'n', sizeof h.inner.name);
+    BAD_(&ts_holder_schema, &h, STRING, "name", offsetof(ts_holder, inner) + offsetof(ts_d2, name));
+    h.inner.name[6] = 0;
+    h.last = 3;
+    BAD_(&ts_holder_schema, &h, BOOL, "last", offsetof(ts_holder, last));
 }
 
 Test(schema_validate, every_rule_of_misc)

@@ -31,7 +31,7 @@ static const cosmosb_schema_t *const fz_accepted[] = {
     &ts_scalars_schema, &ts_point_schema, &ts_misc_schema, &ts_mix_schema, &demo_order_schema,
     &ts_d0_schema,      &ts_d2_schema,    &ts_d5_schema,   &ts_n0_schema,  &ts_n1_schema,
     &ts_n4_schema,      &ts_n8_schema,    &ts_evo2_schema, &ts_zbad2_schema, &ts_many16_schema,
-    &ts_many20_schema,
+    &ts_many20_schema,  &ts_holder_schema,
 };
 #define FZ_NACC (sizeof fz_accepted / sizeof fz_accepted[0])
 
@@ -42,6 +42,7 @@ static const cosmosb_schema_t *const fz_sent[] = {
     &ts_d4_schema, &ts_d5_schema, &ts_d6_schema, &ts_d7_schema, &ts_d8_schema,
     &ts_n0_schema, &ts_n1_schema, &ts_n4_schema, &ts_n8_schema, &ts_n2_schema,
     &ts_evo1_schema, &ts_evo2_schema, &ts_zbad1_schema, &ts_zbad2_schema, &ts_many16_schema, &ts_many20_schema,
+    &ts_holder_schema,
 };
 #define FZ_NSENT (sizeof fz_sent / sizeof fz_sent[0])
 

@@ -154,13 +154,17 @@ COSMOSB_SCHEMA(ts_many16, "test.Many16", 1, TS_MANY16_FIELDS)
 #define TS_MANY20_FIELDS(F) F(STRUCT_ARRAY, ts_point, pts, 9) F(ARRAY, BOOL, flags, 3) F(ENUM, last, 0, 0)
 COSMOSB_SCHEMA(ts_many20, "test.Many20", 1, TS_MANY20_FIELDS)
 
+/* Derived types nested in another (their bases' rules apply inside the outer struct). */
+#define TS_HOLDER_FIELDS(F) F(U8, a) F(STRUCT, ts_d2, inner) F(STRUCT_ARRAY, ts_d1, arr, 2) F(BOOL, last)
+COSMOSB_SCHEMA(ts_holder, "test.NestedDerived", 1, TS_HOLDER_FIELDS)
+
 /* One of each, for loops over "every declared type". */
 static const cosmosb_schema_t *const ts_all_types[] __attribute__((unused)) = {
     &ts_scalars_schema, &ts_point_schema, &ts_misc_schema, &ts_mix_schema, &demo_order_schema,
     &demo_limit_order_schema, &ts_d0_schema, &ts_d1_schema, &ts_d2_schema, &ts_d3_schema,
     &ts_d4_schema, &ts_d5_schema, &ts_d6_schema, &ts_d7_schema, &ts_d8_schema,
     &ts_n0_schema, &ts_n1_schema, &ts_n4_schema, &ts_n8_schema, &ts_evo1_schema, &ts_evo2_schema,
-    &ts_zbad2_schema, &ts_many16_schema, &ts_many20_schema,
+    &ts_zbad2_schema, &ts_many16_schema, &ts_many20_schema, &ts_holder_schema,
 };
 #define TS_ALL_TYPES_N (sizeof ts_all_types / sizeof ts_all_types[0])
 
