@@ -886,24 +886,32 @@ static void write_plots(const char *dir)
                "set terminal pngcairo size 1100,700 font ',10'\nset grid\nset key bottom right\n"
                "set logscale x\nset xlabel 'round trip (µs, log scale)'\nset ylabel 'fraction of round trips'\n"
                "set yrange [0:1]\n");
-    for (int blocking = 0; blocking < 2; blocking++) {
-        fprintf(f, "set output 'rt_cdf_%s.png'\nset title 'Round-trip latency CDF, 64 B, %s'\nplot ",
-                blocking ? "blocking" : "busy", blocking ? "blocking (sleeping) receivers" :
-                                                           "busy-polling receivers (libcosmosb default spin included)");
-        bool first = true;
-        for (size_t k = 0; k < N_PRT; k++) {
-            if (!ps_ok(&prt_med[k]) || (prt_cases[k].mode == RTM_BLOCK) != (blocking == 1))
-                continue;
-            char title[128];
-            snprintf(title, sizeof title, "%s", prt_cases[k].name);
-            for (char *c = title; *c; c++)
-                if (*c == '*' || *c == '\'' || *c == '_')
-                    *c = ' ';
-            fprintf(f, "%s'rt_cdf_%s.dat' using 1:2 with lines lw 2 title '%s'", first ? "" : ", \\\n     ",
-                    prt_cases[k].file, title);
-            first = false;
+    /* Two views of each distribution: the CDF (linear fraction: the body) and the tail
+     * (fraction slower than x on a log scale: p99, p99.9 and beyond). libcosmosb thick. */
+    for (int tail = 0; tail < 2; tail++) {
+        if (tail)
+            fprintf(f, "set logscale y\nset yrange [0.0001:1]\nset key top right\n"
+                       "set ylabel 'fraction of round trips slower than x (log scale)'\n");
+        for (int blocking = 0; blocking < 2; blocking++) {
+            fprintf(f, "set output 'rt_%s_%s.png'\nset title 'Round-trip latency %s, 64 B, %s'\nplot ",
+                    tail ? "tail" : "cdf", blocking ? "blocking" : "busy", tail ? "tail (1 - CDF)" : "CDF",
+                    blocking ? "blocking (sleeping) receivers"
+                             : "busy-polling receivers (libcosmosb default spin included)");
+            bool first = true;
+            for (size_t k = 0; k < N_PRT; k++) {
+                if (!ps_ok(&prt_med[k]) || (prt_cases[k].mode == RTM_BLOCK) != (blocking == 1))
+                    continue;
+                char title[128];
+                snprintf(title, sizeof title, "%s", prt_cases[k].name);
+                for (char *c = title; *c; c++)
+                    if (*c == '*' || *c == '\'' || *c == '_')
+                        *c = ' ';
+                fprintf(f, "%s'rt_cdf_%s.dat' using 1:%s with lines lw %d title '%s'", first ? "" : ", \\\n     ",
+                        prt_cases[k].file, tail ? "(1-$2)" : "2", prt_cases[k].cosmosb ? 4 : 2, title);
+                first = false;
+            }
+            fprintf(f, "\n");
         }
-        fprintf(f, "\n");
     }
     fprintf(f, "unset logscale x\nset logscale y\nset yrange [*:*]\nset xlabel ''\n"
                "set ylabel 'million messages per second (log scale)'\n"
@@ -919,7 +927,7 @@ static void write_plots(const char *dir)
         fprintf(stderr, "cosmosb-bench: gnuplot failed or is missing (%d); the data and plots.gp are in %s\n", rc,
                 dir);
     else
-        bench_progress("plots written to %s (rt_cdf_busy.png, rt_cdf_blocking.png, throughput.png)\n", dir);
+        bench_progress("plots written to %s (rt_cdf_*.png, rt_tail_*.png, throughput.png)\n", dir);
 }
 
 /* ---- the report ------------------------------------------------------------------- */
@@ -980,8 +988,9 @@ int bench_peers_report(const bench_peers_opts_t *o)
     if (o->plot_dir) {
         write_plots(o->plot_dir);
         printf("Plots: `%s/rt_cdf_busy.png`, `%s/rt_cdf_blocking.png` (latency CDF per system), "
+               "`%s/rt_tail_busy.png`, `%s/rt_tail_blocking.png` (the same, 1 - CDF on a log scale: the tail), "
                "`%s/throughput.png` (64 B throughput per system).\n\n",
-               o->plot_dir, o->plot_dir, o->plot_dir);
+               o->plot_dir, o->plot_dir, o->plot_dir, o->plot_dir, o->plot_dir);
     }
     if (o->opcount)
         g_fail += bench_opcount_report(o);
