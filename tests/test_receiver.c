@@ -1204,6 +1204,8 @@ struct tt_shared {
     _Atomic uint32_t producer_done;
     _Atomic uint64_t flips;
     _Atomic uint64_t sent;
+    _Atomic uint64_t poke;  /* the consumer asks: rewrite message `poke` once more and hold still */
+    _Atomic uint64_t poked; /* the producer answers: done (the slot now holds invalid values) */
 };
 
 struct tt_run {
@@ -1242,6 +1244,15 @@ static void tt_produce(struct tt_run *r, cosmosb_pipe_t *p)
         volatile uint8_t *s = body + offsetof(tt_msg, s);
         uint64_t flips = 0;
         while (atomic_load_explicit(&sh->processed, memory_order_acquire) < seq && !atomic_load(&sh->stop)) {
+            if (atomic_load_explicit(&sh->poke, memory_order_acquire) == seq) {
+                /* a rewrite the handler can rely on seeing: invalid values, then no more changes */
+                *flag = 7;
+                *e = 99;
+                atomic_store_explicit(&sh->poked, seq, memory_order_release);
+                while (atomic_load_explicit(&sh->processed, memory_order_acquire) < seq && !atomic_load(&sh->stop))
+                    sched_yield();
+                break;
+            }
             *flag = 7;
             *e = 99;
             s[5] = 'x';
@@ -1286,7 +1297,10 @@ struct tt_check {
     struct tt_shared *sh;
     uint64_t delivered;
     uint64_t bad_at_delivery; /* invalid fields seen on first read in the handler */
-    uint64_t bad_later;       /* invalid fields seen on a later read of the same message */
+    uint64_t bad_later;       /* invalid fields seen on a later read of the same message (racing) */
+    uint64_t pokes;           /* handshakes: the producer rewrote the slot after delivery, for sure */
+    uint64_t poked_bad;       /* ... and the handler then saw invalid fields */
+    uint64_t poke_lost;       /* the producer did not answer */
     uint64_t last_seq;
 };
 
@@ -1317,6 +1331,19 @@ static void tt_handler(void *ctx, cosmosb_receiver_t *rx, const cosmosb_typed_ms
     for (int i = 0; i < 256; i++)
         later_bad |= !tt_fields_ok(m);
     c->bad_later += later_bad;
+    /* every 16th message: have the producer rewrite the slot now (a handshake, no luck needed) and look again */
+    if ((seq & 15u) == 0) {
+        atomic_store_explicit(&c->sh->poke, seq, memory_order_release);
+        uint64_t end = tu_now_ns() + 10ull * 1000000000ull; /* only if the producer is gone */
+        while (atomic_load_explicit(&c->sh->poked, memory_order_acquire) != seq && tu_now_ns() < end)
+            sched_yield();
+        if (atomic_load_explicit(&c->sh->poked, memory_order_acquire) == seq) {
+            c->pokes++;
+            c->poked_bad += !tt_fields_ok(m);
+        } else {
+            c->poke_lost++;
+        }
+    }
     atomic_fetch_add_explicit(&c->sh->processed, 1, memory_order_release);
 }
 
@@ -1336,7 +1363,7 @@ struct tt_result {
 
 /* Runs until enough of both outcomes were seen (or a cap), returns what happened. */
 static void tt_run_once(uint32_t trust, int in_process, uint64_t want_delivered, uint64_t want_rejected,
-                        uint64_t want_bad_later, struct tt_result *res)
+                        uint64_t want_poked_bad, struct tt_result *res)
 {
     struct tp t;
     tp_open(&t, 4, 256, in_process);
@@ -1371,7 +1398,7 @@ static void tt_run_once(uint32_t trust, int in_process, uint64_t want_delivered,
         int rc = cosmosb_receiver_dispatch(rx, 64, 1000000000ull);
         cr_assert(rc > 0 || rc == COSMOSB_ETIMEDOUT, "dispatch: %s", cosmosb_err_name(rc));
         st = rstats(rx);
-        if (st.delivered >= want_delivered && st.rejected_total >= want_rejected && chk.bad_later >= want_bad_later)
+        if (st.delivered >= want_delivered && st.rejected_total >= want_rejected && chk.poked_bad >= want_poked_bad)
             break;
         if (st.delivered + st.rejected_total >= cap || tu_now_ns() > t_end)
             break;
@@ -1387,13 +1414,14 @@ static void tt_run_once(uint32_t trust, int in_process, uint64_t want_delivered,
     res->flips = atomic_load(&sh->flips);
     res->sent = atomic_load(&sh->sent);
     cr_log_info("TOCTOU %s %s: sent %llu, delivered %llu, rejected %llu (bool %llu, enum %llu, string %llu), "
-                "flips %llu, bad at delivery %llu, bad later %llu",
+                "flips %llu, bad at delivery %llu, bad later %llu, handshakes %llu (bad after %llu, lost %llu)",
                 trust == COSMOSB_TRUST_COPY ? "copy" : "in-place", in_process ? "process" : "thread",
                 (unsigned long long)res->sent, (unsigned long long)res->st.delivered,
                 (unsigned long long)res->st.rejected_total, (unsigned long long)res->st.rejected[COSMOSB_REJECT_BOOL],
                 (unsigned long long)res->st.rejected[COSMOSB_REJECT_ENUM],
                 (unsigned long long)res->st.rejected[COSMOSB_REJECT_STRING], (unsigned long long)res->flips,
-                (unsigned long long)chk.bad_at_delivery, (unsigned long long)chk.bad_later);
+                (unsigned long long)chk.bad_at_delivery, (unsigned long long)chk.bad_later,
+                (unsigned long long)chk.pokes, (unsigned long long)chk.poked_bad, (unsigned long long)chk.poke_lost);
     munmap(sh, sizeof *sh);
     tp_close(&t);
 }
@@ -1409,6 +1437,9 @@ static void tt_copy_mode(int in_process)
     /* ... and none of them reached the handler */
     cr_assert_eq(r.chk.bad_at_delivery, 0u, "an invalid message was delivered in copy mode");
     cr_assert_eq(r.chk.bad_later, 0u, "a delivered copy changed under the handler");
+    cr_assert_gt(r.chk.pokes, 0u);
+    cr_assert_eq(r.chk.poked_bad, 0u, "a rewrite after delivery reached the copy-mode handler");
+    cr_assert_eq(r.chk.poke_lost, 0u);
     cr_assert_eq(r.chk.delivered, r.st.delivered);
     cr_assert_eq(r.st.rejected_total,
                  r.st.rejected[COSMOSB_REJECT_BOOL] + r.st.rejected[COSMOSB_REJECT_ENUM] +
@@ -1439,9 +1470,11 @@ Test(toctou, copy_mode_producer_process_rewrites_committed_slot, .timeout = 120)
 Test(toctou, in_place_mode_is_exposed_to_rewrites, .timeout = 120)
 {
     struct tt_result r;
-    tt_run_once(COSMOSB_TRUST_IN_PLACE, 1, 1000, 1, 1, &r);
-    cr_assert_gt(r.chk.bad_later, 0u, "the in-place handler never saw a rewritten slot: the harness cannot "
-                                      "tell copy mode from in place");
+    tt_run_once(COSMOSB_TRUST_IN_PLACE, 1, 1000, 0, 1, &r);
+    cr_assert_gt(r.chk.pokes, 0u);
+    cr_assert_eq(r.chk.poked_bad, r.chk.pokes, "the in-place handler did not see a rewritten slot: the harness "
+                                               "cannot tell copy mode from in place");
+    cr_assert_eq(r.chk.poke_lost, 0u);
     cr_assert_eq(r.st.copied, 0u);
 }
 
