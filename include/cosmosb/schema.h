@@ -433,8 +433,9 @@ typedef struct cosmosb_validate_error {
  * @brief Validates the bytes of one message as type @p schema.
  *
  * Fields that lie entirely at or after @p present (the message's length) are
- * absent: the caller zero-fills them (an older sender); a field that @p present
- * cuts in two is ::COSMOSB_REJECT_TRUNCATED. Validate bytes nobody can change
+ * absent: the caller zero-fills them (an older sender), so zero must pass their
+ * rules (an absent ENUM whose range excludes 0 is ::COSMOSB_REJECT_ENUM); a field
+ * that @p present cuts in two is ::COSMOSB_REJECT_TRUNCATED. Validate bytes nobody can change
  * any more (a private copy, or sealed memory): see docs/schemas.md.
  * @param[in] schema a descriptor that passes cosmosb_schema_check().
  * @param[in] data the struct bytes (at least `min(present, schema->size)` readable).
