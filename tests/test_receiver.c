@@ -1935,3 +1935,39 @@ Test(receiver, timeout_is_for_the_whole_call_despite_a_trickle_of_invalid_messag
     free(pmem);
     free(shm);
 }
+
+Test(receiver, in_place_urgent_message_holds_its_slot_until_released)
+{
+    struct tp t;
+    tp_open(&t, 2, 128, 0);
+    tp_producer(&t);
+    cosmosb_receiver_config_t cfg;
+    cosmosb_receiver_config_init(&cfg);
+    cfg.trust = COSMOSB_TRUST_IN_PLACE;
+    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, NULL, NULL), COSMOSB_OK);
+    ts_d0 u1 = {1, 1}, u2 = {2, 0}, n1 = {3, 1};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &n1, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &u1, COSMOSB_MSG_URGENT, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &u2, COSMOSB_MSG_URGENT, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &u2, COSMOSB_MSG_URGENT, 0), COSMOSB_EFULL);
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv_urgent(rx, &msg), COSMOSB_OK);
+    cr_assert_eq(msg.in_place, 1u);
+    cr_assert_eq(((const ts_d0 *)msg.data)->id, 1u);
+    cr_assert((const uint8_t *)msg.data >= t.shm && (const uint8_t *)msg.data < t.shm + t.size);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &u2, COSMOSB_MSG_URGENT, 0), COSMOSB_EFULL);
+    ASSERT_RC(cosmosb_receiver_recv_urgent(rx, &msg), COSMOSB_EBUSY);
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &u2, COSMOSB_MSG_URGENT, 0), COSMOSB_OK);
+    /* urgent ones first, then the normal one */
+    uint32_t want[3] = {2, 2, 3};
+    for (int i = 0; i < 3; i++) {
+        ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+        cr_assert_eq(((const ts_d0 *)msg.data)->id, want[i]);
+        ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    }
+    /* a consumer handle cannot send */
+    ASSERT_RC(cosmosb_typed_send(t.c, &ts_d0_schema, &u1, 0, 0), COSMOSB_EROLE);
+    tp_close(&t);
+}
