@@ -1516,3 +1516,36 @@ Test(schema_registry, deep_nesting_of_derived_types)
     free(zero);
     free(mem);
 }
+
+Test(schema_registry, thousands_of_types)
+{
+    enum { N = 5000 };
+    static cosmosb_schema_t s[N];
+    static char names[N][16];
+    static const cosmosb_field_t f[1] = {{"v", COSMOSB_FIELD_U64, 1, 8, 8, 0, 0, NULL, NULL, 0, 0}};
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "reg.T%d", i);
+        s[i] = hs(names[i], 1, 8, 8, 1, f, NULL);
+    }
+    void *mem;
+    cosmosb_schema_registry_t *reg = reg_make(N, &mem);
+    for (int i = 0; i < N; i++)
+        ASSERT_RC(cosmosb_schema_registry_add(reg, &s[i]), COSMOSB_OK);
+    static cosmosb_schema_t extra;
+    extra = hs("reg.Extra", 1, 8, 8, 1, f, NULL);
+    ASSERT_RC(cosmosb_schema_registry_add(reg, &extra), COSMOSB_ENOMEM);
+    cr_assert_eq(cosmosb_schema_registry_count(reg), (uint32_t)N);
+    for (int i = 0; i < N; i++) {
+        cr_assert_eq(cosmosb_schema_registry_at(reg, (uint32_t)i), &s[i]);
+        cr_assert_eq(cosmosb_schema_registry_find(reg, cosmosb_schema_id_of(names[i])), &s[i]);
+    }
+    cr_assert_null(cosmosb_schema_registry_find(reg, cosmosb_schema_id_of("reg.Extra")));
+    size_t need = 0;
+    ASSERT_RC(cosmosb_schema_registry_json(reg, NULL, 0, &need), COSMOSB_EMSGSIZE);
+    cr_assert_gt(need, (size_t)N * 100u);
+    char *doc = malloc(need);
+    ASSERT_RC(cosmosb_schema_registry_json(reg, doc, need, NULL), COSMOSB_OK);
+    cr_assert(strstr(doc, "\"name\":\"reg.T4999\"") != NULL);
+    free(doc);
+    free(mem);
+}
