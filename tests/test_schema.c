@@ -695,6 +695,14 @@ COSMOSB_SCHEMA(cv_ref3, "test.Ref", 2, CV_REF3)
 #define CV_REF4(F) F(REF, r, "a.X")
 COSMOSB_SCHEMA(cv_ref4, "test.Ref", 2, CV_REF4)
 
+/* A field appended in version 2 relabelled as a version-1 field: the minimum size grows. */
+#define CV_MV2(F) F(U32, a) F(SINCE, 2) F(U32, b)
+COSMOSB_SCHEMA(cv_mv2, "test.Mv", 2, CV_MV2)
+#define CV_MV3(F) F(U32, a) F(U32, b)
+COSMOSB_SCHEMA(cv_mv3, "test.Mv", 3, CV_MV3)
+#define CV_MV4(F) F(U32, a) F(SINCE, 3) F(U32, b)
+COSMOSB_SCHEMA(cv_mv4, "test.Mv", 3, CV_MV4)
+
 /* A base that grew under a derived type. */
 #define CV_BB1(F) F(U32, a)
 COSMOSB_SCHEMA(cv_bb1, "test.BG", 1, CV_BB1)
@@ -752,6 +760,8 @@ Test(schema_compat, compatible_changes)
     compatible(&cv_win1_schema, &cv_win0_schema);
     compatible(&cv_ref1_schema, &cv_ref4_schema);             /* same target */
     compatible(&cv_bed1_schema, &cv_bed2_schema);             /* a base's enum widened */
+    compatible(&cv_mv2_schema, &cv_mv4_schema); /* an appended field relabelled later: the minimum size stays */
+    compatible(&cv_mv3_schema, &cv_mv4_schema); /* ... or shrinks: more messages are accepted */
     compatible(&ts_zbad1_schema, &ts_zbad1_schema);
     char reason[COSMOSB_SCHEMA_REASON_MAX] = "junk";
     ASSERT_RC(cosmosb_schema_compatible(&ts_evo1_schema, &ts_evo2_schema, reason, sizeof reason), COSMOSB_OK);
@@ -785,6 +795,8 @@ Test(schema_compat, every_incompatible_verdict_and_its_reason)
     incompatible(&ts_evo1_schema, &cv_derived_schema, "test.Evo", "base type added or removed");
     incompatible(&cv_derived_schema, &ts_evo2_schema, "test.Evo", "base type added or removed");
     incompatible(&cv_nest1_schema, &cv_nest2_schema, "test.Point.color", "enum range narrowed");
+    incompatible(&cv_mv2_schema, &cv_mv3_schema, "test.Mv.b", "field moved into version 1");
+    cr_assert_gt(cosmosb_schema_min_size(&cv_mv3_schema), cosmosb_schema_min_size(&cv_mv2_schema));
 }
 
 Test(schema_compat, arguments_and_reason_buffer)

@@ -404,6 +404,9 @@ static int compat_type(const cosmosb_schema_t *o, const cosmosb_schema_t *n, str
         int rc = compat_field(n, of, ooff, nf, noff, r, nesting);
         if (rc)
             return rc;
+        if (nw.since == 1u && ow.since > 1u)
+            return incompat(r, n->name, of->name,
+                            "field moved into version 1 (older senders without it would be refused as short)");
     }
     while ((nf = cosmosb__walk_next(&nw, &noff)) != NULL) {
         if (noff < o->size)
