@@ -364,7 +364,8 @@ COSMOSB_API bool cosmosb_schema_is_a(const cosmosb_schema_t *schema, const cosmo
  * Compatible means: same name; version not lower; same base chain
  * (by name, each base compatible); every old field still there with the same
  * name, kind, count, element size, offset and rules (ENUM range may widen,
- * WINDOW rights may not grow, REF target unchanged, nested types compatible);
+ * WINDOW rights may not grow, REF target unchanged, nested types compatible,
+ * an appended field never relabelled as a version-1 field: the minimum size would grow);
  * appended fields start at or after the old size (never in its tail padding),
  * are marked with a SINCE greater than the old version, and accept zero (an
  * appended ENUM must include 0 in its range), because older senders leave them
