@@ -139,19 +139,22 @@ static cosmosb_receiver_stats_t rstats(const cosmosb_receiver_t *rx)
     return s;
 }
 
-/* Sends a hand-made typed message: header {magic, depth, version}, `nanc` ancestor ids, body. */
+/* Sends a hand-made typed message: header {magic, depth, version}, `nanc`
+ * ancestor records (each claims the whole body as its size), body. */
 static int send_raw(cosmosb_pipe_t *p, uint64_t type_id, uint16_t magic, uint16_t depth, uint32_t version,
                     const uint64_t *anc, uint32_t nanc, const void *body, uint32_t blen, uint32_t flags)
 {
     uint8_t buf[1024];
     cosmosb_typed_header_t h = {magic, depth, version};
-    cr_assert_leq(8u + 8u * nanc + blen, sizeof buf);
+    cr_assert_leq(8u + 16u * nanc + blen, sizeof buf);
     memcpy(buf, &h, sizeof h);
-    if (nanc)
-        memcpy(buf + 8, anc, 8u * nanc);
+    for (uint32_t i = 0; i < nanc; i++) {
+        cosmosb_typed_ancestor_t a = {anc[i], blen, 1};
+        memcpy(buf + 8 + 16u * i, &a, sizeof a);
+    }
     if (blen)
-        memcpy(buf + 8 + 8u * nanc, body, blen);
-    return cosmosb_pipe_send(p, type_id, buf, 8u + 8u * nanc + blen, flags, 0);
+        memcpy(buf + 8 + 16u * nanc, body, blen);
+    return cosmosb_pipe_send(p, type_id, buf, 8u + 16u * nanc + blen, flags, 0);
 }
 
 /* A message of a plain (underived) type, as the typed sender would write it, but with any body length. */
@@ -326,22 +329,101 @@ Test(receiver, every_type_round_trips_in_place_mode)
     roundtrip_every_type(COSMOSB_TRUST_IN_PLACE);
 }
 
+/* A derived type built on version 1 of its base, received by a receiver that
+ * knows only version 2 of the base: the base's appended field must read as
+ * absent (zero), not as the derived type's own field that sits there. */
+#define EVO_B1(F) F(U32, a)
+COSMOSB_SCHEMA(evo_b1, "test.evo.Base", 1, EVO_B1)
+#define EVO_B2(F) F(U32, a) F(SINCE, 2) F(BOOL, flag)
+COSMOSB_SCHEMA(evo_b2, "test.evo.Base", 2, EVO_B2)
+#define EVO_D(F) F(U32, z)
+COSMOSB_SCHEMA_DERIVED(evo_d, "test.evo.Derived", 1, evo_b1, EVO_D)
+
+static void derived_on_older_base(uint32_t trust)
+{
+    struct tp t;
+    struct rejlog log;
+    cosmosb_receiver_t *rx = tp_setup(&t, trust, &log);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &evo_b2_schema, NULL, NULL), COSMOSB_OK);
+    const uint32_t zs[3] = {1, 5, 0};
+    for (int i = 0; i < 3; i++) {
+        evo_d d;
+        memset(&d, 0, sizeof d);
+        d.base.a = 100u + (uint32_t)i;
+        d.z = zs[i]; /* lies where version 2 of the base has `flag` */
+        ASSERT_RC(cosmosb_typed_send(t.p, &evo_d_schema, &d, 0, 0), COSMOSB_OK);
+    }
+    for (int i = 0; i < 3; i++) {
+        cosmosb_typed_msg_t msg;
+        ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+        const evo_b2 *b = msg.data;
+        cr_assert_eq(msg.schema, &evo_b2_schema);
+        cr_assert_eq(msg.type_id, cosmosb_schema_type_id(&evo_d_schema));
+        cr_assert_eq(b->a, 100u + (uint32_t)i);
+        cr_assert_eq(b->flag, 0, "the sender's base has no flag: it must read as zero, not as z = %u", zs[i]);
+        cr_assert_eq(msg.in_place, 0u, "an older base is shorter than ours: always copied");
+        ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    }
+    cr_assert_eq(log.n, 0u, "nothing rejected");
+    ASSERT_RC(cosmosb_receiver_recv(rx, &(cosmosb_typed_msg_t){0}, 0), COSMOSB_EAGAIN);
+    tp_close(&t);
+}
+
+Test(receiver, derived_on_older_base_copy)
+{
+    derived_on_older_base(COSMOSB_TRUST_COPY);
+}
+
+Test(receiver, derived_on_older_base_in_place)
+{
+    derived_on_older_base(COSMOSB_TRUST_IN_PLACE);
+}
+
+Test(receiver, ancestor_larger_than_the_message_is_refused)
+{
+    struct tp t;
+    struct rejlog log;
+    cosmosb_receiver_t *rx = tp_setup(&t, COSMOSB_TRUST_COPY, &log);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &evo_b1_schema, NULL, NULL), COSMOSB_OK);
+    uint8_t buf[8 + 16 + 8];
+    cosmosb_typed_header_t h = {COSMOSB_TYPED_MAGIC, 1, 1};
+    cosmosb_typed_ancestor_t a = {cosmosb_schema_type_id(&evo_b1_schema), 9, 1}; /* the body has 8 bytes */
+    memcpy(buf, &h, sizeof h);
+    memcpy(buf + 8, &a, sizeof a);
+    memset(buf + 24, 0, 8);
+    ASSERT_RC(cosmosb_pipe_send(t.p, cosmosb_schema_type_id(&evo_d_schema), buf, sizeof buf, 0, 0), COSMOSB_OK);
+    a.size = 4;
+    memcpy(buf + 8, &a, sizeof a);
+    ASSERT_RC(cosmosb_pipe_send(t.p, cosmosb_schema_type_id(&evo_d_schema), buf, sizeof buf, 0, 0), COSMOSB_OK);
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    cr_assert_eq(log.n, 1u);
+    cr_assert_eq(log.info[0].err.reason, COSMOSB_REJECT_HEADER);
+    tp_close(&t);
+}
+
 Test(receiver, typed_send_tags_and_errors)
 {
     cosmosb_typed_tag_t tag;
     ASSERT_RC(cosmosb_typed_tag_init(&ts_d3_schema, &tag), COSMOSB_OK);
     cr_assert_eq(tag.schema, &ts_d3_schema);
     cr_assert_eq(tag.type_id, cosmosb_schema_type_id(&ts_d3_schema));
-    cr_assert_eq(tag.header_size, 8u + 3u * 8u);
+    cr_assert_eq(tag.header_size, 8u + 3u * 16u);
     cr_assert_eq(tag.size, sizeof(ts_d3));
     cosmosb_typed_header_t h;
     memcpy(&h, tag.header, sizeof h);
     cr_assert_eq(h.magic, COSMOSB_TYPED_MAGIC);
     cr_assert_eq(h.depth, 3u);
     cr_assert_eq(h.version, 1u);
-    cr_assert_eq(tag.header[1], cosmosb_schema_type_id(&ts_d2_schema), "nearest ancestor first");
-    cr_assert_eq(tag.header[2], cosmosb_schema_type_id(&ts_d1_schema));
-    cr_assert_eq(tag.header[3], cosmosb_schema_type_id(&ts_d0_schema));
+    cosmosb_typed_ancestor_t a[3];
+    memcpy(a, (const uint8_t *)tag.header + 8, sizeof a);
+    cr_assert_eq(a[0].type_id, cosmosb_schema_type_id(&ts_d2_schema), "nearest ancestor first");
+    cr_assert_eq(a[1].type_id, cosmosb_schema_type_id(&ts_d1_schema));
+    cr_assert_eq(a[2].type_id, cosmosb_schema_type_id(&ts_d0_schema));
+    cr_assert_eq(a[0].size, sizeof(ts_d2), "each ancestor's size in the sender's build");
+    cr_assert_eq(a[2].size, sizeof(ts_d0));
+    cr_assert_eq(a[0].version, ts_d2_schema.version);
     ASSERT_RC(cosmosb_typed_tag_init(&ts_d8_schema, &tag), COSMOSB_OK);
     cr_assert_eq(tag.header_size, COSMOSB_TYPED_HEADER_MAX);
     ASSERT_RC(cosmosb_typed_tag_init(&demo_order_schema, &tag), COSMOSB_OK);

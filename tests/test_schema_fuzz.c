@@ -89,31 +89,38 @@ static void oracle(uint64_t type_id, const uint8_t *msg, uint32_t len, const cos
         return;
     }
     memcpy(&h, msg, sizeof h);
-    if (h.magic != COSMOSB_TYPED_MAGIC || h.depth > COSMOSB_SCHEMA_MAX_DEPTH || len < 8u + 8u * h.depth) {
+    if (h.magic != COSMOSB_TYPED_MAGIC || h.depth > COSMOSB_SCHEMA_MAX_DEPTH || len < 8u + 16u * h.depth) {
         v->err.reason = COSMOSB_REJECT_HEADER;
         return;
     }
+    uint32_t body = len - 8u - 16u * h.depth;
+    uint32_t present = body; /* as the real type: the whole body; as an ancestor: the sender's size of it */
     const cosmosb_schema_t *as = fz_lookup(type_id);
     for (uint32_t i = 0; !as && i < h.depth; i++) {
-        uint64_t anc;
-        memcpy(&anc, msg + 8 + 8 * i, 8);
-        as = fz_lookup(anc);
+        cosmosb_typed_ancestor_t anc;
+        memcpy(&anc, msg + 8 + 16 * i, sizeof anc);
+        as = fz_lookup(anc.type_id);
+        if (as && anc.size > body) {
+            v->err.reason = COSMOSB_REJECT_HEADER;
+            v->err.offset = 8u + 16u * i;
+            return;
+        }
+        present = anc.size;
     }
     if (!as) {
         v->err.reason = COSMOSB_REJECT_TYPE;
         return;
     }
-    uint32_t body = len - 8u - 8u * h.depth;
     v->body = body;
-    if (body < cosmosb_schema_min_size(as)) {
+    if (present < cosmosb_schema_min_size(as)) {
         v->err.reason = COSMOSB_REJECT_SHORT;
-        v->err.offset = body;
+        v->err.offset = present;
         return;
     }
     _Alignas(8) uint8_t copy[SLOT];
     memset(copy, 0, as->size);
-    memcpy(copy, msg + 8 + 8 * h.depth, body < as->size ? body : as->size);
-    if (cosmosb_schema_validate(as, copy, body, hooks, &v->err) == COSMOSB_OK)
+    memcpy(copy, msg + 8 + 16 * h.depth, present < as->size ? present : as->size);
+    if (cosmosb_schema_validate(as, copy, present, hooks, &v->err) == COSMOSB_OK)
         v->as = as;
 }
 
@@ -194,21 +201,21 @@ static void fz_generate(struct gen *g, uint64_t *rng)
     }
     case 5: /* an unknown type that names this one (and its ancestors) as ancestors, with a longer body */
     {
-        uint32_t depth = tag.header_size / 8u - 1u;
+        uint32_t depth = (tag.header_size - 8u) / 16u;
         if (depth < COSMOSB_SCHEMA_MAX_DEPTH) {
-            memmove(g->buf + 16, g->buf + 8, 8u * depth + t->size);
-            uint64_t self = tag.type_id;
-            memcpy(g->buf + 8, &self, 8);
+            memmove(g->buf + 24, g->buf + 8, 16u * depth + t->size);
+            cosmosb_typed_ancestor_t self = {tag.type_id, t->size, t->version};
+            memcpy(g->buf + 8, &self, sizeof self);
             cosmosb_typed_header_t h;
             memcpy(&h, g->buf, sizeof h);
             h.depth = (uint16_t)(depth + 1u);
             memcpy(g->buf, &h, sizeof h);
-            body = g->buf + 8 + 8u * h.depth;
+            body = g->buf + 8 + 16u * h.depth;
             g->type_id = tu_rand(rng);
             uint32_t extra = (uint32_t)(tu_rand(rng) % 24u);
             for (uint32_t k = 0; k < extra; k++)
                 body[t->size + k] = (uint8_t)tu_rand(rng);
-            g->len = 8u + 8u * h.depth + t->size + extra;
+            g->len = 8u + 16u * h.depth + t->size + extra;
             return;
         }
         break;

@@ -4,8 +4,8 @@
  *
  * A typed message is a pipe message whose slot type id is the id of its most
  * derived type and whose payload is a small header (::cosmosb_typed_header_t,
- * followed by the ids of the type's ancestors, nearest first) and then the
- * struct. cosmosb_typed_send() writes one straight into a ring slot.
+ * followed by one ::cosmosb_typed_ancestor_t per ancestor, nearest first) and
+ * then the struct. cosmosb_typed_send() writes one straight into a ring slot.
  *
  * A receiver wraps the consumer end of a pipe. It is told which types it
  * accepts (cosmosb_receiver_accept()); every message is validated against the
@@ -43,20 +43,37 @@ COSMOSB_BEGIN_DECLS
 #define COSMOSB_TYPED_MAGIC 0xC5B1u
 
 /**
- * @brief Header at the start of a typed message's payload (8 bytes, then `depth` 64-bit ancestor ids).
+ * @brief Header at the start of a typed message's payload (8 bytes, then `depth` ::cosmosb_typed_ancestor_t).
  *
- * The struct bytes follow at offset `8 + 8 * depth`.
+ * The struct bytes follow at offset `8 + 16 * depth`.
  */
 typedef struct cosmosb_typed_header {
     uint16_t magic;   /**< ::COSMOSB_TYPED_MAGIC */
-    uint16_t depth;   /**< number of ancestor ids that follow (0 .. ::COSMOSB_SCHEMA_MAX_DEPTH) */
+    uint16_t depth;   /**< number of ancestor records that follow (0 .. ::COSMOSB_SCHEMA_MAX_DEPTH) */
     uint32_t version; /**< the sender's version of the message's type */
 } cosmosb_typed_header_t;
 
 COSMOSB_STATIC_ASSERT(sizeof(cosmosb_typed_header_t) == 8, "typed header is 8 bytes");
 
+/**
+ * @brief One ancestor of a typed message's type, as the sender's build declares it (16 bytes).
+ *
+ * `size` tells the receiver how many bytes of the struct belong to that
+ * ancestor in the sender's build: a message delivered as an ancestor is read
+ * as a message of exactly that many bytes, so an older base inside a derived
+ * type is never mistaken for a newer one (its appended fields read as absent,
+ * not as the derived type's own fields).
+ */
+typedef struct cosmosb_typed_ancestor {
+    uint64_t type_id; /**< the ancestor's type id */
+    uint32_t size;    /**< sizeof the ancestor's struct in the sender's build (at most the message's struct bytes) */
+    uint32_t version; /**< the sender's version of the ancestor */
+} cosmosb_typed_ancestor_t;
+
+COSMOSB_STATIC_ASSERT(sizeof(cosmosb_typed_ancestor_t) == 16, "ancestor record is 16 bytes");
+
 /** @brief Largest typed-message header: 8 bytes plus the deepest ancestor list. */
-#define COSMOSB_TYPED_HEADER_MAX (8u + 8u * COSMOSB_SCHEMA_MAX_DEPTH)
+#define COSMOSB_TYPED_HEADER_MAX (8u + 16u * COSMOSB_SCHEMA_MAX_DEPTH)
 
 /**
  * @brief A type prepared for sending: its id and header, computed once.
@@ -68,7 +85,7 @@ typedef struct cosmosb_typed_tag {
     uint64_t type_id;               /**< its id */
     uint32_t header_size;           /**< bytes of header before the struct */
     uint32_t size;                  /**< bytes of the struct */
-    uint64_t header[1u + COSMOSB_SCHEMA_MAX_DEPTH]; /**< the header bytes (first header_size bytes) */
+    uint64_t header[1u + 2u * COSMOSB_SCHEMA_MAX_DEPTH]; /**< the header bytes (first header_size bytes) */
 } cosmosb_typed_tag_t;
 
 /**

@@ -207,34 +207,42 @@ static int process(cosmosb_receiver_t *rx, const cosmosb_msg_view_t *view, cosmo
         return 0;
     }
     __builtin_memcpy(&h, slot, sizeof h);
-    if (h.magic != COSMOSB_TYPED_MAGIC || h.depth > COSMOSB_SCHEMA_MAX_DEPTH || len < 8u + 8u * h.depth) {
+    if (h.magic != COSMOSB_TYPED_MAGIC || h.depth > COSMOSB_SCHEMA_MAX_DEPTH || len < 8u + 16u * h.depth) {
         set_err(err, COSMOSB_REJECT_HEADER, 0);
         return 0;
     }
-    uint32_t hsize = 8u + 8u * h.depth;
+    uint32_t hsize = 8u + 16u * h.depth;
+    uint32_t body = len - hsize;
+    /* The bytes that belong to the type it is delivered as: all of them for
+     * the real type, the sender's size of the ancestor otherwise. */
+    uint32_t present = body;
     uint32_t e = lookup(rx, view->info.type_id);
     uint32_t as_ancestor = 0;
     for (uint32_t i = 0; !e && i < h.depth; i++) {
-        uint64_t anc;
-        __builtin_memcpy(&anc, slot + 8u + 8u * i, sizeof anc);
-        e = lookup(rx, anc);
+        cosmosb_typed_ancestor_t anc;
+        __builtin_memcpy(&anc, slot + 8u + 16u * i, sizeof anc);
+        e = lookup(rx, anc.type_id);
         as_ancestor = 1;
+        if (e && anc.size > body) {
+            set_err(err, COSMOSB_REJECT_HEADER, 8u + 16u * i);
+            return 0; /* an ancestor larger than the whole message: a lying header */
+        }
+        present = anc.size;
     }
     if (!e) {
         set_err(err, COSMOSB_REJECT_TYPE, 0);
         return 0;
     }
     const struct rx_type *t = &rx->types[e - 1u];
-    uint32_t body = len - hsize;
-    if (body < t->min_size) {
-        set_err(err, COSMOSB_REJECT_SHORT, body);
+    if (present < t->min_size) {
+        set_err(err, COSMOSB_REJECT_SHORT, present);
         return 0;
     }
     uint32_t size = t->schema->size;
     const uint8_t *data;
     uint32_t in_place;
-    if (rx->trust == COSMOSB_TRUST_COPY || body < size) {
-        uint32_t n = body < size ? body : size;
+    if (rx->trust == COSMOSB_TRUST_COPY || present < size) {
+        uint32_t n = present < size ? present : size;
         __builtin_memcpy(rx->buf, slot + hsize, n);
         if (n < size)
             __builtin_memset(rx->buf + n, 0, size - n);
@@ -246,8 +254,8 @@ static int process(cosmosb_receiver_t *rx, const cosmosb_msg_view_t *view, cosmo
     }
     /* A whole message (the usual case) runs the flattened rules; a short one
      * (an older sender) the walk that knows which fields are absent. */
-    int vrc = body >= size && t->plan.usable ? cosmosb__plan_validate(&t->plan, data, &rx->hooks, err)
-                                             : cosmosb__schema_validate_body(t->schema, data, body, &rx->hooks, err);
+    int vrc = present >= size && t->plan.usable ? cosmosb__plan_validate(&t->plan, data, &rx->hooks, err)
+                                                : cosmosb__schema_validate_body(t->schema, data, present, &rx->hooks, err);
     if (vrc != COSMOSB_OK)
         return 0;
     msg->data = data;

@@ -6,19 +6,19 @@ int cosmosb_typed_tag_init(const cosmosb_schema_t *schema, cosmosb_typed_tag_t *
 {
     if (!tag || cosmosb_schema_check(schema) != COSMOSB_OK)
         return COSMOSB_EINVAL;
+    __builtin_memset(tag->header, 0, sizeof tag->header);
     uint32_t depth = 0;
     for (const cosmosb_schema_t *b = schema->base; b; b = b->base) {
         if (depth >= COSMOSB_SCHEMA_MAX_DEPTH)
             return COSMOSB_EINVAL; /* unreachable: cosmosb_schema_check() bounds the depth */
-        tag->header[1u + depth++] = cosmosb_schema_type_id(b);
+        cosmosb_typed_ancestor_t a = {cosmosb_schema_type_id(b), b->size, b->version};
+        __builtin_memcpy(&tag->header[1u + 2u * depth++], &a, sizeof a);
     }
     cosmosb_typed_header_t h = {COSMOSB_TYPED_MAGIC, (uint16_t)depth, schema->version};
     __builtin_memcpy(&tag->header[0], &h, sizeof h);
-    for (uint32_t i = 1u + depth; i < 1u + COSMOSB_SCHEMA_MAX_DEPTH; i++)
-        tag->header[i] = 0;
     tag->schema = schema;
     tag->type_id = cosmosb_schema_type_id(schema);
-    tag->header_size = 8u + 8u * depth;
+    tag->header_size = 8u + 16u * depth;
     tag->size = schema->size;
     return COSMOSB_OK;
 }
