@@ -78,6 +78,8 @@ __attribute__((section(".cosmosb_layout"), used)) const uint32_t cosmosb_layout_
     F(cosmosb_window_t, transfer), F(cosmosb_window_t, reserved),
     SZ(cosmosb_typed_header_t), F(cosmosb_typed_header_t, magic), F(cosmosb_typed_header_t, depth),
     F(cosmosb_typed_header_t, version),
+    SZ(cosmosb_typed_ancestor_t), F(cosmosb_typed_ancestor_t, type_id), F(cosmosb_typed_ancestor_t, size),
+    F(cosmosb_typed_ancestor_t, version),
 
     SZ(layout_sample), F(layout_sample, a), F(layout_sample, b), F(layout_sample, c), F(layout_sample, d),
     F(layout_sample, e), F(layout_sample, w), F(layout_sample, f), F(layout_sample, r), F(layout_sample, s),
