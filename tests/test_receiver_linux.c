@@ -131,3 +131,67 @@ Test(receiver_linux, create_errors)
     cosmosb_receiver_destroy(NULL);
     cosmosb_pump_destroy(NULL);
 }
+
+static int send_one_and_die(void *arg)
+{
+    struct late_sender *ls = arg;
+    cosmosb_pipe_t *tx;
+    CHILD_CHECK_RC(cosmosb_pipe_attach(ls->fd, ls->efd, &tx), COSMOSB_OK);
+    rl_ping p;
+    memset(&p, 0, sizeof p);
+    p.seq = ls->seq;
+    CHILD_CHECK_RC(cosmosb_typed_send(tx, &rl_ping_schema, &p, 0, COSMOSB_TIMEOUT_FOREVER), COSMOSB_OK);
+    raise(SIGKILL);
+    return 1;
+}
+
+Test(receiver_linux, remove_a_receiver_whose_sender_died, .timeout = 30)
+{
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.slot_size = 128;
+    cosmosb_pipe_t *a, *b;
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &a), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &b), COSMOSB_OK);
+    cosmosb_receiver_t *ra, *rb;
+    ASSERT_RC(cosmosb_receiver_create(a, NULL, &ra), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_create(b, NULL, &rb), COSMOSB_OK);
+    struct seen sa = {0}, sb = {0};
+    ASSERT_RC(cosmosb_receiver_accept(ra, &rl_ping_schema, on_ping, &sa), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rb, &rl_ping_schema, on_ping, &sb), COSMOSB_OK);
+    cosmosb_receiver_t *both[2] = {ra, rb};
+    cosmosb_pump_t *pump;
+    ASSERT_RC(cosmosb_pump_create(both, 2, &pump), COSMOSB_OK);
+    cr_assert_eq(cosmosb_pump_count(pump), 2u);
+
+    /* The sender of pipe a sends one message and is killed. */
+    struct late_sender ls = {cosmosb_pipe_fd(a), cosmosb_pipe_eventfd(a), 7};
+    pid_t pid = tu_fork(send_one_and_die, &ls, 20);
+    int st = tu_wait(pid);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    /* Its message is still delivered, then the pump reports the death. */
+    cr_assert_eq(cosmosb_pump_run(pump, 8, 5000000000ull), 1);
+    cr_assert_eq(sa.count, 1u);
+    cr_assert_eq(sa.last_seq, 7u);
+    ASSERT_RC(cosmosb_pump_run(pump, 8, 5000000000ull), COSMOSB_EPEERDEAD);
+
+    /* Removed, the dead input no longer ends the wait: the pump waits for b. */
+    ASSERT_RC(cosmosb_pump_remove(pump, ra), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_remove(pump, ra), COSMOSB_ERANGE);
+    cr_assert_eq(cosmosb_pump_count(pump), 1u);
+    ASSERT_RC(cosmosb_pump_run(pump, 8, 20000000u), COSMOSB_ETIMEDOUT);
+    struct late_sender lb = {cosmosb_pipe_fd(b), cosmosb_pipe_eventfd(b), 9};
+    pid = tu_fork(send_late, &lb, 20);
+    cr_assert_eq(cosmosb_pump_run(pump, 8, 10000000000ull), 1);
+    cr_assert_eq(sb.count, 1u);
+    cr_assert_eq(sb.last_seq, 9u);
+    cr_assert(tu_wait_ok(pid), "the sender process failed");
+    ASSERT_RC(cosmosb_pump_remove(NULL, rb), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_pump_remove(pump, NULL), COSMOSB_EINVAL);
+
+    cosmosb_pump_destroy(pump);
+    cosmosb_receiver_destroy(ra);
+    cosmosb_receiver_destroy(rb);
+    cosmosb_pipe_close(a);
+    cosmosb_pipe_close(b);
+}

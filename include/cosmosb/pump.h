@@ -61,6 +61,26 @@ COSMOSB_API int cosmosb_pump_init(void *mem, size_t size, uint32_t max_receivers
 COSMOSB_API int cosmosb_pump_add(cosmosb_pump_t *pump, cosmosb_receiver_t *rx);
 
 /**
+ * @brief Removes a receiver (for example one whose producers died); the others keep their order.
+ *
+ * A pump made by cosmosb_pump_create() also stops waiting on the receiver's pipe.
+ * The receiver and its pipe are not closed.
+ * @param[in,out] pump the pump.
+ * @param[in] rx a receiver added before.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ERANGE (not in this pump).
+ * @par Concurrency: the pump's thread, not from inside a handler of this pump.
+ */
+COSMOSB_API int cosmosb_pump_remove(cosmosb_pump_t *pump, cosmosb_receiver_t *rx);
+
+/**
+ * @brief Number of receivers in the pump.
+ * @param[in] pump the pump.
+ * @return the count (0 for NULL).
+ * @par Concurrency: the pump's thread.
+ */
+COSMOSB_API uint32_t cosmosb_pump_count(const cosmosb_pump_t *pump);
+
+/**
  * @brief Sets how the pump sleeps when nothing is queued.
  * @param[in,out] pump the pump.
  * @param[in] wait the hook (NULL: poll and yield).

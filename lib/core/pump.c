@@ -3,6 +3,7 @@
 #include "cosmosb/error.h"
 #include "core/pipe_internal.h"
 #include "core/receiver_internal.h"
+#include "core/pump_internal.h"
 
 #define PUMP_MAGIC 0x43425055u /* "CBPU" */
 #define MAX_RECEIVERS 256u
@@ -14,6 +15,7 @@ struct cosmosb_pump {
     uint32_t reserved;
     cosmosb_pump_wait_fn wait;
     void *wait_ctx;
+    cosmosb__pump_remove_fn on_remove; /* hosted layer: forget the receiver's pipe in its wait set */
     cosmosb_receiver_t *rx[];
 };
 
@@ -55,12 +57,42 @@ int cosmosb_pump_add(cosmosb_pump_t *pump, cosmosb_receiver_t *rx)
     return COSMOSB_OK;
 }
 
+int cosmosb_pump_remove(cosmosb_pump_t *pump, cosmosb_receiver_t *rx)
+{
+    if (!valid(pump) || !rx)
+        return COSMOSB_EINVAL;
+    for (uint32_t i = 0; i < pump->n; i++) {
+        if (pump->rx[i] != rx)
+            continue;
+        /* Keep the order of the others: it is their priority. */
+        for (uint32_t k = i + 1u; k < pump->n; k++)
+            pump->rx[k - 1u] = pump->rx[k];
+        pump->n--;
+        if (pump->on_remove)
+            pump->on_remove(pump->wait_ctx, rx);
+        return COSMOSB_OK;
+    }
+    return COSMOSB_ERANGE;
+}
+
+uint32_t cosmosb_pump_count(const cosmosb_pump_t *pump)
+{
+    return valid(pump) ? pump->n : 0u;
+}
+
+void cosmosb__pump_set_on_remove(cosmosb_pump_t *pump, cosmosb__pump_remove_fn fn)
+{
+    if (valid(pump))
+        pump->on_remove = fn;
+}
+
 int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn wait, void *ctx)
 {
     if (!valid(pump))
         return COSMOSB_EINVAL;
     pump->wait = wait;
     pump->wait_ctx = ctx;
+    pump->on_remove = NULL; /* a hosted pump's wait set is no longer the context */
     return COSMOSB_OK;
 }
 

@@ -5,6 +5,7 @@
 #include "cosmosb/waitset.h"
 #include "cosmosb/error.h"
 #include "core/receiver_internal.h"
+#include "core/pump_internal.h"
 
 int cosmosb_receiver_create(cosmosb_pipe_t *pipe, const cosmosb_receiver_config_t *cfg, cosmosb_receiver_t **out)
 {
@@ -42,6 +43,11 @@ struct pump_box {
     uint64_t pump[]; /* cosmosb_pump_memsize() bytes, 8-aligned */
 };
 
+static void drop_from_waitset(void *ws, cosmosb_receiver_t *rx)
+{
+    (void)cosmosb_waitset_remove((cosmosb_waitset_t *)ws, cosmosb_receiver_pipe(rx));
+}
+
 int cosmosb_pump_create(cosmosb_receiver_t *const *receivers, uint32_t n, cosmosb_pump_t **out)
 {
     if (!receivers || !out || n == 0 || n > COSMOSB_WAITSET_MAX)
@@ -64,8 +70,10 @@ int cosmosb_pump_create(cosmosb_receiver_t *const *receivers, uint32_t n, cosmos
         if (rc == COSMOSB_OK)
             rc = cosmosb_waitset_add(box->ws, cosmosb_receiver_pipe(receivers[i]));
     }
-    if (rc == COSMOSB_OK)
+    if (rc == COSMOSB_OK) {
         rc = cosmosb_pump_set_wait(pump, cosmosb_waitset_pump_wait, box->ws);
+        cosmosb__pump_set_on_remove(pump, drop_from_waitset);
+    }
     if (rc != COSMOSB_OK) {
         cosmosb_waitset_destroy(box->ws);
         free(box);
