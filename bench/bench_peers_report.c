@@ -792,6 +792,8 @@ static void print_summary(void)
         size_t ref = prt_cases[k].mode == RTM_BLOCK ? c0 : cb;
         sum_row("round trip 64 B, median", prt_cases[k].name, rt_mode_name[prt_cases[k].mode], &prt_med[ref],
                 &prt_med[k], true, 1e-3, "µs");
+        sum_row("round trip 64 B, p99", prt_cases[k].name, rt_mode_name[prt_cases[k].mode], &prt_p99[ref],
+                &prt_p99[k], true, 1e-3, "µs");
         sum_row("round trip 64 B, p99.9", prt_cases[k].name, rt_mode_name[prt_cases[k].mode], &prt_p999[ref],
                 &prt_p999[k], true, 1e-3, "µs");
     }
