@@ -456,6 +456,19 @@ int cosmosb_pipe_recv(cosmosb_pipe_t *p, void *buf, uint32_t buf_size, cosmosb_m
     return COSMOSB_OK;
 }
 
+/* Fills a view of the message nx points at (its header checked by read_header). */
+static int view_at(struct cosmosb_pipe *p, const struct next *nx, cosmosb_msg_view_t *view)
+{
+    const struct cosmosb__slot_hdr *h;
+    int rc = read_header(p, nx, &h, &view->info);
+    if (rc != 0)
+        return rc;
+    view->data = h + 1;
+    view->token_lane = nx->index * COSMOSB__LANES + nx->lane;
+    view->token_seq = p->pv[nx->index].lane[nx->lane].pos;
+    return COSMOSB_OK;
+}
+
 int cosmosb_pipe_peek(cosmosb_pipe_t *p, cosmosb_msg_view_t *view, uint64_t timeout_ns)
 {
     int rc = cosmosb__check(p, COSMOSB_ROLE_CONSUMER);
@@ -466,13 +479,7 @@ int cosmosb_pipe_peek(cosmosb_pipe_t *p, cosmosb_msg_view_t *view, uint64_t time
     struct next nx;
     if ((rc = consumer_wait(p, 1, timeout_ns, &nx)) != 0)
         return rc;
-    const struct cosmosb__slot_hdr *h;
-    if ((rc = read_header(p, &nx, &h, &view->info)) != 0)
-        return rc;
-    view->data = h + 1;
-    view->token_lane = nx.index * COSMOSB__LANES + nx.lane;
-    view->token_seq = p->pv[nx.index].lane[nx.lane].pos;
-    return COSMOSB_OK;
+    return view_at(p, &nx, view);
 }
 
 int cosmosb_pipe_peek_urgent(cosmosb_pipe_t *p, cosmosb_msg_view_t *view)
@@ -486,13 +493,7 @@ int cosmosb_pipe_peek_urgent(cosmosb_pipe_t *p, cosmosb_msg_view_t *view)
     /* COSMOSB__LANE_URGENT is lane class 0: look at that class only. */
     if (!find_next_in(p, &nx, COSMOSB__LANE_URGENT + 1u))
         return COSMOSB_EAGAIN;
-    const struct cosmosb__slot_hdr *h;
-    if ((rc = read_header(p, &nx, &h, &view->info)) != 0)
-        return rc;
-    view->data = h + 1;
-    view->token_lane = nx.index * COSMOSB__LANES + nx.lane;
-    view->token_seq = p->pv[nx.index].lane[nx.lane].pos;
-    return COSMOSB_OK;
+    return view_at(p, &nx, view);
 }
 
 int cosmosb_pipe_consume(cosmosb_pipe_t *p, const cosmosb_msg_view_t *view)
