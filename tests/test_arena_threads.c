@@ -10,6 +10,7 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "cosmosb/cosmosb.h"
@@ -272,4 +273,149 @@ Test(arena_threads, ring_of_participants_pass_objects, .timeout = 300)
     free(w->meta);
     free(w->data);
     free(w);
+}
+
+/*
+ * The last releases of one object race: A allocates it and gives it to B,
+ * C borrows it from A (acquire while A holds it), then all three drop it at
+ * once (A's release and the reclaim of its transfer unit, B's release of
+ * what it accepted, C's release), so each of them may find its bit the only
+ * one left and take the sole-holder fast path (docs/arena.md, "Release")
+ * while the others clear their bits and check. Exactly one may free it: A
+ * allocates again at once in the same small blocks (entries are reused every
+ * 32 objects), so a second free, or a free that lands late, clobbers an
+ * object A is filling and its freeze or a resolve fails; a missed free shows
+ * in the final count.
+ */
+struct race {
+    cosmosb_arena_t *a[3];
+    uint32_t pid[3];
+    cosmosb_ref_t x, t;
+    uint32_t seed;
+    uint64_t rounds;
+    atomic_ullong seq, go;
+    atomic_uint acks;
+    atomic_int failed;
+};
+
+struct rarg {
+    struct race *r;
+    int id;
+};
+
+static int race_wait(struct race *r, atomic_ullong *v, uint64_t want)
+{
+    while (atomic_load(v) != want) {
+        if (atomic_load(&r->failed))
+            return 0;
+        sched_yield(); /* three threads may share fewer CPUs */
+    }
+    return 1;
+}
+
+#define R_CHECK(cond)                                                          \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "race thread %d: %s:%d: %s\n", id, __FILE__, __LINE__, #cond); \
+            atomic_store(&r->failed, __LINE__);                                \
+            return NULL;                                                       \
+        }                                                                      \
+    } while (0)
+
+static void *race_run(void *p)
+{
+    struct race *r = ((struct rarg *)p)->r;
+    int id = ((struct rarg *)p)->id;
+    cosmosb_arena_t *a = r->a[id];
+    const void *d;
+    uint32_t sz;
+    for (uint64_t i = 1; i <= r->rounds; i++) {
+        if (id == 0) {
+            cosmosb_ref_t x, t;
+            void *pp;
+            uint32_t seed = (uint32_t)i * 2654435761u;
+            R_CHECK(cosmosb_arena_alloc(a, 7, 40, 0, &x, &pp) == COSMOSB_OK);
+            fill(pp, 40, seed);
+            R_CHECK(cosmosb_arena_freeze(a, &x) == COSMOSB_OK);
+            R_CHECK(cosmosb_arena_resolve(a, &x, 7, &d, &sz) == COSMOSB_OK && check(d, 40, seed));
+            int rc;
+            while ((rc = cosmosb_arena_give(a, &x, r->pid[1], &t)) == COSMOSB_ENOMEM)
+                (void)cosmosb_arena_reclaim(a);
+            R_CHECK(rc == COSMOSB_OK);
+            r->x = x;
+            r->t = t;
+            r->seed = seed;
+            atomic_store(&r->acks, 0);
+            atomic_store(&r->seq, i); /* publishes x, t, seed */
+            while (atomic_load(&r->acks) != 2) {
+                if (atomic_load(&r->failed))
+                    return NULL;
+                sched_yield();
+            }
+            atomic_store(&r->go, i);
+            R_CHECK(cosmosb_arena_release(a, &x) == COSMOSB_OK);
+            R_CHECK(cosmosb_arena_reclaim(a) == COSMOSB_OK); /* drops the unit of the accepted transfer */
+        } else {
+            if (!race_wait(r, &r->seq, i))
+                return NULL;
+            cosmosb_ref_t ref = id == 1 ? r->t : r->x;
+            uint32_t seed = r->seed;
+            if (id == 1)
+                R_CHECK(cosmosb_arena_accept(a, &ref) == COSMOSB_OK);
+            else
+                R_CHECK(cosmosb_arena_acquire(a, &ref) == COSMOSB_OK); /* A lends it: it waits for our ack */
+            R_CHECK(cosmosb_arena_resolve(a, &ref, 7, &d, &sz) == COSMOSB_OK && check(d, sz, seed));
+            atomic_fetch_add(&r->acks, 1);
+            if (!race_wait(r, &r->go, i))
+                return NULL;
+            R_CHECK(cosmosb_arena_release(a, &ref) == COSMOSB_OK);
+        }
+    }
+    return NULL;
+}
+
+Test(arena_threads, last_releases_race_sole_holder_fast_path, .timeout = 300)
+{
+    cosmosb_arena_config_t cfg;
+    ASSERT_RC(cosmosb_arena_config_init(&cfg), COSMOSB_OK);
+    cfg.data_size = 64 << 10;
+    cfg.block_size = 4096;
+    cfg.objects_per_block = 32;
+    cfg.max_participants = 3;
+    cfg.max_transfers = 64;
+    uint64_t ms, ds;
+    size_t hs;
+    ASSERT_RC(cosmosb_arena_memsize(&cfg, &ms, &ds), COSMOSB_OK);
+    uint8_t *meta = aligned_alloc(64, (ms + 63) & ~63ull), *data = aligned_alloc(64, (ds + 63) & ~63ull);
+    ASSERT_RC(cosmosb_arena_format(meta, ms, ds, &cfg, 5151), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_handle_memsize(meta, ms, &hs), COSMOSB_OK);
+    struct race *r = calloc(1, sizeof *r);
+    void *mem[3];
+    for (int i = 0; i < 3; i++) {
+        mem[i] = malloc(hs);
+        ASSERT_RC(cosmosb_arena_join(mem[i], hs, meta, ms, data, data, ds, NULL, &r->a[i]), COSMOSB_OK);
+        r->pid[i] = cosmosb_arena_participant(r->a[i]);
+    }
+    r->rounds = tu_scale(50000);
+    pthread_t th[3];
+    struct rarg ra[3];
+    for (int i = 0; i < 3; i++) {
+        ra[i] = (struct rarg){r, i};
+        cr_assert_eq(pthread_create(&th[i], NULL, race_run, &ra[i]), 0);
+    }
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+    cr_assert_eq(atomic_load(&r->failed), 0, "a thread failed at line %d", atomic_load(&r->failed));
+    ASSERT_RC(cosmosb_arena_reclaim(r->a[0]), COSMOSB_OK);
+    cosmosb_arena_stats_t st;
+    ASSERT_RC(cosmosb_arena_stats(r->a[0], &st), COSMOSB_OK);
+    cr_assert_eq(st.live_objects, 0u, "%u objects left", st.live_objects);
+    cr_assert_eq(st.transfers_live, 0u);
+    for (int i = 0; i < 3; i++) {
+        cosmosb_arena_leave(r->a[i]);
+        free(mem[i]);
+    }
+    free(r);
+    free(meta);
+    free(data);
 }

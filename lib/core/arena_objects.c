@@ -223,6 +223,22 @@ int cosmosb__arena_header(const struct cosmosb_arena *a, uint32_t idx, uint32_t 
     return COSMOSB_OK;
 }
 
+/*
+ * Are the first n entries of block b (one we own) all FREE? Then no object
+ * lives in its data, and its owner may bump-allocate in it again from the
+ * start without retiring it (no shared state changes: it stays OWNED, its
+ * `used` stays the whole block for reapers). Entries of an owned block only
+ * go from live to FREE except by our own allocation, so the answer is final.
+ */
+static int block_empty(const struct cosmosb_arena *a, uint32_t b, uint32_t n)
+{
+    uint32_t first = b << a->g.opb_shift;
+    for (uint32_t i = 0; i < n; i++) /* Acquire: an entry's FREE was stored last by its freer. */
+        if (COSMOSB__OBJ_STATE(cosmosb__load_acquire(&cosmosb__aobj(a, first + i)->state)) != COSMOSB__OBJ_FREE)
+            return 0;
+    return 1;
+}
+
 int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uint32_t max_children,
                         cosmosb_ref_t *ref, void **data)
 {
@@ -250,8 +266,13 @@ int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uin
             rc = claim_run(a, k, &b);
         } else {
             if (a->cur_block && ((a->cur_entry >> a->g.opb_shift) != 0 || a->cur_off + need > a->g.block_size)) {
-                cosmosb__arena_retire(a, a->cur_block - 1u, a->self);
-                a->cur_block = 0;
+                if (block_empty(a, a->cur_block - 1u, a->cur_entry)) {
+                    a->cur_entry = 0; /* everything in it was freed: bump again from the start, still OWNED */
+                    a->cur_off = a->g.first_off;
+                } else {
+                    cosmosb__arena_retire(a, a->cur_block - 1u, a->self);
+                    a->cur_block = 0;
+                }
             }
             rc = COSMOSB_OK;
             if (!a->cur_block) {
@@ -464,9 +485,40 @@ void cosmosb__arena_drop_bit(struct cosmosb_arena *a, uint32_t idx, uint32_t par
     (void)cosmosb__fetch_and_seq_cst(&cosmosb__aholders(a, idx)[part >> 5], ~(1u << (part & 31u)));
 }
 
-/* Our last reference to idx went: drop our bit and free the object if nobody holds it. */
+/*
+ * Our last reference to idx went: drop our bit and free the object if nobody
+ * holds it. Sole holder fast path (docs/arena.md, "Release"): if our bit is
+ * the only one set, no parent holds it and it has no children, nobody else
+ * can change its state (every free needs all bits clear, and no new holder
+ * can appear without a lender or a LIVE transfer, both of which hold a bit),
+ * so we take it to DYING with a plain store while our bit still pins it,
+ * then clear the bit and free it: no read-modify-write at all.
+ */
 void cosmosb__arena_unref_own(struct cosmosb_arena *a, uint32_t idx)
 {
+    struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
+    cosmosb__au32 *hold = cosmosb__aholders(a, idx);
+    /* Relaxed: nobody but us changes the state of an object our bit holds; any value is checked. */
+    uint32_t w = cosmosb__load_relaxed(&e->state);
+    uint32_t s = COSMOSB__OBJ_STATE(w);
+    int sole = (s == COSMOSB__OBJ_ALLOC || s == COSMOSB__OBJ_FROZEN) && COSMOSB__OBJ_AUX(w) == 0;
+    /* Acquire loads, holder words before graph: a holder that dropped its bit
+     * after raising the graph count (add_child) is seen with its raise. */
+    for (uint32_t k = 0; sole && k < a->g.hw; k++)
+        sole = cosmosb__load_acquire(&hold[k]) == (k == a->myw ? a->mybit : 0u);
+    /* Acquire: after the holder words (above); changed only under the graph lock. */
+    if (sole && cosmosb__load_acquire(&e->graph) == 0 &&
+        /* Relaxed: fixed once frozen; while ALLOC only we change it (add_child). */
+        cosmosb__load_relaxed(&e->nchildren) == 0) {
+        uint32_t gen = COSMOSB__OBJ_GEN(w);
+        /* Release: after the loads above; a plain store, as nobody else changes the state while our bit is set. */
+        cosmosb__store_release(&e->state, COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, gen));
+        /* Release: after DYING, so whoever sees our bit gone also sees DYING (its try_free CAS fails). A plain
+         * store: the word's other bits are 0 or transient bits of stale acquirers, who clear their own anyway. */
+        cosmosb__store_release(&hold[a->myw], 0);
+        cosmosb__arena_finish_free(a, idx, gen);
+        return;
+    }
     cosmosb__arena_drop_bit(a, idx, a->self);
     cosmosb__arena_try_free(a, idx);
 }
@@ -480,12 +532,14 @@ void cosmosb__arena_try_free(struct cosmosb_arena *a, uint32_t idx)
     uint32_t s = COSMOSB__OBJ_STATE(w);
     if ((s != COSMOSB__OBJ_ALLOC && s != COSMOSB__OBJ_FROZEN) || COSMOSB__OBJ_AUX(w))
         return;
-    if (cosmosb__load_seq_cst(&e->graph) != 0)
-        return;
     cosmosb__au32 *hold = cosmosb__aholders(a, idx);
     for (uint32_t k = 0; k < a->g.hw; k++)
         if (cosmosb__load_seq_cst(&hold[k]) != 0)
             return;
+    /* SC, after the holder words: add_child raises the count before its caller
+     * drops its bit, so seeing that bit gone means seeing the raise. */
+    if (cosmosb__load_seq_cst(&e->graph) != 0)
+        return;
     /* SC CAS: exactly one freer; nobody can take a reference any more
      * (acquire backs off when it sees the state change). */
     if (cosmosb__cas_val_seq_cst(&e->state, w, COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u,

@@ -186,8 +186,12 @@ int cosmosb_arena_accept(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
     }
     /* SC CAS: LIVE -> TAKEN, against a reaper's cancel or a replay. */
     if (cosmosb__cas_val_seq_cst(&x->word, w, (w & ~3u) | COSMOSB__XFER_TAKEN) != w) {
-        if (--a->counts[idx] == 0)
-            cosmosb__arena_unref_own(a, idx);
+        if (--a->counts[idx] == 0) {
+            /* Not unref_own: our bit may have been set after the transfer stopped
+             * pinning the object, so another freer may be deciding (no fast path). */
+            cosmosb__arena_drop_bit(a, idx, a->self);
+            cosmosb__arena_try_free(a, idx);
+        }
         return COSMOSB_ESTALE;
     }
     uint32_t giver = COSMOSB__TOKEN_SENDER(ref->transfer);
