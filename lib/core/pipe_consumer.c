@@ -89,7 +89,7 @@ static inline uint32_t ready_run(const struct cosmosb_pipe *p, const struct cosm
 }
 
 /* Publishes a new head and wakes the producer if it sleeps on a full lane. */
-static inline void release_head(struct cosmosb_pipe *p, struct cosmosb__producer_view *v, struct cosmosb__lane *lane)
+static void release_head(struct cosmosb_pipe *p, struct cosmosb__producer_view *v, struct cosmosb__lane *lane)
 {
     /* R2: release; we are done reading the slots before pos. Pairs with A1 in the producer. */
     cosmosb__store_release(lane->head, lane->pos);
@@ -270,7 +270,6 @@ static void idle_rescan(struct cosmosb_pipe *p)
 /* Where the next message is: producer slot, lane, and position in serving[]. */
 struct next {
     uint32_t index, lane, j;
-    const struct cosmosb__slot_hdr *h; /* slot at the lane's pos (from private state only) */
 };
 
 /* Finds the next message in the first `nlanes` lane classes: urgent lanes of
@@ -286,7 +285,6 @@ static int find_next_in(struct cosmosb_pipe *p, struct next *nx, uint32_t nlanes
                 nx->index = p->serving[j];
                 nx->lane = l;
                 nx->j = j;
-                nx->h = cosmosb__slot(p, &v->lane[l], v->lane[l].pos);
                 return 1;
             }
         }
@@ -299,7 +297,6 @@ static int find_next_in(struct cosmosb_pipe *p, struct next *nx, uint32_t nlanes
                 nx->index = p->serving[j];
                 nx->lane = l;
                 nx->j = j;
-                nx->h = cosmosb__slot(p, &v->lane[l], v->lane[l].pos);
                 return 1;
             }
         }
@@ -311,51 +308,6 @@ static int find_next_in(struct cosmosb_pipe *p, struct next *nx, uint32_t nlanes
 static int find_next(struct cosmosb_pipe *p, struct next *nx)
 {
     return find_next_in(p, nx, COSMOSB__LANES);
-}
-
-/*
- * find_next for the common case, inline in recv and peek: one serving block
- * (SPSC, or MPSC with one producer attached), ACTIVE, none departing. Then
- * find_next_in's order reduces to this block's urgent slot, then its normal
- * slot, with the same checks (maybe_discover first, A2 on each seq), and rr
- * stays 0. Returns 1 with *nx set when a message is ready; 0 when it did not
- * find one or the case does not apply, and the caller runs the general path
- * (find_next_in, which also runs the idle rescan; so the rescan schedule and
- * every order guarantee are those of find_next_in).
- */
-static inline int find_next_fast(struct cosmosb_pipe *p, struct next *nx)
-{
-    maybe_discover(p);
-    if (p->nserving != 1 || p->departing)
-        return 0;
-    uint32_t index = p->serving[0];
-    struct cosmosb__producer_view *v = &p->pv[index];
-    if (v->state != COSMOSB__PV_ACTIVE)
-        return 0;
-    nx->index = index;
-    nx->j = 0;
-    /* The urgent lane: A2 as in slot_ready, without its prefetch (an urgent
-     * slot is usually empty; prefetching it for every message is waste). */
-    const struct cosmosb__lane *lane = &v->lane[COSMOSB__LANE_URGENT];
-    const struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, lane->pos);
-    /* A2: acquire pairs with R1 in the producer. */
-    if (cosmosb__load_acquire(&h->seq) == lane->pos + 1) {
-        nx->lane = COSMOSB__LANE_URGENT;
-        nx->h = h;
-        return 1;
-    }
-    /* The normal lane: slot_ready, with h kept. */
-    lane = &v->lane[COSMOSB__LANE_NORMAL];
-    h = cosmosb__slot(p, lane, lane->pos);
-    /* A2: acquire pairs with R1 in the producer. */
-    if (cosmosb__load_acquire(&h->seq) == lane->pos + 1) {
-        nx->lane = COSMOSB__LANE_NORMAL;
-        nx->h = h;
-        return 1;
-    }
-    if (p->slot_stride > COSMOSB__CL)
-        cosmosb__prefetch((const uint8_t *)h + COSMOSB__CL); /* a hint, as in slot_ready */
-    return 0;
 }
 
 /* Counts ready messages, stopping at `need`. */
@@ -443,12 +395,12 @@ static int consumer_wait(struct cosmosb_pipe *p, uint32_t need, uint64_t timeout
 }
 
 /* Reads and checks the header of the message at lane->pos into *info. */
-static inline int read_header(struct cosmosb_pipe *p, const struct next *nx, const struct cosmosb__slot_hdr **slot,
+static int read_header(struct cosmosb_pipe *p, const struct next *nx, const struct cosmosb__slot_hdr **slot,
                        cosmosb_msg_info_t *info)
 {
     struct cosmosb__producer_view *v = &p->pv[nx->index];
     struct cosmosb__lane *lane = &v->lane[nx->lane];
-    const struct cosmosb__slot_hdr *h = nx->h;
+    const struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, lane->pos);
     /* Read each field once: a hostile producer may be rewriting them. */
     uint32_t len = *(const volatile uint32_t *)&h->len;
     uint64_t type_id = *(const volatile uint64_t *)&h->type_id;
@@ -469,7 +421,7 @@ static inline int read_header(struct cosmosb_pipe *p, const struct next *nx, con
 }
 
 /* Removes the message at the head of nx's lane. */
-static inline void take(struct cosmosb_pipe *p, const struct next *nx)
+static void take(struct cosmosb_pipe *p, const struct next *nx)
 {
     struct cosmosb__producer_view *v = &p->pv[nx->index];
     struct cosmosb__lane *lane = &v->lane[nx->lane];
@@ -491,7 +443,7 @@ int cosmosb_pipe_recv(cosmosb_pipe_t *p, void *buf, uint32_t buf_size, cosmosb_m
     if (!info)
         info = &local;
     struct next nx;
-    if (!find_next_fast(p, &nx) && (rc = consumer_wait(p, 1, timeout_ns, &nx)) != 0)
+    if ((rc = consumer_wait(p, 1, timeout_ns, &nx)) != 0)
         return rc;
     const struct cosmosb__slot_hdr *h;
     if ((rc = read_header(p, &nx, &h, info)) != 0)
@@ -525,7 +477,7 @@ int cosmosb_pipe_peek(cosmosb_pipe_t *p, cosmosb_msg_view_t *view, uint64_t time
     if (!view)
         return COSMOSB_EINVAL;
     struct next nx;
-    if (!find_next_fast(p, &nx) && (rc = consumer_wait(p, 1, timeout_ns, &nx)) != 0)
+    if ((rc = consumer_wait(p, 1, timeout_ns, &nx)) != 0)
         return rc;
     return view_at(p, &nx, view);
 }
@@ -551,7 +503,7 @@ int cosmosb_pipe_consume(cosmosb_pipe_t *p, const cosmosb_msg_view_t *view)
         return rc;
     if (!view || view->token_lane >= p->max_producers * COSMOSB__LANES)
         return COSMOSB_EINVAL;
-    struct next nx = {view->token_lane / COSMOSB__LANES, view->token_lane % COSMOSB__LANES, 0, NULL};
+    struct next nx = {view->token_lane / COSMOSB__LANES, view->token_lane % COSMOSB__LANES, 0};
     struct cosmosb__producer_view *v = &p->pv[nx.index];
     struct cosmosb__lane *lane = &v->lane[nx.lane];
     if (!serves(v) || lane->pos != view->token_seq || !slot_ready(p, lane, lane->pos))

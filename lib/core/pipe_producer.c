@@ -46,11 +46,9 @@ static inline uint32_t head_poll_steps(const struct cosmosb__lane *lane)
     return k == 0 ? 1u : (k > COSMOSB__HEAD_POLL_MAX ? COSMOSB__HEAD_POLL_MAX : k);
 }
 
-/* Waits until `need` slots are free in `lane`. */
-static int make_room(struct cosmosb_pipe *p, struct cosmosb__lane *lane, uint32_t need, uint64_t timeout_ns)
+/* make_room once the cached head shows too little room. */
+static int make_room_slow(struct cosmosb_pipe *p, struct cosmosb__lane *lane, uint32_t need, uint64_t timeout_ns)
 {
-    if (free_slots(lane) >= need)
-        return COSMOSB_OK;
     int rc = refresh_head(lane);
     if (rc)
         return rc;
@@ -107,6 +105,15 @@ static int make_room(struct cosmosb_pipe *p, struct cosmosb__lane *lane, uint32_
     /* SC: withdraw the announcement (a waker may have taken it already). */
     cosmosb__fetch_and_seq_cst(&ctl->sleeping, ~COSMOSB__SLEEP_FUTEX);
     return rc;
+}
+
+/* Waits until `need` slots are free in `lane`. The check on the cached head
+ * is inline; the rest (a shared read, maybe a wait) is not. */
+static inline int make_room(struct cosmosb_pipe *p, struct cosmosb__lane *lane, uint32_t need, uint64_t timeout_ns)
+{
+    if (free_slots(lane) >= need)
+        return COSMOSB_OK;
+    return make_room_slow(p, lane, need, timeout_ns);
 }
 
 /* Publishes the message in slot h at lane->pos and advances. */
