@@ -68,10 +68,12 @@ static int make_room_slow(struct cosmosb_pipe *p, struct cosmosb__lane *lane, ui
      * several slots free up between two reads, then fills them in a row. */
     struct cosmosb__spin spin;
     cosmosb__spin_init(&spin, timeout_ns);
-    uint32_t every = head_poll_steps(lane);
-    for (uint32_t step = 1; cosmosb__spin_step(p, &spin); step++) {
-        if (step % every != 0)
+    const uint32_t every = head_poll_steps(lane);
+    uint32_t countdown = every; /* a countdown, not a modulo: no division while spinning */
+    while (cosmosb__spin_step(p, &spin)) {
+        if (--countdown != 0)
             continue;
+        countdown = every;
         if ((rc = refresh_head(lane)) != 0)
             return rc;
         if (free_slots(lane) >= need)
