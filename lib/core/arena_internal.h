@@ -40,6 +40,9 @@ struct cosmosb_arena {
     uint32_t myw, mybit; /* our holder word and bit */
     struct cosmosb__arena_geom g;
     uint8_t *meta;
+    uint8_t *objs;        /* meta + g.obj_off: the object entries */
+    uint32_t hold_off;    /* byte offset of our holder word within an object entry */
+    uint32_t reserved0;
     const uint8_t *data;
     uint8_t *wdata;       /* NULL for a receive-only participant */
     struct cosmosb__arena_hdr *hdr;
@@ -81,12 +84,18 @@ static inline struct cosmosb__arena_block *cosmosb__ablock(const struct cosmosb_
 
 static inline struct cosmosb__arena_obj *cosmosb__aobj(const struct cosmosb_arena *a, uint32_t idx)
 {
-    return (struct cosmosb__arena_obj *)(void *)(a->meta + a->g.obj_off + (uint64_t)idx * a->g.obj_stride);
+    return (struct cosmosb__arena_obj *)(void *)(a->objs + (uint64_t)idx * a->g.obj_stride);
 }
 
 static inline cosmosb__au32 *cosmosb__aholders(const struct cosmosb_arena *a, uint32_t idx)
 {
     return (cosmosb__au32 *)(void *)((uint8_t *)cosmosb__aobj(a, idx) + sizeof(struct cosmosb__arena_obj));
+}
+
+/* Our own holder word in object entry e. */
+static inline cosmosb__au32 *cosmosb__amyhold(const struct cosmosb_arena *a, struct cosmosb__arena_obj *e)
+{
+    return (cosmosb__au32 *)(void *)((uint8_t *)e + a->hold_off);
 }
 
 static inline const uint8_t *cosmosb__ablock_data(const struct cosmosb_arena *a, uint32_t b)
@@ -117,6 +126,29 @@ static inline int cosmosb__apart_gone(const struct cosmosb_arena *a, uint32_t p)
     /* SC: ordered with the transfer CASes and holder-bit updates it is checked against (docs/arena.md). */
     uint32_t w = cosmosb__load_seq_cst(&cosmosb__apart(a, p)->state);
     return COSMOSB__PART_KIND(w) != COSMOSB__PART_ALIVE;
+}
+
+/*
+ * The entry of a reference: bounds, arena and generation checked; *ep the
+ * entry, *word its state (acquire). The address is computed before the
+ * acquire load, which keeps the compiler from reading the handle again.
+ */
+static inline int cosmosb__arena_lookup(const struct cosmosb_arena *a, const cosmosb_ref_t *ref,
+                                        struct cosmosb__arena_obj **ep, uint32_t *word)
+{
+    if (!ref)
+        return COSMOSB_EINVAL;
+    uint32_t idx = ref->object, gen = ref->generation;
+    if (ref->arena_id != a->arena_id || idx >= a->g.nobjects)
+        return COSMOSB_ERANGE;
+    struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
+    /* Acquire: pairs with the freeze (release) and with the allocation's publication. */
+    uint32_t w = cosmosb__load_acquire(&e->state);
+    if (COSMOSB__OBJ_GEN(w) != (gen & COSMOSB__OBJ_GEN_MASK) || gen > COSMOSB__OBJ_GEN_MASK)
+        return COSMOSB_ESTALE;
+    *ep = e;
+    *word = w;
+    return COSMOSB_OK;
 }
 
 #define COSMOSB__OWN(c) ((c) & 0xffffu)

@@ -9,6 +9,7 @@
  * DYING, and exactly one wins. The protocol is in docs/arena.md.
  */
 #include "core/arena_internal.h"
+#include "core/compiler.h"
 
 static uint32_t round16(uint32_t v)
 {
@@ -183,17 +184,8 @@ void cosmosb__arena_retire(struct cosmosb_arena *a, uint32_t b, uint32_t part)
 
 int cosmosb__arena_entry(const struct cosmosb_arena *a, const cosmosb_ref_t *ref, uint32_t *word)
 {
-    if (!ref)
-        return COSMOSB_EINVAL;
-    if (ref->arena_id != a->arena_id || ref->object >= a->g.nobjects)
-        return COSMOSB_ERANGE;
-    /* Acquire: pairs with the freeze (release) and with the allocation's publication. */
-    uint32_t w = cosmosb__load_acquire(&cosmosb__aobj(a, ref->object)->state);
-    if (COSMOSB__OBJ_GEN(w) != (ref->generation & COSMOSB__OBJ_GEN_MASK) ||
-        ref->generation > COSMOSB__OBJ_GEN_MASK)
-        return COSMOSB_ESTALE;
-    *word = w;
-    return COSMOSB_OK;
+    struct cosmosb__arena_obj *e;
+    return cosmosb__arena_lookup(a, ref, &e, word);
 }
 
 /* Finds and checks an object's header in data (bounds, magic, identity). */
@@ -232,31 +224,63 @@ int cosmosb__arena_header(const struct cosmosb_arena *a, uint32_t idx, uint32_t 
  */
 static int block_empty(const struct cosmosb_arena *a, uint32_t b, uint32_t n)
 {
-    uint32_t first = b << a->g.opb_shift;
-    for (uint32_t i = 0; i < n; i++) /* Acquire: an entry's FREE was stored last by its freer. */
-        if (COSMOSB__OBJ_STATE(cosmosb__load_acquire(&cosmosb__aobj(a, first + i)->state)) != COSMOSB__OBJ_FREE)
+    /* Entry addresses from locals: the acquire loads would make the compiler re-read the handle each time. */
+    const uint8_t *e = (const uint8_t *)cosmosb__aobj(a, b << a->g.opb_shift);
+    uint32_t stride = a->g.obj_stride;
+    for (uint32_t i = 0; i < n; i++, e += stride) /* Acquire: an entry's FREE was stored last by its freer. */
+        if (COSMOSB__OBJ_STATE(cosmosb__load_acquire(&((const struct cosmosb__arena_obj *)(const void *)e)->state)) !=
+            COSMOSB__OBJ_FREE)
             return 0;
     return 1;
 }
 
-int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uint32_t max_children,
-                        cosmosb_ref_t *ref, void **data)
+/*
+ * Takes entry idx (clean FREE of generation gen, in block b which we own)
+ * for a new object at byte off of the block: our holder bit, the ALLOC
+ * state, the offset table and the object header.
+ */
+static inline void take_entry(struct cosmosb_arena *a, struct cosmosb__arena_obj *e, uint8_t *wb, uint32_t i,
+                              uint32_t idx, uint32_t gen, uint32_t off, uint32_t pay, uint64_t type_id, uint32_t size,
+                              uint32_t max_children, cosmosb_ref_t *ref, void **data)
 {
-    int rc = cosmosb__acheck(a);
-    if (rc || !ref)
-        return rc ? rc : COSMOSB_EINVAL;
-    if (!a->wdata)
-        return COSMOSB_EPERM;
-    if (max_children > COSMOSB_ARENA_MAX_CHILDREN || size > UINT32_MAX - 16u)
-        return COSMOSB_EINVAL;
-    uint32_t pay = round16(COSMOSB_ARENA_OBJECT_HEADER + 8u * max_children);
-    uint64_t need = (uint64_t)pay + round16(size);
+    struct cosmosb__arena_objhdr *oh = (struct cosmosb__arena_objhdr *)(void *)(wb + off);
+    /* A clean FREE entry of a block we own is written by nobody but us,
+     * and its holder words are 0 (a free needs them all clear), so plain
+     * stores suffice. Relaxed: published by the release below, so no
+     * reaper ever sees an ALLOC object without its holder bit. (A stale
+     * acquire elsewhere may set and clear its own bit meanwhile: it backs
+     * off when it sees the new state.) */
+    cosmosb__store_relaxed(cosmosb__amyhold(a, e), a->mybit);
+    /* Relaxed: the entry is ours alone until it is frozen and shared. */
+    cosmosb__store_relaxed(&e->graph, 0);
+    cosmosb__store_relaxed(&e->nchildren, 0);
+    cosmosb__store_relaxed(&e->next, 0);
+    /* Release: takes the entry; pairs with reapers' and resolvers' acquire of the state. */
+    cosmosb__store_release(&e->state, COSMOSB__OBJ_WORD(COSMOSB__OBJ_ALLOC, 0, gen));
+    ((uint32_t *)(void *)wb)[i] = off;
+    oh->type_id = type_id;
+    oh->size = size;
+    oh->max_children = max_children;
+    oh->magic = COSMOSB__ARENA_OBJ_MAGIC;
+    oh->generation = gen;
+    oh->object = idx;
+    oh->payload_off = pay;
+    a->counts[idx] = 1;
+    *ref = (cosmosb_ref_t){idx, gen, a->arena_id, 0};
+    if (data)
+        *data = (uint8_t *)oh + pay;
+}
+
+/* Everything but the fast path of cosmosb_arena_alloc: new blocks, runs, reclaiming, reaping. */
+COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_id, uint32_t size, uint32_t max_children, uint32_t pay,
+                      uint64_t need, cosmosb_ref_t *ref, void **data)
+{
     if ((uint64_t)a->g.first_off + need > a->g.data_size)
         return COSMOSB_ENOMEM;
     int big = need > a->g.block_size - a->g.first_off;
     cosmosb__arena_reclaim(a, 2);
 
-    int reaped = 0;
+    int reaped = 0, rc;
     /* Bounded: each round either uses an entry, skips a stale one (at most
      * objects_per_block per block) or claims another block or run. */
     for (uint32_t round = 0; round < 2u * a->g.nblocks + 64u; round++) {
@@ -302,7 +326,6 @@ int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uin
         }
         uint32_t idx = (b << a->g.opb_shift) | i;
         struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
-        cosmosb__au32 *hold = cosmosb__aholders(a, idx);
         /* Acquire: a clean FREE entry was fully released by its freer. */
         uint32_t w = cosmosb__load_acquire(&e->state);
         uint32_t gen = COSMOSB__OBJ_GEN(w);
@@ -311,56 +334,69 @@ int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uin
                 cosmosb__arena_retire(a, b, a->self);
             continue; /* a stale entry (its freer has not finished): skip it */
         }
-        /* A clean FREE entry of a block we own is written by nobody but us,
-         * and its holder words are 0 (a free needs them all clear), so plain
-         * stores suffice. Relaxed: published by the release below, so no
-         * reaper ever sees an ALLOC object without its holder bit. (A stale
-         * acquire elsewhere may set and clear its own bit meanwhile: it backs
-         * off when it sees the new state.) */
-        cosmosb__store_relaxed(&hold[a->myw], a->mybit);
-        if (!big)
-            a->cur_off += (uint32_t)need;
-        /* Relaxed: the entry is ours alone until it is frozen and shared. */
-        cosmosb__store_relaxed(&e->graph, 0);
-        cosmosb__store_relaxed(&e->nchildren, 0);
-        cosmosb__store_relaxed(&e->next, 0);
-        /* Release: takes the entry; pairs with reapers' and resolvers' acquire of the state. */
-        cosmosb__store_release(&e->state, COSMOSB__OBJ_WORD(COSMOSB__OBJ_ALLOC, 0, gen));
-        uint8_t *wb = a->wdata + ((uint64_t)b << a->g.block_shift);
-        ((uint32_t *)(void *)wb)[i] = off;
-        struct cosmosb__arena_objhdr *oh = (struct cosmosb__arena_objhdr *)(void *)(wb + off);
-        oh->type_id = type_id;
-        oh->size = size;
-        oh->max_children = max_children;
-        oh->magic = COSMOSB__ARENA_OBJ_MAGIC;
-        oh->generation = gen;
-        oh->object = idx;
-        oh->payload_off = pay;
+        take_entry(a, e, a->wdata + ((uint64_t)b << a->g.block_shift), i, idx, gen, off, pay, type_id, size,
+                   max_children, ref, data);
         if (big)
             cosmosb__arena_retire(a, b, a->self); /* one object per run */
-        a->counts[idx] = 1;
-        *ref = (cosmosb_ref_t){idx, gen, a->arena_id, 0};
-        if (data)
-            *data = (uint8_t *)oh + pay;
+        else
+            a->cur_off += (uint32_t)need;
         return COSMOSB_OK;
     }
     return COSMOSB_ENOMEM; /* only stale entries found: their freers' reapers will clean them */
 }
 
+int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uint32_t max_children,
+                        cosmosb_ref_t *ref, void **data)
+{
+    int rc = cosmosb__acheck(a);
+    if (rc || !ref)
+        return rc ? rc : COSMOSB_EINVAL;
+    if (!a->wdata)
+        return COSMOSB_EPERM;
+    if (max_children > COSMOSB_ARENA_MAX_CHILDREN || size > UINT32_MAX - 16u)
+        return COSMOSB_EINVAL;
+    uint32_t pay = round16(COSMOSB_ARENA_OBJECT_HEADER + 8u * max_children);
+    uint64_t need = (uint64_t)pay + round16(size);
+    /* Fast path, straight-line: room in the block we own, its next entry
+     * clean, no transfers outstanding to look at. Everything else (and a
+     * stale next entry) goes the general way. */
+    uint32_t cb = a->cur_block, i = a->cur_entry, off = a->cur_off, shift = a->g.opb_shift;
+    if (COSMOSB__LIKELY(cb && (i >> shift) == 0 && off + need <= a->g.block_size && a->xfree_n == a->g.maxt)) {
+        uint32_t b = cb - 1u, idx = (b << shift) | i;
+        /* Every handle field is read before the acquire below (which orders later loads after it). */
+        struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
+        uint8_t *wb = a->wdata + ((uint64_t)b << a->g.block_shift);
+        /* Acquire: a clean FREE entry was fully released by its freer. */
+        uint32_t w = cosmosb__load_acquire(&e->state);
+        if (COSMOSB__LIKELY(w == COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, COSMOSB__OBJ_GEN(w)))) {
+            a->cur_entry = i + 1u;
+            a->cur_off = off + (uint32_t)need;
+            take_entry(a, e, wb, i, idx, COSMOSB__OBJ_GEN(w), off, pay, type_id, size, max_children, ref, data);
+            return COSMOSB_OK;
+        }
+    }
+    return alloc_slow(a, type_id, size, max_children, pay, need, ref, data);
+}
+
 /* The entry of a reference to an object this participant allocated and has not frozen. */
-static int own_unfrozen(struct cosmosb_arena *a, const cosmosb_ref_t *ref, uint32_t *word)
+static inline int own_unfrozen(struct cosmosb_arena *a, const cosmosb_ref_t *ref, struct cosmosb__arena_obj **ep,
+                               uint32_t *word)
 {
     int rc = cosmosb__acheck(a);
     if (rc)
         return rc;
     if (!a->wdata)
         return COSMOSB_EPERM;
-    if ((rc = cosmosb__arena_entry(a, ref, word)) != 0)
+    /* Handle fields first: the acquire in lookup would make the compiler read them again. */
+    const uint32_t *counts = a->counts;
+    uint32_t mybit = a->mybit, hold_off = a->hold_off;
+    if ((rc = cosmosb__arena_lookup(a, ref, ep, word)) != 0)
         return rc;
     if (COSMOSB__OBJ_STATE(*word) != COSMOSB__OBJ_ALLOC)
         return COSMOSB__OBJ_STATE(*word) == COSMOSB__OBJ_FROZEN ? COSMOSB_ESTATE : COSMOSB_ESTALE;
     /* Relaxed: our own bit, set by us. */
-    if (COSMOSB__OWN(a->counts[ref->object]) == 0 || !(cosmosb__load_relaxed(&cosmosb__aholders(a, ref->object)[a->myw]) & a->mybit))
+    if (COSMOSB__OWN(counts[ref->object]) == 0 ||
+        !(cosmosb__load_relaxed((cosmosb__au32 *)(void *)((uint8_t *)*ep + hold_off)) & mybit))
         return COSMOSB_ESTATE;
     return COSMOSB_OK;
 }
@@ -368,7 +404,8 @@ static int own_unfrozen(struct cosmosb_arena *a, const cosmosb_ref_t *ref, uint3
 int cosmosb_arena_writable(cosmosb_arena_t *a, const cosmosb_ref_t *ref, void **data, uint32_t *size)
 {
     uint32_t w;
-    int rc = own_unfrozen(a, ref, &w);
+    struct cosmosb__arena_obj *e;
+    int rc = own_unfrozen(a, ref, &e, &w);
     if (rc)
         return rc;
     if (!data)
@@ -386,14 +423,14 @@ int cosmosb_arena_writable(cosmosb_arena_t *a, const cosmosb_ref_t *ref, void **
 int cosmosb_arena_freeze(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
 {
     uint32_t w;
-    int rc = own_unfrozen(a, ref, &w);
+    struct cosmosb__arena_obj *e;
+    int rc = own_unfrozen(a, ref, &e, &w);
     if (rc)
         return rc;
     /* Release: everything written to the object before is visible to whoever
      * acquires the FROZEN state. A plain store: an ALLOC object we hold is
      * changed by nobody else (a free needs our bit clear). */
-    cosmosb__store_release(&cosmosb__aobj(a, ref->object)->state,
-                           COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, COSMOSB__OBJ_GEN(w)));
+    cosmosb__store_release(&e->state, COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, COSMOSB__OBJ_GEN(w)));
     return COSMOSB_OK;
 }
 
@@ -486,39 +523,55 @@ void cosmosb__arena_drop_bit(struct cosmosb_arena *a, uint32_t idx, uint32_t par
 }
 
 /*
- * Our last reference to idx went: drop our bit and free the object if nobody
- * holds it. Sole holder fast path (docs/arena.md, "Release"): if our bit is
- * the only one set, no parent holds it and it has no children, nobody else
- * can change its state (every free needs all bits clear, and no new holder
- * can appear without a lender or a LIVE transfer, both of which hold a bit),
- * so we take it to DYING with a plain store while our bit still pins it,
- * then clear the bit and free it: no read-modify-write at all.
+ * Sole holder fast path of the last release (docs/arena.md, "Release"): if
+ * our bit is the only one set, no parent holds the object and it has no
+ * children, nobody else can change its state (every free needs all bits
+ * clear, and no new holder can appear without a lender or a LIVE transfer,
+ * both of which hold a bit), so we take it to DYING with a plain store
+ * while our bit still pins it, then clear the bit and free it: no
+ * read-modify-write at all. w is the object's state word as we read it
+ * after our last reference went. Returns 0, having changed nothing, if the
+ * path does not apply.
  */
+static inline int sole_release(struct cosmosb_arena *a, uint32_t idx, struct cosmosb__arena_obj *e, uint32_t w)
+{
+    uint32_t s = COSMOSB__OBJ_STATE(w);
+    if ((s != COSMOSB__OBJ_ALLOC && s != COSMOSB__OBJ_FROZEN) || COSMOSB__OBJ_AUX(w) != 0)
+        return 0;
+    cosmosb__au32 *mine = cosmosb__amyhold(a, e);
+    /* Acquire loads, holder words before graph: a holder that dropped its bit
+     * after raising the graph count (add_child) is seen with its raise. */
+    if (a->g.hw == 1) {
+        if (cosmosb__load_acquire(mine) != a->mybit)
+            return 0;
+    } else {
+        cosmosb__au32 *hold = cosmosb__aholders(a, idx);
+        for (uint32_t k = 0; k < a->g.hw; k++) /* Acquire: as above. */
+            if (cosmosb__load_acquire(&hold[k]) != (k == a->myw ? a->mybit : 0u))
+                return 0;
+    }
+    /* Acquire: after the holder words (above); changed only under the graph lock. */
+    if (cosmosb__load_acquire(&e->graph) != 0 ||
+        /* Relaxed: fixed once frozen; while ALLOC only we change it (add_child). */
+        cosmosb__load_relaxed(&e->nchildren) != 0)
+        return 0;
+    uint32_t gen = COSMOSB__OBJ_GEN(w);
+    /* Release: after the loads above; a plain store, as nobody else changes the state while our bit is set. */
+    cosmosb__store_release(&e->state, COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, gen));
+    /* Release: after DYING, so whoever sees our bit gone also sees DYING (its try_free CAS fails). A plain
+     * store: the word's other bits are 0 or transient bits of stale acquirers, who clear their own anyway. */
+    cosmosb__store_release(mine, 0);
+    cosmosb__arena_finish_free(a, idx, gen);
+    return 1;
+}
+
+/* Our last reference to idx went: drop our bit and free the object if nobody holds it. */
 void cosmosb__arena_unref_own(struct cosmosb_arena *a, uint32_t idx)
 {
     struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
-    cosmosb__au32 *hold = cosmosb__aholders(a, idx);
     /* Relaxed: nobody but us changes the state of an object our bit holds; any value is checked. */
-    uint32_t w = cosmosb__load_relaxed(&e->state);
-    uint32_t s = COSMOSB__OBJ_STATE(w);
-    int sole = (s == COSMOSB__OBJ_ALLOC || s == COSMOSB__OBJ_FROZEN) && COSMOSB__OBJ_AUX(w) == 0;
-    /* Acquire loads, holder words before graph: a holder that dropped its bit
-     * after raising the graph count (add_child) is seen with its raise. */
-    for (uint32_t k = 0; sole && k < a->g.hw; k++)
-        sole = cosmosb__load_acquire(&hold[k]) == (k == a->myw ? a->mybit : 0u);
-    /* Acquire: after the holder words (above); changed only under the graph lock. */
-    if (sole && cosmosb__load_acquire(&e->graph) == 0 &&
-        /* Relaxed: fixed once frozen; while ALLOC only we change it (add_child). */
-        cosmosb__load_relaxed(&e->nchildren) == 0) {
-        uint32_t gen = COSMOSB__OBJ_GEN(w);
-        /* Release: after the loads above; a plain store, as nobody else changes the state while our bit is set. */
-        cosmosb__store_release(&e->state, COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, gen));
-        /* Release: after DYING, so whoever sees our bit gone also sees DYING (its try_free CAS fails). A plain
-         * store: the word's other bits are 0 or transient bits of stale acquirers, who clear their own anyway. */
-        cosmosb__store_release(&hold[a->myw], 0);
-        cosmosb__arena_finish_free(a, idx, gen);
+    if (sole_release(a, idx, e, cosmosb__load_relaxed(&e->state)))
         return;
-    }
     cosmosb__arena_drop_bit(a, idx, a->self);
     cosmosb__arena_try_free(a, idx);
 }
@@ -586,17 +639,25 @@ int cosmosb_arena_release(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
     int rc = cosmosb__acheck(a);
     if (rc)
         return rc;
+    /* Handle fields first: the acquire in lookup would make the compiler read them again. */
+    uint32_t *counts = a->counts;
+    struct cosmosb__arena_obj *e;
     uint32_t w;
-    if ((rc = cosmosb__arena_entry(a, ref, &w)) != 0)
+    if ((rc = cosmosb__arena_lookup(a, ref, &e, &w)) != 0)
         return rc;
     uint32_t s = COSMOSB__OBJ_STATE(w);
     if (s != COSMOSB__OBJ_ALLOC && s != COSMOSB__OBJ_FROZEN)
         return COSMOSB_ESTALE;
-    uint32_t idx = ref->object;
-    if (COSMOSB__OWN(a->counts[idx]) == 0)
+    uint32_t idx = ref->object, c = counts[idx];
+    if (COSMOSB__OWN(c) == 0)
         return COSMOSB_ESTATE;
-    if (--a->counts[idx] == 0)
-        cosmosb__arena_unref_own(a, idx);
-    cosmosb__arena_reclaim(a, 2);
+    counts[idx] = --c;
+    /* w is the state now: nobody else changes the state of an object our bit holds. */
+    if (c == 0 && !sole_release(a, idx, e, w)) {
+        cosmosb__arena_drop_bit(a, idx, a->self);
+        cosmosb__arena_try_free(a, idx);
+    }
+    if (a->xfree_n != a->g.maxt)
+        cosmosb__arena_reclaim(a, 2);
     return COSMOSB_OK;
 }

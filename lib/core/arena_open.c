@@ -220,6 +220,7 @@ int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_
     a->g = g;
     a->arena_id = id;
     a->meta = meta;
+    a->objs = (uint8_t *)meta + g.obj_off;
     a->hdr = meta;
     a->data = data;
     a->wdata = data_writable;
@@ -260,6 +261,7 @@ int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_
         a->self_gen = gen;
         a->myw = p >> 5;
         a->mybit = 1u << (p & 31u);
+        a->hold_off = (uint32_t)sizeof(struct cosmosb__arena_obj) + 4u * a->myw;
         a->magic = COSMOSB__ARENA_HANDLE_MAGIC;
         *out = a;
         return COSMOSB_OK;
