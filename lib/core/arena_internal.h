@@ -22,6 +22,8 @@
 #define COSMOSB__ARENA_LOCK_CHECK 1024u
 /* Retired blocks an allocator checks for emptiness while it looks for a free block. */
 #define COSMOSB__ARENA_CLAIM_CHECKS 8u
+/* Blocks we retired that an allocation looks at first (private list). */
+#define COSMOSB__ARENA_RECENT 16u
 /* Minimum time between two liveness sweeps of cosmosb_arena_poll. */
 #define COSMOSB__ARENA_POLL_NS 20000000ull
 
@@ -51,6 +53,8 @@ struct cosmosb_arena {
     uint32_t cur_block;   /* block index + 1; 0: none */
     uint32_t cur_entry;   /* next entry index in it */
     uint32_t cur_off;     /* next free byte in it */
+    uint32_t recent_head; /* next slot of recent (counts up, wraps) */
+    uint32_t recent[COSMOSB__ARENA_RECENT]; /* block index + 1 of blocks we retired last; 0: none */
     /* transfers (private bookkeeping of our own entries) */
     uint32_t xfree_n;     /* entries on the free stack (maxt - xfree_n are outstanding) */
     uint32_t xscan;       /* reclaim cursor */

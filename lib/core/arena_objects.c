@@ -18,10 +18,53 @@ static uint32_t round16(uint32_t v)
 
 /* ---------------------------------------------------------------- blocks */
 
-/* Claims a free block for bump allocation; COSMOSB_ENOMEM if none. */
-/* Looks at up to max_checks retired blocks on the way (an empty one is returned to the pool first). */
+/* Tries to take block b for bump allocation; w is its state as last read. */
+static int try_claim(struct cosmosb_arena *a, uint32_t b, uint32_t w)
+{
+    struct cosmosb__arena_block *blk = cosmosb__ablock(a, b);
+    if (COSMOSB__BLK_KIND(w) != COSMOSB__BLK_FREE)
+        return 0;
+    /* SC CAS: claims the block against other claimers; acquires its freer's work. */
+    if (cosmosb__cas_val_seq_cst(&blk->state, w, COSMOSB__BLK_WORD(COSMOSB__BLK_OWNED, a->self, COSMOSB__BLK_GEN(w))) !=
+        w)
+        return 0;
+    /* Relaxed: aux and used of an owned block are read by others only after
+     * its retirement (a CAS), or by reapers after it died. */
+    cosmosb__store_relaxed(&blk->aux, 1);
+    cosmosb__store_relaxed(&blk->used, 1u << a->g.opb_shift);
+    return 1;
+}
+
+/* Puts block index + 1 at the head of our private list of retired blocks (once). */
+static void remember_retired(struct cosmosb_arena *a, uint32_t b1)
+{
+    for (uint32_t k = 0; k < COSMOSB__ARENA_RECENT; k++)
+        if (a->recent[k] == b1)
+            a->recent[k] = 0;
+    a->recent[a->recent_head++ % COSMOSB__ARENA_RECENT] = b1;
+}
+
+/*
+ * Claims a free block for bump allocation; COSMOSB_ENOMEM if none. First
+ * the blocks we retired last (private list, newest first: their memory is
+ * likely still in our caches; each is returned to the pool first if it has
+ * emptied), then the pool from the shared hint, looking at up to
+ * max_checks retired blocks on the way (an empty one is returned first).
+ */
 static int claim_block(struct cosmosb_arena *a, uint32_t *out, uint32_t max_checks)
 {
+    for (uint32_t k = 0; k < COSMOSB__ARENA_RECENT; k++) {
+        uint32_t r = a->recent[(a->recent_head - 1u - k) % COSMOSB__ARENA_RECENT];
+        if (r == 0 || r > a->g.nblocks)
+            continue;
+        cosmosb__arena_block_check(a, r - 1u);
+        /* Relaxed: only a filter; the CAS in try_claim decides. */
+        if (try_claim(a, r - 1u, cosmosb__load_relaxed(&cosmosb__ablock(a, r - 1u)->state))) {
+            a->recent[(a->recent_head - 1u - k) % COSMOSB__ARENA_RECENT] = 0;
+            *out = r - 1u;
+            return COSMOSB_OK;
+        }
+    }
     uint32_t checks = 0;
     /* Relaxed: a hint; any value is checked against the bound. */
     uint32_t start = cosmosb__load_relaxed(&a->hdr->alloc_hint);
@@ -31,23 +74,15 @@ static int claim_block(struct cosmosb_arena *a, uint32_t *out, uint32_t max_chec
         if (b >= a->g.nblocks)
             b = 0;
         struct cosmosb__arena_block *blk = cosmosb__ablock(a, b);
-        /* Relaxed: only a filter; the CAS below decides. */
+        /* Relaxed: only a filter; the CAS decides. */
         uint32_t w = cosmosb__load_relaxed(&blk->state);
         if (COSMOSB__BLK_KIND(w) == COSMOSB__BLK_RETIRED && checks < max_checks) {
             checks++; /* an empty retired block on the way is as good as a free one */
             cosmosb__arena_block_check(a, b);
             w = cosmosb__load_relaxed(&blk->state);
         }
-        if (COSMOSB__BLK_KIND(w) != COSMOSB__BLK_FREE)
+        if (!try_claim(a, b, w))
             continue;
-        /* SC CAS: claims the block against other claimers; acquires its freer's work. */
-        if (cosmosb__cas_val_seq_cst(&blk->state, w, COSMOSB__BLK_WORD(COSMOSB__BLK_OWNED, a->self,
-                                                                         COSMOSB__BLK_GEN(w))) != w)
-            continue;
-        /* Relaxed: aux and used of an owned block are read by others only after
-         * its retirement (a CAS), or by reapers after it died. */
-        cosmosb__store_relaxed(&blk->aux, 1);
-        cosmosb__store_relaxed(&blk->used, 1u << a->g.opb_shift);
         cosmosb__store_relaxed(&a->hdr->alloc_hint, b + 1u < a->g.nblocks ? b + 1u : 0u);
         *out = b;
         return COSMOSB_OK;
@@ -295,6 +330,7 @@ COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_i
                     a->cur_off = a->g.first_off;
                 } else {
                     cosmosb__arena_retire(a, a->cur_block - 1u, a->self);
+                    remember_retired(a, a->cur_block);
                     a->cur_block = 0;
                 }
             }
