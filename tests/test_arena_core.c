@@ -336,6 +336,62 @@ Test(arena_core, writer_reuses_the_blocks_it_retired_last)
     fx_free(&f);
 }
 
+/*
+ * White box: the state word of object idx in meta. Object entries are the
+ * last area of meta (docs/arena.md, "Layout"); with 2 holder words an entry
+ * is 32 bytes and the area ends exactly at the end of meta.
+ */
+static volatile uint32_t *obj_state(struct afx *f, uint32_t idx, uint32_t nobjects)
+{
+    uint64_t off = f->ms - (uint64_t)nobjects * 32u + (uint64_t)idx * 32u;
+    return (volatile uint32_t *)(void *)(f->meta + off);
+}
+
+#define W_FROZEN(gen) (2u | ((uint32_t)(gen) << 12))
+#define W_CLOSING(part, gen) (4u | (((uint32_t)(part) + 1u) << 4) | ((uint32_t)(gen) << 12))
+
+/*
+ * More than 32 participants (two holder words): an object left CLOSING by a
+ * participant that died while checking it is still readable and releasable,
+ * is reopened by a new holder, and is freed once the dead closer is reaped.
+ */
+Test(arena_core, closing_left_by_a_dead_closer)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 64, 16); /* 256 blocks of 32 objects, 64 participants */
+    const uint32_t nobj = 256u * 32u;
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_t *b = fx_join(&f, 1, 0);
+    cosmosb_arena_t *c = fx_join(&f, 2, 0);
+    cr_assert_eq(cosmosb_arena_participant(b), 1u);
+    cosmosb_ref_t x = make(a, 5, 40, 0, 3);
+    volatile uint32_t *st = obj_state(&f, x.object, nobj);
+    cr_assert_eq(*st, W_FROZEN(x.generation), "white-box layout: state word %#x", *st);
+
+    /* b "dies" in the middle of a free check of x: CLOSING(b) */
+    *st = W_CLOSING(1, x.generation);
+    fx_kill(&f, 1);
+    cr_assert(intact(a, &x, 5, 40, 3), "a holder still reads a CLOSING object");
+    /* c borrows it from a (a holds it all along): c reopens it and holds it */
+    ASSERT_RC(cosmosb_arena_acquire(c, &x), COSMOSB_OK);
+    cr_assert_eq(*st, W_FROZEN(x.generation), "acquire reopened it: %#x", *st);
+    ASSERT_RC(cosmosb_arena_release(c, &x), COSMOSB_OK);
+    cr_assert(intact(a, &x, 5, 40, 3));
+
+    /* again CLOSING(b); now its last holder leaves: the check is left to the closer (dead) ... */
+    *st = W_CLOSING(1, x.generation);
+    ASSERT_RC(cosmosb_arena_release(a, &x), COSMOSB_OK);
+    cr_assert_eq(stats(a).live_objects, 1u, "nobody may free it while CLOSING(b) stands");
+    /* ... until b is reaped: its reaper reopens it and frees it */
+    uint32_t reaped = 0;
+    ASSERT_RC(cosmosb_arena_poll(a, &reaped), COSMOSB_OK);
+    cr_assert_eq(reaped, 1u);
+    assert_empty(a);
+    ASSERT_RC(cosmosb_arena_resolve(a, &x, 5, NULL, NULL), COSMOSB_ESTALE);
+    (void)b;
+    fx_free(&f);
+}
+
 Test(arena_core, receive_only_participant_cannot_write)
 {
     struct afx f;

@@ -388,11 +388,10 @@ static int crash_child(void *argp)
     }
 }
 
-Test(arena_process, sigkill_at_random_points_leaves_no_trace, .timeout = 900)
+/* SIGKILLs a forked participant `rounds` times (arena of maxp participants); checks after every reap. */
+static void sigkill_rounds(uint32_t maxp, uint32_t rounds)
 {
-    const char *lng = getenv("COSMOSB_TEST_LONG");
-    uint32_t rounds = (lng && lng[0] == '1') ? 20000u : tu_quick() ? 200u : 1000u;
-    cosmosb_arena_t *a = create_arena(4 << 20, 4096, 64, 8, 256);
+    cosmosb_arena_t *a = create_arena(4 << 20, 4096, 64, maxp, 256);
     /* the survivor's own objects, a small tree among them */
     struct crash_arg arg;
     memset(&arg, 0, sizeof arg);
@@ -484,6 +483,21 @@ Test(arena_process, sigkill_at_random_points_leaves_no_trace, .timeout = 900)
     ASSERT_RC(cosmosb_arena_stats(a, &s), COSMOSB_OK);
     cr_assert_eq(s.live_objects, 0u);
     cosmosb_arena_close(a);
+}
+
+Test(arena_process, sigkill_at_random_points_leaves_no_trace, .timeout = 900)
+{
+    const char *lng = getenv("COSMOSB_TEST_LONG");
+    sigkill_rounds(8, (lng && lng[0] == '1') ? 20000u : tu_quick() ? 200u : 1000u);
+}
+
+/* The same with 64 participants: two holder words, so every free check of a
+ * frozen object closes it first (docs/arena.md, "Closing"), and the child
+ * also dies holding objects CLOSING. */
+Test(arena_process, sigkill_with_two_holder_words_leaves_no_trace, .timeout = 900)
+{
+    const char *lng = getenv("COSMOSB_TEST_LONG");
+    sigkill_rounds(64, (lng && lng[0] == '1') ? 5000u : tu_quick() ? 100u : 500u);
 }
 
 static int filler_child(void *argp)

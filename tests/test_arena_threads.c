@@ -419,3 +419,230 @@ Test(arena_threads, last_releases_race_sole_holder_fast_path, .timeout = 300)
     free(meta);
     free(data);
 }
+
+/*
+ * Holder bits of more than 32 participants live in several 32-bit words
+ * (docs/arena.md, "Who holds what"), and a free check reads them one after
+ * the other. No object here is ever free to go: every one is held by at
+ * least one thread the whole time (xw->held counts the threads that hold it
+ * and have not started to release it; a thread releases only if it can take
+ * that count from n >= 2 to n - 1, and borrowers count themselves only once
+ * their acquire returned, so every acquire has a lender holding the object
+ * for the whole call, the documented contract). Threads whose participants
+ * sit in different holder words keep acquiring and releasing a few shared
+ * frozen objects, so the holders of an object keep moving from one word to
+ * another: a borrower in a low word acquires from lenders in a high word,
+ * which then release, while a third participant drops its bit and checks.
+ * A checker that read the low word before the borrower's bit was set and
+ * the high word after the lenders cleared theirs would see every word empty
+ * and free an object that is held. Every holder checks its object (same
+ * generation, intact bytes) after acquiring and again before releasing; a
+ * failed check, an acquire or release that finds the object gone, or a
+ * leak at the end is a violation. The run lasts a fixed time (2 s with
+ * COSMOSB_TEST_QUICK=1), or until every object was lost.
+ */
+#define XW_OBJS 3
+#define XW_MAXT 8
+#define XW_SIZE 96u
+#define XW_TYPE 11u
+
+struct xw {
+    cosmosb_ref_t ref[XW_OBJS];
+    uint32_t seed[XW_OBJS];
+    atomic_int held[XW_OBJS]; /* threads holding it that have not started to release it: >= 1 throughout */
+    atomic_int lost[XW_OBJS]; /* a violation was seen on it: left alone from then on */
+    atomic_uint violations;
+    atomic_int stop;
+    atomic_ullong first_ns; /* when the first violation was seen (0: none) */
+    uint64_t t0, deadline;
+};
+
+struct xw_arg {
+    struct xw *w;
+    cosmosb_arena_t *a;
+    uint32_t id;
+    uint8_t holds[XW_OBJS]; /* private to the thread until it is joined */
+    uint64_t ops;
+};
+
+static void xw_violation(struct xw *w, uint32_t id, uint32_t o, const char *what, int rc)
+{
+    int zero = 0;
+    if (!atomic_compare_exchange_strong(&w->lost[o], &zero, 1))
+        return; /* counted once per object */
+    uint64_t t = tu_now_ns() - w->t0;
+    unsigned long long none = 0;
+    (void)atomic_compare_exchange_strong(&w->first_ns, &none, t);
+    unsigned n = atomic_fetch_add(&w->violations, 1) + 1;
+    fprintf(stderr, "holders_across_words: thread %u, object %u: %s (%d %s) after %.3f s\n", id, o, what, rc,
+            cosmosb_err_name(rc), (double)t / 1e9);
+    if (n == XW_OBJS)
+        atomic_store(&w->stop, 1);
+}
+
+/* Resolves o through t's handle: same generation, intact bytes. Returns 0 or the error code (-1: bytes). */
+static int xw_intact(struct xw *w, cosmosb_arena_t *a, uint32_t o)
+{
+    const void *d;
+    uint32_t sz;
+    int rc = cosmosb_arena_resolve(a, &w->ref[o], XW_TYPE, &d, &sz);
+    if (rc)
+        return rc;
+    return sz == XW_SIZE && check(d, sz, w->seed[o]) ? 0 : -1;
+}
+
+static void *xw_run(void *p)
+{
+    struct xw_arg *t = p;
+    struct xw *w = t->w;
+    uint32_t x = 0x9e3779b9u * (t->id + 7u);
+    while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+        if ((t->ops & 1023u) == 0 && tu_now_ns() >= w->deadline)
+            break;
+        t->ops++;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        uint32_t o = x % XW_OBJS;
+        if (atomic_load_explicit(&w->lost[o], memory_order_relaxed))
+            continue;
+        int rc;
+        if (t->holds[o]) {
+            if ((rc = xw_intact(w, t->a, o)) != 0) {
+                xw_violation(w, t->id, o, "held object no longer resolves intact", rc);
+                continue;
+            }
+            /* Give it up only if another thread holds it (and keeps holding it until we are done). */
+            int n = atomic_load(&w->held[o]);
+            if (n < 2 || !atomic_compare_exchange_strong(&w->held[o], &n, n - 1))
+                continue;
+            t->holds[o] = 0;
+            if ((rc = cosmosb_arena_release(t->a, &w->ref[o])) != COSMOSB_OK)
+                xw_violation(w, t->id, o, "release of a held object failed", rc);
+        } else {
+            if ((x >> 20) % 3u != 0)
+                continue; /* acquire less often than release: few holders per object */
+            /* held[o] >= 1: a lender holds it for the whole call. */
+            if ((rc = cosmosb_arena_acquire(t->a, &w->ref[o])) != COSMOSB_OK) {
+                xw_violation(w, t->id, o, "acquire with a lender failed", rc);
+                continue;
+            }
+            if ((rc = xw_intact(w, t->a, o)) != 0) {
+                xw_violation(w, t->id, o, "just acquired object does not resolve intact", rc);
+                t->holds[o] = 1;
+                continue;
+            }
+            t->holds[o] = 1;
+            atomic_fetch_add(&w->held[o], 1);
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Runs the test above in an arena of maxp participants with nt threads
+ * whose participant indices are part[0..nt-1] (the other slots up to the
+ * highest are joined and stay idle). Returns the number of violations.
+ */
+static unsigned xw_test(uint32_t maxp, const uint32_t *part, uint32_t nt, uint32_t seconds)
+{
+    cosmosb_arena_config_t cfg;
+    ASSERT_RC(cosmosb_arena_config_init(&cfg), COSMOSB_OK);
+    cfg.data_size = 64 << 10;
+    cfg.block_size = 4096;
+    cfg.objects_per_block = 32;
+    cfg.max_participants = maxp;
+    cfg.max_transfers = 4;
+    uint64_t ms, ds;
+    size_t hs;
+    ASSERT_RC(cosmosb_arena_memsize(&cfg, &ms, &ds), COSMOSB_OK);
+    uint8_t *meta = aligned_alloc(64, (ms + 63) & ~63ull), *data = aligned_alloc(64, (ds + 63) & ~63ull);
+    cr_assert(meta && data);
+    ASSERT_RC(cosmosb_arena_format(meta, ms, ds, &cfg, 5152), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_handle_memsize(meta, ms, &hs), COSMOSB_OK);
+    cr_assert(nt >= 2 && nt <= XW_MAXT);
+    uint32_t top = 0;
+    for (uint32_t i = 0; i < nt; i++) {
+        cr_assert(part[i] < maxp);
+        if (part[i] > top)
+            top = part[i];
+    }
+    /* join slots 0..top in order: slot i is participant i */
+    uint32_t nj = top + 1;
+    cosmosb_arena_t **h = calloc(nj, sizeof *h);
+    void **mem = calloc(nj, sizeof *mem);
+    cr_assert(h && mem);
+    for (uint32_t i = 0; i < nj; i++) {
+        mem[i] = malloc(hs);
+        ASSERT_RC(cosmosb_arena_join(mem[i], hs, meta, ms, data, data, ds, NULL, &h[i]), COSMOSB_OK);
+        cr_assert_eq(cosmosb_arena_participant(h[i]), i);
+    }
+    struct xw *w = calloc(1, sizeof *w);
+    struct xw_arg ta[XW_MAXT];
+    cr_assert(w);
+    memset(ta, 0, sizeof ta);
+    for (uint32_t i = 0; i < nt; i++)
+        ta[i] = (struct xw_arg){.w = w, .a = h[part[i]], .id = part[i]};
+    /* each object allocated by one of the threads (its first holder) */
+    for (uint32_t o = 0; o < XW_OBJS; o++) {
+        struct xw_arg *t = &ta[o % nt];
+        void *pp;
+        w->seed[o] = 0x51ed27u * (o + 1u);
+        ASSERT_RC(cosmosb_arena_alloc(t->a, XW_TYPE, XW_SIZE, 0, &w->ref[o], &pp), COSMOSB_OK);
+        fill(pp, XW_SIZE, w->seed[o]);
+        ASSERT_RC(cosmosb_arena_freeze(t->a, &w->ref[o]), COSMOSB_OK);
+        t->holds[o] = 1;
+        atomic_store(&w->held[o], 1);
+    }
+    w->t0 = tu_now_ns();
+    w->deadline = w->t0 + (uint64_t)(tu_quick() ? 2u : seconds) * 1000000000ull;
+    pthread_t th[XW_MAXT];
+    for (uint32_t i = 0; i < nt; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, xw_run, &ta[i]), 0);
+    uint64_t ops = 0;
+    for (uint32_t i = 0; i < nt; i++) {
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+        ops += ta[i].ops;
+    }
+    unsigned v = atomic_load(&w->violations);
+    /* everything still held goes; then nothing may be left */
+    for (uint32_t i = 0; i < nt; i++)
+        for (uint32_t o = 0; o < XW_OBJS; o++)
+            if (ta[i].holds[o] && !atomic_load(&w->lost[o]))
+                ASSERT_RC(cosmosb_arena_release(ta[i].a, &w->ref[o]), COSMOSB_OK);
+    cosmosb_arena_stats_t st;
+    ASSERT_RC(cosmosb_arena_stats(h[0], &st), COSMOSB_OK);
+    fprintf(stderr,
+            "holders_across_words: %u participants (%u holder words), %u threads, %llu operations in %.1f s, "
+            "%u violations (first after %.3f s), %u objects left\n",
+            maxp, (maxp + 31u) / 32u, nt, (unsigned long long)ops, (double)(tu_now_ns() - w->t0) / 1e9, v,
+            (double)atomic_load(&w->first_ns) / 1e9, st.live_objects);
+    cr_expect_eq(st.live_objects, 0u, "%u objects left", st.live_objects);
+    cr_expect_eq(st.zombies, 0u);
+    for (uint32_t i = 0; i < nj; i++) {
+        cosmosb_arena_leave(h[i]);
+        free(mem[i]);
+    }
+    free(h);
+    free(mem);
+    free(w);
+    free(meta);
+    free(data);
+    return v;
+}
+
+Test(arena_threads, holders_across_words_never_freed_while_held, .timeout = 300)
+{
+    /* three threads in holder word 0, three in word 1 */
+    static const uint32_t part[] = {1, 2, 3, 33, 34, 35};
+    unsigned v = xw_test(64, part, 6, 15);
+    cr_assert_eq(v, 0u, "%u objects were freed while held", v);
+}
+
+Test(arena_threads, holders_in_one_word_never_freed_while_held, .timeout = 300)
+{
+    /* the same with one holder word (each free check reads it at once): the control */
+    static const uint32_t part[] = {1, 2, 3, 29, 30, 31};
+    unsigned v = xw_test(32, part, 6, 4);
+    cr_assert_eq(v, 0u, "%u objects were freed while held", v);
+}

@@ -108,19 +108,11 @@ void cosmosb__arena_push_dying(struct cosmosb_arena *a, uint32_t idx)
 static void cascade(struct cosmosb_arena *a, uint32_t cur, uint32_t c)
 {
     struct cosmosb__arena_obj *ce = cosmosb__aobj(a, c);
-    /* SC loads: after our SC store of its graph count (the releasers' bit clears are SC too). */
-    uint32_t w = cosmosb__load_seq_cst(&ce->state);
-    uint32_t s = COSMOSB__OBJ_STATE(w);
-    if ((s != COSMOSB__OBJ_FROZEN && s != COSMOSB__OBJ_ALLOC) || COSMOSB__OBJ_AUX(w))
+    /* After our SC store of its graph count: the same decision as try_free's (exactly one freer). */
+    if (!cosmosb__arena_decide_free(a, c))
         return;
-    cosmosb__au32 *hold = cosmosb__aholders(a, c);
-    for (uint32_t k = 0; k < a->g.hw; k++)
-        if (cosmosb__load_seq_cst(&hold[k]) != 0)
-            return;
-    /* SC CAS: exactly one freer, as in try_free. */
-    if (cosmosb__cas_val_seq_cst(&ce->state, w, COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u,
-                                                                    COSMOSB__OBJ_GEN(w))) != w)
-        return;
+    /* Relaxed: we are its freer (DYING(me)); only the generation is read. */
+    uint32_t w = cosmosb__load_relaxed(&ce->state);
     /* Relaxed: fixed since c was frozen. */
     if (cosmosb__load_relaxed(&ce->nchildren) == 0) {
         cosmosb__arena_finish_free(a, c, COSMOSB__OBJ_GEN(w));
@@ -261,7 +253,7 @@ int cosmosb_arena_add_child(cosmosb_arena_t *a, const cosmosb_ref_t *parent, con
     if (COSMOSB__OBJ_STATE(pw) != COSMOSB__OBJ_ALLOC || COSMOSB__OWN(a->counts[p]) == 0 ||
         !(cosmosb__load_relaxed(&cosmosb__aholders(a, p)[a->myw]) & a->mybit))
         return COSMOSB_ESTATE;
-    if (COSMOSB__OBJ_STATE(cw) != COSMOSB__OBJ_FROZEN || COSMOSB__OWN(a->counts[c]) == 0)
+    if (!COSMOSB__OBJ_IS_FROZEN(COSMOSB__OBJ_STATE(cw)) || COSMOSB__OWN(a->counts[c]) == 0)
         return COSMOSB_ESTATE;
     const struct cosmosb__arena_objhdr *oh;
     if ((rc = cosmosb__arena_header(a, p, COSMOSB__OBJ_GEN(pw), &oh)) != 0)

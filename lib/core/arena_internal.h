@@ -170,6 +170,8 @@ int cosmosb__arena_header(const struct cosmosb_arena *a, uint32_t idx, uint32_t 
                           const struct cosmosb__arena_objhdr **out);
 void cosmosb__arena_drop_bit(struct cosmosb_arena *a, uint32_t idx, uint32_t part);
 void cosmosb__arena_try_free(struct cosmosb_arena *a, uint32_t idx);
+int cosmosb__arena_decide_free(struct cosmosb_arena *a, uint32_t idx);
+int cosmosb__arena_hold_check(struct cosmosb_arena *a, uint32_t idx, uint32_t gen);
 void cosmosb__arena_free_dying(struct cosmosb_arena *a, uint32_t idx);
 void cosmosb__arena_finish_free(struct cosmosb_arena *a, uint32_t idx, uint32_t gen);
 void cosmosb__arena_block_check(struct cosmosb_arena *a, uint32_t b);

@@ -74,11 +74,19 @@
 #define COSMOSB__OBJ_ALLOC 1u  /* allocated, being filled by its allocator */
 #define COSMOSB__OBJ_FROZEN 2u /* immutable, shareable */
 #define COSMOSB__OBJ_DYING 3u  /* being freed (exactly one CAS got it here) */
+#define COSMOSB__OBJ_CLOSING 4u /* FROZEN, and aux - 1 is checking whether it has a holder left (arenas with
+                                 * more than one holder word: docs/arena.md, "Closing"); a new holder CASes it
+                                 * back to FROZEN */
 #define COSMOSB__OBJ_STATE(w) ((w) & 0xfu)
 #define COSMOSB__OBJ_AUX(w) (((w) >> 4) & 0xffu)
 #define COSMOSB__OBJ_GEN(w) ((w) >> 12)
 #define COSMOSB__OBJ_WORD(state, aux, gen) ((state) | ((uint32_t)(aux) << 4) | (((uint32_t)(gen) & 0xfffffu) << 12))
 #define COSMOSB__OBJ_GEN_MASK 0xfffffu
+
+/* FROZEN or CLOSING: frozen data, readable by its holders. */
+#define COSMOSB__OBJ_IS_FROZEN(s) ((s) == COSMOSB__OBJ_FROZEN || (s) == COSMOSB__OBJ_CLOSING)
+/* Rounds of the closing check before a closer gives up (holders keep coming and going). */
+#define COSMOSB__OBJ_CLOSE_ROUNDS 1000u
 
 /* ---- graph lock log operations */
 #define COSMOSB__GLOG_NONE 0u

@@ -480,7 +480,7 @@ static int frozen(struct cosmosb_arena *a, const cosmosb_ref_t *ref, uint32_t *w
     if ((rc = cosmosb__arena_entry(a, ref, word)) != 0)
         return rc;
     uint32_t s = COSMOSB__OBJ_STATE(*word);
-    if (s != COSMOSB__OBJ_FROZEN)
+    if (!COSMOSB__OBJ_IS_FROZEN(s))
         return s == COSMOSB__OBJ_ALLOC ? COSMOSB_ESTATE : COSMOSB_ESTALE;
     return oh ? cosmosb__arena_header(a, ref->object, COSMOSB__OBJ_GEN(*word), oh) : COSMOSB_OK;
 }
@@ -542,9 +542,9 @@ int cosmosb_arena_acquire(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
     cosmosb__au32 *hold = cosmosb__aholders(a, idx);
     /* SC: set our bit, then look again: a freer that decided before our bit
      * was set has changed the state, and we back off; one that looks after
-     * sees the bit (docs/arena.md, "Acquire"). */
+     * sees the bit; a closer still looking is stopped (docs/arena.md, "Acquire"). */
     (void)cosmosb__fetch_or_seq_cst(&hold[a->myw], a->mybit);
-    if (cosmosb__load_seq_cst(&cosmosb__aobj(a, idx)->state) != w) {
+    if (!cosmosb__arena_hold_check(a, idx, COSMOSB__OBJ_GEN(w))) {
         (void)cosmosb__fetch_and_seq_cst(&hold[a->myw], ~a->mybit);
         return COSMOSB_ESTALE;
     }
@@ -559,8 +559,8 @@ void cosmosb__arena_drop_bit(struct cosmosb_arena *a, uint32_t idx, uint32_t par
 }
 
 /*
- * Sole holder fast path of the last release (docs/arena.md, "Release"): if
- * our bit is the only one set, no parent holds the object and it has no
+ * Sole holder fast path of the last release (docs/arena.md, "Release"), for
+ * arenas of one holder word (up to 32 participants): if our bit is the only one set, no parent holds the object and it has no
  * children, nobody else can change its state (every free needs all bits
  * clear, and no new holder can appear without a lender or a LIVE transfer,
  * both of which hold a bit), so we take it to DYING with a plain store
@@ -572,20 +572,15 @@ void cosmosb__arena_drop_bit(struct cosmosb_arena *a, uint32_t idx, uint32_t par
 static inline int sole_release(struct cosmosb_arena *a, uint32_t idx, struct cosmosb__arena_obj *e, uint32_t w)
 {
     uint32_t s = COSMOSB__OBJ_STATE(w);
-    if ((s != COSMOSB__OBJ_ALLOC && s != COSMOSB__OBJ_FROZEN) || COSMOSB__OBJ_AUX(w) != 0)
+    /* One holder word only: with several, they cannot be read at once, and
+     * only the closing check of decide_free is safe. */
+    if ((s != COSMOSB__OBJ_ALLOC && s != COSMOSB__OBJ_FROZEN) || COSMOSB__OBJ_AUX(w) != 0 || a->g.hw != 1)
         return 0;
     cosmosb__au32 *mine = cosmosb__amyhold(a, e);
-    /* Acquire loads, holder words before graph: a holder that dropped its bit
+    /* Acquire loads, holder word before graph: a holder that dropped its bit
      * after raising the graph count (add_child) is seen with its raise. */
-    if (a->g.hw == 1) {
-        if (cosmosb__load_acquire(mine) != a->mybit)
-            return 0;
-    } else {
-        cosmosb__au32 *hold = cosmosb__aholders(a, idx);
-        for (uint32_t k = 0; k < a->g.hw; k++) /* Acquire: as above. */
-            if (cosmosb__load_acquire(&hold[k]) != (k == a->myw ? a->mybit : 0u))
-                return 0;
-    }
+    if (cosmosb__load_acquire(mine) != a->mybit)
+        return 0;
     /* Acquire: after the holder words (above); changed only under the graph lock. */
     if (cosmosb__load_acquire(&e->graph) != 0 ||
         /* Relaxed: fixed once frozen; while ALLOC only we change it (add_child). */
@@ -612,29 +607,99 @@ void cosmosb__arena_unref_own(struct cosmosb_arena *a, uint32_t idx)
     cosmosb__arena_try_free(a, idx);
 }
 
-void cosmosb__arena_try_free(struct cosmosb_arena *a, uint32_t idx)
+/* Are all holder words of e zero? SC loads, one word after another. */
+static int holders_clear(const struct cosmosb_arena *a, uint32_t idx)
 {
-    struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
-    /* SC loads: after the caller's own change (a cleared bit or graph count),
-     * so that of two last droppers at least one sees everything clear. */
-    uint32_t w = cosmosb__load_seq_cst(&e->state);
-    uint32_t s = COSMOSB__OBJ_STATE(w);
-    if ((s != COSMOSB__OBJ_ALLOC && s != COSMOSB__OBJ_FROZEN) || COSMOSB__OBJ_AUX(w))
-        return;
     cosmosb__au32 *hold = cosmosb__aholders(a, idx);
     for (uint32_t k = 0; k < a->g.hw; k++)
         if (cosmosb__load_seq_cst(&hold[k]) != 0)
-            return;
-    /* SC, after the holder words: add_child raises the count before its caller
-     * drops its bit, so seeing that bit gone means seeing the raise. */
-    if (cosmosb__load_seq_cst(&e->graph) != 0)
-        return;
-    /* SC CAS: exactly one freer; nobody can take a reference any more
-     * (acquire backs off when it sees the state change). */
-    if (cosmosb__cas_val_seq_cst(&e->state, w, COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u,
-                                                                   COSMOSB__OBJ_GEN(w))) != w)
-        return;
-    cosmosb__arena_free_dying(a, idx);
+            return 0;
+    return 1;
+}
+
+/*
+ * The free decision, after a holder bit or a graph count of idx went down
+ * (ours or a dead participant's): returns 1 if nobody holds idx any more
+ * and we moved it to DYING(me), 0 otherwise (somebody holds it, or another
+ * participant is deciding and will finish the job). docs/arena.md, "Release"
+ * and "Closing".
+ *
+ * With one holder word, one SC load sees every holder at once: no holder
+ * and no parent then means no holder can appear any more (taking a
+ * reference needs an existing one), so a CAS to DYING is the decision. With
+ * several words the loads are not one snapshot: a holder can appear in a
+ * word already read while its lender leaves from one not read yet. So a
+ * FROZEN object is first CLOSED (CAS to CLOSING(me)) and the words are read
+ * again: whoever sets a holder bit afterwards also CASes CLOSING back to
+ * FROZEN before it counts as a holder (hold_check), so our CAS CLOSING ->
+ * DYING succeeds only if no holder appeared since the close. If we see a
+ * holder, we reopen (CAS back to FROZEN) and look again: a holder that left
+ * while we were closing saw CLOSING and left the decision to us. An ALLOC
+ * object gets no new holders (taking a reference needs it FROZEN).
+ */
+int cosmosb__arena_decide_free(struct cosmosb_arena *a, uint32_t idx)
+{
+    struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
+    for (uint32_t round = 0; round < COSMOSB__OBJ_CLOSE_ROUNDS; round++) {
+        /* SC loads: after the caller's own change (a cleared bit or graph count),
+         * so that of two last droppers at least one sees everything clear. */
+        uint32_t w = cosmosb__load_seq_cst(&e->state);
+        uint32_t s = COSMOSB__OBJ_STATE(w), gen = COSMOSB__OBJ_GEN(w);
+        if ((s != COSMOSB__OBJ_ALLOC && s != COSMOSB__OBJ_FROZEN) || COSMOSB__OBJ_AUX(w))
+            return 0; /* already freed or being freed, or CLOSING: its closer decides */
+        /* SC, the graph count after the holder words: add_child raises the count
+         * before its caller drops its bit, so seeing that bit gone means seeing the raise. */
+        if (!holders_clear(a, idx) || cosmosb__load_seq_cst(&e->graph) != 0)
+            return 0;
+        uint32_t dying = COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, gen);
+        if (a->g.hw == 1 || s == COSMOSB__OBJ_ALLOC)
+            /* SC CAS: exactly one freer; nobody can take a reference any more
+             * (acquire backs off when it sees the state change). */
+            return cosmosb__cas_val_seq_cst(&e->state, w, dying) == w;
+        uint32_t closing = COSMOSB__OBJ_WORD(COSMOSB__OBJ_CLOSING, a->self + 1u, gen);
+        /* SC CAS: close; from now on a new holder reopens it before it holds. */
+        if (cosmosb__cas_val_seq_cst(&e->state, w, closing) != w)
+            continue;
+        /* SC loads: every word read after the close. */
+        if (holders_clear(a, idx) && cosmosb__load_seq_cst(&e->graph) == 0) {
+            /* SC CAS: fails only if a new holder reopened it; then look again. */
+            if (cosmosb__cas_val_seq_cst(&e->state, closing, dying) == closing)
+                return 1;
+            continue;
+        }
+        /* SC CAS: reopen (unless a new holder did already), then look again. */
+        (void)cosmosb__cas_val_seq_cst(&e->state, closing, COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, gen));
+    }
+    return 0; /* holders kept coming and going for all the rounds (only a hostile peer does that) */
+}
+
+/*
+ * After setting our holder bit on idx (SC): is it still FROZEN in
+ * generation gen? A CLOSING of that generation is reopened (CAS back to
+ * FROZEN): we hold it now, so its closer must not free it.
+ */
+int cosmosb__arena_hold_check(struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
+{
+    struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
+    uint32_t frozen = COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, gen);
+    for (uint32_t round = 0; round < COSMOSB__OBJ_CLOSE_ROUNDS; round++) {
+        /* SC: after our SC bit set (docs/arena.md, "Acquire"). */
+        uint32_t w = cosmosb__load_seq_cst(&e->state);
+        if (w == frozen)
+            return 1;
+        if (COSMOSB__OBJ_STATE(w) != COSMOSB__OBJ_CLOSING || COSMOSB__OBJ_GEN(w) != (gen & COSMOSB__OBJ_GEN_MASK))
+            return 0;
+        /* SC CAS: against the closer's CAS to DYING; whoever wins decides. */
+        if (cosmosb__cas_val_seq_cst(&e->state, w, frozen) == w)
+            return 1;
+    }
+    return 0;
+}
+
+void cosmosb__arena_try_free(struct cosmosb_arena *a, uint32_t idx)
+{
+    if (cosmosb__arena_decide_free(a, idx))
+        cosmosb__arena_free_dying(a, idx);
 }
 
 /* idx is DYING with us as its freer: release its children, then free it. */
@@ -682,7 +747,7 @@ int cosmosb_arena_release(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
     if ((rc = cosmosb__arena_lookup(a, ref, &e, &w)) != 0)
         return rc;
     uint32_t s = COSMOSB__OBJ_STATE(w);
-    if (s != COSMOSB__OBJ_ALLOC && s != COSMOSB__OBJ_FROZEN)
+    if (s != COSMOSB__OBJ_ALLOC && !COSMOSB__OBJ_IS_FROZEN(s))
         return COSMOSB_ESTALE;
     uint32_t idx = ref->object, c = counts[idx];
     if (COSMOSB__OWN(c) == 0)

@@ -319,7 +319,7 @@ int cosmosb_arena_stats(cosmosb_arena_t *a, cosmosb_arena_stats_t *st)
         if (s == COSMOSB__OBJ_FREE)
             continue;
         st->live_objects++;
-        if (s == COSMOSB__OBJ_FROZEN)
+        if (COSMOSB__OBJ_IS_FROZEN(s))
             st->frozen_objects++;
         const struct cosmosb__arena_objhdr *oh;
         if (cosmosb__arena_header(a, i, COSMOSB__OBJ_GEN(w), &oh) == COSMOSB_OK)

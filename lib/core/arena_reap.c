@@ -130,6 +130,10 @@ static void reap_objects(struct cosmosb_arena *a, uint32_t d, uint32_t npins)
             uint32_t mine = COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, COSMOSB__OBJ_GEN(w));
             if (cosmosb__cas_val_seq_cst(&e->state, w, mine) == w)
                 cosmosb__arena_free_dying(a, idx);
+        } else if (s == COSMOSB__OBJ_CLOSING && aux == d + 1u) {
+            /* d died checking it: reopen it (SC CAS: against a new holder's reopening), then check it ourselves. */
+            (void)cosmosb__cas_val_seq_cst(&e->state, w, COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, COSMOSB__OBJ_GEN(w)));
+            cosmosb__arena_try_free(a, idx);
         } else if (s == COSMOSB__OBJ_ALLOC || s == COSMOSB__OBJ_FROZEN) {
             cosmosb__arena_try_free(a, idx); /* nobody holds it any more (or d held it last) */
         }

@@ -100,7 +100,7 @@ int cosmosb_arena_give(cosmosb_arena_t *a, const cosmosb_ref_t *ref, uint32_t de
     uint32_t w;
     if ((rc = cosmosb__arena_entry(a, ref, &w)) != 0)
         return rc;
-    if (COSMOSB__OBJ_STATE(w) != COSMOSB__OBJ_FROZEN)
+    if (!COSMOSB__OBJ_IS_FROZEN(COSMOSB__OBJ_STATE(w)))
         return COSMOSB__OBJ_STATE(w) == COSMOSB__OBJ_ALLOC ? COSMOSB_ESTATE : COSMOSB_ESTALE;
     uint32_t idx = ref->object;
     if (COSMOSB__OWN(a->counts[idx]) == 0)
@@ -170,7 +170,7 @@ int cosmosb_arena_accept(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
         return rc;
     if ((rc = cosmosb__arena_entry(a, ref, &ow)) != 0)
         return rc;
-    if (COSMOSB__OBJ_STATE(ow) != COSMOSB__OBJ_FROZEN)
+    if (!COSMOSB__OBJ_IS_FROZEN(COSMOSB__OBJ_STATE(ow)))
         return COSMOSB_ESTALE;
     uint32_t idx = ref->object;
     if (COSMOSB__OWN(a->counts[idx]) == 0xffffu)
@@ -178,7 +178,7 @@ int cosmosb_arena_accept(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
     if (a->counts[idx]++ == 0) {
         /* SC: our bit is set before the transfer stops pinning the object. */
         (void)cosmosb__fetch_or_seq_cst(&cosmosb__aholders(a, idx)[a->myw], a->mybit);
-        if (cosmosb__load_seq_cst(&cosmosb__aobj(a, idx)->state) != ow) {
+        if (!cosmosb__arena_hold_check(a, idx, COSMOSB__OBJ_GEN(ow))) {
             a->counts[idx] = 0;
             (void)cosmosb__fetch_and_seq_cst(&cosmosb__aholders(a, idx)[a->myw], ~a->mybit);
             return COSMOSB_ESTALE;
