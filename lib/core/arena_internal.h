@@ -53,6 +53,10 @@ struct cosmosb_arena {
     uint32_t cur_block;   /* block index + 1; 0: none */
     uint32_t cur_entry;   /* next entry index in it */
     uint32_t cur_off;     /* next free byte in it */
+    uint32_t cur_limit;   /* entries in cur_block: objects_per_block, or 0 with no block (the fast path's bound) */
+    uint32_t cur_idx;     /* object index of entry cur_entry */
+    struct cosmosb__arena_obj *cur_e; /* its entry */
+    uint8_t *cur_wb;      /* cur_block's data, writable */
     uint32_t recent_head; /* next slot of recent (counts up, wraps) */
     uint32_t recent[COSMOSB__ARENA_RECENT]; /* block index + 1 of blocks we retired last; 0: none */
     /* transfers (private bookkeeping of our own entries) */
@@ -148,7 +152,7 @@ static inline int cosmosb__arena_lookup(const struct cosmosb_arena *a, const cos
     struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
     /* Acquire: pairs with the freeze (release) and with the allocation's publication. */
     uint32_t w = cosmosb__load_acquire(&e->state);
-    if (COSMOSB__OBJ_GEN(w) != (gen & COSMOSB__OBJ_GEN_MASK) || gen > COSMOSB__OBJ_GEN_MASK)
+    if (COSMOSB__OBJ_GEN(w) != gen) /* one compare: a generation above the 20-bit mask never matches */
         return COSMOSB_ESTALE;
     *ep = e;
     *word = w;

@@ -306,6 +306,22 @@ static inline void take_entry(struct cosmosb_arena *a, struct cosmosb__arena_obj
         *data = (uint8_t *)oh + pay;
 }
 
+/* Points the bump cursor at entry i, byte off of block b (b + 1 == a->cur_block), or at nothing. */
+static void set_cursor(struct cosmosb_arena *a, uint32_t i, uint32_t off)
+{
+    a->cur_entry = i;
+    a->cur_off = off;
+    if (!a->cur_block) {
+        a->cur_limit = 0;
+        return;
+    }
+    uint32_t b = a->cur_block - 1u;
+    a->cur_limit = 1u << a->g.opb_shift;
+    a->cur_idx = (b << a->g.opb_shift) | i;
+    a->cur_e = i < a->cur_limit ? cosmosb__aobj(a, a->cur_idx) : NULL;
+    a->cur_wb = a->wdata + ((uint64_t)b << a->g.block_shift);
+}
+
 /* Everything but the fast path of cosmosb_arena_alloc: new blocks, runs, reclaiming, reaping. */
 COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_id, uint32_t size, uint32_t max_children, uint32_t pay,
                       uint64_t need, cosmosb_ref_t *ref, void **data)
@@ -326,12 +342,13 @@ COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_i
         } else {
             if (a->cur_block && ((a->cur_entry >> a->g.opb_shift) != 0 || a->cur_off + need > a->g.block_size)) {
                 if (block_empty(a, a->cur_block - 1u, a->cur_entry)) {
-                    a->cur_entry = 0; /* everything in it was freed: bump again from the start, still OWNED */
-                    a->cur_off = a->g.first_off;
+                    /* everything in it was freed: bump again from the start, still OWNED */
+                    set_cursor(a, 0, a->g.first_off);
                 } else {
                     cosmosb__arena_retire(a, a->cur_block - 1u, a->self);
                     remember_retired(a, a->cur_block);
                     a->cur_block = 0;
+                    set_cursor(a, 0, 0);
                 }
             }
             rc = COSMOSB_OK;
@@ -342,12 +359,11 @@ COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_i
             }
             if (!a->cur_block && rc == COSMOSB_OK) {
                 a->cur_block = b + 1u;
-                a->cur_entry = 0;
-                a->cur_off = a->g.first_off;
+                set_cursor(a, 0, a->g.first_off);
             }
             if (rc == COSMOSB_OK) {
                 b = a->cur_block - 1u;
-                i = a->cur_entry++;
+                i = a->cur_entry;
                 off = a->cur_off;
             }
         }
@@ -368,14 +384,16 @@ COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_i
         if (w != COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, gen)) {
             if (big) /* a run head's entry 0 still being cleaned: give the run back, retry */
                 cosmosb__arena_retire(a, b, a->self);
-            continue; /* a stale entry (its freer has not finished): skip it */
+            else
+                set_cursor(a, i + 1u, off); /* a stale entry (its freer has not finished): skip it */
+            continue;
         }
         take_entry(a, e, a->wdata + ((uint64_t)b << a->g.block_shift), i, idx, gen, off, pay, type_id, size,
                    max_children, ref, data);
         if (big)
             cosmosb__arena_retire(a, b, a->self); /* one object per run */
         else
-            a->cur_off += (uint32_t)need;
+            set_cursor(a, i + 1u, off + (uint32_t)need);
         return COSMOSB_OK;
     }
     return COSMOSB_ENOMEM; /* only stale entries found: their freers' reapers will clean them */
@@ -396,17 +414,19 @@ int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uin
     /* Fast path, straight-line: room in the block we own, its next entry
      * clean, no transfers outstanding to look at. Everything else (and a
      * stale next entry) goes the general way. */
-    uint32_t cb = a->cur_block, i = a->cur_entry, off = a->cur_off, shift = a->g.opb_shift;
-    if (COSMOSB__LIKELY(cb && (i >> shift) == 0 && off + need <= a->g.block_size && a->xfree_n == a->g.maxt)) {
-        uint32_t b = cb - 1u, idx = (b << shift) | i;
+    uint32_t i = a->cur_entry, off = a->cur_off;
+    if (COSMOSB__LIKELY(i < a->cur_limit && off + need <= a->g.block_size && a->xfree_n == a->g.maxt)) {
         /* Every handle field is read before the acquire below (which orders later loads after it). */
-        struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
-        uint8_t *wb = a->wdata + ((uint64_t)b << a->g.block_shift);
+        struct cosmosb__arena_obj *e = a->cur_e;
+        uint8_t *wb = a->cur_wb;
+        uint32_t idx = a->cur_idx, stride = a->g.obj_stride;
         /* Acquire: a clean FREE entry was fully released by its freer. */
         uint32_t w = cosmosb__load_acquire(&e->state);
         if (COSMOSB__LIKELY(w == COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, COSMOSB__OBJ_GEN(w)))) {
             a->cur_entry = i + 1u;
             a->cur_off = off + (uint32_t)need;
+            a->cur_idx = idx + 1u;
+            a->cur_e = (struct cosmosb__arena_obj *)(void *)((uint8_t *)e + stride); /* one past the block's last: never used */
             take_entry(a, e, wb, i, idx, COSMOSB__OBJ_GEN(w), off, pay, type_id, size, max_children, ref, data);
             return COSMOSB_OK;
         }

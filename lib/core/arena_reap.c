@@ -297,6 +297,7 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
     if (a->cur_block) {
         cosmosb__arena_retire(a, a->cur_block - 1u, a->self);
         a->cur_block = 0;
+        a->cur_limit = 0;
     }
     struct cosmosb__arena_part *rec = cosmosb__apart(a, a->self);
     npins = live_pins(a, a->self, 0);
