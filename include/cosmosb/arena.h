@@ -85,7 +85,7 @@ typedef struct cosmosb_arena_config {
     uint64_t data_size;         /**< bytes of object data; rounded up to a whole number of blocks (default 64 MiB) */
     uint32_t block_size;        /**< bytes per block: a power of two, 4096 .. 16 MiB (default 64 KiB) */
     uint32_t objects_per_block; /**< object entries per block: a multiple of 32, 32 .. 4096 (default 256) */
-    uint32_t max_participants;  /**< 1 .. 255 (default 32); up to 32 the last release of an object takes no read-modify-write, above 32 it takes a few CASes (docs/arena.md, "Closing") */
+    uint32_t max_participants;  /**< 1 .. 255 (default 32); up to 32 the last release of an object takes no read-modify-write, above 32 that of a frozen object takes two CASes (docs/arena.md, "Closing") */
     uint32_t max_transfers;     /**< outstanding transfers per participant, 1 .. 4095 (default 1024) */
     uint32_t reserved[2];       /**< must be 0 */
 } cosmosb_arena_config_t;

@@ -578,24 +578,64 @@ void cosmosb__arena_drop_bit(struct cosmosb_arena *a, uint32_t idx, uint32_t par
     (void)cosmosb__fetch_and_seq_cst(&cosmosb__aholders(a, idx)[part >> 5], ~(1u << (part & 31u)));
 }
 
+/* Sole holder release with several holder words (docs/arena.md, "Closing"); as sole_release. */
+COSMOSB__NOINLINE static int sole_release_words(struct cosmosb_arena *a, uint32_t idx, struct cosmosb__arena_obj *e,
+                                                uint32_t w)
+{
+    uint32_t s = COSMOSB__OBJ_STATE(w), gen = COSMOSB__OBJ_GEN(w);
+    uint32_t closing = COSMOSB__OBJ_WORD(COSMOSB__OBJ_CLOSING, a->self + 1u, gen);
+    uint32_t dying = COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, gen);
+    /* An ALLOC object gets no new holder (taking a reference needs it FROZEN),
+     * so reading the words one by one is enough. A FROZEN one is closed first
+     * (SC CAS: before the loads below; nobody else changes the state while
+     * our bit is set, so it fails only on a scribbled word). */
+    if (s == COSMOSB__OBJ_FROZEN && cosmosb__cas_val_seq_cst(&e->state, w, closing) != w)
+        return 0;
+    cosmosb__au32 *hold = cosmosb__aholders(a, idx);
+    int sole = 1;
+    for (uint32_t k = 0; sole && k < a->g.hw; k++) /* SC loads: after the close. */
+        sole = cosmosb__load_seq_cst(&hold[k]) == (k == a->myw ? a->mybit : 0u);
+    /* SC: after the holder words; changed only under the graph lock.
+     * Relaxed: nchildren is fixed once frozen; while ALLOC only we change it. */
+    sole = sole && cosmosb__load_seq_cst(&e->graph) == 0 && cosmosb__load_relaxed(&e->nchildren) == 0;
+    if (s == COSMOSB__OBJ_ALLOC) {
+        if (!sole)
+            return 0;
+        /* Release: a plain store, as nobody else changes an ALLOC object we hold. */
+        cosmosb__store_release(&e->state, dying);
+    } else if (!sole || cosmosb__cas_val_seq_cst(&e->state, closing, dying) != closing) {
+        /* SC CAS: somebody else holds it, or a new holder reopened it: reopen
+         * (unless it did already) and take the slow path. */
+        (void)cosmosb__cas_val_seq_cst(&e->state, closing, COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, gen));
+        return 0;
+    }
+    /* Release: after DYING, so whoever sees our bit gone also sees DYING. Our word's other bits are 0 or
+     * transient bits of stale acquirers, who clear their own anyway. */
+    cosmosb__store_release(&hold[a->myw], 0);
+    cosmosb__arena_finish_free(a, idx, gen);
+    return 1;
+}
+
 /*
- * Sole holder fast path of the last release (docs/arena.md, "Release"), for
- * arenas of one holder word (up to 32 participants): if our bit is the only one set, no parent holds the object and it has no
+ * Sole holder fast path of the last release (docs/arena.md, "Release"): if
+ * our bit is the only one set, no parent holds the object and it has no
  * children, nobody else can change its state (every free needs all bits
  * clear, and no new holder can appear without a lender or a LIVE transfer,
  * both of which hold a bit), so we take it to DYING with a plain store
  * while our bit still pins it, then clear the bit and free it: no
- * read-modify-write at all. w is the object's state word as we read it
- * after our last reference went. Returns 0, having changed nothing, if the
- * path does not apply.
+ * read-modify-write at all (with one holder word; with several, see
+ * sole_release_words). w is the object's state word as we read it after
+ * our last reference went. Returns 0, having changed nothing, if the path
+ * does not apply.
  */
 static inline int sole_release(struct cosmosb_arena *a, uint32_t idx, struct cosmosb__arena_obj *e, uint32_t w)
 {
     uint32_t s = COSMOSB__OBJ_STATE(w);
-    /* One holder word only: with several, they cannot be read at once, and
-     * only the closing check of decide_free is safe. */
-    if ((s != COSMOSB__OBJ_ALLOC && s != COSMOSB__OBJ_FROZEN) || COSMOSB__OBJ_AUX(w) != 0 || a->g.hw != 1)
+    if ((s != COSMOSB__OBJ_ALLOC && s != COSMOSB__OBJ_FROZEN) || COSMOSB__OBJ_AUX(w) != 0)
         return 0;
+    /* Several holder words cannot be read at once: see sole_release_words. */
+    if (a->g.hw != 1)
+        return sole_release_words(a, idx, e, w);
     cosmosb__au32 *mine = cosmosb__amyhold(a, e);
     /* Acquire loads, holder word before graph: a holder that dropped its bit
      * after raising the graph count (add_child) is seen with its raise. */
