@@ -646,3 +646,194 @@ Test(arena_threads, holders_in_one_word_never_freed_while_held, .timeout = 300)
     unsigned v = xw_test(32, part, 6, 4);
     cr_assert_eq(v, 0u, "%u objects were freed while held", v);
 }
+
+/*
+ * Participant lifecycle races (found by an audit, reproduced before the fix):
+ *
+ * 1. A participant that has just joined a slot is never reaped on the id of
+ *    the slot's previous occupant. One thread joins and leaves again and
+ *    again, with a fresh platform id each time (the previous ones count as
+ *    dead); the main thread polls. Before the fix a poll read ALIVE (new
+ *    generation) and then the previous occupant's id, and reaped the live
+ *    joiner: 5 times in 1.9 M polls.
+ * 2. A giver that leaves while its addressee accepts leaks nothing. Before
+ *    the fix, leave decided "nothing pinned, slot FREE" from a scan taken
+ *    before its final CAS while the accepter, seeing the giver still ALIVE,
+ *    left the settling to it: the giver's bit stayed on the object for good
+ *    (leaked within a few dozen rounds).
+ */
+static _Atomic uint32_t lc_cur_id = 2;   /* the joiner's current id; 1 is the poller */
+static _Atomic int lc_stop;
+static _Thread_local uint32_t lc_my_id;
+
+static uint32_t lc_self_id(void *ctx)
+{
+    (void)ctx;
+    return lc_my_id;
+}
+
+static int lc_peer_alive(void *ctx, uint32_t id)
+{
+    (void)ctx;
+    if (id == 0)
+        return COSMOSB_PEER_UNKNOWN;
+    return (id == 1 || id == atomic_load(&lc_cur_id)) ? COSMOSB_PEER_ALIVE : COSMOSB_PEER_DEAD;
+}
+
+struct lc {
+    uint8_t *meta, *data;
+    uint64_t ms, ds;
+    size_t hs;
+    cosmosb_platform_t plat;
+    uint64_t deadline;
+    unsigned long joins, bad;
+    _Atomic int phase; /* leave test: 0 idle, 1 reference ready */
+    _Atomic int gone;  /* leave test: the giver left */
+    cosmosb_ref_t ref;
+    uint32_t dest;
+};
+
+static void lc_init(struct lc *c, uint32_t maxp)
+{
+    memset(c, 0, sizeof *c);
+    cosmosb_arena_config_t cfg;
+    ASSERT_RC(cosmosb_arena_config_init(&cfg), COSMOSB_OK);
+    cfg.data_size = 1 << 20;
+    cfg.block_size = 65536;
+    cfg.max_participants = maxp;
+    cfg.max_transfers = 16;
+    ASSERT_RC(cosmosb_arena_memsize(&cfg, &c->ms, &c->ds), COSMOSB_OK);
+    c->meta = aligned_alloc(64, (c->ms + 63) & ~63ull);
+    c->data = aligned_alloc(64, (c->ds + 63) & ~63ull);
+    cr_assert(c->meta && c->data);
+    ASSERT_RC(cosmosb_arena_format(c->meta, c->ms, c->ds, &cfg, 0x11fe), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_handle_memsize(c->meta, c->ms, &c->hs), COSMOSB_OK);
+    c->plat = *cosmosb_platform_default();
+    c->plat.self_id = lc_self_id;
+    c->plat.peer_alive = lc_peer_alive;
+    c->deadline = tu_now_ns() + (tu_quick() ? 1000000000ull : 3000000000ull);
+}
+
+static void *lc_joiner(void *arg)
+{
+    struct lc *c = arg;
+    void *hm = aligned_alloc(64, (c->hs + 63) & ~(size_t)63);
+    while (hm && !atomic_load(&lc_stop)) {
+        lc_my_id = atomic_load(&lc_cur_id);
+        cosmosb_arena_t *a;
+        if (cosmosb_arena_join(hm, c->hs, c->meta, c->ms, c->data, c->data, c->ds, &c->plat, &a) != COSMOSB_OK)
+            continue;
+        c->joins++;
+        cosmosb_arena_leave(a);
+        atomic_fetch_add(&lc_cur_id, 1); /* that incarnation is dead now */
+    }
+    free(hm);
+    return NULL;
+}
+
+Test(arena_threads, a_joining_participant_is_never_reaped_on_an_old_id, .timeout = 120)
+{
+    struct lc c;
+    lc_init(&c, 2);
+    atomic_store(&lc_stop, 0);
+    lc_my_id = 1;
+    void *hm = aligned_alloc(64, (c.hs + 63) & ~(size_t)63);
+    cosmosb_arena_t *r;
+    ASSERT_RC(cosmosb_arena_join(hm, c.hs, c.meta, c.ms, c.data, c.data, c.ds, &c.plat, &r), COSMOSB_OK);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, lc_joiner, &c), 0);
+    unsigned long polls = 0, wrong = 0;
+    while (tu_now_ns() < c.deadline) {
+        uint32_t n = 0;
+        ASSERT_RC(cosmosb_arena_poll(r, &n), COSMOSB_OK);
+        wrong += n; /* every incarnation leaves by itself: nobody is ever dead while still in its slot */
+        polls++;
+    }
+    atomic_store(&lc_stop, 1);
+    pthread_join(t, NULL);
+    cr_log_info("%lu polls, %lu joins, %lu live participants reaped", polls, c.joins, wrong);
+    cr_assert_gt(c.joins, 100ul, "the joiner hardly ran (%lu joins)", c.joins);
+    cr_assert_eq(wrong, 0ul, "%lu live participants reaped in %lu polls (%lu joins)", wrong, polls, c.joins);
+    cosmosb_arena_stats_t st;
+    ASSERT_RC(cosmosb_arena_stats(r, &st), COSMOSB_OK);
+    cr_assert_eq(st.participants, 1u);
+    cr_assert_eq(st.zombies, 0u);
+    cosmosb_arena_leave(r);
+    free(hm);
+    free(c.meta);
+    free(c.data);
+}
+
+static void *lc_giver(void *arg)
+{
+    struct lc *c = arg;
+    void *hm = aligned_alloc(64, (c->hs + 63) & ~(size_t)63);
+    lc_my_id = 1; /* the giver's incarnations leave by themselves: never dead while in their slot */
+    while (hm && !atomic_load(&lc_stop)) {
+        cosmosb_arena_t *g;
+        cosmosb_ref_t r, t;
+        void *p;
+        if (cosmosb_arena_join(hm, c->hs, c->meta, c->ms, c->data, c->data, c->ds, &c->plat, &g) != COSMOSB_OK ||
+            cosmosb_arena_alloc(g, 7, 32, 0, &r, &p) != COSMOSB_OK || cosmosb_arena_freeze(g, &r) != COSMOSB_OK ||
+            cosmosb_arena_give(g, &r, c->dest, &t) != COSMOSB_OK || cosmosb_arena_release(g, &r) != COSMOSB_OK) {
+            c->bad++;
+            break;
+        }
+        c->ref = t;
+        atomic_store(&c->phase, 1); /* the accepter goes now, while we leave */
+        cosmosb_arena_leave(g);
+        atomic_store(&c->gone, 1);
+        while (atomic_load(&c->phase) != 0 && !atomic_load(&lc_stop))
+            sched_yield();
+    }
+    free(hm);
+    atomic_store(&c->gone, 1);
+    return NULL;
+}
+
+Test(arena_threads, a_giver_leaving_while_its_transfer_is_accepted_leaks_nothing, .timeout = 120)
+{
+    struct lc c;
+    lc_init(&c, 2);
+    atomic_store(&lc_stop, 0);
+    lc_my_id = 1;
+    void *hm = aligned_alloc(64, (c.hs + 63) & ~(size_t)63);
+    cosmosb_arena_t *r;
+    ASSERT_RC(cosmosb_arena_join(hm, c.hs, c.meta, c.ms, c.data, NULL, c.ds, &c.plat, &r), COSMOSB_OK);
+    c.dest = cosmosb_arena_participant(r);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, lc_giver, &c), 0);
+    unsigned long rounds = 0, accepted = 0;
+    while (tu_now_ns() < c.deadline) {
+        while (atomic_load(&c.phase) != 1 && tu_now_ns() < c.deadline && !c.bad)
+            ;
+        if (atomic_load(&c.phase) != 1)
+            break;
+        cosmosb_ref_t ref = c.ref;
+        if (cosmosb_arena_accept(r, &ref) == COSMOSB_OK) { /* or ESTALE: the leave cancelled it first */
+            accepted++;
+            ASSERT_RC(cosmosb_arena_release(r, &ref), COSMOSB_OK);
+        }
+        while (!atomic_load(&c.gone))
+            ;
+        atomic_store(&c.gone, 0);
+        ASSERT_RC(cosmosb_arena_poll(r, NULL), COSMOSB_OK); /* settles what a zombie giver left */
+        cosmosb_arena_stats_t st;
+        ASSERT_RC(cosmosb_arena_stats(r, &st), COSMOSB_OK);
+        cr_assert_eq(st.live_objects, 0u, "round %lu: the giver's object leaked (%u live, %u participants, %u zombies)",
+                     rounds, st.live_objects, st.participants, st.zombies);
+        rounds++;
+        atomic_store(&c.phase, 0);
+    }
+    atomic_store(&lc_stop, 1);
+    atomic_store(&c.phase, 0);
+    pthread_join(t, NULL);
+    cr_log_info("%lu rounds, %lu accepted", rounds, accepted);
+    cr_assert_eq(c.bad, 0ul, "the giver failed");
+    cr_assert_gt(rounds, 100ul);
+    cr_assert_gt(accepted, 0ul);
+    cosmosb_arena_leave(r);
+    free(hm);
+    free(c.meta);
+    free(c.data);
+}

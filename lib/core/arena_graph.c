@@ -14,9 +14,17 @@
  */
 #include "core/arena_internal.h"
 
-static uint32_t holder_of_lock(uint32_t v)
+/* May the lock word v be stolen: garbage, or its holder's incarnation gone (reaped, being reaped, a
+ * zombie, free, or the slot taken by a new participant)? A LEAVING holder still runs: not stealable. */
+static int lock_orphaned(const struct cosmosb_arena *a, uint32_t v)
 {
-    return v - 1u;
+    uint32_t holder = COSMOSB__LOCK_HOLDER(v);
+    if (holder >= a->g.maxp || holder == a->self)
+        return 1;
+    /* SC: ordered with the reaper's mark, as in apart_gone. */
+    uint32_t w = cosmosb__load_seq_cst(&cosmosb__apart(a, holder)->state);
+    uint32_t k = COSMOSB__PART_KIND(w);
+    return (k != COSMOSB__PART_ALIVE && k != COSMOSB__PART_LEAVING) || COSMOSB__PART_GEN(w) != COSMOSB__LOCK_GEN(v);
 }
 
 static void recover(struct cosmosb_arena *a);
@@ -24,7 +32,7 @@ static void recover(struct cosmosb_arena *a);
 void cosmosb__arena_lock(struct cosmosb_arena *a)
 {
     struct cosmosb__arena_hdr *h = a->hdr;
-    uint32_t me = a->self + 1u;
+    uint32_t me = COSMOSB__LOCK_WORD(a->self, a->self_gen);
     for (uint32_t spins = 0;; spins++) {
         /* Relaxed: a filter; the CAS below decides. */
         uint32_t v = cosmosb__load_relaxed(&h->lock);
@@ -38,11 +46,13 @@ void cosmosb__arena_lock(struct cosmosb_arena *a)
             }
             continue;
         }
-        uint32_t holder = holder_of_lock(v);
-        if (holder >= a->g.maxp || holder == a->self || cosmosb__apart_gone(a, holder)) {
-            /* The holder is gone (reaped, being reaped, departed), or the word
-             * is garbage: steal the lock and finish what the log describes.
-             * SC CAS: one stealer. */
+        uint32_t holder = COSMOSB__LOCK_HOLDER(v);
+        if (lock_orphaned(a, v)) {
+            /* The holder is gone (reaped, being reaped, departed, its slot
+             * taken by a new participant), or the word is garbage: steal the
+             * lock and finish what the log describes. SC CAS: one stealer; the
+             * holder's generation in the word defeats a steal from a new
+             * occupant of the slot that took the lock since we looked. */
             if (cosmosb__cas_val_seq_cst(&h->lock, v, me) == v) {
                 recover(a);
                 return;

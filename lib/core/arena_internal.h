@@ -126,7 +126,8 @@ static inline int cosmosb__acheck(const struct cosmosb_arena *a)
     return (a && a->magic == COSMOSB__ARENA_HANDLE_MAGIC) ? COSMOSB_OK : COSMOSB_EINVAL;
 }
 
-/* Is participant p unable to act any more (reaped, being reaped, zombie, free)? */
+/* Is participant p unable to act any more (reaped, being reaped, zombie, free), or leaving (it settles
+ * nothing more: docs/arena.md, "Leaving")? */
 static inline int cosmosb__apart_gone(const struct cosmosb_arena *a, uint32_t p)
 {
     if (p >= a->g.maxp)

@@ -28,7 +28,7 @@
 #include "core/atomic.h"
 
 #define COSMOSB__ARENA_MAGIC 0x41424d43u /* "CMBA" as little-endian bytes */
-#define COSMOSB__ARENA_LAYOUT_VERSION 1u
+#define COSMOSB__ARENA_LAYOUT_VERSION 2u /* 2: CLOSING and LEAVING states, the graph lock word carries the holder generation */
 #define COSMOSB__ARENA_OBJ_MAGIC 0x4a424f43u /* "COBJ" */
 
 /* ---- participant record state word: kind (bits 0-3), reaper+1 (4-11), generation (12-31) */
@@ -36,6 +36,8 @@
 #define COSMOSB__PART_ALIVE 1u
 #define COSMOSB__PART_REAPING 2u
 #define COSMOSB__PART_ZOMBIE 3u
+#define COSMOSB__PART_LEAVING 4u /* cosmosb_arena_leave in progress: gone for settling, alive for reaping and
+                                  * the graph lock (docs/arena.md, "Leaving") */
 #define COSMOSB__PART_KIND(w) ((w) & 0xfu)
 #define COSMOSB__PART_AUX(w) (((w) >> 4) & 0xffu)
 #define COSMOSB__PART_GEN(w) ((w) >> 12)
@@ -88,6 +90,11 @@
 /* Rounds of the closing check before a closer gives up (holders keep coming and going). */
 #define COSMOSB__OBJ_CLOSE_ROUNDS 1000u
 
+/* ---- graph lock word: holder + 1 (bits 0-7), the holder's record generation (8-27) */
+#define COSMOSB__LOCK_WORD(part, gen) (((uint32_t)(part) + 1u) | (((uint32_t)(gen) & 0xfffffu) << 8))
+#define COSMOSB__LOCK_HOLDER(v) (((v) & 0xffu) - 1u)
+#define COSMOSB__LOCK_GEN(v) (((v) >> 8) & 0xfffffu)
+
 /* ---- graph lock log operations */
 #define COSMOSB__GLOG_NONE 0u
 #define COSMOSB__GLOG_ADD_CHILD 1u /* log_obj = parent, log_k = child slot, log_child, log_before */
@@ -113,7 +120,7 @@ struct cosmosb__arena_hdr {
     uint64_t meta_size;
     uint64_t reserved0;
     /* bytes 80-127: the graph lock and its log (docs/arena.md, "Graph lock") */
-    cosmosb__au32 lock;        /* 0 free, else holder participant + 1 */
+    cosmosb__au32 lock;        /* 0 free, else COSMOSB__LOCK_WORD(holder, holder's record generation) */
     cosmosb__au32 lock_seq;    /* futex word: bumped by every unlock */
     cosmosb__au32 lock_sleepers; /* number of waiters asleep on lock_seq */
     cosmosb__au32 log_op;      /* COSMOSB__GLOG_* in progress */

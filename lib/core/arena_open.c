@@ -327,7 +327,7 @@ int cosmosb_arena_stats(cosmosb_arena_t *a, cosmosb_arena_stats_t *st)
     }
     for (uint32_t p = 0; p < a->g.maxp; p++) {
         uint32_t k = COSMOSB__PART_KIND(cosmosb__load_relaxed(&cosmosb__apart(a, p)->state));
-        if (k == COSMOSB__PART_ALIVE)
+        if (k == COSMOSB__PART_ALIVE || k == COSMOSB__PART_LEAVING)
             st->participants++;
         else if (k != COSMOSB__PART_FREE)
             st->zombies++;
@@ -351,7 +351,10 @@ int cosmosb_arena_participant_stats(cosmosb_arena_t *a, uint32_t p, cosmosb_aren
     struct cosmosb__arena_part *rec = cosmosb__apart(a, p);
     /* Relaxed loads: statistics. */
     uint32_t k = COSMOSB__PART_KIND(cosmosb__load_relaxed(&rec->state));
-    st->state = k == COSMOSB__PART_ALIVE ? 1u : k == COSMOSB__PART_REAPING ? 2u : k == COSMOSB__PART_ZOMBIE ? 3u : 0u;
+    st->state = (k == COSMOSB__PART_ALIVE || k == COSMOSB__PART_LEAVING) ? 1u
+                : k == COSMOSB__PART_REAPING                             ? 2u
+                : k == COSMOSB__PART_ZOMBIE                              ? 3u
+                                                                         : 0u;
     st->self_id = cosmosb__load_relaxed(&rec->self_id);
     st->flags = cosmosb__load_relaxed(&rec->flags) & COSMOSB_ARENA_WRITER;
     uint32_t w = p >> 5, bit = 1u << (p & 31u);

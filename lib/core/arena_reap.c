@@ -193,6 +193,8 @@ static void reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen)
     struct cosmosb__arena_part *rec = cosmosb__apart(a, d);
     uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen);
     uint32_t next = COSMOSB__PART_WORD(npins ? COSMOSB__PART_ZOMBIE : COSMOSB__PART_FREE, 0, gen);
+    if (!npins) /* Relaxed: published by the CAS; a joiner's id is 0 until it writes its own (docs/arena.md, "Join") */
+        cosmosb__store_relaxed(&rec->self_id, 0);
     /* SC CAS: only the owner of the mark ends it. */
     (void)cosmosb__cas_val_seq_cst(&rec->state, mark, next);
 }
@@ -214,8 +216,12 @@ int cosmosb_arena_reap(cosmosb_arena_t *a, uint32_t d)
         uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen);
         if (kind == COSMOSB__PART_FREE)
             return COSMOSB_EAGAIN;
-        if (kind == COSMOSB__PART_ALIVE) {
+        if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
+            /* Relaxed: written by the participant right after its claim (0 until then: it has just
+             * joined and holds nothing; it is not reaped on a previous occupant's id). */
             uint32_t id = cosmosb__load_relaxed(&rec->self_id);
+            if (id == 0 && a->plat.self_id)
+                return COSMOSB_EBUSY;
             if (a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_ALIVE)
                 return COSMOSB_EBUSY;
         } else if (kind == COSMOSB__PART_REAPING) {
@@ -252,13 +258,13 @@ int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force)
         uint32_t kind = COSMOSB__PART_KIND(w);
         if (kind == COSMOSB__PART_FREE)
             continue;
-        if (kind == COSMOSB__PART_ALIVE) {
+        if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
             uint32_t id = cosmosb__load_relaxed(&cosmosb__apart(a, p)->self_id);
-            if (!a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
+            if (id == 0 || !a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
                 continue;
         }
         /* Dead, a zombie to settle, or being reaped by someone who may be dead. */
-        if (cosmosb_arena_reap(a, p) == COSMOSB_OK && kind == COSMOSB__PART_ALIVE)
+        if (cosmosb_arena_reap(a, p) == COSMOSB_OK && (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING))
             reaped++;
     }
     return reaped;
@@ -280,7 +286,16 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
 {
     if (cosmosb__acheck(a))
         return;
-    /* Still ALIVE while we drop what we hold: nobody takes over our frees. */
+    struct cosmosb__arena_part *rec = cosmosb__apart(a, a->self);
+    uint32_t alive = COSMOSB__PART_WORD(COSMOSB__PART_ALIVE, 0, a->self_gen);
+    uint32_t leaving = COSMOSB__PART_WORD(COSMOSB__PART_LEAVING, 0, a->self_gen);
+    /* SC CAS: LEAVING before we look at our transfers (docs/arena.md, "Leaving"): from now on whoever
+     * settles one of them settles our bit too, as for a reaped giver; reapers and lock stealers still
+     * see us running, so nobody takes over our frees. */
+    if (cosmosb__cas_val_seq_cst(&rec->state, alive, leaving) != alive) {
+        a->magic = 0; /* reaped while we ran (we were taken for dead): nothing of ours is left to drop */
+        return;
+    }
     cancel_addressed_to(a, a->self, a->self_gen);
     cosmosb__arena_reclaim(a, a->g.maxt);
     uint32_t npins = live_pins(a, a->self, 0);
@@ -299,11 +314,11 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
         a->cur_block = 0;
         a->cur_limit = 0;
     }
-    struct cosmosb__arena_part *rec = cosmosb__apart(a, a->self);
     npins = live_pins(a, a->self, 0);
-    uint32_t alive = COSMOSB__PART_WORD(COSMOSB__PART_ALIVE, 0, a->self_gen);
     uint32_t next = COSMOSB__PART_WORD(npins ? COSMOSB__PART_ZOMBIE : COSMOSB__PART_FREE, 0, a->self_gen);
-    /* SC CAS: from now on, accepters of our transfers settle our bits; a zombie is settled by polls. */
-    (void)cosmosb__cas_val_seq_cst(&rec->state, alive, next);
+    if (!npins) /* Relaxed: published by the CAS; a joiner's id is 0 until it writes its own. */
+        cosmosb__store_relaxed(&rec->self_id, 0);
+    /* SC CAS: a zombie's remaining transfers are settled by their accepters and by polls. */
+    (void)cosmosb__cas_val_seq_cst(&rec->state, leaving, next);
     a->magic = 0;
 }
