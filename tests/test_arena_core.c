@@ -392,6 +392,33 @@ Test(arena_core, closing_left_by_a_dead_closer)
     fx_free(&f);
 }
 
+/*
+ * White box: a graph lock left by an earlier incarnation of a slot that a
+ * new participant occupies now is stolen (the lock word carries the
+ * holder's record generation), instead of being waited on forever as the
+ * live new occupant's lock.
+ */
+Test(arena_core, graph_lock_of_a_previous_occupant_is_stolen, .timeout = 20)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_t *b = fx_join(&f, 1, 0);
+    cr_assert_eq(cosmosb_arena_participant(b), 1u);
+    /* slot 1's first incarnation had generation 1: a lock word of generation 0 is an earlier one's */
+    volatile uint32_t *lock = (volatile uint32_t *)(void *)(f.meta + 80);
+    *lock = 2u; /* holder 1 + 1, generation 0 */
+    cosmosb_ref_t child = make(a, 3, 16, 0, 1), parent = make(a, 4, 16, 1, 2);
+    ASSERT_RC(cosmosb_arena_add_child(a, &parent, &child), COSMOSB_OK); /* takes the lock: must steal it */
+    cr_assert_eq(*lock, 0u, "unlocked after add_child");
+    ASSERT_RC(cosmosb_arena_freeze(a, &parent), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &child), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &parent), COSMOSB_OK);
+    assert_empty(a);
+    (void)b;
+    fx_free(&f);
+}
+
 Test(arena_core, receive_only_participant_cannot_write)
 {
     struct afx f;
