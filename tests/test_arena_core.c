@@ -930,10 +930,23 @@ Test(arena_core, random_operations_match_model)
     fx_free(&f);
 }
 
+static void scribble_rounds(uint32_t maxp);
+
 Test(arena_core, scribbled_meta_never_crashes)
 {
+    scribble_rounds(4);
+}
+
+/* The same with two holder words: garbage also meets the closing check (CLOSING states, reopening). */
+Test(arena_core, scribbled_meta_never_crashes_two_holder_words)
+{
+    scribble_rounds(64);
+}
+
+static void scribble_rounds(uint32_t maxp)
+{
     struct afx f;
-    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    fx_init(&f, 1 << 20, 4096, 32, maxp, 16);
     cosmosb_arena_t *a = fx_join(&f, 0, 1);
     cosmosb_arena_t *b = fx_join(&f, 1, 0);
     srand(99);
