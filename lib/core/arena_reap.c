@@ -188,8 +188,11 @@ static void reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen)
     reap_objects(a, d, npins);
     /* 5. Blocks. */
     reap_blocks(a, d);
-    /* 6. The record: a zombie while its transfers are in flight, else free for a new participant. */
+    /* 6. The record: a zombie while its transfers are in flight, else free for a new participant.
+     * Transfers settled since the first scan: their settlers saw d REAPING (not a zombie) and left them
+     * to us, the mark's owner (only the owner drops d's bits): a second pass drops the bits those pinned. */
     npins = live_pins(a, d, 1);
+    reap_objects(a, d, npins);
     struct cosmosb__arena_part *rec = cosmosb__apart(a, d);
     uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen);
     uint32_t next = COSMOSB__PART_WORD(npins ? COSMOSB__PART_ZOMBIE : COSMOSB__PART_FREE, 0, gen);
@@ -315,10 +318,23 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
         a->cur_limit = 0;
     }
     npins = live_pins(a, a->self, 0);
+    /* Transfers accepted or declined since the scan above: their settlers saw us LEAVING and left the
+     * settling to us (only the record's owner drops its bits, so no bit of a later occupant of the slot
+     * is ever dropped). A transfer settled after this scan was LIVE in it: we become a zombie, and its
+     * settler or a poll settles it. */
+    for (uint32_t idx = 0; idx < a->g.nobjects; idx++) {
+        if (a->counts[idx] == 0)
+            continue;
+        a->counts[idx] = 0;
+        if (!contains(a->scratch, npins, idx)) {
+            cosmosb__arena_drop_bit(a, idx, a->self);
+            cosmosb__arena_try_free(a, idx);
+        }
+    }
     uint32_t next = COSMOSB__PART_WORD(npins ? COSMOSB__PART_ZOMBIE : COSMOSB__PART_FREE, 0, a->self_gen);
     if (!npins) /* Relaxed: published by the CAS; a joiner's id is 0 until it writes its own. */
         cosmosb__store_relaxed(&rec->self_id, 0);
-    /* SC CAS: a zombie's remaining transfers are settled by their accepters and by polls. */
+    /* SC CAS: a zombie's remaining transfers are settled by their settlers (under its mark) and by polls. */
     (void)cosmosb__cas_val_seq_cst(&rec->state, leaving, next);
     a->magic = 0;
 }

@@ -83,13 +83,34 @@ int cosmosb__arena_has_live_transfer(const struct cosmosb_arena *a, uint32_t par
     return 0;
 }
 
-/* Giver `part` is gone and one of its transfers of idx settled: drop its bit if nothing pins idx any more. */
+/*
+ * Giver `part` is gone and one of its transfers of idx settled: drop its bit
+ * if nothing pins idx any more. Only the owner of the giver's record drops
+ * its bits (docs/arena.md, "Settling"): a zombie's record is taken for the
+ * time of the settle (ZOMBIE -> REAPING(me) -> ZOMBIE), so it cannot be
+ * freed and joined again by a new participant whose bit we would drop. A
+ * giver that is LEAVING or being reaped settles this itself, at the end of
+ * its leave or reap; a FREE or ALIVE record has no bit of that giver left.
+ */
 void cosmosb__arena_settle(struct cosmosb_arena *a, uint32_t part, uint32_t idx)
 {
-    if (part >= a->g.maxp || idx >= a->g.nobjects || cosmosb__arena_has_live_transfer(a, part, idx))
+    if (part >= a->g.maxp || idx >= a->g.nobjects)
         return;
-    cosmosb__arena_drop_bit(a, idx, part);
-    cosmosb__arena_try_free(a, idx);
+    struct cosmosb__arena_part *rec = cosmosb__apart(a, part);
+    /* SC: the record state decides who settles. */
+    uint32_t w = cosmosb__load_seq_cst(&rec->state);
+    if (COSMOSB__PART_KIND(w) != COSMOSB__PART_ZOMBIE)
+        return;
+    uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, COSMOSB__PART_GEN(w));
+    /* SC CAS: take the zombie's mark (one settler or reaper at a time; a dead one's mark is taken over by polls). */
+    if (cosmosb__cas_val_seq_cst(&rec->state, w, mark) != w)
+        return;
+    if (!cosmosb__arena_has_live_transfer(a, part, idx)) {
+        cosmosb__arena_drop_bit(a, idx, part);
+        cosmosb__arena_try_free(a, idx);
+    }
+    /* SC CAS: a zombie again; a poll frees its slot once no transfer of it is left. */
+    (void)cosmosb__cas_val_seq_cst(&rec->state, mark, w);
 }
 
 int cosmosb_arena_give(cosmosb_arena_t *a, const cosmosb_ref_t *ref, uint32_t dest, cosmosb_ref_t *out)
