@@ -419,6 +419,76 @@ Test(arena_core, graph_lock_of_a_previous_occupant_is_stolen, .timeout = 20)
     fx_free(&f);
 }
 
+/* White box: the state word of participant record p (header of 192 bytes, records of 320 with 16 transfers). */
+static volatile uint32_t *part_state(struct afx *f, uint32_t p)
+{
+    return (volatile uint32_t *)(void *)(f->meta + 192u + (uint64_t)p * 320u);
+}
+
+#define P_WORD(kind, aux, gen) ((uint32_t)(kind) | ((uint32_t)(aux) << 4) | ((uint32_t)(gen) << 12))
+
+/*
+ * A reaper R that died holding the REAPING mark of D's record: when R is
+ * reaped, its marks go back to ZOMBIE, so D is still reaped after R's slot
+ * is joined again (the mark names a slot, not an incarnation: left alone,
+ * it made every poll answer "someone else is reaping D" for as long as
+ * the newcomer lived).
+ */
+Test(arena_core, marks_of_a_dead_reaper_are_handed_back)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    cosmosb_arena_t *p = fx_join(&f, 0, 1);
+    fx_join(&f, 1, 1); /* R */
+    cosmosb_arena_t *d = fx_join(&f, 2, 1);
+    cr_assert_eq(*part_state(&f, 2), P_WORD(1, 0, 1), "white-box layout: %#x", *part_state(&f, 2));
+    cosmosb_ref_t z = make(d, 7, 64, 0, 1);
+    (void)z;
+    fx_kill(&f, 2);                             /* D dies holding z ... */
+    *part_state(&f, 2) = P_WORD(2, 1 + 1, 1);   /* ... R took D's mark ... */
+    fx_kill(&f, 1);                             /* ... and died reaping it */
+    ASSERT_RC(cosmosb_arena_reap(p, 1), COSMOSB_OK); /* the application reaps R (D is left for later) */
+    fx_join(&f, 1, 1);                               /* R's slot joined again */
+    for (int i = 0; i < 3; i++)
+        ASSERT_RC(cosmosb_arena_poll(p, NULL), COSMOSB_OK);
+    cosmosb_arena_stats_t s = stats(p);
+    cr_assert_eq(s.live_objects, 0u, "D's object is never reclaimed (%u live)", s.live_objects);
+    cr_assert_eq(s.zombies, 0u);
+    fx_free(&f);
+}
+
+/*
+ * A participant that is LEAVING still runs: a mark it holds (it reaps a
+ * dead lock holder or settles a zombie on its way out) is not taken over by
+ * a poll while its process lives, or two reapers would run at once (one of
+ * them dropping bits of a participant that joined the freed slot meanwhile).
+ */
+Test(arena_core, a_leaving_reapers_mark_is_not_taken_over)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    cosmosb_arena_t *p = fx_join(&f, 0, 1);
+    fx_join(&f, 1, 1); /* L */
+    cosmosb_arena_t *d = fx_join(&f, 2, 1);
+    (void)make(d, 7, 64, 0, 1);
+    fx_kill(&f, 2);
+    *part_state(&f, 1) = P_WORD(4, 0, 1);     /* L is leaving (its process alive) ... */
+    *part_state(&f, 2) = P_WORD(2, 1 + 1, 1); /* ... and reaping D */
+    for (int i = 0; i < 3; i++) {
+        ASSERT_RC(cosmosb_arena_poll(p, NULL), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_reap(p, 2), COSMOSB_EAGAIN);
+    }
+    cr_assert_eq(*part_state(&f, 2), P_WORD(2, 1 + 1, 1), "L's mark was taken: %#x", *part_state(&f, 2));
+    cr_assert_eq(stats(p).live_objects, 1u);
+    /* L's process dies: now its mark is taken over and D reaped */
+    fx_kill(&f, 1);
+    ASSERT_RC(cosmosb_arena_poll(p, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_poll(p, NULL), COSMOSB_OK);
+    (void)cosmosb_arena_reap(p, 2);
+    cr_assert_eq(stats(p).live_objects, 0u);
+    fx_free(&f);
+}
+
 Test(arena_core, receive_only_participant_cannot_write)
 {
     struct afx f;

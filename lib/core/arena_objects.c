@@ -449,7 +449,7 @@ static inline int own_unfrozen(struct cosmosb_arena *a, const cosmosb_ref_t *ref
     if ((rc = cosmosb__arena_lookup(a, ref, ep, word)) != 0)
         return rc;
     if (COSMOSB__OBJ_STATE(*word) != COSMOSB__OBJ_ALLOC)
-        return COSMOSB__OBJ_STATE(*word) == COSMOSB__OBJ_FROZEN ? COSMOSB_ESTATE : COSMOSB_ESTALE;
+        return COSMOSB__OBJ_IS_FROZEN(COSMOSB__OBJ_STATE(*word)) ? COSMOSB_ESTATE : COSMOSB_ESTALE;
     /* Relaxed: our own bit, set by us. */
     if (COSMOSB__OWN(counts[ref->object]) == 0 ||
         !(cosmosb__load_relaxed((cosmosb__au32 *)(void *)((uint8_t *)*ep + hold_off)) & mybit))
@@ -566,6 +566,9 @@ int cosmosb_arena_acquire(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
     (void)cosmosb__fetch_or_seq_cst(&hold[a->myw], a->mybit);
     if (!cosmosb__arena_hold_check(a, idx, COSMOSB__OBJ_GEN(w))) {
         (void)cosmosb__fetch_and_seq_cst(&hold[a->myw], ~a->mybit);
+        /* Our transient bit may have made a last releaser of whatever lives in the entry now
+         * leave the free to us: check (docs/arena.md, "Acquire"). */
+        cosmosb__arena_try_free(a, idx);
         return COSMOSB_ESTALE;
     }
     a->counts[idx] = 1;
@@ -587,8 +590,9 @@ COSMOSB__NOINLINE static int sole_release_words(struct cosmosb_arena *a, uint32_
     uint32_t dying = COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, gen);
     /* An ALLOC object gets no new holder (taking a reference needs it FROZEN),
      * so reading the words one by one is enough. A FROZEN one is closed first
-     * (SC CAS: before the loads below; nobody else changes the state while
-     * our bit is set, so it fails only on a scribbled word). */
+     * (SC CAS: before the loads below; it fails if another closer that read
+     * our word before our bit was set got there first, or on a scribbled
+     * word: then the slow path). */
     if (s == COSMOSB__OBJ_FROZEN && cosmosb__cas_val_seq_cst(&e->state, w, closing) != w)
         return 0;
     cosmosb__au32 *hold = cosmosb__aholders(a, idx);

@@ -193,6 +193,17 @@ static void reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen)
      * to us, the mark's owner (only the owner drops d's bits): a second pass drops the bits those pinned. */
     npins = live_pins(a, d, 1);
     reap_objects(a, d, npins);
+    /* Marks d held on other records (it died reaping or settling them): back to ZOMBIE, which the
+     * next poll reaps in full; left as REAPING(d), they would block every reaper once d's slot is
+     * joined again (the mark names the slot, not the incarnation). */
+    for (uint32_t p = 0; p < a->g.maxp; p++) {
+        struct cosmosb__arena_part *o = cosmosb__apart(a, p);
+        uint32_t ow = cosmosb__load_seq_cst(&o->state); /* SC: the marks decide who reaps */
+        if (p != d && COSMOSB__PART_KIND(ow) == COSMOSB__PART_REAPING && COSMOSB__PART_AUX(ow) == d + 1u)
+            /* SC CAS: against another reaper taking it over. */
+            (void)cosmosb__cas_val_seq_cst(&o->state, ow,
+                                           COSMOSB__PART_WORD(COSMOSB__PART_ZOMBIE, 0, COSMOSB__PART_GEN(ow)));
+    }
     struct cosmosb__arena_part *rec = cosmosb__apart(a, d);
     uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen);
     uint32_t next = COSMOSB__PART_WORD(npins ? COSMOSB__PART_ZOMBIE : COSMOSB__PART_FREE, 0, gen);
@@ -231,7 +242,11 @@ int cosmosb_arena_reap(cosmosb_arena_t *a, uint32_t d)
             uint32_t r = COSMOSB__PART_AUX(w) - 1u;
             if (r == a->self)
                 return COSMOSB_EAGAIN; /* we are reaping it already (a nested call) */
-            if (r < a->g.maxp && r != d && !cosmosb__apart_gone(a, r)) {
+            /* SC: a reaper that is ALIVE or LEAVING still runs (a leaver reaps too: a dead lock
+             * holder, a zombie it settles); ask whether its process is dead. */
+            uint32_t rk = r < a->g.maxp ? COSMOSB__PART_KIND(cosmosb__load_seq_cst(&cosmosb__apart(a, r)->state))
+                                        : COSMOSB__PART_FREE;
+            if (r != d && (rk == COSMOSB__PART_ALIVE || rk == COSMOSB__PART_LEAVING)) {
                 uint32_t id = cosmosb__load_relaxed(&cosmosb__apart(a, r)->self_id);
                 if (!a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
                     return COSMOSB_EAGAIN; /* another live participant is on it */

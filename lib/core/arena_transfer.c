@@ -202,6 +202,7 @@ int cosmosb_arena_accept(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
         if (!cosmosb__arena_hold_check(a, idx, COSMOSB__OBJ_GEN(ow))) {
             a->counts[idx] = 0;
             (void)cosmosb__fetch_and_seq_cst(&cosmosb__aholders(a, idx)[a->myw], ~a->mybit);
+            cosmosb__arena_try_free(a, idx); /* as in acquire: our transient bit may have deferred a free */
             return COSMOSB_ESTALE;
         }
     }
