@@ -489,6 +489,74 @@ Test(arena_core, a_leaving_reapers_mark_is_not_taken_over)
     fx_free(&f);
 }
 
+/* The library's internal graph lock, for the white-box test below (not part of the API). */
+void cosmosb__arena_lock(cosmosb_arena_t *a);
+
+/*
+ * A leaver whose last references free a parent (which takes the graph
+ * lock) while the lock's holder is dead: the lock waiter only marks the
+ * holder gone, it does not reap it from inside the leave (a nested reap
+ * overwrote the leaver's list of pinned objects, and the leaver then freed
+ * an object its LIVE transfer still pinned: the addressee's accept failed).
+ */
+Test(arena_core, a_leave_that_meets_a_dead_lock_holder_keeps_its_pins, .timeout = 30)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    cosmosb_arena_t *s0 = fx_join(&f, 0, 1);
+    cosmosb_arena_t *l = fx_join(&f, 1, 1);
+    cosmosb_arena_t *h = fx_join(&f, 2, 1);
+    cosmosb_arena_t *ad = fx_join(&f, 3, 0);
+    /* l: a parent with one child (lower indices), then x, given to ad (a LIVE transfer pins x) */
+    cosmosb_ref_t par = make(l, 5, 64, 1, 1), ch = make(l, 6, 64, 0, 2);
+    ASSERT_RC(cosmosb_arena_add_child(l, &par, &ch), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_freeze(l, &par), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(l, &ch), COSMOSB_OK);
+    cosmosb_ref_t x = make(l, 7, 64, 0, 3), tx;
+    ASSERT_RC(cosmosb_arena_give(l, &x, 3, &tx), COSMOSB_OK);
+    /* h gives y to ad (its own pin list is not empty), takes the graph lock and dies in it */
+    cosmosb_ref_t y = make(h, 8, 64, 0, 4), ty;
+    ASSERT_RC(cosmosb_arena_give(h, &y, 3, &ty), COSMOSB_OK);
+    cosmosb__arena_lock(h);
+    fx_kill(&f, 2);
+    /* l leaves (its process lives on): freeing the parent waits for the dead holder's lock */
+    cosmosb_arena_leave(l);
+    f.h[1] = NULL;
+    ASSERT_RC(cosmosb_arena_accept(ad, &tx), COSMOSB_OK); /* x is still pinned by its transfer */
+    cr_assert(intact(ad, &tx, 7, 64, 3));
+    ASSERT_RC(cosmosb_arena_accept(ad, &ty), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(ad, &tx), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(ad, &ty), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_poll(s0, NULL), COSMOSB_OK);
+    assert_empty(s0);
+    cr_assert_eq(stats(s0).zombies, 0u);
+    fx_free(&f);
+}
+
+/*
+ * A leaver killed after zeroing its id, just before its CAS to FREE (it
+ * holds nothing then): its LEAVING record with id 0 is reaped by the next
+ * poll, and the slot can be joined again (it used to be lost for good).
+ */
+Test(arena_core, a_leaver_killed_at_its_last_step_frees_its_slot)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 2, 16);
+    cosmosb_arena_t *s0 = fx_join(&f, 0, 1);
+    fx_join(&f, 1, 1);
+    cr_assert_eq(*part_state(&f, 1), P_WORD(1, 0, 1));
+    *part_state(&f, 1) = P_WORD(4, 0, 1);             /* LEAVING ... */
+    *(part_state(&f, 1) + 1) = 0;                      /* ... with its id zeroed (self_id follows state) */
+    fx_kill(&f, 1);
+    f.h[1] = NULL;
+    ASSERT_RC(cosmosb_arena_poll(s0, NULL), COSMOSB_OK);
+    cr_assert_eq(*part_state(&f, 1) & 0xfu, 0u, "the slot is still taken: %#x", *part_state(&f, 1));
+    fx_join(&f, 1, 1);
+    cr_assert_eq(cosmosb_arena_participant(f.h[1]), 1u);
+    fx_free(&f);
+}
+
+
 Test(arena_core, receive_only_participant_cannot_write)
 {
     struct afx f;

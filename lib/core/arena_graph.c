@@ -60,10 +60,20 @@ void cosmosb__arena_lock(struct cosmosb_arena *a)
             continue;
         }
         if ((spins % COSMOSB__ARENA_LOCK_CHECK) == COSMOSB__ARENA_LOCK_CHECK - 1u && a->plat.peer_alive) {
-            /* Relaxed: the holder's id, written at its join. */
-            uint32_t id = cosmosb__load_relaxed(&cosmosb__apart(a, holder)->self_id);
-            if (a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_DEAD) {
-                (void)cosmosb_arena_reap(a, holder); /* marks it gone; the next round steals */
+            struct cosmosb__arena_part *hr = cosmosb__apart(a, holder);
+            /* SC: the holder's record, then its id (written at its join). */
+            uint32_t hw = cosmosb__load_seq_cst(&hr->state);
+            uint32_t id = cosmosb__load_relaxed(&hr->self_id);
+            uint32_t hk = COSMOSB__PART_KIND(hw);
+            if ((hk == COSMOSB__PART_ALIVE || hk == COSMOSB__PART_LEAVING) &&
+                COSMOSB__PART_GEN(hw) == COSMOSB__LOCK_GEN(v) && id != 0 &&
+                a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_DEAD) {
+                /* Dead: mark it gone (a zombie: the next poll reaps it in full), and the next
+                 * round steals the lock. Not a reap from here: we may be inside a reap or a
+                 * leave ourselves, whose pin list a nested reap would overwrite.
+                 * SC CAS: against a reaper taking its mark. */
+                (void)cosmosb__cas_val_seq_cst(&hr->state, hw,
+                                               COSMOSB__PART_WORD(COSMOSB__PART_ZOMBIE, 0, COSMOSB__PART_GEN(hw)));
                 continue;
             }
         }

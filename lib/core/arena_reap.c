@@ -234,10 +234,15 @@ int cosmosb_arena_reap(cosmosb_arena_t *a, uint32_t d)
             /* Relaxed: written by the participant right after its claim (0 until then: it has just
              * joined and holds nothing; it is not reaped on a previous occupant's id). */
             uint32_t id = cosmosb__load_relaxed(&rec->self_id);
-            if (id == 0 && a->plat.self_id)
+            if (id == 0 && a->plat.self_id) {
+                /* A LEAVING record with id 0 is past the last step of its leave (it zeroes the id
+                 * just before its CAS to FREE) and holds nothing: reaping it only frees the slot
+                 * (a leaver still running then finds its CAS failed and just returns). */
+                if (kind == COSMOSB__PART_ALIVE)
+                    return COSMOSB_EBUSY;
+            } else if (a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_ALIVE) {
                 return COSMOSB_EBUSY;
-            if (a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_ALIVE)
-                return COSMOSB_EBUSY;
+            }
         } else if (kind == COSMOSB__PART_REAPING) {
             uint32_t r = COSMOSB__PART_AUX(w) - 1u;
             if (r == a->self)
@@ -276,13 +281,18 @@ int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force)
         uint32_t kind = COSMOSB__PART_KIND(w);
         if (kind == COSMOSB__PART_FREE)
             continue;
+        int done_leaving = 0;
         if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
             uint32_t id = cosmosb__load_relaxed(&cosmosb__apart(a, p)->self_id);
-            if (id == 0 || !a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
+            done_leaving = id == 0 && kind == COSMOSB__PART_LEAVING && a->plat.self_id; /* see cosmosb_arena_reap */
+            if (!done_leaving &&
+                (id == 0 || !a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD))
                 continue;
         }
         /* Dead, a zombie to settle, or being reaped by someone who may be dead. */
-        if (cosmosb_arena_reap(a, p) == COSMOSB_OK && (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING))
+        /* Counted: participants that died (not a finished leave whose slot we freed). */
+        if (cosmosb_arena_reap(a, p) == COSMOSB_OK && (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) &&
+            !done_leaving)
             reaped++;
     }
     return reaped;
