@@ -489,6 +489,28 @@ Test(arena_core, a_leaving_reapers_mark_is_not_taken_over)
     fx_free(&f);
 }
 
+/*
+ * A participant whose platform has no ids (id 0) and that is in the middle
+ * of its leave is never reaped by a poll of a participant whose platform has
+ * ids: only the leave's last step (marked in the record) is reaped at once.
+ */
+Test(arena_core, a_leaver_without_an_id_is_not_reaped_midway)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 2, 16);
+    cosmosb_arena_t *s0 = fx_join(&f, 0, 1);
+    fx_join(&f, 1, 1);
+    *part_state(&f, 1) = P_WORD(4, 0, 1); /* LEAVING, midway ... */
+    *(part_state(&f, 1) + 1) = 0;         /* ... on a platform without ids */
+    for (int i = 0; i < 3; i++)
+        ASSERT_RC(cosmosb_arena_poll(s0, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_reap(s0, 1), COSMOSB_EBUSY);
+    cr_assert_eq(*part_state(&f, 1), P_WORD(4, 0, 1), "reaped midway: %#x", *part_state(&f, 1));
+    *part_state(&f, 1) = P_WORD(1, 0, 1); /* back to ALIVE for a clean leave at the end */
+    *(part_state(&f, 1) + 1) = f.ids[1];
+    fx_free(&f);
+}
+
 /* The library's internal graph lock, for the white-box test below (not part of the API). */
 void cosmosb__arena_lock(cosmosb_arena_t *a);
 
@@ -545,7 +567,7 @@ Test(arena_core, a_leaver_killed_at_its_last_step_frees_its_slot)
     cosmosb_arena_t *s0 = fx_join(&f, 0, 1);
     fx_join(&f, 1, 1);
     cr_assert_eq(*part_state(&f, 1), P_WORD(1, 0, 1));
-    *part_state(&f, 1) = P_WORD(4, 0, 1);             /* LEAVING ... */
+    *part_state(&f, 1) = P_WORD(4, 1, 1);             /* LEAVING, at its last step ... */
     *(part_state(&f, 1) + 1) = 0;                      /* ... with its id zeroed (self_id follows state) */
     fx_kill(&f, 1);
     f.h[1] = NULL;

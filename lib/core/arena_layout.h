@@ -37,7 +37,9 @@
 #define COSMOSB__PART_REAPING 2u
 #define COSMOSB__PART_ZOMBIE 3u
 #define COSMOSB__PART_LEAVING 4u /* cosmosb_arena_leave in progress: gone for settling, alive for reaping and
-                                  * the graph lock (docs/arena.md, "Leaving") */
+                                  * the graph lock (docs/arena.md, "Leaving"); aux 1: its last step, holding
+                                  * nothing (reaped at once, whatever its id) */
+#define COSMOSB__PART_LEAVE_DONE 1u
 #define COSMOSB__PART_KIND(w) ((w) & 0xfu)
 #define COSMOSB__PART_AUX(w) (((w) >> 4) & 0xffu)
 #define COSMOSB__PART_GEN(w) ((w) >> 12)

@@ -230,19 +230,17 @@ int cosmosb_arena_reap(cosmosb_arena_t *a, uint32_t d)
         uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen);
         if (kind == COSMOSB__PART_FREE)
             return COSMOSB_EAGAIN;
-        if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
+        if (kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) == COSMOSB__PART_LEAVE_DONE) {
+            /* At the last step of its leave, holding nothing: reaping it only frees the slot (a
+             * leaver still running then finds its CAS failed and just returns). */
+        } else if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
             /* Relaxed: written by the participant right after its claim (0 until then: it has just
              * joined and holds nothing; it is not reaped on a previous occupant's id). */
             uint32_t id = cosmosb__load_relaxed(&rec->self_id);
-            if (id == 0 && a->plat.self_id) {
-                /* A LEAVING record with id 0 is past the last step of its leave (it zeroes the id
-                 * just before its CAS to FREE) and holds nothing: reaping it only frees the slot
-                 * (a leaver still running then finds its CAS failed and just returns). */
-                if (kind == COSMOSB__PART_ALIVE)
-                    return COSMOSB_EBUSY;
-            } else if (a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_ALIVE) {
+            if (id == 0 && a->plat.self_id)
                 return COSMOSB_EBUSY;
-            }
+            if (a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_ALIVE)
+                return COSMOSB_EBUSY;
         } else if (kind == COSMOSB__PART_REAPING) {
             uint32_t r = COSMOSB__PART_AUX(w) - 1u;
             if (r == a->self)
@@ -284,7 +282,8 @@ int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force)
         int done_leaving = 0;
         if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
             uint32_t id = cosmosb__load_relaxed(&cosmosb__apart(a, p)->self_id);
-            done_leaving = id == 0 && kind == COSMOSB__PART_LEAVING && a->plat.self_id; /* see cosmosb_arena_reap */
+            /* see cosmosb_arena_reap */
+            done_leaving = kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) == COSMOSB__PART_LEAVE_DONE;
             if (!done_leaving &&
                 (id == 0 || !a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD))
                 continue;
@@ -357,8 +356,18 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
         }
     }
     uint32_t next = COSMOSB__PART_WORD(npins ? COSMOSB__PART_ZOMBIE : COSMOSB__PART_FREE, 0, a->self_gen);
-    if (!npins) /* Relaxed: published by the CAS; a joiner's id is 0 until it writes its own. */
+    if (!npins) {
+        /* SC CAS: the last step, holding nothing: from here a reaper may free the slot at once
+         * (we may die between the id store and the CAS below, and an id of 0 is never reaped). */
+        uint32_t done = COSMOSB__PART_WORD(COSMOSB__PART_LEAVING, COSMOSB__PART_LEAVE_DONE, a->self_gen);
+        if (cosmosb__cas_val_seq_cst(&rec->state, leaving, done) != leaving) {
+            a->magic = 0; /* reaped meanwhile (taken for dead): nothing of ours is left */
+            return;
+        }
+        leaving = done;
+        /* Relaxed: published by the CAS to FREE; a joiner's id is 0 until it writes its own. */
         cosmosb__store_relaxed(&rec->self_id, 0);
+    }
     /* SC CAS: a zombie's remaining transfers are settled by their settlers (under its mark) and by polls. */
     (void)cosmosb__cas_val_seq_cst(&rec->state, leaving, next);
     a->magic = 0;
