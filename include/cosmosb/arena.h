@@ -100,7 +100,7 @@ typedef struct cosmosb_arena_stats {
     uint32_t live_objects;       /**< objects allocated and not yet freed (including unfrozen ones) */
     uint32_t frozen_objects;     /**< of those, frozen */
     uint32_t participants;       /**< participants alive (joined, not reaped) */
-    uint32_t zombies;            /**< dead or departed participants kept until their transfers resolve */
+    uint32_t zombies;            /**< dead or departed participants kept until their transfers resolve, or dead ones marked by a graph-lock waiter until the next cosmosb_arena_poll() reaps them */
     uint32_t transfers_live;     /**< transfers made and not yet accepted or declined (all participants) */
     uint32_t recoveries;         /**< graph-lock operations completed on behalf of a holder that died (since creation) */
 } cosmosb_arena_stats_t;
