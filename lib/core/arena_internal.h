@@ -44,7 +44,6 @@ struct cosmosb_arena {
     uint8_t *meta;
     uint8_t *objs;        /* meta + g.obj_off: the object entries */
     uint32_t hold_off;    /* byte offset of our holder word within an object entry */
-    uint32_t reserved0;
     const uint8_t *data;
     uint8_t *wdata;       /* NULL for a receive-only participant */
     struct cosmosb__arena_hdr *hdr;
