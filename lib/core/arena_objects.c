@@ -323,9 +323,11 @@ static void set_cursor(struct cosmosb_arena *a, uint32_t i, uint32_t off)
 }
 
 /* Everything but the fast path of cosmosb_arena_alloc: new blocks, runs, reclaiming, reaping. */
-COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_id, uint32_t size, uint32_t max_children, uint32_t pay,
-                      uint64_t need, cosmosb_ref_t *ref, void **data)
+COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_id, uint32_t size, uint32_t max_children,
+                                        cosmosb_ref_t *ref, void **data)
 {
+    uint32_t pay = round16(COSMOSB_ARENA_OBJECT_HEADER + 8u * max_children);
+    uint64_t need = (uint64_t)pay + round16(size);
     if ((uint64_t)a->g.first_off + need > a->g.data_size)
         return COSMOSB_ENOMEM;
     int big = need > a->g.block_size - a->g.first_off;
@@ -431,7 +433,7 @@ int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uin
             return COSMOSB_OK;
         }
     }
-    return alloc_slow(a, type_id, size, max_children, pay, need, ref, data);
+    return alloc_slow(a, type_id, size, max_children, ref, data);
 }
 
 /* The entry of a reference to an object this participant allocated and has not frozen. */
