@@ -579,6 +579,97 @@ Test(arena_core, a_leaver_killed_at_its_last_step_frees_its_slot)
 }
 
 
+/*
+ * A leaver at its last step (LEAVING, aux 1) whose id is still in the
+ * record is alive until its process is dead: a poll must not free its
+ * slot, or the leaver's id store (zeroing) lands on the record of the next
+ * participant to join the slot, who then can never be reaped (and a death
+ * of it holding the graph lock would block the arena for good).
+ */
+Test(arena_core, a_live_leaver_at_its_last_step_keeps_its_slot)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 2, 16);
+    cosmosb_arena_t *s0 = fx_join(&f, 0, 1);
+    fx_join(&f, 1, 1);
+    cr_assert_eq(*part_state(&f, 1), P_WORD(1, 0, 1));
+    *part_state(&f, 1) = P_WORD(4, 1, 1); /* LEAVING at its last step, its id not zeroed yet, process alive */
+    for (int i = 0; i < 3; i++)
+        ASSERT_RC(cosmosb_arena_poll(s0, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_reap(s0, 1), COSMOSB_EBUSY);
+    cr_assert_eq(*part_state(&f, 1), P_WORD(4, 1, 1), "a live leaver's slot was freed: %#x", *part_state(&f, 1));
+    cr_assert_eq(*(part_state(&f, 1) + 1), f.ids[1]);
+    /* its process dies before the id store: now the slot is freed, and can be joined again */
+    fx_kill(&f, 1);
+    ASSERT_RC(cosmosb_arena_poll(s0, NULL), COSMOSB_OK);
+    cr_assert_eq(*part_state(&f, 1) & 0xfu, 0u, "the dead leaver's slot is still taken: %#x", *part_state(&f, 1));
+    cr_assert_eq(*(part_state(&f, 1) + 1), 0u, "a free record carries no id");
+    fx_join(&f, 1, 1);
+    cr_assert_eq(*(part_state(&f, 1) + 1), f.ids[1]);
+    fx_free(&f);
+}
+
+/* White box: the state word of block b (records of 16 bytes after those of the participants). */
+static volatile uint32_t *block_state(struct afx *f, uint32_t maxp, uint32_t b)
+{
+    return (volatile uint32_t *)(void *)(f->meta + 192u + (uint64_t)maxp * 320u + (uint64_t)b * 16u);
+}
+
+/* Records a block state word; fails if the same FREE or RETIRED word was seen before. */
+static void seen_once(uint32_t *seen, uint32_t *n, uint32_t w, const char *what)
+{
+    for (uint32_t i = 0; i < *n; i++)
+        cr_assert_neq(seen[i], w, "block state word %#x came back (%s): a checker that read it earlier and was "
+                                  "delayed would free the block under a live object", w, what);
+    seen[(*n)++] = w;
+}
+
+/*
+ * A block that served as the tail of a run goes back to the pool with the
+ * next of its own generations: no FREE or RETIRED word of a block ever
+ * comes back (a tail used to be freed with the generation head + t, so the
+ * block reached RETIRED(g) twice, and a block check delayed between its
+ * scan and its CAS freed it while an object in it was held).
+ */
+Test(arena_core, block_state_words_never_come_back_after_a_run)
+{
+    struct afx f;
+    fx_init(&f, 3 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1), *d = fx_join(&f, 1, 1), *b = fx_join(&f, 2, 1);
+    uint32_t seen[16], n = 0;
+    volatile uint32_t *b2 = block_state(&f, 4, 2);
+    cr_assert_eq(*b2 & 0xfu, 0u, "white-box layout: %#x", *b2);
+    seen_once(seen, &n, *b2, "initial FREE");
+    cosmosb_ref_t keep = make(a, 1, 64, 0, 1); /* a keeps block 0 */
+    for (int round = 0; round < 3; round++) {
+        /* a run of blocks 1 and 2, freed at once */
+        cosmosb_ref_t run = make(a, 9, 5000, 0, 2);
+        cr_assert_eq(run.object >> 5, 1u, "the run starts at block 1");
+        cr_assert_eq(*b2 & 0xfu, 3u, "block 2 is the run's tail: %#x", *b2);
+        ASSERT_RC(cosmosb_arena_release(a, &run), COSMOSB_OK);
+        seen_once(seen, &n, *b2, "FREE after the run");
+        /* d takes block 1, b takes block 2 and retires it with an object held */
+        cosmosb_ref_t y = make(d, 1, 64, 0, 3), x = make(b, 1, 64, 0, 4), big;
+        cr_assert_eq(x.object >> 5, 2u);
+        void *p;
+        ASSERT_RC(cosmosb_arena_alloc(b, 1, 3900, 0, &big, &p), COSMOSB_ENOMEM);
+        cr_assert_eq(*b2 & 0xfu, 2u, "retired with x held: %#x", *b2);
+        seen_once(seen, &n, *b2, "RETIRED");
+        ASSERT_RC(cosmosb_arena_release(b, &x), COSMOSB_OK);
+        (void)stats(a); /* checks retired blocks: block 2 is empty now */
+        seen_once(seen, &n, *b2, "FREE after the check");
+        ASSERT_RC(cosmosb_arena_release(d, &y), COSMOSB_OK);
+        cosmosb_arena_leave(d); /* block 1 back to the pool */
+        d = fx_join(&f, 1, 1);
+        cosmosb_arena_leave(b);
+        b = fx_join(&f, 2, 1);
+        (void)stats(a);
+    }
+    ASSERT_RC(cosmosb_arena_release(a, &keep), COSMOSB_OK);
+    assert_empty(a);
+    fx_free(&f);
+}
+
 Test(arena_core, receive_only_participant_cannot_write)
 {
     struct afx f;

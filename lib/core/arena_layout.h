@@ -28,7 +28,7 @@
 #include "core/atomic.h"
 
 #define COSMOSB__ARENA_MAGIC 0x41424d43u /* "CMBA" as little-endian bytes */
-#define COSMOSB__ARENA_LAYOUT_VERSION 2u /* 2: CLOSING and LEAVING states, the graph lock word carries the holder generation */
+#define COSMOSB__ARENA_LAYOUT_VERSION 3u /* 2: CLOSING and LEAVING states, the graph lock word carries the holder generation; 3: tail_gen */
 #define COSMOSB__ARENA_OBJ_MAGIC 0x4a424f43u /* "COBJ" */
 
 /* ---- participant record state word: kind (bits 0-3), reaper+1 (4-11), generation (12-31) */
@@ -154,9 +154,9 @@ struct cosmosb__arena_xfer {
 
 struct cosmosb__arena_block {
     cosmosb__au32 state; /* BLK_* word */
-    cosmosb__au32 aux;   /* run head: blocks in the run (>= 1); tail: head block index */
+    cosmosb__au32 aux;   /* run head: blocks in the run (>= 1) */
     cosmosb__au32 used;  /* entries the owner used (all of them until it retires the block) */
-    uint32_t reserved;
+    cosmosb__au32 tail_gen; /* while TAIL: the block's own generation (the state word holds the head index) */
 };
 
 struct cosmosb__arena_obj {

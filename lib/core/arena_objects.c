@@ -90,12 +90,23 @@ static int claim_block(struct cosmosb_arena *a, uint32_t *out, uint32_t max_chec
     return COSMOSB_ENOMEM;
 }
 
+/*
+ * Returns tail t of the run headed by head to the pool, with the next of
+ * its own generations (kept in tail_gen while it was a tail), so that no
+ * block state word ever comes back (a stale RETIRED check or orphan CAS
+ * would otherwise succeed on a later incarnation). Called only by the one
+ * who owns the run's head (its claimer rolling back, or its freer): no
+ * other run of this head exists meanwhile, so TAIL(head) is ours.
+ */
 static void tail_free(struct cosmosb_arena *a, uint32_t head, uint32_t t)
 {
     struct cosmosb__arena_block *blk = cosmosb__ablock(a, t);
     uint32_t tw = COSMOSB__BLK_WORD(COSMOSB__BLK_TAIL, 0, head);
+    /* Relaxed: written by the run's claimer after its tail CAS, before anything that hands the run to
+     * us (its retirement CAS, or our own claim); any value is only a generation. */
+    uint32_t gen = cosmosb__load_relaxed(&blk->tail_gen);
     /* SC CAS: only a tail of this head goes back (a block claimed since is left alone). */
-    (void)cosmosb__cas_val_seq_cst(&blk->state, tw, COSMOSB__BLK_WORD(COSMOSB__BLK_FREE, 0, head + t));
+    (void)cosmosb__cas_val_seq_cst(&blk->state, tw, COSMOSB__BLK_WORD(COSMOSB__BLK_FREE, 0, gen + 1u));
 }
 
 /* Claims k contiguous free blocks (k >= 2); the head is OWNED, the others TAIL(head). */
@@ -130,6 +141,8 @@ static int claim_run(struct cosmosb_arena *a, uint32_t k, uint32_t *out)
                 /* SC CAS: claims a tail. */
                 cosmosb__cas_val_seq_cst(&t->state, tw, COSMOSB__BLK_WORD(COSMOSB__BLK_TAIL, 0, h)) != tw)
                 break;
+            /* Relaxed: read only by whoever frees the run, after the head's later SC operations. */
+            cosmosb__store_relaxed(&t->tail_gen, COSMOSB__BLK_GEN(tw));
         }
         if (j == k) {
             *out = h;
@@ -137,9 +150,12 @@ static int claim_run(struct cosmosb_arena *a, uint32_t k, uint32_t *out)
         }
         while (--j >= 1) /* roll back: tails first, then the head */
             tail_free(a, h, h + j);
-        cosmosb__store_relaxed(&head->aux, 1);
-        /* SC CAS: give the head back. */
-        (void)cosmosb__cas_val_seq_cst(&head->state, owned, w);
+        /* SC CAS: give the head back. Its aux still says k until its next claim sets it (a FREE block's
+         * aux means nothing): were we to die in between, a reaper of ours frees the whole run by it,
+         * and no tail of this head is ever left behind (docs/arena.md, "Blocks"). The head goes back
+         * with the next generation: no block state word ever comes back. */
+        (void)cosmosb__cas_val_seq_cst(&head->state, owned,
+                                       COSMOSB__BLK_WORD(COSMOSB__BLK_FREE, 0, COSMOSB__BLK_GEN(w) + 1u));
     }
     return COSMOSB_ENOMEM;
 }

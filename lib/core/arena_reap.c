@@ -121,10 +121,13 @@ static void reap_objects(struct cosmosb_arena *a, uint32_t d, uint32_t npins)
         struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
         cosmosb__au32 *hold = cosmosb__aholders(a, idx);
         /* SC loads: after the REAPING mark. */
-        uint32_t w = cosmosb__load_seq_cst(&e->state);
-        uint32_t s = COSMOSB__OBJ_STATE(w), aux = COSMOSB__OBJ_AUX(w);
         if ((cosmosb__load_seq_cst(&hold[dw]) & dbit) && !contains(a->scratch, npins, idx))
             cosmosb__arena_drop_bit(a, idx, d);
+        /* SC: the state is read after our own change (the dropped bit), as every free decision is: a
+         * closer that saw d's bit and reopened before this load is seen reopened (and we check); one
+         * still CLOSING now reads the holder words again after its reopen, and sees the bit gone. */
+        uint32_t w = cosmosb__load_seq_cst(&e->state);
+        uint32_t s = COSMOSB__OBJ_STATE(w), aux = COSMOSB__OBJ_AUX(w);
         if (s == COSMOSB__OBJ_DYING && aux == d + 1u) {
             /* d died freeing it: we become the freer (SC CAS: against another reaper of d). */
             uint32_t mine = COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, COSMOSB__OBJ_GEN(w));
@@ -156,22 +159,10 @@ static void reap_blocks(struct cosmosb_arena *a, uint32_t d)
                 cosmosb__arena_run_free(a, b);
         } else if (k == COSMOSB__BLK_RETIRED) {
             cosmosb__arena_block_check(a, b);
-        } else if (k == COSMOSB__BLK_TAIL) {
-            /* A tail whose head no longer covers it was left by a claim or free that died. */
-            uint32_t h = COSMOSB__BLK_GEN(w);
-            int orphan = h >= b;
-            if (!orphan) {
-                uint32_t hw = cosmosb__load_seq_cst(&cosmosb__ablock(a, h)->state);
-                uint32_t hk = COSMOSB__BLK_KIND(hw);
-                /* Relaxed: the run length; written before any tail was claimed. */
-                uint32_t run = cosmosb__load_relaxed(&cosmosb__ablock(a, h)->aux);
-                orphan = (hk != COSMOSB__BLK_OWNED && hk != COSMOSB__BLK_RETIRED && hk != COSMOSB__BLK_FREEING) ||
-                         b - h >= run;
-            }
-            /* SC CAS: back to the pool. */
-            if (orphan)
-                (void)cosmosb__cas_val_seq_cst(&blk->state, w, COSMOSB__BLK_WORD(COSMOSB__BLK_FREE, 0, b));
         }
+        /* TAIL blocks are left alone: a run's tails are freed by whoever frees its head (run_free
+         * above, or the claimer's roll-back), never on their own (an orphan check on TAIL(head)
+         * cannot tell one run of a head from the next: docs/arena.md, "Blocks"). */
     }
 }
 
@@ -230,17 +221,22 @@ int cosmosb_arena_reap(cosmosb_arena_t *a, uint32_t d)
         uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen);
         if (kind == COSMOSB__PART_FREE)
             return COSMOSB_EAGAIN;
-        if (kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) == COSMOSB__PART_LEAVE_DONE) {
-            /* At the last step of its leave, holding nothing: reaping it only frees the slot (a
-             * leaver still running then finds its CAS failed and just returns). */
-        } else if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
+        if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
             /* Relaxed: written by the participant right after its claim (0 until then: it has just
              * joined and holds nothing; it is not reaped on a previous occupant's id). */
             uint32_t id = cosmosb__load_relaxed(&rec->self_id);
-            if (id == 0 && a->plat.self_id)
-                return COSMOSB_EBUSY;
-            if (a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_ALIVE)
-                return COSMOSB_EBUSY;
+            if (kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) == COSMOSB__PART_LEAVE_DONE && id == 0) {
+                /* At the last step of its leave, holding nothing, its id already zeroed: nothing is left
+                 * for it to write but its CAS to FREE, so reaping it only frees the slot (a leaver still
+                 * running finds its CAS failed and just returns). With its id still there it may yet
+                 * zero it: then it is reaped only once its process is dead (below), or a new
+                 * occupant's id would be zeroed (docs/arena.md, "Leaving"). */
+            } else {
+                if (id == 0 && a->plat.self_id)
+                    return COSMOSB_EBUSY;
+                if (a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_ALIVE)
+                    return COSMOSB_EBUSY;
+            }
         } else if (kind == COSMOSB__PART_REAPING) {
             uint32_t r = COSMOSB__PART_AUX(w) - 1u;
             if (r == a->self)
@@ -283,7 +279,7 @@ int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force)
         if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
             uint32_t id = cosmosb__load_relaxed(&cosmosb__apart(a, p)->self_id);
             /* see cosmosb_arena_reap */
-            done_leaving = kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) == COSMOSB__PART_LEAVE_DONE;
+            done_leaving = kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) == COSMOSB__PART_LEAVE_DONE && id == 0;
             if (!done_leaving &&
                 (id == 0 || !a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD))
                 continue;
@@ -365,8 +361,12 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
             return;
         }
         leaving = done;
-        /* Relaxed: published by the CAS to FREE; a joiner's id is 0 until it writes its own. */
-        cosmosb__store_relaxed(&rec->self_id, 0);
+        /* Relaxed: published by the CAS to FREE; a joiner's id is 0 until it writes its own. Only
+         * while our id is in the record is nobody allowed to free the slot (a live leaver is waited
+         * for), so this store never lands on a later occupant's record; a leaver without an id
+         * writes nothing (ours may be 0 already, and the slot freed). */
+        if (cosmosb__load_relaxed(&rec->self_id) != 0)
+            cosmosb__store_relaxed(&rec->self_id, 0);
     }
     /* SC CAS: a zombie's remaining transfers are settled by their settlers (under its mark) and by polls. */
     (void)cosmosb__cas_val_seq_cst(&rec->state, leaving, next);

@@ -59,7 +59,7 @@ __attribute__((section(".cosmosb_layout"), used)) const uint32_t cosmosb_layout_
     SZ(struct cosmosb__arena_xfer), F(struct cosmosb__arena_xfer, word), F(struct cosmosb__arena_xfer, object),
     F(struct cosmosb__arena_xfer, generation), F(struct cosmosb__arena_xfer, dest_gen),
     SZ(struct cosmosb__arena_block), F(struct cosmosb__arena_block, state), F(struct cosmosb__arena_block, aux),
-    F(struct cosmosb__arena_block, used), F(struct cosmosb__arena_block, reserved),
+    F(struct cosmosb__arena_block, used), F(struct cosmosb__arena_block, tail_gen),
     SZ(struct cosmosb__arena_obj), F(struct cosmosb__arena_obj, state), F(struct cosmosb__arena_obj, graph),
     F(struct cosmosb__arena_obj, nchildren), F(struct cosmosb__arena_obj, next),
     SZ(struct cosmosb__arena_objhdr), F(struct cosmosb__arena_objhdr, type_id), F(struct cosmosb__arena_objhdr, size),
