@@ -68,7 +68,35 @@ struct cosmosb_arena {
     void *host;           /* owned by the hosted layer (lib/os), NULL for a core handle */
     uint64_t next_poll;   /* time of the next liveness sweep */
     uint64_t virtual_clock;
+#ifdef COSMOSB_TEST_POINTS
+    void (*test_point)(void *ctx, struct cosmosb_arena *a, int point, uint32_t arg);
+    void *test_ctx;
+#endif
 };
+
+/*
+ * Test points: only in the library variant built for the interleaving tests
+ * (tests/test_arena_interleave.c, compiled with COSMOSB_TEST_POINTS), never
+ * in a library that is installed or benchmarked. A hook set on one handle
+ * runs at the named points of that handle's own operations, so a test can
+ * make another participant act at exactly the step a race needs.
+ */
+enum cosmosb__arena_point {
+    COSMOSB__AP_REAP_OBJECT = 1,      /* reap_objects: at object arg, nothing done to it yet */
+    COSMOSB__AP_REAP_STATE_READ,      /* reap_objects: object arg's state read, nothing decided from it yet */
+    COSMOSB__AP_SETTLE_CHECKED        /* settle: no LIVE transfer of the giver pins object arg; its bit not dropped yet */
+};
+#ifdef COSMOSB_TEST_POINTS
+#define COSMOSB__ARENA_POINT(a, point, arg)                                                                           \
+    do {                                                                                                               \
+        if ((a)->test_point)                                                                                           \
+            (a)->test_point((a)->test_ctx, (a), (point), (arg));                                                       \
+    } while (0)
+void cosmosb__arena_set_test_point(struct cosmosb_arena *a,
+                                   void (*fn)(void *ctx, struct cosmosb_arena *a, int point, uint32_t arg), void *ctx);
+#else
+#define COSMOSB__ARENA_POINT(a, point, arg) ((void)0)
+#endif
 
 /* ---- addressing, from private geometry only */
 

@@ -199,6 +199,15 @@ uint64_t cosmosb__arena_now(struct cosmosb_arena *a)
     return a->virtual_clock;
 }
 
+#ifdef COSMOSB_TEST_POINTS
+void cosmosb__arena_set_test_point(struct cosmosb_arena *a,
+                                   void (*fn)(void *ctx, struct cosmosb_arena *a, int point, uint32_t arg), void *ctx)
+{
+    a->test_point = fn;
+    a->test_ctx = ctx;
+}
+#endif
+
 int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_t meta_size, const void *data,
                        void *data_writable, uint64_t data_size, const cosmosb_platform_t *platform,
                        cosmosb_arena_t **out)

@@ -120,6 +120,7 @@ static void reap_objects(struct cosmosb_arena *a, uint32_t d, uint32_t npins)
     for (uint32_t idx = 0; idx < a->g.nobjects; idx++) {
         struct cosmosb__arena_obj *e = cosmosb__aobj(a, idx);
         cosmosb__au32 *hold = cosmosb__aholders(a, idx);
+        COSMOSB__ARENA_POINT(a, COSMOSB__AP_REAP_OBJECT, idx);
         /* SC loads: after the REAPING mark. */
         if ((cosmosb__load_seq_cst(&hold[dw]) & dbit) && !contains(a->scratch, npins, idx))
             cosmosb__arena_drop_bit(a, idx, d);
@@ -128,6 +129,7 @@ static void reap_objects(struct cosmosb_arena *a, uint32_t d, uint32_t npins)
          * still CLOSING now reads the holder words again after its reopen, and sees the bit gone. */
         uint32_t w = cosmosb__load_seq_cst(&e->state);
         uint32_t s = COSMOSB__OBJ_STATE(w), aux = COSMOSB__OBJ_AUX(w);
+        COSMOSB__ARENA_POINT(a, COSMOSB__AP_REAP_STATE_READ, idx);
         if (s == COSMOSB__OBJ_DYING && aux == d + 1u) {
             /* d died freeing it: we become the freer (SC CAS: against another reaper of d). */
             uint32_t mine = COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, COSMOSB__OBJ_GEN(w));

@@ -106,6 +106,7 @@ void cosmosb__arena_settle(struct cosmosb_arena *a, uint32_t part, uint32_t idx)
     if (cosmosb__cas_val_seq_cst(&rec->state, w, mark) != w)
         return;
     if (!cosmosb__arena_has_live_transfer(a, part, idx)) {
+        COSMOSB__ARENA_POINT(a, COSMOSB__AP_SETTLE_CHECKED, idx);
         cosmosb__arena_drop_bit(a, idx, part);
         cosmosb__arena_try_free(a, idx);
     }

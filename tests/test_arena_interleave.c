@@ -1,0 +1,172 @@
+/*
+ * test_arena_interleave.c - races of the arena protocol made deterministic.
+ *
+ * The arena core is linked here in a variant built with test points
+ * (COSMOSB_TEST_POINTS, lib/core/arena_internal.h): a hook set on one
+ * handle runs at a named step of that handle's own operation, and makes
+ * other participants act right there. Each test below replays an
+ * interleaving that a review found (docs/arena.md) and fails if the fix is
+ * undone; the plain library, which every other test and the benchmarks
+ * use, has no test points.
+ */
+#include "arena_fixture.h"
+#include "core/arena_internal.h"
+
+#ifndef COSMOSB_TEST_POINTS
+#error "test_arena_interleave needs the arena core built with COSMOSB_TEST_POINTS"
+#endif
+
+/* What a hook needs to know: the fixture, the object it waits for, and what it did. */
+struct race {
+    struct afx *f;
+    uint32_t nobjects;
+    cosmosb_ref_t x, t;
+    cosmosb_arena_t *h; /* the other participant that acts at the points */
+    int closed, released, join_rc, acquired;
+    cosmosb_arena_t *newcomer;
+};
+
+#define W_FROZEN(gen) (2u | ((uint32_t)(gen) << 12))
+#define W_CLOSING(part, gen) (4u | (((uint32_t)(part) + 1u) << 4) | ((uint32_t)(gen) << 12))
+
+/*
+ * A reap passes over the objects twice (docs/arena.md, "Reaping", steps 5
+ * and 7). x is pinned by d's LIVE transfer to h in the first pass (d's bit
+ * stays); right after the reaper's first look at x, h accepts the transfer
+ * (d is being reaped, so h leaves d's bit to the reaper). In the second
+ * pass, as the reaper meets x, h releases x (several holder words, so it
+ * closes x first) and sees d's bit; once the reaper has read x's state, h
+ * reopens x, drops its own bit and finds d's bit still set (or not): the
+ * free is left to whoever drops d's bit.
+ */
+static void closer_between_reaper_steps(void *ctx, struct cosmosb_arena *a, int point, uint32_t arg)
+{
+    struct race *r = ctx;
+    (void)a;
+    if (arg != r->x.object)
+        return;
+    volatile uint32_t *st = obj_state(r->f, r->x.object, r->nobjects);
+    if (point == COSMOSB__AP_REAP_STATE_READ && !r->acquired) {
+        ASSERT_RC(cosmosb_arena_accept(r->h, &r->t), COSMOSB_OK); /* first pass: h takes its transfer */
+        r->acquired = 1;
+    } else if (point == COSMOSB__AP_REAP_OBJECT && r->acquired && !r->closed) {
+        /* second pass: h's CAS FROZEN -> CLOSING(h) of its sole-holder release, which then reads d's bit */
+        cr_assert_eq(*st, W_FROZEN(r->x.generation), "x %#x", *st);
+        *st = W_CLOSING(cosmosb_arena_participant(r->h), r->x.generation);
+        r->closed = 1;
+    } else if (point == COSMOSB__AP_REAP_STATE_READ && r->closed && !r->released) {
+        /* h saw a holder: it reopens x, then its release drops its bit and runs the free check */
+        *st = W_FROZEN(r->x.generation);
+        ASSERT_RC(cosmosb_arena_release(r->h, &r->t), COSMOSB_OK);
+        r->released = 1;
+    }
+}
+
+/*
+ * Fourth review, finding 2: reap_objects read an object's state before it
+ * dropped the dead participant's bit, and decided from that stale state. A
+ * releaser that had closed the object (CLOSING) and seen the dead one's
+ * bit reopened it, dropped its own bit and left the free to the bit's
+ * owner; the reaper, having read CLOSING, skipped the free check after
+ * dropping the bit: in the reap's second pass nothing looks at the object
+ * again, and it stayed FROZEN with no holder, for good.
+ */
+Test(arena_interleave, reaper_decides_from_the_state_after_its_bit_drop)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 64, 16); /* 64 participants: two holder words, closing in use */
+    struct race r = {.f = &f, .nobjects = 256u * 32u};
+    cosmosb_arena_t *reaper = fx_join(&f, 0, 1);
+    r.h = fx_join(&f, 1, 0);
+    cosmosb_arena_t *d = fx_join(&f, 2, 1);
+    r.x = make(d, 5, 64, 0, 1);
+    ASSERT_RC(cosmosb_arena_give(d, &r.x, cosmosb_arena_participant(r.h), &r.t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(d, &r.x), COSMOSB_OK); /* d's bit stays: its LIVE transfer pins x */
+    fx_kill(&f, 2);                                        /* d dies with its transfer in flight */
+    cosmosb__arena_set_test_point(reaper, closer_between_reaper_steps, &r);
+    uint32_t reaped = 0;
+    ASSERT_RC(cosmosb_arena_poll(reaper, &reaped), COSMOSB_OK);
+    cosmosb__arena_set_test_point(reaper, NULL, NULL);
+    cr_assert_eq(reaped, 1u);
+    cr_assert(r.acquired && r.closed && r.released, "the interleaving did not happen (%d %d %d)", r.acquired,
+              r.closed, r.released);
+    cr_assert_eq(stats(reaper).live_objects, 0u, "x has no holder left but was never freed");
+    ASSERT_RC(cosmosb_arena_resolve(reaper, &r.x, 5, NULL, NULL), COSMOSB_ESTALE);
+    assert_empty(reaper);
+    cr_assert_eq(stats(reaper).zombies, 0u);
+    fx_free(&f);
+}
+
+/*
+ * The receiver settles the zombie giver's transfer (it found no LIVE
+ * transfer of the giver left for x and is about to drop the giver's bit):
+ * right then a poller tries to reap the zombie, and a newcomer tries to
+ * join its slot and take a reference to x.
+ */
+static void rejoin_while_settling(void *ctx, struct cosmosb_arena *a, int point, uint32_t arg)
+{
+    struct race *r = ctx;
+    (void)a;
+    if (point != COSMOSB__AP_SETTLE_CHECKED || arg != r->x.object || r->closed)
+        return;
+    r->closed = 1;
+    ASSERT_RC(cosmosb_arena_poll(r->h, NULL), COSMOSB_OK); /* the poller */
+    struct afx *f = r->f;
+    f->mem[3] = aligned_alloc(64, (f->hs + 63) & ~(size_t)63);
+    cr_assert_not_null(f->mem[3]);
+    r->join_rc = cosmosb_arena_join(f->mem[3], f->hs, f->meta, f->ms, f->data, NULL, f->ds, &f->plat[3], &f->h[3]);
+    if (r->join_rc == COSMOSB_OK) {
+        r->newcomer = f->h[3];
+        r->acquired = cosmosb_arena_acquire(r->newcomer, &r->x) == COSMOSB_OK;
+    }
+}
+
+/*
+ * Third-session fix without a test until now (docs/arena.md, "Transfers"):
+ * a settler of a gone giver used to check the giver's transfers and then
+ * clear its bit without owning the giver's record. A reap of the giver, a
+ * join of its slot and an acquire by the newcomer in between, and the bit
+ * cleared was the newcomer's: x was freed while the newcomer held it. Now
+ * the settler holds the zombie's mark meanwhile: the reap waits, the slot
+ * stays taken.
+ */
+Test(arena_interleave, a_settler_never_drops_a_newcomers_bit)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 3, 16); /* three slots: the newcomer can only take the giver's */
+    struct race r = {.f = &f, .join_rc = 1};
+    cosmosb_arena_t *recv = fx_join(&f, 0, 0);
+    cosmosb_arena_t *giver = fx_join(&f, 1, 1);
+    r.h = fx_join(&f, 2, 1); /* the poller */
+    cr_assert_eq(cosmosb_arena_participant(giver), 1u);
+    cosmosb_ref_t x = make(giver, 6, 64, 0, 2), t;
+    ASSERT_RC(cosmosb_arena_give(giver, &x, 0, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(giver, &x), COSMOSB_OK); /* only its transfer pins x now */
+    fx_kill(&f, 1);
+    ASSERT_RC(cosmosb_arena_poll(r.h, NULL), COSMOSB_OK);
+    cr_assert_eq(stats(r.h).zombies, 1u, "the giver is a zombie while its transfer is in flight");
+    r.x = x;
+    cosmosb__arena_set_test_point(recv, rejoin_while_settling, &r);
+    ASSERT_RC(cosmosb_arena_accept(recv, &t), COSMOSB_OK);
+    cosmosb__arena_set_test_point(recv, NULL, NULL);
+    cr_assert(r.closed, "the receiver never settled the giver's transfer");
+    if (r.newcomer) {
+        /* the slot was free to join while the settle ran: the newcomer's reference must survive */
+        cr_assert(r.acquired);
+        ASSERT_RC(cosmosb_arena_release(recv, &t), COSMOSB_OK);
+        cr_assert(intact(r.newcomer, &x, 6, 64, 2), "x was freed while the newcomer held it");
+        ASSERT_RC(cosmosb_arena_release(r.newcomer, &x), COSMOSB_OK);
+    } else {
+        ASSERT_RC(r.join_rc, COSMOSB_EBUSY);
+        ASSERT_RC(cosmosb_arena_poll(r.h, NULL), COSMOSB_OK); /* now the zombie is reaped, its slot freed */
+        cosmosb_arena_t *n = fx_join(&f, 3, 0);
+        cr_assert_eq(cosmosb_arena_participant(n), 1u);
+        ASSERT_RC(cosmosb_arena_acquire(n, &t), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_release(recv, &t), COSMOSB_OK);
+        cr_assert(intact(n, &t, 6, 64, 2), "x was freed while the newcomer held it");
+        ASSERT_RC(cosmosb_arena_release(n, &t), COSMOSB_OK);
+    }
+    assert_empty(r.h);
+    cr_assert_eq(stats(r.h).zombies, 0u);
+    fx_free(&f);
+}
