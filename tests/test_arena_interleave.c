@@ -24,6 +24,8 @@ struct race {
     cosmosb_arena_t *h; /* the other participant that acts at the points */
     int closed, released, join_rc, acquired;
     cosmosb_arena_t *newcomer;
+    uint8_t *hdr;                /* a header in data */
+    volatile uint32_t *nchildren; /* its entry's child count in meta */
 };
 
 #define W_FROZEN(gen) (2u | ((uint32_t)(gen) << 12))
@@ -39,7 +41,7 @@ struct race {
  * reopens x, drops its own bit and finds d's bit still set (or not): the
  * free is left to whoever drops d's bit.
  */
-static void closer_between_reaper_steps(void *ctx, struct cosmosb_arena *a, int point, uint32_t arg)
+static void closer_between_reaper_steps(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
 {
     struct race *r = ctx;
     (void)a;
@@ -103,7 +105,7 @@ Test(arena_interleave, reaper_decides_from_the_state_after_its_bit_drop)
  * right then a poller tries to reap the zombie, and a newcomer tries to
  * join its slot and take a reference to x.
  */
-static void rejoin_while_settling(void *ctx, struct cosmosb_arena *a, int point, uint32_t arg)
+static void rejoin_while_settling(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
 {
     struct race *r = ctx;
     (void)a;
@@ -168,5 +170,92 @@ Test(arena_interleave, a_settler_never_drops_a_newcomers_bit)
     }
     assert_empty(r.h);
     cr_assert_eq(stats(r.h).zombies, 0u);
+    fx_free(&f);
+}
+
+/* A hostile writer rewrites object x's header in data right after the reader checked it. */
+static void rewrite_header_after_check(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
+{
+    struct race *r = ctx;
+    (void)a;
+    if (point != COSMOSB__AP_HEADER_CHECKED || arg != r->x.object || r->closed)
+        return;
+    r->closed = 1;
+    volatile uint32_t *hdr = (volatile uint32_t *)(void *)r->hdr; /* type_id, size, max_children, magic, ... */
+    hdr[2] = 0xffffffffu;     /* size */
+    hdr[3] = 65535u;          /* max_children */
+    hdr[7] = 0xffffff00u;     /* payload_off */
+    *r->nchildren = 60000u;   /* and the child count in meta */
+}
+
+/* Where object x's header is: the offset table at the start of its block names it. */
+static uint8_t *header_of(struct afx *f, cosmosb_ref_t x, uint32_t opb_shift, uint32_t block)
+{
+    uint8_t *bd = f->data + (uint64_t)(x.object >> opb_shift) * block;
+    return bd + ((volatile uint32_t *)(void *)bd)[x.object & ((1u << opb_shift) - 1u)];
+}
+
+/*
+ * Fuzzing (fifth review): an object header lives in data, which every
+ * writer can change at any moment. resolve, writable, inspect, add_child
+ * and the free of a parent checked the header and then read its fields
+ * again: a writer changing them in between got resolve to return a
+ * pointer 4 GiB outside the arena and add_child to write a child slot far
+ * past the data. Now the checked copy is all that is used.
+ */
+Test(arena_interleave, a_header_rewritten_after_its_check_is_not_read_again)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    cosmosb_arena_t *w = fx_join(&f, 0, 1), *rd = fx_join(&f, 1, 0);
+    struct race r = {.f = &f};
+    cosmosb_ref_t kid = make(w, 3, 16, 0, 1), par = make(w, 4, 64, 2, 2);
+    r.x = par;
+    r.hdr = header_of(&f, par, 5, 4096);
+    r.nchildren = obj_state(&f, par.object, 256u * 32u) + 2; /* nchildren follows state and graph */
+    cr_assert_eq(((volatile uint32_t *)(void *)r.hdr)[3], 2u, "white-box layout: max_children");
+    uint8_t *keep = malloc(64);
+    cr_assert_not_null(keep);
+    memcpy(keep, r.hdr, 64);
+
+    /* add_child of the writer itself (its own header: a second writer is the hostile one) */
+    cosmosb__arena_set_test_point(w, rewrite_header_after_check, &r);
+    int rc = cosmosb_arena_add_child(w, &par, &kid);
+    cosmosb__arena_set_test_point(w, NULL, NULL);
+    cr_assert(r.closed);
+    cr_assert_neq(rc, COSMOSB_OK, "add_child wrote child slot 60000 of an object with room for 2");
+
+    /* resolve and inspect by a reader */
+    memcpy(r.hdr, keep, 64);
+    *r.nchildren = 0;
+    ASSERT_RC(cosmosb_arena_freeze(w, &par), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_acquire(rd, &par), COSMOSB_OK);
+    r.closed = 0;
+    cosmosb__arena_set_test_point(rd, rewrite_header_after_check, &r);
+    const void *d = NULL;
+    uint32_t sz = 0;
+    rc = cosmosb_arena_resolve(rd, &par, 4, &d, &sz);
+    cr_assert(r.closed);
+    if (rc == COSMOSB_OK)
+        cr_assert((const uint8_t *)d >= f.data && (const uint8_t *)d + sz <= f.data + f.ds,
+                  "resolve returned %u bytes at %p, outside the data area [%p, +%llu)", sz, d, (void *)f.data,
+                  (unsigned long long)f.ds);
+    memcpy(r.hdr, keep, 64);
+    *r.nchildren = 0;
+    r.closed = 0;
+    cosmosb_ref_t kids[4];
+    uint32_t n = 0;
+    rc = cosmosb_arena_inspect(rd, &par, NULL, kids, 4, &n);
+    cr_assert(r.closed);
+    cr_assert(rc != COSMOSB_OK || n <= 2, "inspect reported %u children of an object with room for 2", n);
+    cosmosb__arena_set_test_point(rd, NULL, NULL);
+
+    memcpy(r.hdr, keep, 64);
+    *r.nchildren = 0;
+    ASSERT_RC(cosmosb_arena_release(rd, &par), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(w, &par), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(w, &kid), COSMOSB_OK);
+    assert_empty(w);
+    free(keep);
     fx_free(&f);
 }

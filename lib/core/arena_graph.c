@@ -147,15 +147,16 @@ static void cascade(struct cosmosb_arena *a, uint32_t cur, uint32_t c)
 
 /* The child list of a dying object (its header in data), and how many are attached. */
 static uint32_t children_of(struct cosmosb_arena *a, uint32_t idx, uint32_t gen,
-                            const struct cosmosb__arena_child **list)
+                            const volatile struct cosmosb__arena_child **list)
 {
-    const struct cosmosb__arena_objhdr *oh;
-    if (cosmosb__arena_header(a, idx, gen, &oh) != COSMOSB_OK)
+    struct cosmosb__arena_objinfo oi;
+    if (cosmosb__arena_header(a, idx, gen, &oi) != COSMOSB_OK)
         return 0; /* a corrupt header: its children are leaked, nothing is read out of bounds */
     /* Relaxed: written under the lock before the object was frozen. */
     uint32_t n = cosmosb__load_relaxed(&cosmosb__aobj(a, idx)->nchildren);
-    *list = (const struct cosmosb__arena_child *)(const void *)(oh + 1);
-    return n <= oh->max_children ? n : oh->max_children;
+    /* The list holds max_children entries before the payload (the checked copy's capacity bounds n). */
+    *list = (const volatile struct cosmosb__arena_child *)(const volatile void *)(oi.at + COSMOSB_ARENA_OBJECT_HEADER);
+    return n <= oi.max_children ? n : oi.max_children;
 }
 
 void cosmosb__arena_process_dying(struct cosmosb_arena *a)
@@ -185,7 +186,7 @@ void cosmosb__arena_process_dying(struct cosmosb_arena *a)
         /* SC CAS: we are its freer from now on (its previous freer is gone or is us). */
         if (w != mine && cosmosb__cas_val_seq_cst(&e->state, w, mine) != w)
             continue; /* changed under us: look again */
-        const struct cosmosb__arena_child *list = NULL;
+        const volatile struct cosmosb__arena_child *list = NULL;
         uint32_t n = children_of(a, cur, gen, &list);
         uint32_t k = cosmosb__load_seq_cst(&h->log_k);
         if (cosmosb__load_seq_cst(&h->log_step) == k + 1u) {
@@ -275,8 +276,8 @@ int cosmosb_arena_add_child(cosmosb_arena_t *a, const cosmosb_ref_t *parent, con
         return COSMOSB_ESTATE;
     if (!COSMOSB__OBJ_IS_FROZEN(COSMOSB__OBJ_STATE(cw)) || COSMOSB__OWN(a->counts[c]) == 0)
         return COSMOSB_ESTATE;
-    const struct cosmosb__arena_objhdr *oh;
-    if ((rc = cosmosb__arena_header(a, p, COSMOSB__OBJ_GEN(pw), &oh)) != 0)
+    struct cosmosb__arena_objinfo oi;
+    if ((rc = cosmosb__arena_header(a, p, COSMOSB__OBJ_GEN(pw), &oi)) != 0)
         return rc;
     struct cosmosb__arena_hdr *h = a->hdr;
     struct cosmosb__arena_obj *pe = cosmosb__aobj(a, p), *ce = cosmosb__aobj(a, c);
@@ -284,13 +285,13 @@ int cosmosb_arena_add_child(cosmosb_arena_t *a, const cosmosb_ref_t *parent, con
     /* SC loads and stores under the lock: a stealer replays the log against them. */
     uint32_t k = cosmosb__load_seq_cst(&pe->nchildren);
     uint32_t v = cosmosb__load_seq_cst(&ce->graph);
-    if (k >= oh->max_children) {
+    if (k >= oi.max_children) { /* the checked copy: the header in data may have changed since */
         rc = COSMOSB_ENOMEM;
     } else if (v == UINT32_MAX) {
         rc = COSMOSB_EOVERFLOW;
     } else {
         struct cosmosb__arena_child *slot =
-            (struct cosmosb__arena_child *)(void *)(a->wdata + ((const uint8_t *)(oh + 1) - a->data) +
+            (struct cosmosb__arena_child *)(void *)(a->wdata + (oi.at + COSMOSB_ARENA_OBJECT_HEADER - a->data) +
                                                     (uint64_t)k * sizeof(struct cosmosb__arena_child));
         slot->object = c;
         slot->generation = COSMOSB__OBJ_GEN(cw);

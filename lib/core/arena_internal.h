@@ -69,7 +69,7 @@ struct cosmosb_arena {
     uint64_t next_poll;   /* time of the next liveness sweep */
     uint64_t virtual_clock;
 #ifdef COSMOSB_TEST_POINTS
-    void (*test_point)(void *ctx, struct cosmosb_arena *a, int point, uint32_t arg);
+    void (*test_point)(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg);
     void *test_ctx;
 #endif
 };
@@ -84,7 +84,8 @@ struct cosmosb_arena {
 enum cosmosb__arena_point {
     COSMOSB__AP_REAP_OBJECT = 1,      /* reap_objects: at object arg, nothing done to it yet */
     COSMOSB__AP_REAP_STATE_READ,      /* reap_objects: object arg's state read, nothing decided from it yet */
-    COSMOSB__AP_SETTLE_CHECKED        /* settle: no LIVE transfer of the giver pins object arg; its bit not dropped yet */
+    COSMOSB__AP_SETTLE_CHECKED,       /* settle: no LIVE transfer of the giver pins object arg; its bit not dropped yet */
+    COSMOSB__AP_HEADER_CHECKED        /* arena_header: object arg's header read and checked, about to return */
 };
 #ifdef COSMOSB_TEST_POINTS
 #define COSMOSB__ARENA_POINT(a, point, arg)                                                                           \
@@ -93,7 +94,8 @@ enum cosmosb__arena_point {
             (a)->test_point((a)->test_ctx, (a), (point), (arg));                                                       \
     } while (0)
 void cosmosb__arena_set_test_point(struct cosmosb_arena *a,
-                                   void (*fn)(void *ctx, struct cosmosb_arena *a, int point, uint32_t arg), void *ctx);
+                                   void (*fn)(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg),
+                                   void *ctx);
 #else
 #define COSMOSB__ARENA_POINT(a, point, arg) ((void)0)
 #endif
@@ -198,8 +200,15 @@ uint64_t cosmosb__arena_now(struct cosmosb_arena *a);
 
 /* arena_objects.c */
 int cosmosb__arena_entry(const struct cosmosb_arena *a, const cosmosb_ref_t *ref, uint32_t *word);
+/* An object header as checked: a private copy of its fields (the header lives in data, which any writer
+ * can change at any time: nothing read from it is read twice) and where it is. */
+struct cosmosb__arena_objinfo {
+    const uint8_t *at;       /* the header in data: use only for addresses, never to read a field again */
+    uint64_t type_id;
+    uint32_t size, max_children, payload_off;
+};
 int cosmosb__arena_header(const struct cosmosb_arena *a, uint32_t idx, uint32_t gen,
-                          const struct cosmosb__arena_objhdr **out);
+                          struct cosmosb__arena_objinfo *out);
 void cosmosb__arena_drop_bit(struct cosmosb_arena *a, uint32_t idx, uint32_t part);
 void cosmosb__arena_try_free(struct cosmosb_arena *a, uint32_t idx);
 int cosmosb__arena_decide_free(struct cosmosb_arena *a, uint32_t idx);

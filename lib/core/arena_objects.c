@@ -239,9 +239,15 @@ int cosmosb__arena_entry(const struct cosmosb_arena *a, const cosmosb_ref_t *ref
     return cosmosb__arena_lookup(a, ref, &e, word);
 }
 
-/* Finds and checks an object's header in data (bounds, magic, identity). */
+/*
+ * Finds and checks an object's header in data (bounds, magic, identity) and
+ * copies it: every field is read once (volatile loads), checked, and used
+ * from the copy only. Data is writable by every writer, so a hostile one
+ * may change a header at any moment; a field read again after the check
+ * (child capacity, payload offset, size) could point anywhere.
+ */
 int cosmosb__arena_header(const struct cosmosb_arena *a, uint32_t idx, uint32_t gen,
-                          const struct cosmosb__arena_objhdr **out)
+                          struct cosmosb__arena_objinfo *out)
 {
     uint32_t b = cosmosb__aobj_block(a, idx), i = cosmosb__aobj_entry(a, idx);
     const uint8_t *bd = cosmosb__ablock_data(a, b);
@@ -255,14 +261,20 @@ int cosmosb__arena_header(const struct cosmosb_arena *a, uint32_t idx, uint32_t 
     }
     if (off < a->g.first_off || (off & 15u) || (uint64_t)off + COSMOSB_ARENA_OBJECT_HEADER > span)
         return COSMOSB_ECORRUPT;
-    const struct cosmosb__arena_objhdr *oh = (const struct cosmosb__arena_objhdr *)(const void *)(bd + off);
+    const volatile struct cosmosb__arena_objhdr *oh =
+        (const volatile struct cosmosb__arena_objhdr *)(const volatile void *)(bd + off);
     uint32_t maxc = oh->max_children, pay = oh->payload_off, size = oh->size;
     if (oh->magic != COSMOSB__ARENA_OBJ_MAGIC || oh->object != idx || oh->generation != gen)
         return COSMOSB_ECORRUPT;
     if (maxc > COSMOSB_ARENA_MAX_CHILDREN || pay != round16(COSMOSB_ARENA_OBJECT_HEADER + 8u * maxc) ||
         (uint64_t)off + pay + size > span)
         return COSMOSB_ECORRUPT;
-    *out = oh;
+    out->at = bd + off;
+    out->type_id = oh->type_id;
+    out->size = size;
+    out->max_children = maxc;
+    out->payload_off = pay;
+    COSMOSB__ARENA_POINT(a, COSMOSB__AP_HEADER_CHECKED, idx);
     return COSMOSB_OK;
 }
 
@@ -484,13 +496,13 @@ int cosmosb_arena_writable(cosmosb_arena_t *a, const cosmosb_ref_t *ref, void **
         return rc;
     if (!data)
         return COSMOSB_EINVAL;
-    const struct cosmosb__arena_objhdr *oh;
-    if ((rc = cosmosb__arena_header(a, ref->object, COSMOSB__OBJ_GEN(w), &oh)) != 0)
+    struct cosmosb__arena_objinfo oi;
+    if ((rc = cosmosb__arena_header(a, ref->object, COSMOSB__OBJ_GEN(w), &oi)) != 0)
         return rc;
-    uint64_t pos = (uint64_t)((const uint8_t *)oh - a->data) + oh->payload_off;
+    uint64_t pos = (uint64_t)(oi.at - a->data) + oi.payload_off;
     *data = a->wdata + pos;
     if (size)
-        *size = oh->size;
+        *size = oi.size;
     return COSMOSB_OK;
 }
 
@@ -510,7 +522,7 @@ int cosmosb_arena_freeze(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
 
 /* A frozen object's entry and header. */
 static int frozen(struct cosmosb_arena *a, const cosmosb_ref_t *ref, uint32_t *word,
-                  const struct cosmosb__arena_objhdr **oh)
+                  struct cosmosb__arena_objinfo *oh)
 {
     int rc = cosmosb__acheck(a);
     if (rc)
@@ -527,16 +539,16 @@ int cosmosb_arena_resolve(cosmosb_arena_t *a, const cosmosb_ref_t *ref, uint64_t
                           uint32_t *size)
 {
     uint32_t w;
-    const struct cosmosb__arena_objhdr *oh;
-    int rc = frozen(a, ref, &w, &oh);
+    struct cosmosb__arena_objinfo oi;
+    int rc = frozen(a, ref, &w, &oi);
     if (rc)
         return rc;
-    if (type_id && oh->type_id != type_id)
+    if (type_id && oi.type_id != type_id)
         return COSMOSB_ETYPE;
     if (data)
-        *data = (const uint8_t *)oh + oh->payload_off;
+        *data = oi.at + oi.payload_off;
     if (size)
-        *size = oh->size;
+        *size = oi.size;
     return COSMOSB_OK;
 }
 
@@ -544,21 +556,23 @@ int cosmosb_arena_inspect(cosmosb_arena_t *a, const cosmosb_ref_t *ref, uint64_t
                           uint32_t max, uint32_t *count)
 {
     uint32_t w;
-    const struct cosmosb__arena_objhdr *oh;
-    int rc = frozen(a, ref, &w, &oh);
+    struct cosmosb__arena_objinfo oi;
+    int rc = frozen(a, ref, &w, &oi);
     if (rc)
         return rc;
     if (max && !children)
         return COSMOSB_EINVAL;
     /* Relaxed: fixed once the object is frozen (changed only by add_child before). */
     uint32_t n = cosmosb__load_relaxed(&cosmosb__aobj(a, ref->object)->nchildren);
-    if (n > oh->max_children)
+    if (n > oi.max_children)
         return COSMOSB_ECORRUPT;
-    const struct cosmosb__arena_child *c = (const struct cosmosb__arena_child *)(const void *)(oh + 1);
+    /* Within the checked header: the list holds max_children entries before the payload. */
+    const volatile struct cosmosb__arena_child *c =
+        (const volatile struct cosmosb__arena_child *)(const volatile void *)(oi.at + COSMOSB_ARENA_OBJECT_HEADER);
     for (uint32_t k = 0; k < n && k < max; k++)
         children[k] = (cosmosb_ref_t){c[k].object, c[k].generation, a->arena_id, 0};
     if (type_id)
-        *type_id = oh->type_id;
+        *type_id = oi.type_id;
     if (count)
         *count = n;
     return COSMOSB_OK;

@@ -201,7 +201,8 @@ uint64_t cosmosb__arena_now(struct cosmosb_arena *a)
 
 #ifdef COSMOSB_TEST_POINTS
 void cosmosb__arena_set_test_point(struct cosmosb_arena *a,
-                                   void (*fn)(void *ctx, struct cosmosb_arena *a, int point, uint32_t arg), void *ctx)
+                                   void (*fn)(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg),
+                                   void *ctx)
 {
     a->test_point = fn;
     a->test_ctx = ctx;
@@ -330,9 +331,9 @@ int cosmosb_arena_stats(cosmosb_arena_t *a, cosmosb_arena_stats_t *st)
         st->live_objects++;
         if (COSMOSB__OBJ_IS_FROZEN(s))
             st->frozen_objects++;
-        const struct cosmosb__arena_objhdr *oh;
-        if (cosmosb__arena_header(a, i, COSMOSB__OBJ_GEN(w), &oh) == COSMOSB_OK)
-            st->object_bytes += (uint64_t)oh->payload_off + oh->size;
+        struct cosmosb__arena_objinfo oi;
+        if (cosmosb__arena_header(a, i, COSMOSB__OBJ_GEN(w), &oi) == COSMOSB_OK)
+            st->object_bytes += (uint64_t)oi.payload_off + oi.size;
     }
     for (uint32_t p = 0; p < a->g.maxp; p++) {
         uint32_t k = COSMOSB__PART_KIND(cosmosb__load_relaxed(&cosmosb__apart(a, p)->state));
