@@ -370,7 +370,7 @@ Test(arena_core, a_leaver_without_an_id_is_not_reaped_midway)
 }
 
 /* The library's internal graph lock, for the white-box test below (not part of the API). */
-void cosmosb__arena_lock(cosmosb_arena_t *a);
+int cosmosb__arena_lock(cosmosb_arena_t *a);
 
 /*
  * A leaver whose last references free a parent (which takes the graph
@@ -397,7 +397,7 @@ Test(arena_core, a_leave_that_meets_a_dead_lock_holder_keeps_its_pins, .timeout 
     /* h gives y to ad (its own pin list is not empty), takes the graph lock and dies in it */
     cosmosb_ref_t y = make(h, 8, 64, 0, 4), ty;
     ASSERT_RC(cosmosb_arena_give(h, &y, 3, &ty), COSMOSB_OK);
-    cosmosb__arena_lock(h);
+    ASSERT_RC(cosmosb__arena_lock(h), COSMOSB_OK);
     fx_kill(&f, 2);
     /* l leaves (its process lives on): freeing the parent waits for the dead holder's lock */
     cosmosb_arena_leave(l);
@@ -525,6 +525,51 @@ Test(arena_core, block_state_words_never_come_back_after_a_run)
     }
     ASSERT_RC(cosmosb_arena_release(a, &keep), COSMOSB_OK);
     assert_empty(a);
+    fx_free(&f);
+}
+
+/*
+ * A hostile peer writes a graph-lock word naming a live participant that
+ * does not hold the lock (fuzzing found it: one word, and every survivor
+ * that attached a child, freed a parent or reaped spun forever). Now a
+ * waiter gives up after a second (at once for a word it gave up on
+ * before): add_child answers ETIMEDOUT, a parent's free is undone (its
+ * object stays, holder-less) and retried by the next poll, a reap goes on
+ * without the lock; once the word is gone, everything is reclaimed.
+ */
+Test(arena_core, a_forged_lock_word_never_hangs_a_survivor, .timeout = 60)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    cosmosb_arena_t *w = fx_join(&f, 0, 1);
+    fx_join(&f, 1, 1); /* p: alive, never takes the lock */
+    cosmosb_arena_t *d = fx_join(&f, 2, 1);
+    cosmosb_ref_t kid = make(w, 3, 16, 0, 1), par = make(w, 4, 64, 1, 2), other = make(w, 5, 64, 1, 3);
+    ASSERT_RC(cosmosb_arena_add_child(w, &par, &kid), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_freeze(w, &par), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(w, &kid), COSMOSB_OK);
+    (void)make(d, 6, 64, 0, 4);
+    volatile uint32_t *lock = (volatile uint32_t *)(void *)(f.meta + 80);
+    cr_assert_eq(*lock, 0u);
+    *lock = 2u | (1u << 8); /* "held by participant 1, generation 1": p, alive */
+
+    ASSERT_RC(cosmosb_arena_add_child(w, &other, &par), COSMOSB_ETIMEDOUT);
+    ASSERT_RC(cosmosb_arena_add_child(w, &other, &par), COSMOSB_ETIMEDOUT); /* at once now */
+    ASSERT_RC(cosmosb_arena_release(w, &par), COSMOSB_OK); /* its free cannot take the lock: undone */
+    cr_assert_eq(stats(w).live_objects, 4u, "par, kid, other and d's object");
+    fx_kill(&f, 2); /* a reap goes on without the lock */
+    uint32_t reaped = 0;
+    ASSERT_RC(cosmosb_arena_poll(w, &reaped), COSMOSB_OK);
+    cr_assert_eq(reaped, 1u);
+    cr_assert_eq(stats(w).live_objects, 3u, "d's object is reclaimed");
+    cr_assert_eq(*lock, 2u | (1u << 8), "nobody took the forged lock");
+
+    *lock = 0; /* the word goes away: the next poll frees what was undone */
+    ASSERT_RC(cosmosb_arena_poll(w, NULL), COSMOSB_OK);
+    cr_assert_eq(stats(w).live_objects, 1u, "par and kid are freed once the lock can be taken");
+    ASSERT_RC(cosmosb_arena_add_child(w, &other, &kid), COSMOSB_ESTALE);
+    ASSERT_RC(cosmosb_arena_release(w, &other), COSMOSB_OK);
+    assert_empty(w);
     fx_free(&f);
 }
 

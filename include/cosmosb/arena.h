@@ -274,7 +274,9 @@ COSMOSB_API int cosmosb_arena_writable(cosmosb_arena_t *arena, const cosmosb_ref
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ESTALE; ::COSMOSB_ESTATE
  *         (parent frozen / child not frozen / not held); ::COSMOSB_ENOMEM if
  *         the parent's child list is full; ::COSMOSB_EOVERFLOW if the child
- *         has 2^32-1 parents; ::COSMOSB_ETIMEDOUT never (waits for the graph lock).
+ *         has 2^32-1 parents; ::COSMOSB_ETIMEDOUT if the graph lock stayed held for a second by
+ *         a participant that looks alive (a stuck process, or a lock word forged by a hostile peer;
+ *         nothing changed), or at once if this handle gave up on the same holder before.
  * @par Concurrency: one thread per handle; takes the graph lock (short).
  */
 COSMOSB_API int cosmosb_arena_add_child(cosmosb_arena_t *arena, const cosmosb_ref_t *parent,
@@ -348,7 +350,11 @@ COSMOSB_API int cosmosb_arena_acquire(cosmosb_arena_t *arena, const cosmosb_ref_
  * Freeing releases the object's children (iteratively, under the graph
  * lock if it has any) and returns its block to the pool when the block is
  * empty. Transfers that this participant made and that were accepted or
- * declined since the last call are reclaimed too.
+ * declined since the last call are reclaimed too. If the graph lock stays
+ * held for a second by a participant that looks alive (stuck, or a forged
+ * lock word), the free of an object with children is put off: the object
+ * stays allocated with no holder, and the next cosmosb_arena_poll() of
+ * this handle frees it once the lock can be taken.
  * @param[in] arena the handle.
  * @param[in] ref the object.
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ERANGE; ::COSMOSB_ESTALE;

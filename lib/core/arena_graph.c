@@ -29,10 +29,39 @@ static int lock_orphaned(const struct cosmosb_arena *a, uint32_t v)
 
 static void recover(struct cosmosb_arena *a);
 
-void cosmosb__arena_lock(struct cosmosb_arena *a)
+/* Is the holder named by lock word v (its incarnation still ALIVE or LEAVING) dead by the platform? Then it
+ * is marked a zombie (the next poll reaps it in full) and the next look steals the lock. Not a reap from
+ * here: we may be inside a reap or a leave ourselves, whose pin list a nested reap would overwrite. */
+static int lock_holder_died(struct cosmosb_arena *a, uint32_t v)
+{
+    if (!a->plat.peer_alive)
+        return 0;
+    struct cosmosb__arena_part *hr = cosmosb__apart(a, COSMOSB__LOCK_HOLDER(v)); /* bounded by lock_orphaned */
+    /* SC: the holder's record, then its id (written at its join). */
+    uint32_t hw = cosmosb__load_seq_cst(&hr->state);
+    uint32_t id = cosmosb__load_relaxed(&hr->self_id);
+    uint32_t hk = COSMOSB__PART_KIND(hw);
+    if ((hk != COSMOSB__PART_ALIVE && hk != COSMOSB__PART_LEAVING) || COSMOSB__PART_GEN(hw) != COSMOSB__LOCK_GEN(v) ||
+        id == 0 || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
+        return 0;
+    /* SC CAS: against a reaper taking its mark. */
+    (void)cosmosb__cas_val_seq_cst(&hr->state, hw, COSMOSB__PART_WORD(COSMOSB__PART_ZOMBIE, 0, COSMOSB__PART_GEN(hw)));
+    return 1;
+}
+
+/*
+ * Takes the graph lock: COSMOSB_OK, or COSMOSB_ETIMEDOUT when a holder that
+ * looks alive kept it for COSMOSB__ARENA_LOCK_TIMEOUT_NS (a stuck process,
+ * or a word written by a hostile peer that names a live participant: no
+ * value makes a waiter spin forever). A word that timed out before is given
+ * up on after a short spin, so a reap meeting many parents under a forged
+ * word does not wait a second for each.
+ */
+int cosmosb__arena_lock(struct cosmosb_arena *a)
 {
     struct cosmosb__arena_hdr *h = a->hdr;
     uint32_t me = COSMOSB__LOCK_WORD(a->self, a->self_gen);
+    uint64_t deadline = 0;
     for (uint32_t spins = 0;; spins++) {
         /* Relaxed: a filter; the CAS below decides. */
         uint32_t v = cosmosb__load_relaxed(&h->lock);
@@ -41,12 +70,12 @@ void cosmosb__arena_lock(struct cosmosb_arena *a)
             if (cosmosb__cas_val_seq_cst(&h->lock, 0, me) == 0) {
                 /* A holder that died after a clean-looking unlock never happens (unlock
                  * clears the log first), but a log left by a stolen-then-dead taker may. */
+                a->lock_stuck = 0;
                 recover(a);
-                return;
+                return COSMOSB_OK;
             }
             continue;
         }
-        uint32_t holder = COSMOSB__LOCK_HOLDER(v);
         if (lock_orphaned(a, v)) {
             /* The holder is gone (reaped, being reaped, departed, its slot
              * taken by a new participant), or the word is garbage: steal the
@@ -54,27 +83,23 @@ void cosmosb__arena_lock(struct cosmosb_arena *a)
              * holder's generation in the word defeats a steal from a new
              * occupant of the slot that took the lock since we looked. */
             if (cosmosb__cas_val_seq_cst(&h->lock, v, me) == v) {
+                a->lock_stuck = 0;
                 recover(a);
-                return;
+                return COSMOSB_OK;
             }
             continue;
         }
-        if ((spins % COSMOSB__ARENA_LOCK_CHECK) == COSMOSB__ARENA_LOCK_CHECK - 1u && a->plat.peer_alive) {
-            struct cosmosb__arena_part *hr = cosmosb__apart(a, holder);
-            /* SC: the holder's record, then its id (written at its join). */
-            uint32_t hw = cosmosb__load_seq_cst(&hr->state);
-            uint32_t id = cosmosb__load_relaxed(&hr->self_id);
-            uint32_t hk = COSMOSB__PART_KIND(hw);
-            if ((hk == COSMOSB__PART_ALIVE || hk == COSMOSB__PART_LEAVING) &&
-                COSMOSB__PART_GEN(hw) == COSMOSB__LOCK_GEN(v) && id != 0 &&
-                a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_DEAD) {
-                /* Dead: mark it gone (a zombie: the next poll reaps it in full), and the next
-                 * round steals the lock. Not a reap from here: we may be inside a reap or a
-                 * leave ourselves, whose pin list a nested reap would overwrite.
-                 * SC CAS: against a reaper taking its mark. */
-                (void)cosmosb__cas_val_seq_cst(&hr->state, hw,
-                                               COSMOSB__PART_WORD(COSMOSB__PART_ZOMBIE, 0, COSMOSB__PART_GEN(hw)));
-                continue;
+        if ((spins % COSMOSB__ARENA_LOCK_CHECK) == COSMOSB__ARENA_LOCK_CHECK - 1u && lock_holder_died(a, v))
+            continue;
+        if (spins >= 64u) {
+            if (v == a->lock_stuck && !lock_holder_died(a, v))
+                return COSMOSB_ETIMEDOUT;
+            uint64_t now = cosmosb__arena_now(a);
+            if (!deadline) {
+                deadline = now + COSMOSB__ARENA_LOCK_TIMEOUT_NS;
+            } else if (now >= deadline) {
+                a->lock_stuck = v;
+                return COSMOSB_ETIMEDOUT;
             }
         }
         if (spins < 64u) {
@@ -281,7 +306,8 @@ int cosmosb_arena_add_child(cosmosb_arena_t *a, const cosmosb_ref_t *parent, con
         return rc;
     struct cosmosb__arena_hdr *h = a->hdr;
     struct cosmosb__arena_obj *pe = cosmosb__aobj(a, p), *ce = cosmosb__aobj(a, c);
-    cosmosb__arena_lock(a);
+    if ((rc = cosmosb__arena_lock(a)) != 0)
+        return rc; /* held for a second by a participant that looks alive: nothing changed */
     /* SC loads and stores under the lock: a stealer replays the log against them. */
     uint32_t k = cosmosb__load_seq_cst(&pe->nchildren);
     uint32_t v = cosmosb__load_seq_cst(&ce->graph);

@@ -24,6 +24,9 @@
 #define COSMOSB__ARENA_CLAIM_CHECKS 8u
 /* Blocks we retired that an allocation looks at first (private list). */
 #define COSMOSB__ARENA_RECENT 16u
+/* Longest wait for the graph lock while its holder looks alive: past it the holder is taken to be
+ * stuck, or the lock word forged by a hostile peer, and the waiter gives up (docs/arena.md, "Graph lock"). */
+#define COSMOSB__ARENA_LOCK_TIMEOUT_NS 1000000000ull
 /* Minimum time between two liveness sweeps of cosmosb_arena_poll. */
 #define COSMOSB__ARENA_POLL_NS 20000000ull
 
@@ -66,6 +69,8 @@ struct cosmosb_arena {
     uint32_t *scratch;    /* [maxt] reaping scratch */
     uint32_t *counts;     /* [nobjects] our references: own (low 16 bits) and outstanding transfers (high 16) */
     void *host;           /* owned by the hosted layer (lib/os), NULL for a core handle */
+    uint32_t lock_stuck;  /* a graph-lock word we waited on in vain (0: none): met again, we give up at once */
+    uint32_t lock_gave_up; /* a free gave up on the graph lock: the next poll looks for holder-less objects */
     uint64_t next_poll;   /* time of the next liveness sweep */
     uint64_t virtual_clock;
 #ifdef COSMOSB_TEST_POINTS
@@ -221,7 +226,7 @@ void cosmosb__arena_run_free(struct cosmosb_arena *a, uint32_t b);
 void cosmosb__arena_unref_own(struct cosmosb_arena *a, uint32_t idx);
 
 /* arena_graph.c */
-void cosmosb__arena_lock(struct cosmosb_arena *a);
+int cosmosb__arena_lock(struct cosmosb_arena *a);
 void cosmosb__arena_unlock(struct cosmosb_arena *a);
 void cosmosb__arena_process_dying(struct cosmosb_arena *a);
 void cosmosb__arena_push_dying(struct cosmosb_arena *a, uint32_t idx);

@@ -806,7 +806,17 @@ void cosmosb__arena_free_dying(struct cosmosb_arena *a, uint32_t idx)
         cosmosb__arena_finish_free(a, idx, COSMOSB__OBJ_GEN(cosmosb__load_relaxed(&cosmosb__aobj(a, idx)->state)));
         return;
     }
-    cosmosb__arena_lock(a);
+    if (cosmosb__arena_lock(a) != COSMOSB_OK) {
+        /* The lock stayed held by a participant that looks alive (stuck, or a forged word): the free is
+         * undone (FROZEN with no holder; SC CAS: it is ours while DYING(me)), and the next poll looks for
+         * such objects again (docs/arena.md, "Graph lock"). */
+        uint32_t gen = COSMOSB__OBJ_GEN(cosmosb__load_relaxed(&cosmosb__aobj(a, idx)->state));
+        (void)cosmosb__cas_val_seq_cst(&cosmosb__aobj(a, idx)->state,
+                                       COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, gen),
+                                       COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, gen));
+        a->lock_gave_up = 1;
+        return;
+    }
     cosmosb__arena_push_dying(a, idx);
     cosmosb__arena_process_dying(a);
     cosmosb__arena_unlock(a);

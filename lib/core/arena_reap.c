@@ -171,9 +171,10 @@ static void reap_blocks(struct cosmosb_arena *a, uint32_t d)
 /* Reaps d; we own its REAPING mark (record generation gen). */
 static void reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen)
 {
-    /* 1. A graph lock d held is stolen here and its log completed. */
-    cosmosb__arena_lock(a);
-    cosmosb__arena_unlock(a);
+    /* 1. A graph lock d held is stolen here and its log completed (d is REAPING now: a word naming it is
+     * stolen at once; one we wait on in vain names somebody else, and holds nothing of d's). */
+    if (cosmosb__arena_lock(a) == COSMOSB_OK)
+        cosmosb__arena_unlock(a);
     /* 2. Transfers addressed to d will never be taken. */
     cancel_addressed_to(a, d, gen);
     /* 3.-4. Holder bits, half-done frees, orphans. */
@@ -302,6 +303,17 @@ int cosmosb_arena_poll(cosmosb_arena_t *a, uint32_t *reaped)
         return rc;
     cosmosb__arena_reclaim(a, a->g.maxt);
     int n = cosmosb__arena_reap_dead(a, 1);
+    if (a->lock_gave_up) {
+        /* A free of ours gave up on the graph lock and left its object FROZEN with no holder: look for
+         * such objects again (the free check of each; one that still cannot take the lock sets it again). */
+        a->lock_gave_up = 0;
+        for (uint32_t idx = 0; idx < a->g.nobjects; idx++) {
+            /* Relaxed: a filter; the free check reads everything again with SC. */
+            uint32_t w = cosmosb__load_relaxed(&cosmosb__aobj(a, idx)->state);
+            if (COSMOSB__OBJ_STATE(w) == COSMOSB__OBJ_FROZEN && COSMOSB__OBJ_AUX(w) == 0)
+                cosmosb__arena_try_free(a, idx);
+        }
+    }
     if (reaped)
         *reaped = (uint32_t)n;
     return COSMOSB_OK;
