@@ -532,10 +532,12 @@ Test(arena_core, block_state_words_never_come_back_after_a_run)
  * A hostile peer writes a graph-lock word naming a live participant that
  * does not hold the lock (fuzzing found it: one word, and every survivor
  * that attached a child, freed a parent or reaped spun forever). Now a
- * waiter gives up after a second (at once for a word it gave up on
+ * waiter gives up after a second (at once for the same hold it gave up on
  * before): add_child answers ETIMEDOUT, a parent's free is undone (its
- * object stays, holder-less) and retried by the next poll, a reap goes on
- * without the lock; once the word is gone, everything is reclaimed.
+ * object stays, holder-less) and retried by the next poll of anyone (the
+ * one that gave up has left meanwhile), and a reap waits (the dead one
+ * becomes a zombie with everything it held: reaping without the lock could
+ * meet its half-done graph work). Once the word is gone, all is reclaimed.
  */
 Test(arena_core, a_forged_lock_word_never_hangs_a_survivor, .timeout = 60)
 {
@@ -544,6 +546,7 @@ Test(arena_core, a_forged_lock_word_never_hangs_a_survivor, .timeout = 60)
     cosmosb_arena_t *w = fx_join(&f, 0, 1);
     fx_join(&f, 1, 1); /* p: alive, never takes the lock */
     cosmosb_arena_t *d = fx_join(&f, 2, 1);
+    cosmosb_arena_t *o = fx_join(&f, 3, 0);
     cosmosb_ref_t kid = make(w, 3, 16, 0, 1), par = make(w, 4, 64, 1, 2), other = make(w, 5, 64, 1, 3);
     ASSERT_RC(cosmosb_arena_add_child(w, &par, &kid), COSMOSB_OK);
     ASSERT_RC(cosmosb_arena_freeze(w, &par), COSMOSB_OK);
@@ -557,18 +560,65 @@ Test(arena_core, a_forged_lock_word_never_hangs_a_survivor, .timeout = 60)
     ASSERT_RC(cosmosb_arena_add_child(w, &other, &par), COSMOSB_ETIMEDOUT); /* at once now */
     ASSERT_RC(cosmosb_arena_release(w, &par), COSMOSB_OK); /* its free cannot take the lock: undone */
     cr_assert_eq(stats(w).live_objects, 4u, "par, kid, other and d's object");
-    fx_kill(&f, 2); /* a reap goes on without the lock */
-    uint32_t reaped = 0;
+    fx_kill(&f, 2);
+    uint32_t reaped = 9;
     ASSERT_RC(cosmosb_arena_poll(w, &reaped), COSMOSB_OK);
-    cr_assert_eq(reaped, 1u);
-    cr_assert_eq(stats(w).live_objects, 3u, "d's object is reclaimed");
+    cr_assert_eq(reaped, 0u, "a reap without the graph lock");
+    cr_assert_eq(stats(w).zombies, 1u, "d waits as a zombie");
+    cr_assert_eq(stats(w).live_objects, 4u, "d's object is untouched");
     cr_assert_eq(*lock, 2u | (1u << 8), "nobody took the forged lock");
-
-    *lock = 0; /* the word goes away: the next poll frees what was undone */
-    ASSERT_RC(cosmosb_arena_poll(w, NULL), COSMOSB_OK);
-    cr_assert_eq(stats(w).live_objects, 1u, "par and kid are freed once the lock can be taken");
-    ASSERT_RC(cosmosb_arena_add_child(w, &other, &kid), COSMOSB_ESTALE);
     ASSERT_RC(cosmosb_arena_release(w, &other), COSMOSB_OK);
+    cosmosb_arena_leave(w); /* the one that put off par's free leaves */
+    f.h[0] = NULL;
+
+    *lock = 0; /* the word goes away: anyone's next poll reaps d and frees what was put off */
+    ASSERT_RC(cosmosb_arena_poll(o, NULL), COSMOSB_OK);
+    assert_empty(o);
+    cr_assert_eq(stats(o).zombies, 0u);
+    fx_free(&f);
+}
+
+static uint32_t g_yields; /* yields left before the simulated holder lets go (see below) */
+
+/* The waiter's platform yield: the lock's (simulated) holder finishes after a few of them. */
+static void holder_finishes_soon(void *ctx)
+{
+    (void)ctx;
+    if (g_yields && --g_yields == 0) {
+        volatile uint32_t *lock = (volatile uint32_t *)(void *)(g_fx->meta + 80);
+        volatile uint32_t *seq = lock + 1;
+        *lock = 0;
+        (*seq)++;
+    }
+}
+
+/*
+ * A waiter gives up at once only on the same hold it waited a second for:
+ * after that holder's unlock, a later (real, short) hold by the same
+ * participant, with the same lock word, is waited for as usual (a first
+ * version remembered the word alone and then failed every short hold of
+ * that participant after 64 spins).
+ */
+Test(arena_core, a_later_hold_of_the_same_holder_is_waited_for, .timeout = 60)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    f.plat[0].yield = holder_finishes_soon;
+    cosmosb_arena_t *w = fx_join(&f, 0, 1);
+    fx_join(&f, 1, 1); /* p */
+    cosmosb_ref_t kid = make(w, 3, 16, 0, 1), par = make(w, 4, 64, 1, 2);
+    volatile uint32_t *lock = (volatile uint32_t *)(void *)(f.meta + 80), *seq = lock + 1;
+    *lock = 2u | (1u << 8); /* p holds it, and stays stopped */
+    ASSERT_RC(cosmosb_arena_add_child(w, &par, &kid), COSMOSB_ETIMEDOUT);
+    *lock = 0; /* p unlocks ... */
+    (*seq)++;
+    *lock = 2u | (1u << 8); /* ... and takes it again, this time for a short while */
+    g_yields = 1000;
+    ASSERT_RC(cosmosb_arena_add_child(w, &par, &kid), COSMOSB_OK);
+    cr_assert_eq(g_yields, 0u);
+    ASSERT_RC(cosmosb_arena_freeze(w, &par), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(w, &kid), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(w, &par), COSMOSB_OK);
     assert_empty(w);
     fx_free(&f);
 }

@@ -259,3 +259,95 @@ Test(arena_interleave, a_header_rewritten_after_its_check_is_not_read_again)
     free(keep);
     fx_free(&f);
 }
+
+/* The poller found slot arg reapable (a leave at its last step, id 0): right then the leaver's CAS to
+ * FREE lands and a newcomer joins the slot and allocates. */
+static void leave_and_rejoin_after_the_check(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
+{
+    struct race *r = ctx;
+    (void)a;
+    if (point != COSMOSB__AP_POLL_CHECKED || arg != 1u || r->closed)
+        return;
+    r->closed = 1;
+    *part_state(r->f, 1) = P_WORD(0, 0, 1); /* the leaver's CAS LEAVING(aux 1) -> FREE */
+    r->newcomer = fx_join(r->f, 2, 1);
+    cr_assert_eq(cosmosb_arena_participant(r->newcomer), 1u);
+    r->x = make(r->newcomer, 8, 64, 0, 5);
+}
+
+/*
+ * Fifth review, finding A: a poll judged a record by one read and reaped by
+ * another. On a platform without liveness (the core's default: no ids, no
+ * peer_alive) it saw a leave at its last step, then the slot was freed and
+ * joined, and the second read (ALIVE, id 0, nothing to ask) let it reap
+ * the newcomer while it ran. Now the mark is CASed from the very word that
+ * was judged: a new generation in the slot is left alone.
+ */
+Test(arena_interleave, a_poll_never_reaps_a_newcomer_in_a_judged_slot)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    for (int i = 0; i < 3; i++) { /* no ids, no liveness */
+        f.plat[i].self_id = NULL;
+        f.plat[i].peer_alive = NULL;
+    }
+    struct race r = {.f = &f};
+    cosmosb_arena_t *p = fx_join(&f, 0, 1);
+    fx_join(&f, 1, 1);
+    cr_assert_eq(*part_state(&f, 1), P_WORD(1, 0, 1));
+    *part_state(&f, 1) = P_WORD(4, 1, 1); /* the leaver at its last step (no id to zero) */
+    f.h[1] = NULL;
+    cosmosb__arena_set_test_point(p, leave_and_rejoin_after_the_check, &r);
+    ASSERT_RC(cosmosb_arena_poll(p, NULL), COSMOSB_OK);
+    cosmosb__arena_set_test_point(p, NULL, NULL);
+    cr_assert(r.closed, "the poll never judged the leaver's slot");
+    cr_assert_eq(*part_state(&f, 1), P_WORD(1, 0, 2), "the newcomer was reaped: %#x", *part_state(&f, 1));
+    cr_assert(intact(r.newcomer, &r.x, 8, 64, 5));
+    ASSERT_RC(cosmosb_arena_release(r.newcomer, &r.x), COSMOSB_OK);
+    assert_empty(p);
+    fx_free(&f);
+}
+
+/* A's check of its run's head has seen every entry FREE: right then another participant's check frees the
+ * run, and C takes a new run at the same head and holds its object. */
+static void new_run_after_the_scan(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
+{
+    struct race *r = ctx;
+    (void)a;
+    if (point != COSMOSB__AP_BLOCK_SCANNED || arg != (r->t.object >> 5) || r->closed)
+        return;
+    r->closed = 1;
+    (void)stats(r->h); /* another checker: the run goes back to the pool */
+    r->x = make(r->newcomer, 9, 5000, 0, 6);
+    cr_assert_eq(r->x.object >> 5, r->t.object >> 5, "the new run has the same head");
+}
+
+/*
+ * Fifth review, finding E: a block check that found a run's head empty
+ * freed the run by whatever RETIRED word it read again, not the one it had
+ * checked: delayed past the run's free and a new run of the same head, it
+ * returned the new run (and its live object) to the pool. Now the run is
+ * freed only from exactly the word that was checked.
+ */
+Test(arena_interleave, a_delayed_check_never_frees_a_later_run)
+{
+    struct afx f;
+    fx_init(&f, 4 * 4096, 4096, 32, 4, 16);
+    struct race r = {.f = &f};
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    r.newcomer = fx_join(&f, 1, 1); /* C */
+    r.h = fx_join(&f, 2, 0);        /* another checker */
+    cosmosb_arena_t *d = fx_join(&f, 3, 1);
+    r.t = make(a, 9, 5000, 0, 1); /* a run of two blocks; its head is retired at once */
+    cosmosb__arena_set_test_point(a, new_run_after_the_scan, &r);
+    ASSERT_RC(cosmosb_arena_release(a, &r.t), COSMOSB_OK); /* the free checks the head */
+    cosmosb__arena_set_test_point(a, NULL, NULL);
+    cr_assert(r.closed, "the check never reached the head");
+    cr_assert(intact(r.newcomer, &r.x, 9, 5000, 6), "C's run was freed under its object");
+    cosmosb_ref_t y = make(d, 9, 5000, 0, 7); /* the next run goes elsewhere ... */
+    cr_assert(intact(r.newcomer, &r.x, 9, 5000, 6), "... and does not overwrite C's object");
+    ASSERT_RC(cosmosb_arena_release(d, &y), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(r.newcomer, &r.x), COSMOSB_OK);
+    assert_empty(a);
+    fx_free(&f);
+}

@@ -53,9 +53,10 @@ static int lock_holder_died(struct cosmosb_arena *a, uint32_t v)
  * Takes the graph lock: COSMOSB_OK, or COSMOSB_ETIMEDOUT when a holder that
  * looks alive kept it for COSMOSB__ARENA_LOCK_TIMEOUT_NS (a stuck process,
  * or a word written by a hostile peer that names a live participant: no
- * value makes a waiter spin forever). A word that timed out before is given
- * up on after a short spin, so a reap meeting many parents under a forged
- * word does not wait a second for each.
+ * value makes a waiter spin forever). The same hold that timed out before
+ * (same word, no unlock since: lock_seq unchanged) is given up on after a
+ * short spin, so a reap or a sweep meeting many parents under a forged word
+ * does not wait a second for each; a later hold is waited for in full.
  */
 int cosmosb__arena_lock(struct cosmosb_arena *a)
 {
@@ -92,13 +93,18 @@ int cosmosb__arena_lock(struct cosmosb_arena *a)
         if ((spins % COSMOSB__ARENA_LOCK_CHECK) == COSMOSB__ARENA_LOCK_CHECK - 1u && lock_holder_died(a, v))
             continue;
         if (spins >= 64u) {
-            if (v == a->lock_stuck && !lock_holder_died(a, v))
+            /* Acquire: lock_seq changes with every unlock, so the same word and the same sequence is
+             * the same hold we already waited a second for. */
+            if (v == a->lock_stuck && cosmosb__load_acquire(&h->lock_seq) == a->lock_stuck_seq &&
+                !lock_holder_died(a, v))
                 return COSMOSB_ETIMEDOUT;
             uint64_t now = cosmosb__arena_now(a);
             if (!deadline) {
                 deadline = now + COSMOSB__ARENA_LOCK_TIMEOUT_NS;
             } else if (now >= deadline) {
                 a->lock_stuck = v;
+                /* Acquire: see above. */
+                a->lock_stuck_seq = cosmosb__load_acquire(&h->lock_seq);
                 return COSMOSB_ETIMEDOUT;
             }
         }

@@ -69,8 +69,8 @@ struct cosmosb_arena {
     uint32_t *scratch;    /* [maxt] reaping scratch */
     uint32_t *counts;     /* [nobjects] our references: own (low 16 bits) and outstanding transfers (high 16) */
     void *host;           /* owned by the hosted layer (lib/os), NULL for a core handle */
-    uint32_t lock_stuck;  /* a graph-lock word we waited on in vain (0: none): met again, we give up at once */
-    uint32_t lock_gave_up; /* a free gave up on the graph lock: the next poll looks for holder-less objects */
+    uint32_t lock_stuck;     /* a graph-lock word we waited on in vain (0: none) ... */
+    uint32_t lock_stuck_seq; /* ... and lock_seq then: the same hold met again is given up on at once */
     uint64_t next_poll;   /* time of the next liveness sweep */
     uint64_t virtual_clock;
 #ifdef COSMOSB_TEST_POINTS
@@ -90,7 +90,9 @@ enum cosmosb__arena_point {
     COSMOSB__AP_REAP_OBJECT = 1,      /* reap_objects: at object arg, nothing done to it yet */
     COSMOSB__AP_REAP_STATE_READ,      /* reap_objects: object arg's state read, nothing decided from it yet */
     COSMOSB__AP_SETTLE_CHECKED,       /* settle: no LIVE transfer of the giver pins object arg; its bit not dropped yet */
-    COSMOSB__AP_HEADER_CHECKED        /* arena_header: object arg's header read and checked, about to return */
+    COSMOSB__AP_HEADER_CHECKED,       /* arena_header: object arg's header read and checked, about to return */
+    COSMOSB__AP_BLOCK_SCANNED,        /* block_check: every entry of retired block arg seen FREE; nothing decided */
+    COSMOSB__AP_POLL_CHECKED          /* poll: participant arg found reapable by its record word; not marked yet */
 };
 #ifdef COSMOSB_TEST_POINTS
 #define COSMOSB__ARENA_POINT(a, point, arg)                                                                           \
@@ -222,7 +224,7 @@ void cosmosb__arena_free_dying(struct cosmosb_arena *a, uint32_t idx);
 void cosmosb__arena_finish_free(struct cosmosb_arena *a, uint32_t idx, uint32_t gen);
 void cosmosb__arena_block_check(struct cosmosb_arena *a, uint32_t b);
 void cosmosb__arena_retire(struct cosmosb_arena *a, uint32_t b, uint32_t part);
-void cosmosb__arena_run_free(struct cosmosb_arena *a, uint32_t b);
+void cosmosb__arena_run_free(struct cosmosb_arena *a, uint32_t b, uint32_t w);
 void cosmosb__arena_unref_own(struct cosmosb_arena *a, uint32_t idx);
 
 /* arena_graph.c */

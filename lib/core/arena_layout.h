@@ -28,7 +28,7 @@
 #include "core/atomic.h"
 
 #define COSMOSB__ARENA_MAGIC 0x41424d43u /* "CMBA" as little-endian bytes */
-#define COSMOSB__ARENA_LAYOUT_VERSION 3u /* 2: CLOSING and LEAVING states, the graph lock word carries the holder generation; 3: tail_gen */
+#define COSMOSB__ARENA_LAYOUT_VERSION 3u /* 2: CLOSING and LEAVING states, the graph lock word carries the holder generation; 3: tail_gen, put_off */
 #define COSMOSB__ARENA_OBJ_MAGIC 0x4a424f43u /* "COBJ" */
 
 /* ---- participant record state word: kind (bits 0-3), reaper+1 (4-11), generation (12-31) */
@@ -70,6 +70,7 @@
 #define COSMOSB__BLK_KIND(w) ((w) & 0xfu)
 #define COSMOSB__BLK_PART(w) (((w) >> 4) & 0xffu)
 #define COSMOSB__BLK_GEN(w) ((w) >> 12)
+#define COSMOSB__BLK_GEN_MASK 0xfffffu
 #define COSMOSB__BLK_WORD(kind, part, gen) ((kind) | ((uint32_t)(part) << 4) | (((uint32_t)(gen) & 0xfffffu) << 12))
 
 /* ---- object entry state word: state (bits 0-3), aux (4-11), generation (12-31)
@@ -135,7 +136,8 @@ struct cosmosb__arena_hdr {
     /* line 2: shared hints (any value is safe) */
     cosmosb__au32 alloc_hint;  /* block index where claims start looking */
     cosmosb__au32 recoveries;  /* graph-lock logs completed for a dead holder (statistics) */
-    uint32_t reserved2[14];
+    cosmosb__au32 put_off;     /* non-zero: a free gave up on the graph lock; the next poll looks for holder-less objects */
+    uint32_t reserved2[13];
 };
 
 struct cosmosb__arena_part {

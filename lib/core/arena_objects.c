@@ -91,6 +91,31 @@ static int claim_block(struct cosmosb_arena *a, uint32_t *out, uint32_t max_chec
 }
 
 /*
+ * Raises block t's tail_gen to generation g unless it is newer already
+ * (20-bit serial order). Written before the CAS that makes t a tail, so it
+ * is right even if the claimer dies right after that CAS; monotone, so a
+ * claimer that read an older FREE word and lost its CAS cannot lower it.
+ * So when t is freed as a tail, with tail_gen + 1, that generation is newer
+ * than every word t has had.
+ */
+static void raise_tail_gen(struct cosmosb__arena_block *t, uint32_t g)
+{
+    /* Relaxed: a value only; the CAS loop is bounded by the number of concurrent raisers (each round
+     * either stores or sees a newer value). */
+    uint32_t cur = cosmosb__load_relaxed(&t->tail_gen);
+    for (uint32_t round = 0; round < 64u; round++) {
+        uint32_t ahead = (g - cur) & COSMOSB__BLK_GEN_MASK;
+        if (ahead == 0 || ahead > COSMOSB__BLK_GEN_MASK / 2u)
+            return; /* cur is g or newer */
+        /* SC CAS (the atomics layer has no weaker one; relaxed would do: published by the tail CAS). */
+        uint32_t seen = cosmosb__cas_val_seq_cst(&t->tail_gen, cur, g);
+        if (seen == cur)
+            return;
+        cur = seen;
+    }
+}
+
+/*
  * Returns tail t of the run headed by head to the pool, with the next of
  * its own generations (kept in tail_gen while it was a tail), so that no
  * block state word ever comes back (a stale RETIRED check or orphan CAS
@@ -137,12 +162,12 @@ static int claim_run(struct cosmosb_arena *a, uint32_t k, uint32_t *out)
         for (j = 1; j < k; j++) {
             struct cosmosb__arena_block *t = cosmosb__ablock(a, h + j);
             uint32_t tw = cosmosb__load_relaxed(&t->state);
-            if (COSMOSB__BLK_KIND(tw) != COSMOSB__BLK_FREE ||
-                /* SC CAS: claims a tail. */
-                cosmosb__cas_val_seq_cst(&t->state, tw, COSMOSB__BLK_WORD(COSMOSB__BLK_TAIL, 0, h)) != tw)
+            if (COSMOSB__BLK_KIND(tw) != COSMOSB__BLK_FREE)
                 break;
-            /* Relaxed: read only by whoever frees the run, after the head's later SC operations. */
-            cosmosb__store_relaxed(&t->tail_gen, COSMOSB__BLK_GEN(tw));
+            raise_tail_gen(t, COSMOSB__BLK_GEN(tw)); /* before the claim: a claimer dying after it leaves it right */
+            /* SC CAS: claims a tail. */
+            if (cosmosb__cas_val_seq_cst(&t->state, tw, COSMOSB__BLK_WORD(COSMOSB__BLK_TAIL, 0, h)) != tw)
+                break;
         }
         if (j == k) {
             *out = h;
@@ -160,15 +185,19 @@ static int claim_run(struct cosmosb_arena *a, uint32_t k, uint32_t *out)
     return COSMOSB_ENOMEM;
 }
 
-/* Returns a run head's blocks to the pool (the head is RETIRED and empty, or FREEING by us). */
-void cosmosb__arena_run_free(struct cosmosb_arena *a, uint32_t b)
+/*
+ * Returns a run head's blocks to the pool. w is the head's state as the
+ * caller knows it: RETIRED(g) as read before the scan that found the run
+ * empty (CASed from exactly that word, so a check delayed past the run's
+ * free and a new run of the same head fails), or FREEING(me) (a reaper
+ * finishing a dead freer's work).
+ */
+void cosmosb__arena_run_free(struct cosmosb_arena *a, uint32_t b, uint32_t w)
 {
     struct cosmosb__arena_block *head = cosmosb__ablock(a, b);
-    /* SC: the state decides who frees. */
-    uint32_t w = cosmosb__load_seq_cst(&head->state);
     uint32_t freeing = COSMOSB__BLK_WORD(COSMOSB__BLK_FREEING, a->self, COSMOSB__BLK_GEN(w));
     if (COSMOSB__BLK_KIND(w) == COSMOSB__BLK_RETIRED) {
-        /* SC CAS: exactly one freer. */
+        /* SC CAS: exactly one freer, of this incarnation of the run. */
         if (cosmosb__cas_val_seq_cst(&head->state, w, freeing) != w)
             return;
     } else if (w != freeing) {
@@ -207,9 +236,11 @@ void cosmosb__arena_block_check(struct cosmosb_arena *a, uint32_t b)
     for (uint32_t i = 0; i < n; i++) /* Acquire: an entry's FREE was stored last by its freer. */
         if (COSMOSB__OBJ_STATE(cosmosb__load_acquire(&cosmosb__aobj(a, first + i)->state)) != COSMOSB__OBJ_FREE)
             return;
-    /* Relaxed: aux of a retired block changes only in run_free. */
+    COSMOSB__ARENA_POINT(a, COSMOSB__AP_BLOCK_SCANNED, b);
+    /* Relaxed: aux of a retired block changes only in run_free (a later incarnation's aux only leads to a
+     * CAS from our word w, which then fails). */
     if (cosmosb__load_relaxed(&blk->aux) > 1u) {
-        cosmosb__arena_run_free(a, b);
+        cosmosb__arena_run_free(a, b, w);
         return;
     }
     /* SC CAS: exactly one freer; the generation defeats a stale RETIRED. */
@@ -809,12 +840,14 @@ void cosmosb__arena_free_dying(struct cosmosb_arena *a, uint32_t idx)
     if (cosmosb__arena_lock(a) != COSMOSB_OK) {
         /* The lock stayed held by a participant that looks alive (stuck, or a forged word): the free is
          * undone (FROZEN with no holder; SC CAS: it is ours while DYING(me)), and the next poll looks for
-         * such objects again (docs/arena.md, "Graph lock"). */
+         * such objects again (docs/arena.md, "Graph lock"): any participant's, so it does not matter
+         * whether we poll again or leave. */
         uint32_t gen = COSMOSB__OBJ_GEN(cosmosb__load_relaxed(&cosmosb__aobj(a, idx)->state));
         (void)cosmosb__cas_val_seq_cst(&cosmosb__aobj(a, idx)->state,
                                        COSMOSB__OBJ_WORD(COSMOSB__OBJ_DYING, a->self + 1u, gen),
                                        COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, gen));
-        a->lock_gave_up = 1;
+        /* SC: after the undo, so a poller that clears the flag sees the object FROZEN. */
+        cosmosb__store_seq_cst(&a->hdr->put_off, 1);
         return;
     }
     cosmosb__arena_push_dying(a, idx);

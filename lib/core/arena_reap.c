@@ -158,7 +158,7 @@ static void reap_blocks(struct cosmosb_arena *a, uint32_t d)
             uint32_t mine = COSMOSB__BLK_WORD(COSMOSB__BLK_FREEING, a->self, COSMOSB__BLK_GEN(w));
             /* SC CAS: we finish the run free d left. */
             if (cosmosb__cas_val_seq_cst(&blk->state, w, mine) == w)
-                cosmosb__arena_run_free(a, b);
+                cosmosb__arena_run_free(a, b, mine);
         } else if (k == COSMOSB__BLK_RETIRED) {
             cosmosb__arena_block_check(a, b);
         }
@@ -168,13 +168,22 @@ static void reap_blocks(struct cosmosb_arena *a, uint32_t d)
     }
 }
 
-/* Reaps d; we own its REAPING mark (record generation gen). */
-static void reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen)
+/* Reaps d; we own its REAPING mark (record generation gen). COSMOSB_ETIMEDOUT, having done nothing but
+ * hand the mark back (d a zombie: the next poll tries again), if the graph lock could not be taken. */
+static int reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen)
 {
+    struct cosmosb__arena_part *rec = cosmosb__apart(a, d);
+    uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen);
     /* 1. A graph lock d held is stolen here and its log completed (d is REAPING now: a word naming it is
-     * stolen at once; one we wait on in vain names somebody else, and holds nothing of d's). */
-    if (cosmosb__arena_lock(a) == COSMOSB_OK)
-        cosmosb__arena_unlock(a);
+     * stolen at once). A lock held for a second by somebody that looks alive may be a stealer of d's
+     * lock that has not finished d's log yet (stopped, say): without the lock we could meet d's
+     * half-processed dying list or half-done add_child, so we stop here, changing nothing of d's. */
+    if (cosmosb__arena_lock(a) != COSMOSB_OK) {
+        /* SC CAS: only the owner of the mark ends it. */
+        (void)cosmosb__cas_val_seq_cst(&rec->state, mark, COSMOSB__PART_WORD(COSMOSB__PART_ZOMBIE, 0, gen));
+        return COSMOSB_ETIMEDOUT;
+    }
+    cosmosb__arena_unlock(a);
     /* 2. Transfers addressed to d will never be taken. */
     cancel_addressed_to(a, d, gen);
     /* 3.-4. Holder bits, half-done frees, orphans. */
@@ -198,13 +207,79 @@ static void reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen)
             (void)cosmosb__cas_val_seq_cst(&o->state, ow,
                                            COSMOSB__PART_WORD(COSMOSB__PART_ZOMBIE, 0, COSMOSB__PART_GEN(ow)));
     }
-    struct cosmosb__arena_part *rec = cosmosb__apart(a, d);
-    uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen);
     uint32_t next = COSMOSB__PART_WORD(npins ? COSMOSB__PART_ZOMBIE : COSMOSB__PART_FREE, 0, gen);
     if (!npins) /* Relaxed: published by the CAS; a joiner's id is 0 until it writes its own (docs/arena.md, "Join") */
         cosmosb__store_relaxed(&rec->self_id, 0);
     /* SC CAS: only the owner of the mark ends it. */
     (void)cosmosb__cas_val_seq_cst(&rec->state, mark, next);
+    return COSMOSB_OK;
+}
+
+/*
+ * May we reap d, whose record we read as w? COSMOSB_OK, or why not. From a
+ * poll (poll != 0) a running participant is reaped only when the platform
+ * says its process is dead; from the application (cosmosb_arena_reap) the
+ * caller asserts the death, and only a platform answer "alive" refuses.
+ */
+static int reap_allowed(struct cosmosb_arena *a, uint32_t d, uint32_t w, int poll)
+{
+    struct cosmosb__arena_part *rec = cosmosb__apart(a, d);
+    uint32_t kind = COSMOSB__PART_KIND(w);
+    if (kind == COSMOSB__PART_FREE)
+        return COSMOSB_EAGAIN;
+    if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
+        /* Relaxed, after the SC load of w: written by the participant right after its claim (0 until
+         * then: it has just joined and holds nothing; it is not reaped on a previous occupant's id). */
+        uint32_t id = cosmosb__load_relaxed(&rec->self_id);
+        if (kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) == COSMOSB__PART_LEAVE_DONE && id == 0)
+            /* At the last step of its leave, holding nothing, its id already zeroed: nothing is left
+             * for it to write but its CAS to FREE, so reaping it only frees the slot (a leaver still
+             * running finds its CAS failed and just returns). With its id still there it may yet
+             * zero it: then it is reaped only once its process is dead (below), or a new
+             * occupant's id would be zeroed (docs/arena.md, "Leaving"). */
+            return COSMOSB_OK;
+        if (poll)
+            return (id != 0 && a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_DEAD)
+                       ? COSMOSB_OK
+                       : COSMOSB_EBUSY;
+        if (id == 0 && a->plat.self_id)
+            return COSMOSB_EBUSY;
+        if (a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_ALIVE)
+            return COSMOSB_EBUSY;
+        return COSMOSB_OK;
+    }
+    if (kind == COSMOSB__PART_REAPING) {
+        uint32_t r = COSMOSB__PART_AUX(w) - 1u;
+        if (r == a->self)
+            return COSMOSB_EAGAIN; /* we are reaping it already (a nested call) */
+        /* SC: a reaper that is ALIVE or LEAVING still runs (a leaver reaps too: a dead lock
+         * holder, a zombie it settles); ask whether its process is dead. */
+        uint32_t rk = r < a->g.maxp ? COSMOSB__PART_KIND(cosmosb__load_seq_cst(&cosmosb__apart(a, r)->state))
+                                    : COSMOSB__PART_FREE;
+        if (r != d && (rk == COSMOSB__PART_ALIVE || rk == COSMOSB__PART_LEAVING)) {
+            uint32_t id = cosmosb__load_relaxed(&cosmosb__apart(a, r)->self_id);
+            if (!a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
+                return COSMOSB_EAGAIN; /* another live participant is on it */
+        }
+    }
+    return COSMOSB_OK; /* a zombie to settle, a dead reaper's mark to take over (or a garbage word) */
+}
+
+/*
+ * Reaps d from exactly the record word w that reap_allowed judged: the
+ * mark is taken by a CAS from w, so a record that changed since (the slot
+ * freed and joined again: a new generation) is left alone. COSMOSB_EAGAIN
+ * if it changed, COSMOSB_ETIMEDOUT if the graph lock could not be taken
+ * (see reap_part).
+ */
+static int reap_from(struct cosmosb_arena *a, uint32_t d, uint32_t w)
+{
+    struct cosmosb__arena_part *rec = cosmosb__apart(a, d);
+    uint32_t gen = COSMOSB__PART_GEN(w);
+    /* SC CAS: take the mark (ALIVE and dead, ZOMBIE to settle, or a dead reaper's). */
+    if (cosmosb__cas_val_seq_cst(&rec->state, w, COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen)) != w)
+        return COSMOSB_EAGAIN;
+    return reap_part(a, d, gen);
 }
 
 int cosmosb_arena_reap(cosmosb_arena_t *a, uint32_t d)
@@ -220,45 +295,14 @@ int cosmosb_arena_reap(cosmosb_arena_t *a, uint32_t d)
     for (int tries = 0; tries < 8; tries++) {
         /* SC: the mark decides who reaps. */
         uint32_t w = cosmosb__load_seq_cst(&rec->state);
-        uint32_t kind = COSMOSB__PART_KIND(w), gen = COSMOSB__PART_GEN(w);
-        uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen);
-        if (kind == COSMOSB__PART_FREE)
-            return COSMOSB_EAGAIN;
-        if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
-            /* Relaxed: written by the participant right after its claim (0 until then: it has just
-             * joined and holds nothing; it is not reaped on a previous occupant's id). */
-            uint32_t id = cosmosb__load_relaxed(&rec->self_id);
-            if (kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) == COSMOSB__PART_LEAVE_DONE && id == 0) {
-                /* At the last step of its leave, holding nothing, its id already zeroed: nothing is left
-                 * for it to write but its CAS to FREE, so reaping it only frees the slot (a leaver still
-                 * running finds its CAS failed and just returns). With its id still there it may yet
-                 * zero it: then it is reaped only once its process is dead (below), or a new
-                 * occupant's id would be zeroed (docs/arena.md, "Leaving"). */
-            } else {
-                if (id == 0 && a->plat.self_id)
-                    return COSMOSB_EBUSY;
-                if (a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_ALIVE)
-                    return COSMOSB_EBUSY;
-            }
-        } else if (kind == COSMOSB__PART_REAPING) {
-            uint32_t r = COSMOSB__PART_AUX(w) - 1u;
-            if (r == a->self)
-                return COSMOSB_EAGAIN; /* we are reaping it already (a nested call) */
-            /* SC: a reaper that is ALIVE or LEAVING still runs (a leaver reaps too: a dead lock
-             * holder, a zombie it settles); ask whether its process is dead. */
-            uint32_t rk = r < a->g.maxp ? COSMOSB__PART_KIND(cosmosb__load_seq_cst(&cosmosb__apart(a, r)->state))
-                                        : COSMOSB__PART_FREE;
-            if (r != d && (rk == COSMOSB__PART_ALIVE || rk == COSMOSB__PART_LEAVING)) {
-                uint32_t id = cosmosb__load_relaxed(&cosmosb__apart(a, r)->self_id);
-                if (!a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
-                    return COSMOSB_EAGAIN; /* another live participant is on it */
-            }
-        }
-        /* SC CAS: take the mark (ALIVE and dead, ZOMBIE to settle, or a dead reaper's). */
-        if (cosmosb__cas_val_seq_cst(&rec->state, w, mark) != w)
-            continue;
-        reap_part(a, d, gen);
-        return COSMOSB_OK;
+        if ((rc = reap_allowed(a, d, w, 0)) != COSMOSB_OK)
+            return rc;
+        rc = reap_from(a, d, w);
+        if (rc == COSMOSB_OK)
+            return COSMOSB_OK;
+        if (rc == COSMOSB_ETIMEDOUT)
+            return COSMOSB_EAGAIN; /* the graph lock: try again later */
+        /* the record changed under us: look again */
     }
     return COSMOSB_EAGAIN;
 }
@@ -273,24 +317,16 @@ int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force)
     for (uint32_t p = 0; p < a->g.maxp; p++) {
         if (p == a->self)
             continue;
-        /* Relaxed: a filter; cosmosb_arena_reap re-reads with SC. */
-        uint32_t w = cosmosb__load_relaxed(&cosmosb__apart(a, p)->state);
+        /* SC: the word the decision is made on and the mark CASed from (reap_from); its id is read after it. */
+        uint32_t w = cosmosb__load_seq_cst(&cosmosb__apart(a, p)->state);
         uint32_t kind = COSMOSB__PART_KIND(w);
-        if (kind == COSMOSB__PART_FREE)
+        if (kind == COSMOSB__PART_FREE || reap_allowed(a, p, w, 1) != COSMOSB_OK)
             continue;
-        int done_leaving = 0;
-        if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
-            uint32_t id = cosmosb__load_relaxed(&cosmosb__apart(a, p)->self_id);
-            /* see cosmosb_arena_reap */
-            done_leaving = kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) == COSMOSB__PART_LEAVE_DONE && id == 0;
-            if (!done_leaving &&
-                (id == 0 || !a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD))
-                continue;
-        }
-        /* Dead, a zombie to settle, or being reaped by someone who may be dead. */
+        COSMOSB__ARENA_POINT(a, COSMOSB__AP_POLL_CHECKED, p);
         /* Counted: participants that died (not a finished leave whose slot we freed). */
-        if (cosmosb_arena_reap(a, p) == COSMOSB_OK && (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) &&
-            !done_leaving)
+        if (reap_from(a, p, w) == COSMOSB_OK &&
+            (kind == COSMOSB__PART_ALIVE ||
+             (kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) != COSMOSB__PART_LEAVE_DONE)))
             reaped++;
     }
     return reaped;
@@ -303,10 +339,10 @@ int cosmosb_arena_poll(cosmosb_arena_t *a, uint32_t *reaped)
         return rc;
     cosmosb__arena_reclaim(a, a->g.maxt);
     int n = cosmosb__arena_reap_dead(a, 1);
-    if (a->lock_gave_up) {
-        /* A free of ours gave up on the graph lock and left its object FROZEN with no holder: look for
-         * such objects again (the free check of each; one that still cannot take the lock sets it again). */
-        a->lock_gave_up = 0;
+    /* Relaxed: a filter; the exchange decides who sweeps. A hostile peer setting it only costs a sweep. */
+    if (cosmosb__load_relaxed(&a->hdr->put_off) && cosmosb__exchange_seq_cst(&a->hdr->put_off, 0)) {
+        /* A free gave up on the graph lock and left its object FROZEN with no holder: look for such
+         * objects again (the free check of each; one that still cannot take the lock sets it again). */
         for (uint32_t idx = 0; idx < a->g.nobjects; idx++) {
             /* Relaxed: a filter; the free check reads everything again with SC. */
             uint32_t w = cosmosb__load_relaxed(&cosmosb__aobj(a, idx)->state);

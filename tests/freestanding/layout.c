@@ -53,7 +53,7 @@ __attribute__((section(".cosmosb_layout"), used)) const uint32_t cosmosb_layout_
     F(AH, holder_words), F(AH, part_stride), F(AH, block_stride), F(AH, obj_stride), F(AH, data_size),
     F(AH, meta_size), F(AH, reserved0), F(AH, lock), F(AH, lock_seq), F(AH, lock_sleepers), F(AH, log_op),
     F(AH, log_obj), F(AH, log_k), F(AH, log_child), F(AH, log_before), F(AH, log_step), F(AH, reserved1),
-    F(AH, alloc_hint), F(AH, recoveries), F(AH, reserved2),
+    F(AH, alloc_hint), F(AH, recoveries), F(AH, put_off), F(AH, reserved2),
     SZ(struct cosmosb__arena_part), F(struct cosmosb__arena_part, state), F(struct cosmosb__arena_part, self_id),
     F(struct cosmosb__arena_part, flags), F(struct cosmosb__arena_part, reserved),
     SZ(struct cosmosb__arena_xfer), F(struct cosmosb__arena_xfer, word), F(struct cosmosb__arena_xfer, object),
