@@ -623,6 +623,35 @@ Test(arena_core, a_later_hold_of_the_same_holder_is_waited_for, .timeout = 60)
     fx_free(&f);
 }
 
+/*
+ * A joiner with an id reserves a free slot by its id before it claims it,
+ * so a claimed record carries its id from the first instant (a joiner
+ * killed right after its claim used to leave ALIVE with id 0: never reaped,
+ * the slot lost for good; the SIGKILL test met it under TSan). A joiner
+ * killed between its reservation and its claim leaves a FREE record with
+ * its id: other joiners pass it by, and the next poll gives it back.
+ */
+Test(arena_core, a_joiner_killed_before_its_claim_gives_its_reservation_back)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 2, 16);
+    cosmosb_arena_t *s0 = fx_join(&f, 0, 1);
+    cr_assert_eq(*part_state(&f, 1), P_WORD(0, 0, 0));
+    *(part_state(&f, 1) + 1) = f.ids[1]; /* joiner 1 reserved slot 1 ... */
+    f.dead[f.ids[1]] = 1;                /* ... and was killed before its claim */
+    f.mem[2] = aligned_alloc(64, (f.hs + 63) & ~(size_t)63);
+    cr_assert_not_null(f.mem[2]);
+    ASSERT_RC(cosmosb_arena_join(f.mem[2], f.hs, f.meta, f.ms, f.data, f.data, f.ds, &f.plat[2], &f.h[2]),
+              COSMOSB_EBUSY);
+    cr_assert_eq(*(part_state(&f, 1) + 1), f.ids[1], "a failed join leaves another's reservation alone");
+    ASSERT_RC(cosmosb_arena_poll(s0, NULL), COSMOSB_OK);
+    cr_assert_eq(*(part_state(&f, 1) + 1), 0u, "the dead joiner's reservation is still there");
+    cosmosb_arena_t *j = fx_join(&f, 2, 1);
+    cr_assert_eq(cosmosb_arena_participant(j), 1u);
+    cr_assert_eq(*(part_state(&f, 1) + 1), f.ids[2], "a claimed record carries its occupant's id");
+    fx_free(&f);
+}
+
 Test(arena_core, receive_only_participant_cannot_write)
 {
     struct afx f;

@@ -252,12 +252,21 @@ int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_
         if (COSMOSB__PART_KIND(w) != COSMOSB__PART_FREE)
             continue;
         uint32_t gen = (COSMOSB__PART_GEN(w) + 1u) & 0xfffffu;
+        /* With an id, the free slot is first reserved by it (docs/arena.md, "Join"): a FREE record's id is 0
+         * (its freer zeroed it), and only the joiner whose id it holds claims it, so a claimed record
+         * carries its occupant's id from the first instant (a joiner killed right after its claim is
+         * reaped like anyone; it used to leave ALIVE with id 0, a slot lost for good). SC CAS: against
+         * other joiners, and before the claim that publishes it. */
+        if (me && cosmosb__cas_val_seq_cst(&rec->self_id, 0, me) != 0)
+            continue;
         /* SC CAS: claiming a slot must be atomic against other joiners; it
          * orders our claim before everything we do as this participant. */
-        if (cosmosb__cas_val_seq_cst(&rec->state, w, COSMOSB__PART_WORD(COSMOSB__PART_ALIVE, 0, gen)) != w)
+        if (cosmosb__cas_val_seq_cst(&rec->state, w, COSMOSB__PART_WORD(COSMOSB__PART_ALIVE, 0, gen)) != w) {
+            if (me) /* SC CAS: the reservation goes back (nobody else writes an id into a reserved record) */
+                (void)cosmosb__cas_val_seq_cst(&rec->self_id, me, 0);
             continue;
-        /* Relaxed: read by reapers and by cosmosb_arena_find_participant only after they see ALIVE (SC above). */
-        cosmosb__store_relaxed(&rec->self_id, me);
+        }
+        /* Relaxed: read by others only after they see ALIVE (SC above). */
         cosmosb__store_relaxed(&rec->flags, a->flags);
         /* Our transfer entries: FREE, each keeping its tgen (a stale token never matches). */
         for (uint32_t e = 0; e < g.maxt; e++) {

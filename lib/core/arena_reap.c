@@ -320,7 +320,16 @@ int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force)
         /* SC: the word the decision is made on and the mark CASed from (reap_from); its id is read after it. */
         uint32_t w = cosmosb__load_seq_cst(&cosmosb__apart(a, p)->state);
         uint32_t kind = COSMOSB__PART_KIND(w);
-        if (kind == COSMOSB__PART_FREE || reap_allowed(a, p, w, 1) != COSMOSB_OK)
+        if (kind == COSMOSB__PART_FREE) {
+            /* A joiner killed between reserving this free slot by its id and claiming it: give the
+             * reservation back, or no joiner with an id would take the slot again ("Join"). */
+            cosmosb__au32 *sid = &cosmosb__apart(a, p)->self_id;
+            uint32_t id = cosmosb__load_relaxed(sid); /* Relaxed: the CAS below decides */
+            if (id != 0 && a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_DEAD)
+                (void)cosmosb__cas_val_seq_cst(sid, id, 0); /* SC CAS: against a live joiner's reservation */
+            continue;
+        }
+        if (reap_allowed(a, p, w, 1) != COSMOSB_OK)
             continue;
         COSMOSB__ARENA_POINT(a, COSMOSB__AP_POLL_CHECKED, p);
         /* Counted: participants that died (not a finished leave whose slot we freed). */
