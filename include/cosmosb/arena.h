@@ -353,8 +353,8 @@ COSMOSB_API int cosmosb_arena_acquire(cosmosb_arena_t *arena, const cosmosb_ref_
  * declined since the last call are reclaimed too. If the graph lock stays
  * held for a second by a participant that looks alive (stuck, or a forged
  * lock word), the free of an object with children is put off: the object
- * stays allocated with no holder, and the next cosmosb_arena_poll() of
- * this handle frees it once the lock can be taken.
+ * stays allocated with no holder, and the next cosmosb_arena_poll() of any
+ * participant frees it once the lock can be taken.
  * @param[in] arena the handle.
  * @param[in] ref the object.
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ERANGE; ::COSMOSB_ESTALE;
@@ -454,8 +454,12 @@ COSMOSB_API int cosmosb_arena_reclaim(cosmosb_arena_t *arena);
  * @brief Reclaims this participant's accepted or declined transfers and reaps dead participants.
  *
  * Checks every other participant's liveness (platform `peer_alive`) and
- * reaps the dead ones (see cosmosb_arena_reap()). Cheap when nothing
- * happened: call it from an event loop or after a burst of sends.
+ * reaps the dead ones (see cosmosb_arena_reap()), and retries frees that
+ * were put off because the graph lock stayed held (see
+ * cosmosb_arena_release()). Cheap when nothing happened: call it from an
+ * event loop or after a burst of sends. While the graph lock stays held by
+ * a participant that looks alive, one call waits for it a second at most
+ * in all.
  * @param[in] arena the handle.
  * @param[out] reaped number of participants reaped by this call (may be NULL).
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ECORRUPT.
@@ -475,7 +479,12 @@ COSMOSB_API int cosmosb_arena_poll(cosmosb_arena_t *arena, uint32_t *reaped);
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (itself, or a bad handle);
  *         ::COSMOSB_ERANGE; ::COSMOSB_EBUSY if it is alive according to
  *         `peer_alive` (a live participant is never reaped);
- *         ::COSMOSB_EAGAIN if it is not joined (nothing to do).
+ *         ::COSMOSB_EAGAIN if there is nothing to do now: it is not joined,
+ *         another live participant is reaping it, or the graph lock stayed
+ *         held for a second by a participant that looks alive (a stuck
+ *         process or a forged lock word; nothing of the dead one was touched
+ *         and it is left a zombie: call again, or let cosmosb_arena_poll()
+ *         retry).
  * @par Concurrency: one thread per handle; concurrent reapers cooperate.
  */
 COSMOSB_API int cosmosb_arena_reap(cosmosb_arena_t *arena, uint32_t participant);

@@ -45,7 +45,8 @@ static int lock_holder_died(struct cosmosb_arena *a, uint32_t v)
         id == 0 || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
         return 0;
     /* SC CAS: against a reaper taking its mark. */
-    (void)cosmosb__cas_val_seq_cst(&hr->state, hw, COSMOSB__PART_WORD(COSMOSB__PART_ZOMBIE, 0, COSMOSB__PART_GEN(hw)));
+    (void)cosmosb__cas_val_seq_cst(&hr->state, hw,
+                                   COSMOSB__PART_WORD(COSMOSB__PART_ZOMBIE, COSMOSB__PART_UNCOUNTED, COSMOSB__PART_GEN(hw)));
     return 1;
 }
 
@@ -53,10 +54,12 @@ static int lock_holder_died(struct cosmosb_arena *a, uint32_t v)
  * Takes the graph lock: COSMOSB_OK, or COSMOSB_ETIMEDOUT when a holder that
  * looks alive kept it for COSMOSB__ARENA_LOCK_TIMEOUT_NS (a stuck process,
  * or a word written by a hostile peer that names a live participant: no
- * value makes a waiter spin forever). The same hold that timed out before
- * (same word, no unlock since: lock_seq unchanged) is given up on after a
- * short spin, so a reap or a sweep meeting many parents under a forged word
- * does not wait a second for each; a later hold is waited for in full.
+ * value makes a waiter spin forever). A dead holder never times a waiter
+ * out (it is marked gone and the lock stolen). The same hold that timed
+ * out before (same word and same lock_seq: every unlock and every steal
+ * bumps it) is given up on after a short spin, and so is any hold once a
+ * poll has spent its one full wait (lock_waits), so a poll that meets many
+ * zombies or parents under a forged word costs one second, not one each.
  */
 int cosmosb__arena_lock(struct cosmosb_arena *a)
 {
@@ -64,6 +67,9 @@ int cosmosb__arena_lock(struct cosmosb_arena *a)
     uint32_t me = COSMOSB__LOCK_WORD(a->self, a->self_gen);
     uint64_t deadline = 0;
     for (uint32_t spins = 0;; spins++) {
+        /* Acquire, before the word: the sequence of the hold we see, or an earlier one (never a later:
+         * a memo of it can only fail to match a later hold). */
+        uint32_t seq = cosmosb__load_acquire(&h->lock_seq);
         /* Relaxed: a filter; the CAS below decides. */
         uint32_t v = cosmosb__load_relaxed(&h->lock);
         if (v == 0) {
@@ -84,27 +90,34 @@ int cosmosb__arena_lock(struct cosmosb_arena *a)
              * holder's generation in the word defeats a steal from a new
              * occupant of the slot that took the lock since we looked. */
             if (cosmosb__cas_val_seq_cst(&h->lock, v, me) == v) {
+                /* SC: a steal starts a hold of its own (the word may be the same: our own stale one). */
+                (void)cosmosb__fetch_add_seq_cst(&h->lock_seq, 1);
                 a->lock_stuck = 0;
                 recover(a);
                 return COSMOSB_OK;
             }
             continue;
         }
-        if ((spins % COSMOSB__ARENA_LOCK_CHECK) == COSMOSB__ARENA_LOCK_CHECK - 1u && lock_holder_died(a, v))
+        /* The holder's liveness: every 1024 rounds, and every 16 once we sleep (1 ms a round). */
+        if (((spins % COSMOSB__ARENA_LOCK_CHECK) == COSMOSB__ARENA_LOCK_CHECK - 1u || (spins >= 64u && spins % 16u == 0)) &&
+            lock_holder_died(a, v))
             continue;
         if (spins >= 64u) {
-            /* Acquire: lock_seq changes with every unlock, so the same word and the same sequence is
-             * the same hold we already waited a second for. */
-            if (v == a->lock_stuck && cosmosb__load_acquire(&h->lock_seq) == a->lock_stuck_seq &&
+            /* Acquire, after the word: a later hold with the same word has a later sequence. */
+            if ((a->lock_waits == COSMOSB__LOCK_WAITS_SPENT ||
+                 (v == a->lock_stuck && cosmosb__load_acquire(&h->lock_seq) == a->lock_stuck_seq)) &&
                 !lock_holder_died(a, v))
                 return COSMOSB_ETIMEDOUT;
             uint64_t now = cosmosb__arena_now(a);
             if (!deadline) {
                 deadline = now + COSMOSB__ARENA_LOCK_TIMEOUT_NS;
             } else if (now >= deadline) {
+                if (lock_holder_died(a, v))
+                    continue;
                 a->lock_stuck = v;
-                /* Acquire: see above. */
-                a->lock_stuck_seq = cosmosb__load_acquire(&h->lock_seq);
+                a->lock_stuck_seq = seq;
+                if (a->lock_waits == COSMOSB__LOCK_WAITS_ONE)
+                    a->lock_waits = COSMOSB__LOCK_WAITS_SPENT;
                 return COSMOSB_ETIMEDOUT;
             }
         }
@@ -112,10 +125,10 @@ int cosmosb__arena_lock(struct cosmosb_arena *a)
             cosmosb__cpu_relax();
         } else if (a->plat.wait32) {
             /* Acquire: the value we sleep on; pairs with unlock's SC add. */
-            uint32_t seq = cosmosb__load_acquire(&h->lock_seq);
+            uint32_t sseq = cosmosb__load_acquire(&h->lock_seq);
             (void)cosmosb__fetch_add_seq_cst(&h->lock_sleepers, 1); /* SC: seen by unlock after its release */
             if (cosmosb__load_seq_cst(&h->lock) == v)
-                (void)a->plat.wait32(a->plat.ctx, (const void *)&h->lock_seq, seq, 1000000u);
+                (void)a->plat.wait32(a->plat.ctx, (const void *)&h->lock_seq, sseq, 1000000u);
             (void)cosmosb__fetch_add_seq_cst(&h->lock_sleepers, UINT32_MAX); /* SC: -1 */
         } else if (a->plat.yield) {
             a->plat.yield(a->plat.ctx);

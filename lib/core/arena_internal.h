@@ -27,6 +27,11 @@
 /* Longest wait for the graph lock while its holder looks alive: past it the holder is taken to be
  * stuck, or the lock word forged by a hostile peer, and the waiter gives up (docs/arena.md, "Graph lock"). */
 #define COSMOSB__ARENA_LOCK_TIMEOUT_NS 1000000000ull
+/* lock_waits: any number (outside a poll); one full wait left (in a poll); spent (the rest of that poll
+ * gives up on a live-looking holder after a short spin). */
+#define COSMOSB__LOCK_WAITS_ANY 0u
+#define COSMOSB__LOCK_WAITS_ONE 1u
+#define COSMOSB__LOCK_WAITS_SPENT 2u
 /* Minimum time between two liveness sweeps of cosmosb_arena_poll. */
 #define COSMOSB__ARENA_POLL_NS 20000000ull
 
@@ -71,6 +76,7 @@ struct cosmosb_arena {
     void *host;           /* owned by the hosted layer (lib/os), NULL for a core handle */
     uint32_t lock_stuck;     /* a graph-lock word we waited on in vain (0: none) ... */
     uint32_t lock_stuck_seq; /* ... and lock_seq then: the same hold met again is given up on at once */
+    uint32_t lock_waits;     /* COSMOSB__LOCK_WAITS_*: full lock waits left in this poll */
     uint64_t next_poll;   /* time of the next liveness sweep */
     uint64_t virtual_clock;
 #ifdef COSMOSB_TEST_POINTS

@@ -169,8 +169,9 @@ static void reap_blocks(struct cosmosb_arena *a, uint32_t d)
 }
 
 /* Reaps d; we own its REAPING mark (record generation gen). COSMOSB_ETIMEDOUT, having done nothing but
- * hand the mark back (d a zombie: the next poll tries again), if the graph lock could not be taken. */
-static int reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen)
+ * hand the mark back (d a zombie: the next poll tries again; UNCOUNTED if uncounted, a death no poll has
+ * counted yet), if the graph lock could not be taken. */
+static int reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen, uint32_t uncounted)
 {
     struct cosmosb__arena_part *rec = cosmosb__apart(a, d);
     uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen);
@@ -180,7 +181,9 @@ static int reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen)
      * half-processed dying list or half-done add_child, so we stop here, changing nothing of d's. */
     if (cosmosb__arena_lock(a) != COSMOSB_OK) {
         /* SC CAS: only the owner of the mark ends it. */
-        (void)cosmosb__cas_val_seq_cst(&rec->state, mark, COSMOSB__PART_WORD(COSMOSB__PART_ZOMBIE, 0, gen));
+        (void)cosmosb__cas_val_seq_cst(&rec->state, mark,
+                                       COSMOSB__PART_WORD(COSMOSB__PART_ZOMBIE,
+                                                          uncounted ? COSMOSB__PART_UNCOUNTED : 0u, gen));
         return COSMOSB_ETIMEDOUT;
     }
     cosmosb__arena_unlock(a);
@@ -265,6 +268,17 @@ static int reap_allowed(struct cosmosb_arena *a, uint32_t d, uint32_t w, int pol
     return COSMOSB_OK; /* a zombie to settle, a dead reaper's mark to take over (or a garbage word) */
 }
 
+/* Is reaping a record judged by word w the reap of a death (to be counted by poll)? A running one, or a
+ * zombie whose reap stopped before it was counted; not a leave's last step, a zombie being settled, a
+ * dead reaper's mark. */
+static uint32_t reap_counts(uint32_t w)
+{
+    uint32_t kind = COSMOSB__PART_KIND(w);
+    return kind == COSMOSB__PART_ALIVE ||
+           (kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) != COSMOSB__PART_LEAVE_DONE) ||
+           (kind == COSMOSB__PART_ZOMBIE && COSMOSB__PART_AUX(w) == COSMOSB__PART_UNCOUNTED);
+}
+
 /*
  * Reaps d from exactly the record word w that reap_allowed judged: the
  * mark is taken by a CAS from w, so a record that changed since (the slot
@@ -279,7 +293,7 @@ static int reap_from(struct cosmosb_arena *a, uint32_t d, uint32_t w)
     /* SC CAS: take the mark (ALIVE and dead, ZOMBIE to settle, or a dead reaper's). */
     if (cosmosb__cas_val_seq_cst(&rec->state, w, COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, gen)) != w)
         return COSMOSB_EAGAIN;
-    return reap_part(a, d, gen);
+    return reap_part(a, d, gen, reap_counts(w));
 }
 
 int cosmosb_arena_reap(cosmosb_arena_t *a, uint32_t d)
@@ -313,6 +327,11 @@ int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force)
     if (!force && now < a->next_poll)
         return 0;
     a->next_poll = now + COSMOSB__ARENA_POLL_NS;
+    /* One full graph-lock wait for all the reaps of this sweep (a forged lock word costs a second, not
+     * one per zombie); a poll has set that already, for its sweep of put-off frees too. */
+    uint32_t waits = a->lock_waits;
+    if (waits == COSMOSB__LOCK_WAITS_ANY)
+        a->lock_waits = COSMOSB__LOCK_WAITS_ONE;
     int reaped = 0;
     for (uint32_t p = 0; p < a->g.maxp; p++) {
         if (p == a->self)
@@ -333,11 +352,11 @@ int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force)
             continue;
         COSMOSB__ARENA_POINT(a, COSMOSB__AP_POLL_CHECKED, p);
         /* Counted: participants that died (not a finished leave whose slot we freed). */
-        if (reap_from(a, p, w) == COSMOSB_OK &&
-            (kind == COSMOSB__PART_ALIVE ||
-             (kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) != COSMOSB__PART_LEAVE_DONE)))
+        if (reap_from(a, p, w) == COSMOSB_OK && reap_counts(w))
             reaped++;
     }
+    if (waits == COSMOSB__LOCK_WAITS_ANY) /* ours to end (a poll ends its own) */
+        a->lock_waits = COSMOSB__LOCK_WAITS_ANY;
     return reaped;
 }
 
@@ -347,6 +366,7 @@ int cosmosb_arena_poll(cosmosb_arena_t *a, uint32_t *reaped)
     if (rc)
         return rc;
     cosmosb__arena_reclaim(a, a->g.maxt);
+    a->lock_waits = COSMOSB__LOCK_WAITS_ONE; /* one full graph-lock wait for this whole poll */
     int n = cosmosb__arena_reap_dead(a, 1);
     /* Relaxed: a filter; the exchange decides who sweeps. A hostile peer setting it only costs a sweep. */
     if (cosmosb__load_relaxed(&a->hdr->put_off) && cosmosb__exchange_seq_cst(&a->hdr->put_off, 0)) {
@@ -359,6 +379,7 @@ int cosmosb_arena_poll(cosmosb_arena_t *a, uint32_t *reaped)
                 cosmosb__arena_try_free(a, idx);
         }
     }
+    a->lock_waits = COSMOSB__LOCK_WAITS_ANY;
     if (reaped)
         *reaped = (uint32_t)n;
     return COSMOSB_OK;
