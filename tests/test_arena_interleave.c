@@ -351,3 +351,130 @@ Test(arena_interleave, a_delayed_check_never_frees_a_later_run)
     assert_empty(a);
     fx_free(&f);
 }
+
+
+/* White box: a participant record's id (it follows the state word). */
+static volatile uint32_t *sid(struct afx *f, uint32_t p)
+{
+    return part_state(f, p) + 1;
+}
+
+/*
+ * Seventh review, finding F1: a poll read a FREE record, then its reserved
+ * id, asked the platform, found the reserver dead and gave the reservation
+ * back; but the reserver had claimed the record (and died) in between, so
+ * its id was zeroed under a claimed record: never reaped, the slot lost.
+ * Now the verdict comes first, then the record must still be FREE (a dead
+ * reserver claims nothing any more). The race is replayed in peer_alive.
+ */
+static int g_race;
+static struct afx *g_f;
+static int racy_alive(void *ctx, uint32_t id)
+{
+    if (g_race && id == g_f->ids[1]) {
+        g_race = 0;
+        /* joiner 1, which reserved slot 1 before the poll read its id, now does its claim CAS
+         * FREE(0) -> ALIVE(1) (the next instruction of cosmosb_arena_join) and is killed right after */
+        uint32_t expect = P_WORD(0, 0, 0);
+        cr_assert(__atomic_compare_exchange_n((uint32_t *)part_state(g_f, 1), &expect, P_WORD(1, 0, 1), 0,
+                                              __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+        g_f->dead[id] = 1;
+    }
+    return fake_alive(ctx, id);
+}
+
+Test(arena_interleave, a_poll_never_gives_back_a_reservation_its_reserver_claimed)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 2, 16);
+    g_f = &f;
+    f.plat[0].peer_alive = racy_alive;
+    cosmosb_arena_t *s0 = fx_join(&f, 0, 1);
+    *sid(&f, 1) = f.ids[1]; /* joiner 1 reserved slot 1 (its CAS 0 -> id) */
+    g_race = 1;
+    uint32_t n = 9;
+    ASSERT_RC(cosmosb_arena_poll(s0, &n), COSMOSB_OK); /* reads FREE, reads id 2, asks peer_alive ... */
+    fprintf(stderr, "after poll 1: slot 1 state %#x id %u (reaped %u)\n", *part_state(&f, 1), *sid(&f, 1), n);
+    for (int i = 0; i < 3; i++) {
+        s0->next_poll = 0;
+        ASSERT_RC(cosmosb_arena_poll(s0, &n), COSMOSB_OK);
+    }
+    uint32_t p;
+    fprintf(stderr, "after 3 more polls: slot 1 state %#x id %u (reaped %u), reap(1) -> %d\n", *part_state(&f, 1),
+            *sid(&f, 1), n, cosmosb_arena_reap(s0, 1));
+    f.mem[2] = aligned_alloc(64, (f.hs + 63) & ~(size_t)63);
+    int rc = cosmosb_arena_join(f.mem[2], f.hs, f.meta, f.ms, f.data, f.data, f.ds, &f.plat[2], &f.h[2]);
+    fprintf(stderr, "a new joiner: rc %d; find_participant(2) -> %d\n", rc, cosmosb_arena_find_participant(s0, 2, &p));
+    cr_assert_eq(rc, COSMOSB_OK, "slot 1 is lost for good: ALIVE with id 0, its process dead");
+    fx_free(&f);
+}
+
+/* The same race, with a reserver that claims, allocates and is killed: everything it held comes back. */
+static int g_race_b;
+static int racy_alive_b(void *ctx, uint32_t id)
+{
+    if (g_race_b && id == g_f->ids[1]) {
+        g_race_b = 0;
+        *sid(g_f, 1) = 0;                 /* (memory-identical: J's reservation is the one the poll read) */
+        cosmosb_arena_t *j = fx_join(g_f, 1, 1); /* J reserves and claims slot 1 ... */
+        cr_assert_eq(cosmosb_arena_participant(j), 1u);
+        for (int i = 0; i < 3; i++)
+            (void)make(j, 9, 200, 0, (uint8_t)i); /* ... allocates and holds ... */
+        fx_kill(g_f, 1);                  /* ... and is killed */
+    }
+    return fake_alive(ctx, id);
+}
+
+Test(arena_interleave, a_reserver_that_claims_works_and_dies_is_reaped)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 2, 16);
+    g_f = &f;
+    f.plat[0].peer_alive = racy_alive_b;
+    cosmosb_arena_t *s0 = fx_join(&f, 0, 1);
+    *sid(&f, 1) = f.ids[1]; /* J reserved slot 1 */
+    g_race_b = 1;
+    uint32_t n = 0, tot = 0;
+    for (int i = 0; i < 4; i++) {
+        s0->next_poll = 0;
+        ASSERT_RC(cosmosb_arena_poll(s0, &n), COSMOSB_OK);
+        tot += n;
+    }
+    cosmosb_arena_stats_t st = stats(s0);
+    fprintf(stderr, "after 4 polls: slot 1 state %#x id %u, reaped %u; live objects %u, blocks free %u/%u, "
+                    "participants %u\n", *part_state(&f, 1), *sid(&f, 1), tot, st.live_objects, st.blocks_free,
+            st.blocks_total, st.participants);
+    cr_assert_eq(st.live_objects, 0u, "a dead participant's objects are held for good");
+    fx_free(&f);
+}
+
+/*
+ * Seventh review, finding F2: a joiner without an id claimed a free slot
+ * that an id-joiner had reserved and died on, and was then judged by that
+ * dead id and reaped alive. A joiner without an id passes such a slot by
+ * until a poll gives the reservation back.
+ */
+Test(arena_interleave, a_joiner_without_an_id_passes_a_reserved_slot_by)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 2, 16);
+    cosmosb_arena_t *s0 = fx_join(&f, 0, 1);
+    *sid(&f, 1) = f.ids[1]; /* id-joiner 1 reserved slot 1 ... */
+    f.dead[f.ids[1]] = 1;   /* ... and was killed before its claim */
+    f.plat[2].self_id = NULL;
+    f.mem[2] = aligned_alloc(64, (f.hs + 63) & ~(size_t)63);
+    cr_assert_not_null(f.mem[2]);
+    ASSERT_RC(cosmosb_arena_join(f.mem[2], f.hs, f.meta, f.ms, f.data, f.data, f.ds, &f.plat[2], &f.h[2]),
+              COSMOSB_EBUSY);
+    ASSERT_RC(cosmosb_arena_poll(s0, NULL), COSMOSB_OK); /* gives the dead reservation back */
+    cosmosb_arena_t *n2 = fx_join(&f, 2, 1);
+    cr_assert_eq(cosmosb_arena_participant(n2), 1u);
+    cr_assert_eq(*sid(&f, 1), 0u);
+    cosmosb_ref_t r = make(n2, 5, 64, 0, 3);
+    uint32_t n = 9;
+    ASSERT_RC(cosmosb_arena_poll(s0, &n), COSMOSB_OK);
+    cr_assert_eq(n, 0u, "a live participant without an id was reaped");
+    cr_assert(intact(n2, &r, 5, 64, 3));
+    ASSERT_RC(cosmosb_arena_release(n2, &r), COSMOSB_OK);
+    fx_free(&f);
+}

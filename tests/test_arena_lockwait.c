@@ -224,3 +224,110 @@ Test(arena_lockwait, an_accept_during_a_stopped_reap_leaks_nothing, .timeout = 6
     g_acc = NULL;
     fx_free(&f);
 }
+
+/* Seventh review, findings F4 and F5. */
+/* ---- F4: the unlock's store of 0 comes before its lock_seq bump: a hold started in between carries the
+ * old sequence; a waiter whose deadline lands there memoes (new word, old seq) and gives up on the new
+ * hold at once while the unlocker has not bumped yet. Simulated by a word change with no bump. ---- */
+static uint64_t g_clk;
+static int g_sw;
+static struct afx *g_f4;
+static cosmosb_arena_t *g_T;
+static uint64_t clk(void *ctx)
+{
+    (void)ctx;
+    static uint64_t late;
+    if (g_sw)
+        g_clk += 300000000ull, late = 0;
+    else
+        g_clk += late++ ? 1000ull : 1000000000ull; /* past the deadline once, then 1 us a look */
+    return g_clk;
+}
+static void yld(void *ctx)
+{
+    (void)ctx;
+    if (g_sw && g_clk >= 900000000ull) {
+        g_sw = 0;
+        /* U (participant 1) releases: store lock = 0, and is preempted before its lock_seq bump; T takes it */
+        *lockw(g_f4) = 0;
+        cr_assert_eq(cosmosb__arena_lock(g_T), COSMOSB_OK);
+    }
+}
+static int g_yields4;
+static void yld2(void *ctx)
+{
+    (void)ctx;
+    if (g_yields4 && --g_yields4 == 0)
+        cosmosb__arena_unlock(g_T);
+    else
+        yld(ctx);
+}
+
+Test(arena_lockwait, a_hold_taken_during_an_unlock_is_not_remembered, .timeout = 30)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    g_f4 = &f;
+    f.plat[0].now_ns = clk;
+    f.plat[0].yield = yld2;
+    f.plat[0].wait32 = NULL; /* use yield */
+    cosmosb_arena_t *w = fx_join(&f, 0, 1);
+    cosmosb_arena_t *U = fx_join(&f, 1, 1);
+    g_T = fx_join(&f, 2, 1);
+    cosmosb_ref_t kid = make(w, 3, 16, 0, 1), par = make(w, 4, 64, 1, 2);
+    ASSERT_RC(cosmosb__arena_lock(U), COSMOSB_OK);
+    g_sw = 1;
+    g_clk = 0;
+    ASSERT_RC(cosmosb_arena_add_child(w, &par, &kid), COSMOSB_ETIMEDOUT);
+    fprintf(stderr, "F4: memo (%#x,%u), lock %#x seq %u (T's hold, never waited for)\n", w->lock_stuck, w->lock_stuck_seq,
+            *lockw(&f), *lseq(&f));
+    g_yields4 = 100;
+    int rc = cosmosb_arena_add_child(w, &par, &kid);
+    fprintf(stderr, "F4: add_child during T's short hold: rc %d (yields left %d)\n", rc, g_yields4);
+    if (g_yields4)
+        cosmosb__arena_unlock(g_T);
+    cr_assert_eq(rc, COSMOSB_OK);
+    fx_free(&f);
+}
+
+/* ---- F5: poll's reclaim runs before lock_waits = ONE: a hostile seq-bumper makes each reclaimed parent cost
+ * a full second in one poll (arena.h: "one call waits for it a second at most in all") ---- */
+static uint64_t g_c5;
+static struct afx *g_f5;
+static uint64_t clk5(void *ctx)
+{
+    (void)ctx;
+    (*lseq(g_f5))++; /* hostile peer bumps lock_seq all the time */
+    g_c5 += 100000000ull;
+    return g_c5;
+}
+Test(arena_lockwait, a_polls_reclaim_shares_its_one_wait, .timeout = 60)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    g_f5 = &f;
+    f.plat[0].now_ns = clk5;
+    cosmosb_arena_t *w = fx_join(&f, 0, 1);
+    fx_join(&f, 1, 1); /* named by the forged word, alive */
+    cosmosb_arena_t *h = fx_join(&f, 2, 0);
+    cosmosb_ref_t ts[3];
+    for (int i = 0; i < 3; i++) {
+        cosmosb_ref_t kid = make(w, 3, 16, 0, (uint8_t)i), par = make(w, 4, 64, 1, 2), t;
+        ASSERT_RC(cosmosb_arena_add_child(w, &par, &kid), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_freeze(w, &par), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_release(w, &kid), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_give(w, &par, 2, &t), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_release(w, &par), COSMOSB_OK);
+        ts[i] = t;
+    }
+    for (int i = 0; i < 3; i++)
+        ASSERT_RC(cosmosb_arena_decline(h, &ts[i]), COSMOSB_OK);
+    fprintf(stderr, "F5: before: live objects %u\n", stats(w).live_objects);
+    *lockw(&f) = 2u | (1u << 8);
+    g_c5 = 0;
+    ASSERT_RC(cosmosb_arena_poll(w, NULL), COSMOSB_OK);
+    fprintf(stderr, "F5: one poll waited %.1f s (fake clock); live objects %u\n", g_c5 / 1e9, stats(w).live_objects);
+    *lockw(&f) = 0;
+    cr_assert(g_c5 / 1e9 < 2.0, "one poll waited %.1f s", g_c5 / 1e9);
+    fx_free(&f);
+}

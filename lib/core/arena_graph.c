@@ -66,6 +66,7 @@ int cosmosb__arena_lock(struct cosmosb_arena *a)
     struct cosmosb__arena_hdr *h = a->hdr;
     uint32_t me = COSMOSB__LOCK_WORD(a->self, a->self_gen);
     uint64_t deadline = 0;
+    uint32_t armed_v = 0, armed_seq = 0; /* the hold we saw when the deadline was set */
     for (uint32_t spins = 0;; spins++) {
         /* Acquire, before the word: the sequence of the hold we see, or an earlier one (never a later:
          * a memo of it can only fail to match a later hold). */
@@ -89,9 +90,10 @@ int cosmosb__arena_lock(struct cosmosb_arena *a)
              * lock and finish what the log describes. SC CAS: one stealer; the
              * holder's generation in the word defeats a steal from a new
              * occupant of the slot that took the lock since we looked. */
+            /* SC: a steal starts a hold of its own (the word may be the same: our own stale one), so
+             * the sequence changes first (a failed steal only makes a waiter's memo miss). */
+            (void)cosmosb__fetch_add_seq_cst(&h->lock_seq, 1);
             if (cosmosb__cas_val_seq_cst(&h->lock, v, me) == v) {
-                /* SC: a steal starts a hold of its own (the word may be the same: our own stale one). */
-                (void)cosmosb__fetch_add_seq_cst(&h->lock_seq, 1);
                 a->lock_stuck = 0;
                 recover(a);
                 return COSMOSB_OK;
@@ -111,10 +113,14 @@ int cosmosb__arena_lock(struct cosmosb_arena *a)
             uint64_t now = cosmosb__arena_now(a);
             if (!deadline) {
                 deadline = now + COSMOSB__ARENA_LOCK_TIMEOUT_NS;
+                armed_v = v;
+                armed_seq = seq;
             } else if (now >= deadline) {
                 if (lock_holder_died(a, v))
                     continue;
-                a->lock_stuck = v;
+                /* Remembered only if it is the hold we waited for all along (same word and sequence as
+                 * when the deadline was set): a hold that began meanwhile is waited for in full next time. */
+                a->lock_stuck = (v == armed_v && seq == armed_seq) ? v : 0u;
                 a->lock_stuck_seq = seq;
                 if (a->lock_waits == COSMOSB__LOCK_WAITS_ONE)
                     a->lock_waits = COSMOSB__LOCK_WAITS_SPENT;
@@ -143,10 +149,13 @@ void cosmosb__arena_unlock(struct cosmosb_arena *a)
     struct cosmosb__arena_hdr *h = a->hdr;
     /* SC: the log is clean before the lock is free. */
     cosmosb__store_seq_cst(&h->log_op, COSMOSB__GLOG_NONE);
+    /* SC: the sequence changes before the lock is free, so every hold has one sequence all along
+     * (a waiter's memo of a hold never matches the next one); sleepers compare against it (one that
+     * went to sleep on the old value returns at once). */
+    (void)cosmosb__fetch_add_seq_cst(&h->lock_seq, 1);
     /* Release: our graph updates are visible to the next taker. */
     cosmosb__store_release(&h->lock, 0);
-    /* SC: the sequence change is what sleepers compare against; then look for them. */
-    (void)cosmosb__fetch_add_seq_cst(&h->lock_seq, 1);
+    /* SC: after the release, then look for sleepers. */
     if (cosmosb__load_seq_cst(&h->lock_sleepers) && a->plat.wake32)
         a->plat.wake32(a->plat.ctx, (const void *)&h->lock_seq, UINT32_MAX);
 }

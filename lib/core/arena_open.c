@@ -259,6 +259,10 @@ int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_
          * other joiners, and before the claim that publishes it. */
         if (me && cosmosb__cas_val_seq_cst(&rec->self_id, 0, me) != 0)
             continue;
+        /* Without an id: pass by a record another joiner has reserved (alive, or dead until a poll
+         * gives it back), or we would be judged by its id. SC: before our claim. */
+        if (!me && cosmosb__load_seq_cst(&rec->self_id) != 0)
+            continue;
         /* SC CAS: claiming a slot must be atomic against other joiners; it
          * orders our claim before everything we do as this participant. */
         if (cosmosb__cas_val_seq_cst(&rec->state, w, COSMOSB__PART_WORD(COSMOSB__PART_ALIVE, 0, gen)) != w) {
@@ -305,7 +309,7 @@ int cosmosb_arena_find_participant(cosmosb_arena_t *a, uint32_t self_id, uint32_
         return rc ? rc : COSMOSB_EINVAL;
     for (uint32_t p = 0; p < a->g.maxp; p++) {
         struct cosmosb__arena_part *rec = cosmosb__apart(a, p);
-        /* Acquire: self_id is written after the claim; a stale one only makes us miss. */
+        /* Acquire: an ALIVE record carries its occupant's id (written before the claim, or 0). */
         if (COSMOSB__PART_KIND(cosmosb__load_acquire(&rec->state)) == COSMOSB__PART_ALIVE &&
             cosmosb__load_relaxed(&rec->self_id) == self_id) {
             *participant = p;

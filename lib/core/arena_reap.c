@@ -211,7 +211,7 @@ static int reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen, uint32_t
                                            COSMOSB__PART_WORD(COSMOSB__PART_ZOMBIE, 0, COSMOSB__PART_GEN(ow)));
     }
     uint32_t next = COSMOSB__PART_WORD(npins ? COSMOSB__PART_ZOMBIE : COSMOSB__PART_FREE, 0, gen);
-    if (!npins) /* Relaxed: published by the CAS; a joiner's id is 0 until it writes its own (docs/arena.md, "Join") */
+    if (!npins) /* Relaxed: published by the CAS; a FREE record's id is 0 (docs/arena.md, "Join") */
         cosmosb__store_relaxed(&rec->self_id, 0);
     /* SC CAS: only the owner of the mark ends it. */
     (void)cosmosb__cas_val_seq_cst(&rec->state, mark, next);
@@ -231,8 +231,8 @@ static int reap_allowed(struct cosmosb_arena *a, uint32_t d, uint32_t w, int pol
     if (kind == COSMOSB__PART_FREE)
         return COSMOSB_EAGAIN;
     if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
-        /* Relaxed, after the SC load of w: written by the participant right after its claim (0 until
-         * then: it has just joined and holds nothing; it is not reaped on a previous occupant's id). */
+        /* Relaxed, after the SC load of w: a joiner with an id wrote it before its claim (its
+         * reservation), one without has 0; never a previous occupant's (docs/arena.md, "Join"). */
         uint32_t id = cosmosb__load_relaxed(&rec->self_id);
         if (kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) == COSMOSB__PART_LEAVE_DONE && id == 0)
             /* At the last step of its leave, holding nothing, its id already zeroed: nothing is left
@@ -344,8 +344,14 @@ int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force)
              * reservation back, or no joiner with an id would take the slot again ("Join"). */
             cosmosb__au32 *sid = &cosmosb__apart(a, p)->self_id;
             uint32_t id = cosmosb__load_relaxed(sid); /* Relaxed: the CAS below decides */
-            if (id != 0 && a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_DEAD)
-                (void)cosmosb__cas_val_seq_cst(sid, id, 0); /* SC CAS: against a live joiner's reservation */
+            /* Its process dead first, then the record still FREE (SC, after the verdict): a dead
+             * reserver makes no claim any more, so the reservation is given back only if it never
+             * claimed (read the other way round, a claim made between our look at the state and the
+             * verdict lost its occupant's id, and with it the slot: seventh review). Between the
+             * look and the CAS nobody else claims: the record is reserved. */
+            if (id != 0 && a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_DEAD &&
+                COSMOSB__PART_KIND(cosmosb__load_seq_cst(&cosmosb__apart(a, p)->state)) == COSMOSB__PART_FREE)
+                (void)cosmosb__cas_val_seq_cst(sid, id, 0); /* SC CAS: only that reservation */
             continue;
         }
         if (reap_allowed(a, p, w, 1) != COSMOSB_OK)
@@ -365,8 +371,8 @@ int cosmosb_arena_poll(cosmosb_arena_t *a, uint32_t *reaped)
     int rc = cosmosb__acheck(a);
     if (rc)
         return rc;
+    a->lock_waits = COSMOSB__LOCK_WAITS_ONE; /* one full graph-lock wait for this whole poll, its reclaim too */
     cosmosb__arena_reclaim(a, a->g.maxt);
-    a->lock_waits = COSMOSB__LOCK_WAITS_ONE; /* one full graph-lock wait for this whole poll */
     int n = cosmosb__arena_reap_dead(a, 1);
     /* Relaxed: a filter; the exchange decides who sweeps. A hostile peer setting it only costs a sweep. */
     if (cosmosb__load_relaxed(&a->hdr->put_off) && cosmosb__exchange_seq_cst(&a->hdr->put_off, 0)) {
@@ -441,7 +447,7 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
             return;
         }
         leaving = done;
-        /* Relaxed: published by the CAS to FREE; a joiner's id is 0 until it writes its own. Only
+        /* Relaxed: published by the CAS to FREE; a FREE record's id is 0 ("Join"). Only
          * while our id is in the record is nobody allowed to free the slot (a live leaver is waited
          * for), so this store never lands on a later occupant's record; a leaver without an id
          * writes nothing (ours may be 0 already, and the slot freed). */
