@@ -478,3 +478,51 @@ Test(arena_interleave, a_joiner_without_an_id_passes_a_reserved_slot_by)
     ASSERT_RC(cosmosb_arena_release(n2, &r), COSMOSB_OK);
     fx_free(&f);
 }
+
+/* The leaver (no id) is at its last step: right then a poll frees its slot (LEAVING, aux 1, id 0) and a
+ * joiner with an id takes it. */
+static void rejoin_at_the_last_step(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
+{
+    struct race *r = ctx;
+    (void)a;
+    if (point != COSMOSB__AP_LEAVE_LAST_STEP || arg != 1u || r->closed)
+        return;
+    r->closed = 1;
+    ASSERT_RC(cosmosb_arena_poll(r->h, NULL), COSMOSB_OK);
+    cr_assert_eq(*part_state(r->f, 1) & 0xfu, 0u, "the last step was not reaped at once");
+    r->newcomer = fx_join(r->f, 2, 1);
+    cr_assert_eq(cosmosb_arena_participant(r->newcomer), 1u);
+}
+
+/*
+ * Eighth review: a leaver whose platform has no id zeroed, at its last
+ * step, whatever id its record held, which after a poll had freed the slot
+ * could be the next occupant's: that one was then never reaped (and a
+ * death of it in the graph lock blocked the lock for good). A leaver now
+ * zeroes its own id only (by CAS), and one without an id writes nothing.
+ */
+Test(arena_interleave, a_leaver_without_an_id_never_zeroes_a_newcomers_id)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 3, 16);
+    f.plat[1].self_id = NULL; /* the leaver's platform has no id */
+    struct race r = {.f = &f};
+    r.h = fx_join(&f, 0, 1);
+    cosmosb_arena_t *l = fx_join(&f, 1, 1);
+    cr_assert_eq(*sid(&f, 1), 0u);
+    cosmosb__arena_set_test_point(l, rejoin_at_the_last_step, &r);
+    cosmosb_arena_leave(l);
+    f.h[1] = NULL;
+    cr_assert(r.closed, "the leave never reached its last step");
+    cr_assert_eq(*sid(&f, 1), f.ids[2], "the newcomer's id was zeroed: %u", *sid(&f, 1));
+    uint32_t p = 99;
+    ASSERT_RC(cosmosb_arena_find_participant(r.h, f.ids[2], &p), COSMOSB_OK);
+    cr_assert_eq(p, 1u);
+    (void)make(r.newcomer, 4, 64, 0, 1);
+    fx_kill(&f, 2); /* and its death is reaped */
+    uint32_t n = 0;
+    ASSERT_RC(cosmosb_arena_poll(r.h, &n), COSMOSB_OK);
+    cr_assert_eq(n, 1u);
+    assert_empty(r.h);
+    fx_free(&f);
+}

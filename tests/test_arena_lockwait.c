@@ -331,3 +331,37 @@ Test(arena_lockwait, a_polls_reclaim_shares_its_one_wait, .timeout = 60)
     cr_assert(g_c5 / 1e9 < 2.0, "one poll waited %.1f s", g_c5 / 1e9);
     fx_free(&f);
 }
+
+/* A platform that sleeps but has no clock: wait32 sleeps its timeout (or 1 ms at most). */
+static int sleep_wait32(void *ctx, const void *addr, uint32_t expected, uint64_t timeout_ns)
+{
+    (void)ctx;
+    (void)addr;
+    (void)expected;
+    struct timespec ts = {0, timeout_ns < 1000000u ? (long)timeout_ns : 1000000L};
+    nanosleep(&ts, NULL);
+    return COSMOSB_OK;
+}
+
+/*
+ * Eighth review: without a platform clock the one-second bound ran on the
+ * virtual clock, which counts 50 ns per look; a platform that sleeps 1 ms
+ * per round (wait32) then waited some 20 million rounds, about five hours.
+ * The sleep is counted on the virtual clock now.
+ */
+Test(arena_lockwait, a_wait_without_a_clock_is_bounded_too, .timeout = 30)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 16);
+    f.plat[0].now_ns = NULL;
+    f.plat[0].wait32 = sleep_wait32;
+    cosmosb_arena_t *w = fx_join(&f, 0, 1);
+    fx_join(&f, 1, 1);
+    cosmosb_ref_t kid = make(w, 3, 16, 0, 1), par = make(w, 4, 64, 1, 2);
+    *lockw(&f) = 2u | (1u << 8); /* held by participant 1, alive, for good */
+    double t0 = now_s();
+    ASSERT_RC(cosmosb_arena_add_child(w, &par, &kid), COSMOSB_ETIMEDOUT);
+    cr_assert(now_s() - t0 < 10.0, "waited %.1f s", now_s() - t0);
+    *lockw(&f) = 0;
+    fx_free(&f);
+}

@@ -47,6 +47,7 @@ struct cosmosb_arena {
     uint32_t flags;   /* COSMOSB_ARENA_WRITER */
     uint32_t arena_id;
     uint32_t self_gen;   /* generation of our participant record */
+    uint32_t self_id;    /* the platform id we joined with (0: the platform has none) */
     uint32_t myw, mybit; /* our holder word and bit */
     struct cosmosb__arena_geom g;
     uint8_t *meta;
@@ -98,7 +99,8 @@ enum cosmosb__arena_point {
     COSMOSB__AP_SETTLE_CHECKED,       /* settle: no LIVE transfer of the giver pins object arg; its bit not dropped yet */
     COSMOSB__AP_HEADER_CHECKED,       /* arena_header: object arg's header read and checked, about to return */
     COSMOSB__AP_BLOCK_SCANNED,        /* block_check: every entry of retired block arg seen FREE; nothing decided */
-    COSMOSB__AP_POLL_CHECKED          /* poll: participant arg found reapable by its record word; not marked yet */
+    COSMOSB__AP_POLL_CHECKED,         /* poll: participant arg found reapable by its record word; not marked yet */
+    COSMOSB__AP_LEAVE_LAST_STEP       /* leave: our record is LEAVING(aux 1) (arg: our index); our id not zeroed yet */
 };
 #ifdef COSMOSB_TEST_POINTS
 #define COSMOSB__ARENA_POINT(a, point, arg)                                                                           \

@@ -282,6 +282,7 @@ int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_
         }
         a->self = p;
         a->self_gen = gen;
+        a->self_id = me;
         a->myw = p >> 5;
         a->mybit = 1u << (p & 31u);
         a->hold_off = (uint32_t)sizeof(struct cosmosb__arena_obj) + 4u * a->myw;

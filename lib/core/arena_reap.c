@@ -447,12 +447,14 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
             return;
         }
         leaving = done;
-        /* Relaxed: published by the CAS to FREE; a FREE record's id is 0 ("Join"). Only
-         * while our id is in the record is nobody allowed to free the slot (a live leaver is waited
-         * for), so this store never lands on a later occupant's record; a leaver without an id
-         * writes nothing (ours may be 0 already, and the slot freed). */
-        if (cosmosb__load_relaxed(&rec->self_id) != 0)
-            cosmosb__store_relaxed(&rec->self_id, 0);
+        COSMOSB__ARENA_POINT(a, COSMOSB__AP_LEAVE_LAST_STEP, a->self);
+        /* A FREE record's id is 0 ("Join"). Only while our id is in the record is nobody allowed to
+         * free the slot (a live leaver is waited for), so we zero our own id and nothing else: SC CAS
+         * from it. A leaver without an id writes nothing: its record reads id 0, a poll may free the
+         * slot at once, and the id there may already be the next occupant's (an eighth review found a
+         * leaver zeroing whatever id it read there). */
+        if (a->self_id)
+            (void)cosmosb__cas_val_seq_cst(&rec->self_id, a->self_id, 0);
     }
     /* SC CAS: a zombie's remaining transfers are settled by their settlers (under its mark) and by polls. */
     (void)cosmosb__cas_val_seq_cst(&rec->state, leaving, next);
