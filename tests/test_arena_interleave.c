@@ -28,6 +28,12 @@ struct race {
     volatile uint32_t *nchildren; /* its entry's child count in meta */
 };
 
+/* White box: a participant record's id (it follows the state word). */
+static volatile uint32_t *sid(struct afx *f, uint32_t p)
+{
+    return part_state(f, p) + 1;
+}
+
 #define W_FROZEN(gen) (2u | ((uint32_t)(gen) << 12))
 #define W_CLOSING(part, gen) (4u | (((uint32_t)(part) + 1u) << 4) | ((uint32_t)(gen) << 12))
 
@@ -295,7 +301,8 @@ Test(arena_interleave, a_poll_never_reaps_a_newcomer_in_a_judged_slot)
     cosmosb_arena_t *p = fx_join(&f, 0, 1);
     fx_join(&f, 1, 1);
     cr_assert_eq(*part_state(&f, 1), P_WORD(1, 0, 1));
-    *part_state(&f, 1) = P_WORD(4, 1, 1); /* the leaver at its last step (no id to zero) */
+    *part_state(&f, 1) = P_WORD(4, 1, 1); /* the leaver at its last step ... */
+    *sid(&f, 1) = 0;                      /* ... its NOID zeroed */
     f.h[1] = NULL;
     cosmosb__arena_set_test_point(p, leave_and_rejoin_after_the_check, &r);
     ASSERT_RC(cosmosb_arena_poll(p, NULL), COSMOSB_OK);
@@ -352,12 +359,6 @@ Test(arena_interleave, a_delayed_check_never_frees_a_later_run)
     fx_free(&f);
 }
 
-
-/* White box: a participant record's id (it follows the state word). */
-static volatile uint32_t *sid(struct afx *f, uint32_t p)
-{
-    return part_state(f, p) + 1;
-}
 
 /*
  * Seventh review, finding F1: a poll read a FREE record, then its reserved
@@ -469,7 +470,7 @@ Test(arena_interleave, a_joiner_without_an_id_passes_a_reserved_slot_by)
     ASSERT_RC(cosmosb_arena_poll(s0, NULL), COSMOSB_OK); /* gives the dead reservation back */
     cosmosb_arena_t *n2 = fx_join(&f, 2, 1);
     cr_assert_eq(cosmosb_arena_participant(n2), 1u);
-    cr_assert_eq(*sid(&f, 1), 0u);
+    cr_assert_eq(*sid(&f, 1), 0xffffffffu, "a participant without an id carries NOID");
     cosmosb_ref_t r = make(n2, 5, 64, 0, 3);
     uint32_t n = 9;
     ASSERT_RC(cosmosb_arena_poll(s0, &n), COSMOSB_OK);
@@ -479,9 +480,9 @@ Test(arena_interleave, a_joiner_without_an_id_passes_a_reserved_slot_by)
     fx_free(&f);
 }
 
-/* The leaver (no id) is at its last step: right then a poll frees its slot (LEAVING, aux 1, id 0) and a
- * joiner with an id takes it. */
-static void rejoin_at_the_last_step(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
+/* The leaver (no id) is at its last step, its NOID still in its record: a poll must not free the slot
+ * now (the leaver still writes to it). */
+static void poll_at_the_last_step(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
 {
     struct race *r = ctx;
     (void)a;
@@ -489,17 +490,17 @@ static void rejoin_at_the_last_step(void *ctx, const struct cosmosb_arena *a, in
         return;
     r->closed = 1;
     ASSERT_RC(cosmosb_arena_poll(r->h, NULL), COSMOSB_OK);
-    cr_assert_eq(*part_state(r->f, 1) & 0xfu, 0u, "the last step was not reaped at once");
-    r->newcomer = fx_join(r->f, 2, 1);
-    cr_assert_eq(cosmosb_arena_participant(r->newcomer), 1u);
+    cr_assert_eq(*part_state(r->f, 1), P_WORD(4, 1, 1), "the slot was freed under a leaver still writing to it");
 }
 
 /*
- * Eighth review: a leaver whose platform has no id zeroed, at its last
- * step, whatever id its record held, which after a poll had freed the slot
- * could be the next occupant's: that one was then never reaped (and a
- * death of it in the graph lock blocked the lock for good). A leaver now
- * zeroes its own id only (by CAS), and one without an id writes nothing.
+ * Eighth and ninth reviews: a leaver whose platform has no id had id 0 in
+ * its record all its life, so a poll freed its slot at its last step, and
+ * its id store (zeroing whatever nonzero id it read) then wiped the next
+ * occupant's id: that one was never reaped. A participant without an id
+ * now carries NOID (joiners reserve with it, so a stale reservation never
+ * lands on a running record either), a poll never frees a running record
+ * with NOID, and a leaver zeroes its own id only, by CAS.
  */
 Test(arena_interleave, a_leaver_without_an_id_never_zeroes_a_newcomers_id)
 {
@@ -509,20 +510,53 @@ Test(arena_interleave, a_leaver_without_an_id_never_zeroes_a_newcomers_id)
     struct race r = {.f = &f};
     r.h = fx_join(&f, 0, 1);
     cosmosb_arena_t *l = fx_join(&f, 1, 1);
-    cr_assert_eq(*sid(&f, 1), 0u);
-    cosmosb__arena_set_test_point(l, rejoin_at_the_last_step, &r);
+    cr_assert_eq(*sid(&f, 1), 0xffffffffu);
+    cosmosb__arena_set_test_point(l, poll_at_the_last_step, &r);
     cosmosb_arena_leave(l);
     f.h[1] = NULL;
     cr_assert(r.closed, "the leave never reached its last step");
-    cr_assert_eq(*sid(&f, 1), f.ids[2], "the newcomer's id was zeroed: %u", *sid(&f, 1));
+    cr_assert_eq(*part_state(&f, 1) & 0xfu, 0u, "the leave did not end FREE");
+    cr_assert_eq(*sid(&f, 1), 0u, "a FREE record's id is 0");
+    cosmosb_arena_t *n = fx_join(&f, 2, 1); /* a joiner with an id takes the slot */
+    cr_assert_eq(cosmosb_arena_participant(n), 1u);
+    cr_assert_eq(*sid(&f, 1), f.ids[2]);
     uint32_t p = 99;
     ASSERT_RC(cosmosb_arena_find_participant(r.h, f.ids[2], &p), COSMOSB_OK);
     cr_assert_eq(p, 1u);
-    (void)make(r.newcomer, 4, 64, 0, 1);
+    (void)make(n, 4, 64, 0, 1);
     fx_kill(&f, 2); /* and its death is reaped */
-    uint32_t n = 0;
-    ASSERT_RC(cosmosb_arena_poll(r.h, &n), COSMOSB_OK);
-    cr_assert_eq(n, 1u);
+    uint32_t reaped = 0;
+    ASSERT_RC(cosmosb_arena_poll(r.h, &reaped), COSMOSB_OK);
+    cr_assert_eq(reaped, 1u);
     assert_empty(r.h);
+    fx_free(&f);
+}
+
+/*
+ * Ninth review: a joiner with an id, stalled between its look at a FREE
+ * record and its reservation, reserved (0 -> its id) the record of a
+ * participant without an id that had joined meanwhile, then died before
+ * giving it back: a poll reaped the live participant on the dead id. Such
+ * participants carry NOID now, so the stale reservation fails.
+ */
+Test(arena_interleave, a_stale_reservation_never_lands_on_a_running_record)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 2, 16);
+    f.plat[1].self_id = NULL;
+    cosmosb_arena_t *s0 = fx_join(&f, 0, 1);
+    cosmosb_arena_t *nid = fx_join(&f, 1, 1); /* without an id */
+    cosmosb_ref_t r = make(nid, 5, 64, 0, 3);
+    /* the stalled joiner (id 3) resumes: its reservation CAS 0 -> 3 on slot 1 */
+    uint32_t expect = 0;
+    int landed = __atomic_compare_exchange_n((uint32_t *)(void *)sid(&f, 1), &expect, f.ids[2], 0, __ATOMIC_SEQ_CST,
+                                             __ATOMIC_SEQ_CST);
+    cr_assert(!landed, "a stale reservation landed on a running record");
+    f.dead[f.ids[2]] = 1; /* and dies */
+    uint32_t n = 9;
+    ASSERT_RC(cosmosb_arena_poll(s0, &n), COSMOSB_OK);
+    cr_assert_eq(n, 0u);
+    cr_assert(intact(nid, &r, 5, 64, 3));
+    ASSERT_RC(cosmosb_arena_release(nid, &r), COSMOSB_OK);
     fx_free(&f);
 }

@@ -108,7 +108,7 @@ typedef struct cosmosb_arena_stats {
 /** @brief What one participant holds (see cosmosb_arena_participant_stats()). */
 typedef struct cosmosb_arena_participant_stats {
     uint32_t state;              /**< 0 free, 1 alive, 2 being reaped, 3 zombie */
-    uint32_t self_id;            /**< the platform identifier (a pid on Linux) it joined with */
+    uint32_t self_id;            /**< the platform identifier (a pid on Linux) it joined with; 0xffffffff if its platform has none */
     uint32_t objects_held;       /**< objects whose holder bit it has */
     uint32_t transfers_live;     /**< its transfers not yet accepted or declined */
     uint32_t flags;              /**< COSMOSB_ARENA_WRITER if it writes */

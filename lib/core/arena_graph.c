@@ -42,7 +42,7 @@ static int lock_holder_died(struct cosmosb_arena *a, uint32_t v)
     uint32_t id = cosmosb__load_relaxed(&hr->self_id);
     uint32_t hk = COSMOSB__PART_KIND(hw);
     if ((hk != COSMOSB__PART_ALIVE && hk != COSMOSB__PART_LEAVING) || COSMOSB__PART_GEN(hw) != COSMOSB__LOCK_GEN(v) ||
-        id == 0 || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
+        !cosmosb__aid_known(id) || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
         return 0;
     /* SC CAS: against a reaper taking its mark. */
     (void)cosmosb__cas_val_seq_cst(&hr->state, hw,

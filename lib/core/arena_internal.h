@@ -47,7 +47,7 @@ struct cosmosb_arena {
     uint32_t flags;   /* COSMOSB_ARENA_WRITER */
     uint32_t arena_id;
     uint32_t self_gen;   /* generation of our participant record */
-    uint32_t self_id;    /* the platform id we joined with (0: the platform has none) */
+    uint32_t self_id;    /* the platform id we joined with (COSMOSB__PART_NOID: the platform has none) */
     uint32_t myw, mybit; /* our holder word and bit */
     struct cosmosb__arena_geom g;
     uint8_t *meta;
@@ -168,6 +168,12 @@ static inline uint32_t cosmosb__aobj_entry(const struct cosmosb_arena *a, uint32
 static inline int cosmosb__acheck(const struct cosmosb_arena *a)
 {
     return (a && a->magic == COSMOSB__ARENA_HANDLE_MAGIC) ? COSMOSB_OK : COSMOSB_EINVAL;
+}
+
+/* Is id a platform id that liveness can be asked about (not 0, not COSMOSB__PART_NOID)? */
+static inline int cosmosb__aid_known(uint32_t id)
+{
+    return id != 0u && id != COSMOSB__PART_NOID;
 }
 
 /* Is participant p unable to act any more (reaped, being reaped, zombie, free), or leaving (it settles

@@ -243,7 +243,9 @@ int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_
     a->counts = a->scratch + g.maxt;
     __builtin_memset(a->xobj, 0, (size_t)g.maxt * sizeof(uint32_t));
     __builtin_memset(a->counts, 0, (size_t)g.nobjects * sizeof(uint32_t));
-    uint32_t me = a->plat.self_id ? a->plat.self_id(a->plat.ctx) : 0;
+    uint32_t me = a->plat.self_id ? a->plat.self_id(a->plat.ctx) : 0u;
+    if (me == 0u)
+        me = COSMOSB__PART_NOID; /* no id: we reserve with NOID (never asked about, never reaped by a poll) */
 
     for (uint32_t p = 0; p < g.maxp; p++) {
         struct cosmosb__arena_part *rec = cosmosb__apart(a, p);
@@ -252,22 +254,19 @@ int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_
         if (COSMOSB__PART_KIND(w) != COSMOSB__PART_FREE)
             continue;
         uint32_t gen = (COSMOSB__PART_GEN(w) + 1u) & 0xfffffu;
-        /* With an id, the free slot is first reserved by it (docs/arena.md, "Join"): a FREE record's id is 0
-         * (its freer zeroed it), and only the joiner whose id it holds claims it, so a claimed record
-         * carries its occupant's id from the first instant (a joiner killed right after its claim is
-         * reaped like anyone; it used to leave ALIVE with id 0, a slot lost for good). SC CAS: against
-         * other joiners, and before the claim that publishes it. */
-        if (me && cosmosb__cas_val_seq_cst(&rec->self_id, 0, me) != 0)
-            continue;
-        /* Without an id: pass by a record another joiner has reserved (alive, or dead until a poll
-         * gives it back), or we would be judged by its id. SC: before our claim. */
-        if (!me && cosmosb__load_seq_cst(&rec->self_id) != 0)
+        /* The free slot is first reserved by our id (docs/arena.md, "Join"; NOID without one): a FREE
+         * record's id is 0 (its freer zeroed it), and only the joiner whose id it holds claims it, so a
+         * claimed record carries its occupant's id from the first instant (a joiner killed right after
+         * its claim is reaped like anyone; it used to leave ALIVE with id 0, a slot lost for good), and
+         * a running record's id is never 0, so a stale reservation cannot land on it (ninth review).
+         * SC CAS: against other joiners, and before the claim that publishes it. */
+        if (cosmosb__cas_val_seq_cst(&rec->self_id, 0, me) != 0)
             continue;
         /* SC CAS: claiming a slot must be atomic against other joiners; it
          * orders our claim before everything we do as this participant. */
         if (cosmosb__cas_val_seq_cst(&rec->state, w, COSMOSB__PART_WORD(COSMOSB__PART_ALIVE, 0, gen)) != w) {
-            if (me) /* SC CAS: the reservation goes back (nobody else writes an id into a reserved record) */
-                (void)cosmosb__cas_val_seq_cst(&rec->self_id, me, 0);
+            /* SC CAS: the reservation goes back (nobody else writes an id into a reserved record) */
+            (void)cosmosb__cas_val_seq_cst(&rec->self_id, me, 0);
             continue;
         }
         /* Relaxed: read by others only after they see ALIVE (SC above). */

@@ -242,14 +242,15 @@ static int reap_allowed(struct cosmosb_arena *a, uint32_t d, uint32_t w, int pol
              * occupant's id would be zeroed (docs/arena.md, "Leaving"). */
             return COSMOSB_OK;
         if (poll)
-            return (id != 0 && a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_DEAD)
+            return (cosmosb__aid_known(id) && a->plat.peer_alive &&
+                    a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_DEAD)
                        ? COSMOSB_OK
                        : COSMOSB_EBUSY;
         if (id == 0 && a->plat.self_id)
             return COSMOSB_EBUSY;
-        if (a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_ALIVE)
+        if (cosmosb__aid_known(id) && a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_ALIVE)
             return COSMOSB_EBUSY;
-        return COSMOSB_OK;
+        return COSMOSB_OK; /* the caller asserts its death (no id to ask about, or no answer) */
     }
     if (kind == COSMOSB__PART_REAPING) {
         uint32_t r = COSMOSB__PART_AUX(w) - 1u;
@@ -261,7 +262,7 @@ static int reap_allowed(struct cosmosb_arena *a, uint32_t d, uint32_t w, int pol
                                     : COSMOSB__PART_FREE;
         if (r != d && (rk == COSMOSB__PART_ALIVE || rk == COSMOSB__PART_LEAVING)) {
             uint32_t id = cosmosb__load_relaxed(&cosmosb__apart(a, r)->self_id);
-            if (!a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
+            if (!cosmosb__aid_known(id) || !a->plat.peer_alive || a->plat.peer_alive(a->plat.ctx, id) != COSMOSB_PEER_DEAD)
                 return COSMOSB_EAGAIN; /* another live participant is on it */
         }
     }
@@ -349,7 +350,7 @@ int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force)
              * claimed (read the other way round, a claim made between our look at the state and the
              * verdict lost its occupant's id, and with it the slot: seventh review). Between the
              * look and the CAS nobody else claims: the record is reserved. */
-            if (id != 0 && a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_DEAD &&
+            if (cosmosb__aid_known(id) && a->plat.peer_alive && a->plat.peer_alive(a->plat.ctx, id) == COSMOSB_PEER_DEAD &&
                 COSMOSB__PART_KIND(cosmosb__load_seq_cst(&cosmosb__apart(a, p)->state)) == COSMOSB__PART_FREE)
                 (void)cosmosb__cas_val_seq_cst(sid, id, 0); /* SC CAS: only that reservation */
             continue;
@@ -448,13 +449,11 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
         }
         leaving = done;
         COSMOSB__ARENA_POINT(a, COSMOSB__AP_LEAVE_LAST_STEP, a->self);
-        /* A FREE record's id is 0 ("Join"). Only while our id is in the record is nobody allowed to
-         * free the slot (a live leaver is waited for), so we zero our own id and nothing else: SC CAS
-         * from it. A leaver without an id writes nothing: its record reads id 0, a poll may free the
-         * slot at once, and the id there may already be the next occupant's (an eighth review found a
-         * leaver zeroing whatever id it read there). */
-        if (a->self_id)
-            (void)cosmosb__cas_val_seq_cst(&rec->self_id, a->self_id, 0);
+        /* A FREE record's id is 0 ("Join"). Only while our id (NOID without one) is in the record is
+         * nobody allowed to free the slot (a live leaver is waited for; a poll never frees a running
+         * record with NOID), so we zero our own id and nothing else: SC CAS from it (an eighth review
+         * found a leaver without an id zeroing whatever id it read, the next occupant's). */
+        (void)cosmosb__cas_val_seq_cst(&rec->self_id, a->self_id, 0); /* ours (NOID without an id) */
     }
     /* SC CAS: a zombie's remaining transfers are settled by their settlers (under its mark) and by polls. */
     (void)cosmosb__cas_val_seq_cst(&rec->state, leaving, next);
