@@ -28,7 +28,7 @@
 #include "core/atomic.h"
 
 #define COSMOSB__ARENA_MAGIC 0x41424d43u /* "CMBA" as little-endian bytes */
-#define COSMOSB__ARENA_LAYOUT_VERSION 3u /* 2: CLOSING and LEAVING states, the graph lock word carries the holder generation; 3: tail_gen, put_off */
+#define COSMOSB__ARENA_LAYOUT_VERSION 4u /* 2: CLOSING and LEAVING states, the graph lock word carries the holder generation; 3: tail_gen, put_off; 4: join reservations (self_id), NOID */
 #define COSMOSB__ARENA_OBJ_MAGIC 0x4a424f43u /* "COBJ" */
 
 /* ---- participant record state word: kind (bits 0-3), reaper+1 (4-11), generation (12-31) */

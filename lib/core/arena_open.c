@@ -269,6 +269,15 @@ int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_
             (void)cosmosb__cas_val_seq_cst(&rec->self_id, me, 0);
             continue;
         }
+        /* The record is ours now: any other id in it is a stale joiner's passing reservation, or 0 if
+         * an application gave ours back taking us for a dead joiner (cosmosb_arena_reap of a FREE record
+         * with NOID): put ours back. SC CAS: against that joiner's give-back; bounded (each failure is
+         * another joiner's CAS, and a stale one fails its claim and gives back once). */
+        for (uint32_t round = 0; round < 64u; round++) {
+            uint32_t cur = cosmosb__load_seq_cst(&rec->self_id);
+            if (cur == me || cosmosb__cas_val_seq_cst(&rec->self_id, cur, me) == cur)
+                break;
+        }
         /* Relaxed: read by others only after they see ALIVE (SC above). */
         cosmosb__store_relaxed(&rec->flags, a->flags);
         /* Our transfer entries: FREE, each keeping its tgen (a stale token never matches). */
@@ -309,7 +318,7 @@ int cosmosb_arena_find_participant(cosmosb_arena_t *a, uint32_t self_id, uint32_
         return rc ? rc : COSMOSB_EINVAL;
     for (uint32_t p = 0; p < a->g.maxp; p++) {
         struct cosmosb__arena_part *rec = cosmosb__apart(a, p);
-        /* Acquire: an ALIVE record carries its occupant's id (written before the claim, or 0). */
+        /* Acquire: an ALIVE record carries its occupant's id (reserved before the claim; NOID without one). */
         if (COSMOSB__PART_KIND(cosmosb__load_acquire(&rec->state)) == COSMOSB__PART_ALIVE &&
             cosmosb__load_relaxed(&rec->self_id) == self_id) {
             *participant = p;

@@ -231,8 +231,8 @@ static int reap_allowed(struct cosmosb_arena *a, uint32_t d, uint32_t w, int pol
     if (kind == COSMOSB__PART_FREE)
         return COSMOSB_EAGAIN;
     if (kind == COSMOSB__PART_ALIVE || kind == COSMOSB__PART_LEAVING) {
-        /* Relaxed, after the SC load of w: a joiner with an id wrote it before its claim (its
-         * reservation), one without has 0; never a previous occupant's (docs/arena.md, "Join"). */
+        /* Relaxed, after the SC load of w: a joiner wrote its id before its claim (its reservation;
+         * NOID without one); never a previous occupant's (docs/arena.md, "Join"). */
         uint32_t id = cosmosb__load_relaxed(&rec->self_id);
         if (kind == COSMOSB__PART_LEAVING && COSMOSB__PART_AUX(w) == COSMOSB__PART_LEAVE_DONE && id == 0)
             /* At the last step of its leave, holding nothing, its id already zeroed: nothing is left
@@ -307,6 +307,12 @@ int cosmosb_arena_reap(cosmosb_arena_t *a, uint32_t d)
     if (d == a->self)
         return COSMOSB_EINVAL;
     struct cosmosb__arena_part *rec = cosmosb__apart(a, d);
+    /* SC: a FREE record still reserved by NOID was left by a joiner without an id that died before its
+     * claim: no poll can judge it (nothing to ask about), so the caller, asserting its death, gives the
+     * reservation back (a live joiner that claims anyway puts its id back: "Join"). SC CAS: only NOID. */
+    if (COSMOSB__PART_KIND(cosmosb__load_seq_cst(&rec->state)) == COSMOSB__PART_FREE &&
+        cosmosb__cas_val_seq_cst(&rec->self_id, COSMOSB__PART_NOID, 0) == COSMOSB__PART_NOID)
+        return COSMOSB_OK;
     for (int tries = 0; tries < 8; tries++) {
         /* SC: the mark decides who reaps. */
         uint32_t w = cosmosb__load_seq_cst(&rec->state);
@@ -441,7 +447,8 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
     uint32_t next = COSMOSB__PART_WORD(npins ? COSMOSB__PART_ZOMBIE : COSMOSB__PART_FREE, 0, a->self_gen);
     if (!npins) {
         /* SC CAS: the last step, holding nothing: from here a reaper may free the slot at once
-         * (we may die between the id store and the CAS below, and an id of 0 is never reaped). */
+         * (we may die before our id is zeroed: then a poll reaps us once our process is dead, or the
+         * application without an id; after it, at once: "Leaving"). */
         uint32_t done = COSMOSB__PART_WORD(COSMOSB__PART_LEAVING, COSMOSB__PART_LEAVE_DONE, a->self_gen);
         if (cosmosb__cas_val_seq_cst(&rec->state, leaving, done) != leaving) {
             a->magic = 0; /* reaped meanwhile (taken for dead): nothing of ours is left */
