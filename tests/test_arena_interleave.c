@@ -586,3 +586,42 @@ Test(arena_interleave, an_applications_reap_gives_back_a_dead_joiners_reservatio
     cr_assert_eq(*sid(&f, 1), 0xffffffffu, "a claimed record carries its occupant's id");
     fx_free(&f);
 }
+
+/* The joiner has reserved slot arg: right then an application, taking it for a dead joiner, reaps the slot
+ * (the reservation goes back to 0). */
+static void give_back_after_the_reservation(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
+{
+    struct race *r = ctx;
+    (void)a;
+    if (point != COSMOSB__AP_JOIN_RESERVED || arg != 1u || r->closed)
+        return;
+    r->closed = 1;
+    cr_assert_eq(*sid(r->f, 1), 0xffffffffu);
+    ASSERT_RC(cosmosb_arena_reap(r->h, 1), COSMOSB_OK);
+    cr_assert_eq(*sid(r->f, 1), 0u);
+}
+
+/*
+ * A live joiner whose reservation was given back (an application reaped
+ * the slot, wrongly taking it for a dead joiner's) still claims, its state
+ * CAS not looking at the id, and writes its own id back: a claimed record
+ * never runs with id 0, where a stale reservation could land.
+ */
+Test(arena_interleave, a_claimer_restores_its_given_back_reservation)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 2, 16);
+    f.plat[1].self_id = NULL;
+    struct race r = {.f = &f};
+    r.h = fx_join(&f, 0, 1);
+    f.mem[1] = aligned_alloc(64, (f.hs + 63) & ~(size_t)63);
+    cr_assert_not_null(f.mem[1]);
+    cosmosb__arena_set_join_point(f.mem[1], give_back_after_the_reservation, &r);
+    ASSERT_RC(cosmosb_arena_join(f.mem[1], f.hs, f.meta, f.ms, f.data, f.data, f.ds, &f.plat[1], &f.h[1]),
+              COSMOSB_OK);
+    cr_assert(r.closed, "the join never reserved slot 1");
+    cr_assert_eq(cosmosb_arena_participant(f.h[1]), 1u);
+    cr_assert_eq(*sid(&f, 1), 0xffffffffu, "the claimed record runs with id %#x", *sid(&f, 1));
+    cosmosb__arena_set_test_point(f.h[1], NULL, NULL);
+    fx_free(&f);
+}

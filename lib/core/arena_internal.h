@@ -100,7 +100,9 @@ enum cosmosb__arena_point {
     COSMOSB__AP_HEADER_CHECKED,       /* arena_header: object arg's header read and checked, about to return */
     COSMOSB__AP_BLOCK_SCANNED,        /* block_check: every entry of retired block arg seen FREE; nothing decided */
     COSMOSB__AP_POLL_CHECKED,         /* poll: participant arg found reapable by its record word; not marked yet */
-    COSMOSB__AP_LEAVE_LAST_STEP       /* leave: our record is LEAVING(aux 1) (arg: our index); our id not zeroed yet */
+    COSMOSB__AP_LEAVE_LAST_STEP,      /* leave: our record is LEAVING(aux 1) (arg: our index); our id not zeroed yet */
+    COSMOSB__AP_JOIN_RESERVED         /* join: record arg reserved by our id, not claimed yet (a hook set on the
+                                       * handle memory before cosmosb_arena_join survives it) */
 };
 #ifdef COSMOSB_TEST_POINTS
 #define COSMOSB__ARENA_POINT(a, point, arg)                                                                           \
@@ -108,6 +110,11 @@ enum cosmosb__arena_point {
         if ((a)->test_point)                                                                                           \
             (a)->test_point((a)->test_ctx, (a), (point), (arg));                                                       \
     } while (0)
+/* Handle memory not joined yet, with a hook for the join's own points. */
+#define COSMOSB__ARENA_JOIN_HOOK_MAGIC 0x4b4f4854u /* "THOK" */
+void cosmosb__arena_set_join_point(void *handle_mem,
+                                   void (*fn)(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg),
+                                   void *ctx);
 void cosmosb__arena_set_test_point(struct cosmosb_arena *a,
                                    void (*fn)(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg),
                                    void *ctx);

@@ -207,6 +207,16 @@ void cosmosb__arena_set_test_point(struct cosmosb_arena *a,
     a->test_point = fn;
     a->test_ctx = ctx;
 }
+
+void cosmosb__arena_set_join_point(void *handle_mem,
+                                   void (*fn)(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg),
+                                   void *ctx)
+{
+    struct cosmosb_arena *a = handle_mem;
+    a->magic = COSMOSB__ARENA_JOIN_HOOK_MAGIC;
+    a->test_point = fn;
+    a->test_ctx = ctx;
+}
 #endif
 
 int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_t meta_size, const void *data,
@@ -226,7 +236,17 @@ int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_
         return COSMOSB_ENOMEM;
 
     struct cosmosb_arena *a = handle_mem;
+#ifdef COSMOSB_TEST_POINTS
+    /* A hook set on the handle memory before the join (cosmosb__arena_set_join_point) survives it. */
+    int hooked = a->magic == COSMOSB__ARENA_JOIN_HOOK_MAGIC;
+    void (*keep_point)(void *, const struct cosmosb_arena *, int, uint32_t) = hooked ? a->test_point : NULL;
+    void *keep_ctx = hooked ? a->test_ctx : NULL;
+#endif
     *a = (struct cosmosb_arena){0};
+#ifdef COSMOSB_TEST_POINTS
+    a->test_point = keep_point;
+    a->test_ctx = keep_ctx;
+#endif
     a->g = g;
     a->arena_id = id;
     a->meta = meta;
@@ -262,6 +282,7 @@ int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_
          * SC CAS: against other joiners, and before the claim that publishes it. */
         if (cosmosb__cas_val_seq_cst(&rec->self_id, 0, me) != 0)
             continue;
+        COSMOSB__ARENA_POINT(a, COSMOSB__AP_JOIN_RESERVED, p);
         /* SC CAS: claiming a slot must be atomic against other joiners; it
          * orders our claim before everything we do as this participant. */
         if (cosmosb__cas_val_seq_cst(&rec->state, w, COSMOSB__PART_WORD(COSMOSB__PART_ALIVE, 0, gen)) != w) {
