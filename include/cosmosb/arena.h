@@ -474,9 +474,11 @@ COSMOSB_API int cosmosb_arena_poll(cosmosb_arena_t *arena, uint32_t *reaped);
  * included), completes or undoes what it was doing when it died, retires
  * its blocks and cancels transfers addressed to it. Its own outstanding
  * transfers stay valid (the slot becomes a zombie until they resolve).
+ * A free slot still reserved by a joiner without a platform id that died
+ * before its claim (no poll can judge it) is given back by this call.
  * @param[in] arena a survivor's handle.
  * @param[in] participant the dead participant.
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (itself, or a bad handle);
+ * @return ::COSMOSB_OK (reaped, or such a reservation given back); ::COSMOSB_EINVAL (itself, or a bad handle);
  *         ::COSMOSB_ERANGE; ::COSMOSB_EBUSY if it is alive according to
  *         `peer_alive` (a live participant is never reaped);
  *         ::COSMOSB_EAGAIN if there is nothing to do now: it is not joined,
