@@ -407,7 +407,7 @@ static void segv_exit(int sig)
 
 struct rx_arg {
     int sock;
-    int mode; /* 0: check read-only; 1: hold windows until killed */
+    int mode; /* 0: check read-only; 1: hold windows until killed; 2: hold every window, ack each with a byte */
 };
 
 static int rx_child(void *argp)
@@ -417,6 +417,16 @@ static int rx_child(void *argp)
     CHILD_CHECK_RC(cosmosb_bufmgr_attach_socket(arg->sock, &m, NULL), COSMOSB_OK);
     uint32_t me = cosmosb_arena_participant(cosmosb_bufmgr_arena(m));
     write_all(arg->sock, &me, sizeof me);
+    if (arg->mode == 2) {
+        for (;;) {
+            cosmosb_window_t w;
+            if (!read_full(arg->sock, &w, sizeof w))
+                _exit(0);
+            CHILD_CHECK_RC(cosmosb_window_accept(m, &w), COSMOSB_OK);
+            uint8_t ack = 1;
+            write_all(arg->sock, &ack, 1); /* held until we die */
+        }
+    }
     if (arg->mode == 1) {
         /* take every window that comes and keep some: the parent kills us at a random point */
         cosmosb_window_t held[64];
@@ -691,5 +701,52 @@ Test(buffer_process, killed_receivers_give_the_space_back, .timeout = 300)
         cr_assert_eq(as.zombies, 0u);
     }
     cr_log_info("%u receivers killed, %llu windows sent to them", rounds, (unsigned long long)sent_total);
+    cosmosb_bufmgr_close(m);
+}
+
+/* The owner gets a killed receiver's space back by allocating, with no cosmosb_arena_poll() of its own
+ * (docs/buffers.md, "Crash reaping"): before answering ENOMEM it polls, at most once per liveness period. */
+Test(buffer_process, a_killed_receivers_space_comes_back_on_the_next_allocations, .timeout = 60)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    uint32_t id;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct rx_arg arg = {sv[1], 2};
+    pid_t pid = tu_fork(rx_child, &arg, 30);
+    ASSERT_RC(cosmosb_bufmgr_share(m, sv[0]), COSMOSB_OK);
+    uint32_t who;
+    cr_assert(read_full(sv[0], &who, sizeof who));
+    /* The whole buffer in one window, given to the receiver, which accepts it and holds it. */
+    cosmosb_window_t w, t;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 1 << 16, &w, &p), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_give(m, &w, who, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    cr_assert_eq(send(sv[0], &t, sizeof t, MSG_NOSIGNAL), (ssize_t)sizeof t);
+    uint8_t ack;
+    cr_assert(read_full(sv[0], &ack, 1));
+    ASSERT_RC(cosmosb_arena_reclaim(cosmosb_bufmgr_arena(m)), COSMOSB_OK);
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &w, &p), COSMOSB_ENOMEM); /* held by the live receiver */
+    kill(pid, SIGKILL);
+    int st = tu_wait(pid);
+    cr_assert(WIFSIGNALED(st));
+    /* Allocations alone bring the space back: the first one after a liveness period reaps the receiver
+     * (the bound is against a hang; it takes about one period, 20 ms). */
+    int rc = COSMOSB_ENOMEM;
+    for (int i = 0; i < 5000 && rc == COSMOSB_ENOMEM; i++) {
+        rc = cosmosb_buffer_alloc(m, id, 1 << 16, &w, &p);
+        if (rc == COSMOSB_ENOMEM)
+            usleep(1000);
+    }
+    ASSERT_RC(rc, COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    cosmosb_arena_stats_t as;
+    ASSERT_RC(cosmosb_arena_stats(cosmosb_bufmgr_arena(m), &as), COSMOSB_OK);
+    cr_assert_eq(as.participants, 1u);
+    close(sv[0]);
+    close(sv[1]);
     cosmosb_bufmgr_close(m);
 }

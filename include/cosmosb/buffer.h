@@ -17,7 +17,8 @@
  * generation; giving a window to another participant is giving it a
  * reference to the slice. The bytes of a slice are reused only after every
  * reference to it, in every process, is gone: the owner notices that
- * lazily (its next allocation) and takes the range back.
+ * lazily (its next allocation, which also reaps killed receivers when it
+ * finds no room) and takes the range back.
  *
  * Windows received from peers are checked on every use: the buffer id, the
  * slice (alive, same generation, a slice of that buffer), the range inside
@@ -113,7 +114,11 @@ COSMOSB_API int cosmosb_bufmgr_mark_sealed(cosmosb_bufmgr_t *mgr, uint32_t buffe
  *
  * The caller holds one reference to the slice (release it with
  * cosmosb_window_release(), usually after giving windows to receivers).
- * Space of slices that died is taken back first. In a ring buffer the slice
+ * Space of slices that died is taken back first. When that leaves no room,
+ * the manager's arena is polled (cosmosb_arena_poll(), at most once per
+ * liveness period of 20 ms) before ::COSMOSB_ENOMEM is returned, so the
+ * space a killed receiver held comes back by allocating alone; retrying
+ * within a period costs no sweep. In a ring buffer the slice
  * goes after the last one (wrapping to the start when the end is too
  * short) and fails while the oldest slice there is still held.
  *

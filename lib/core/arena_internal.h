@@ -261,5 +261,6 @@ void cosmosb__arena_settle(struct cosmosb_arena *a, uint32_t part, uint32_t idx)
 
 /* arena_reap.c */
 int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force);
+int cosmosb__arena_poll_due(struct cosmosb_arena *a);
 
 #endif /* COSMOSB_CORE_ARENA_INTERNAL_H */

@@ -373,6 +373,19 @@ int cosmosb__arena_reap_dead(struct cosmosb_arena *a, uint32_t force)
     return reaped;
 }
 
+/*
+ * cosmosb_arena_poll at most once per liveness period (COSMOSB__ARENA_POLL_NS since the last sweep), for
+ * callers that poll on the way rather than on a timer: the buffer owner, before it answers ENOMEM.
+ * Returns 1 if it polled, 0 if the period has not passed yet.
+ */
+int cosmosb__arena_poll_due(struct cosmosb_arena *a)
+{
+    if (cosmosb__arena_now(a) < a->next_poll)
+        return 0;
+    (void)cosmosb_arena_poll(a, NULL);
+    return 1;
+}
+
 int cosmosb_arena_poll(cosmosb_arena_t *a, uint32_t *reaped)
 {
     int rc = cosmosb__acheck(a);

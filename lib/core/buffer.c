@@ -12,6 +12,7 @@
  * that buffer) and the slice's range.
  */
 #include "core/buffer_internal.h"
+#include "core/arena_internal.h"
 
 static uint64_t align_up(uint64_t v)
 {
@@ -179,17 +180,15 @@ int cosmosb_buffer_alloc(cosmosb_bufmgr_t *m, uint32_t id, uint64_t length, cosm
     if (length > b->size)
         return COSMOSB_ENOMEM;
     uint64_t len = align_up(length), at = 0;
-    if (m->nslices >= m->max_slices) {
+    /* No room (no slice record, or no range): take back what is gone, then look again. Our units of
+     * settled transfers pin slices (reclaim); a receiver killed while it held windows pins them until
+     * it is reaped, so before answering ENOMEM the owner polls (at most once per liveness period: a
+     * producer retrying against a full buffer does not pay a sweep per try). */
+    for (int round = 0; m->nslices >= m->max_slices || !place(m, bi, len, &at); round++) {
+        if (round == 2 || (round == 1 && !cosmosb__arena_poll_due(m->arena)))
+            return COSMOSB_ENOMEM;
         (void)cosmosb_arena_reclaim(m->arena);
         reclaim(m);
-    }
-    if (m->nslices >= m->max_slices)
-        return COSMOSB_ENOMEM;
-    if (!place(m, bi, len, &at)) {
-        (void)cosmosb_arena_reclaim(m->arena); /* our units of settled transfers pin slices */
-        reclaim(m);
-        if (!place(m, bi, len, &at))
-            return COSMOSB_ENOMEM;
     }
     cosmosb_ref_t r;
     void *p;
