@@ -750,3 +750,120 @@ Test(buffer_process, a_killed_receivers_space_comes_back_on_the_next_allocations
     close(sv[1]);
     cosmosb_bufmgr_close(m);
 }
+
+static int hold_mapping_child(void *argp)
+{
+    int fd = *(int *)argp;
+    uint8_t b;
+    (void)read_full(fd, &b, 1); /* keeps the inherited writable mapping until told to go */
+    return 0;
+}
+
+/* A seal that fails because another writable mapping exists (a process forked while the buffer was
+ * writable) leaves the buffer read-only for its owner but NOT sealed; a later seal finishes the job. */
+Test(buffer_process, a_failed_seal_leaves_the_buffer_unsealed_and_can_be_retried, .timeout = 60)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    uint32_t id;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
+    cosmosb_window_t w, x;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &w, &p), COSMOSB_OK);
+    pattern(p, 4096, 7);
+    int go[2];
+    cr_assert_eq(pipe(go), 0);
+    pid_t pid = tu_fork(hold_mapping_child, &go[0], 30);
+    ASSERT_RC(cosmosb_buffer_seal(m, id), COSMOSB_EBUSY);
+    cosmosb_buffer_stats_t s;
+    ASSERT_RC(cosmosb_buffer_stats(m, id, &s), COSMOSB_OK);
+    cr_assert_eq(s.sealed, 0u, "a seal the kernel refused must not be reported");
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &x, &p), COSMOSB_EPERM); /* our writable mapping is gone */
+    const void *d;
+    ASSERT_RC(cosmosb_window_resolve(m, &w, &d), COSMOSB_OK); /* the bytes are still there, readable */
+    cr_assert(has_pattern(d, 4096, 7));
+    write_all(go[1], "x", 1);
+    cr_assert(WIFEXITED(tu_wait(pid)));
+    ASSERT_RC(cosmosb_buffer_seal(m, id), COSMOSB_OK);
+    ASSERT_RC(cosmosb_buffer_stats(m, id, &s), COSMOSB_OK);
+    cr_assert_neq(s.sealed, 0u);
+    cr_assert(has_pattern(d, 4096, 7));
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &x, &p), COSMOSB_ESTATE);
+    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    close(go[0]);
+    close(go[1]);
+    cosmosb_bufmgr_close(m);
+}
+
+/* A holder of a descriptor of the buffer (any receiver) can add F_SEAL_SEAL, after which F_SEAL_WRITE
+ * can never come: the owner's seal is refused before anything changes, and the buffer stays usable. */
+Test(buffer_core, a_seal_that_can_never_come_changes_nothing)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    uint32_t id;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
+    int fd = cosmosb_buffer_fd(m, id);
+    cr_assert(fd >= 0);
+    cr_assert_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL), 0);
+    ASSERT_RC(cosmosb_buffer_seal(m, id), COSMOSB_EPERM);
+    cosmosb_buffer_stats_t s;
+    ASSERT_RC(cosmosb_buffer_stats(m, id, &s), COSMOSB_OK);
+    cr_assert_eq(s.sealed, 0u);
+    cosmosb_window_t w;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &w, &p), COSMOSB_OK);
+    pattern(p, 4096, 9); /* still writable */
+    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    cosmosb_bufmgr_close(m);
+}
+
+static int sealed_later_child(void *argp)
+{
+    int sock = *(int *)argp;
+    cosmosb_bufmgr_t *m;
+    CHILD_CHECK_RC(cosmosb_bufmgr_attach_socket(sock, &m, NULL), COSMOSB_OK);
+    uint32_t me = cosmosb_arena_participant(cosmosb_bufmgr_arena(m));
+    write_all(sock, &me, sizeof me);
+    cosmosb_window_t w;
+    CHILD_CHECK(read_full(sock, &w, sizeof w));
+    CHILD_CHECK(w.rights & COSMOSB_WIN_SEALED);
+    CHILD_CHECK_RC(cosmosb_window_accept(m, &w), COSMOSB_OK);
+    const void *d;
+    CHILD_CHECK_RC(cosmosb_window_resolve(m, &w, &d), COSMOSB_OK);
+    CHILD_CHECK(has_pattern(d, w.length, 3));
+    CHILD_CHECK_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    cosmosb_bufmgr_close(m);
+    return 0;
+}
+
+/* A receiver that mapped a buffer before its owner sealed it takes the SEALED windows given afterwards
+ * (it looks at the kernel's seals again when a window claims what its view does not know). */
+Test(buffer_process, a_receiver_attached_before_the_seal_takes_sealed_windows, .timeout = 60)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    /* Forked before the buffer exists, so it inherits no writable mapping of it (the seal needs none). */
+    pid_t pid = tu_fork(sealed_later_child, &sv[1], 30);
+    uint32_t id;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
+    cosmosb_window_t w, t;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 5000, &w, &p), COSMOSB_OK);
+    pattern(p, 5000, 3);
+    ASSERT_RC(cosmosb_bufmgr_share(m, sv[0]), COSMOSB_OK);
+    uint32_t who;
+    cr_assert(read_full(sv[0], &who, sizeof who)); /* attached: its view has the buffer, unsealed */
+    ASSERT_RC(cosmosb_buffer_seal(m, id), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_give(m, &w, who, &t), COSMOSB_OK);
+    cr_assert(t.rights & COSMOSB_WIN_SEALED);
+    cr_assert_eq(send(sv[0], &t, sizeof t, MSG_NOSIGNAL), (ssize_t)sizeof t);
+    int st = tu_wait(pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "receiver status %#x", st);
+    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    close(sv[0]);
+    close(sv[1]);
+    cosmosb_bufmgr_close(m);
+}

@@ -55,10 +55,17 @@ COSMOSB_API int cosmosb_buffer_create(cosmosb_bufmgr_t *mgr, uint64_t size, uint
  *
  * Slices already allocated stay valid (read-only); no new slice can be
  * allocated in it; windows given from it carry ::COSMOSB_WIN_SEALED.
+ * Receivers that mapped it before learn of the seal from the first such
+ * window. Calling it again on a sealed buffer returns ::COSMOSB_OK.
  * @param[in] mgr the owner's view.
  * @param[in] buffer_id the buffer.
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ERANGE (unknown buffer); ::COSMOSB_EBUSY if
- *         another writable mapping of it exists (a process forked while it was writable); ::COSMOSB_EIO.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ERANGE (unknown buffer);
+ *         ::COSMOSB_EBUSY if another writable mapping of it exists (a process forked while it was
+ *         writable): the owner's writable mapping is gone already and cannot come back, so the buffer
+ *         is read-only for the owner (cosmosb_buffer_alloc() gives ::COSMOSB_EPERM) but not sealed, and
+ *         windows from it do not claim it; call again once that mapping is gone;
+ *         ::COSMOSB_EPERM if the buffer can never be sealed (a holder of one of its descriptors added
+ *         F_SEAL_SEAL): nothing changed, it stays writable; ::COSMOSB_EIO.
  * @par Concurrency: one thread per view; receivers keep reading meanwhile.
  */
 COSMOSB_API int cosmosb_buffer_seal(cosmosb_bufmgr_t *mgr, uint32_t buffer_id);

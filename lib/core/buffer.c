@@ -96,6 +96,16 @@ int cosmosb_bufmgr_mark_sealed(cosmosb_bufmgr_t *m, uint32_t id, const void *bas
     return COSMOSB_OK;
 }
 
+int cosmosb__bufmgr_drop_writable(cosmosb_bufmgr_t *m, uint32_t id, const void *base)
+{
+    struct buf_rec *b = check(m) || !base ? NULL : find(m, id, NULL);
+    if (!b)
+        return COSMOSB_EINVAL;
+    b->base = base;
+    b->wbase = NULL;
+    return COSMOSB_OK;
+}
+
 static cosmosb_ref_t slice_ref(const cosmosb_bufmgr_t *m, uint32_t object, uint32_t generation, uint32_t transfer)
 {
     return (cosmosb_ref_t){object, generation, cosmosb_arena_id(m->arena), transfer};
@@ -239,7 +249,9 @@ static int check_window(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, struct b
         return COSMOSB_ERANGE;
     if (!(w->rights & COSMOSB_WIN_READ))
         return COSMOSB_EPERM;
-    if ((w->rights & COSMOSB_WIN_SEALED) && !b->sealed)
+    /* A window claiming SEALED for a buffer we know unsealed: it may have been sealed since we mapped
+     * it; the host can tell (one look at the kernel's seals), else it is refused. */
+    if ((w->rights & COSMOSB_WIN_SEALED) && !b->sealed && !(m->seal_check && m->seal_check(m, w->buffer_id)))
         return COSMOSB_ESTATE;
     *bp = b;
     return COSMOSB_OK;

@@ -46,6 +46,14 @@ struct cosmosb_bufmgr {
     struct buf_rec bufs[COSMOSB_BUFMGR_MAX_BUFFERS];
     struct slice_rec *slices; /* [max_slices], sorted by (buf, offset) */
     void *host;               /* owned by the hosted layer (lib/os), NULL for a core view */
+    /* Set by the hosted layer: asked when a window claims SEALED for a buffer this view knows unsealed
+     * (the buffer may have been sealed since it was mapped); returns nonzero if it is sealed now, having
+     * marked it so. NULL: no way to know more than at mapping time. */
+    int (*seal_check)(struct cosmosb_bufmgr *m, uint32_t buffer_id);
 };
+
+/* The view's writable mapping of a buffer is gone (base: the readable one): no allocation in it any
+ * more, windows from it not marked SEALED (it is not: cosmosb_buffer_seal failed after the drop). */
+int cosmosb__bufmgr_drop_writable(cosmosb_bufmgr_t *m, uint32_t id, const void *base);
 
 #endif /* COSMOSB_CORE_BUFFER_INTERNAL_H */

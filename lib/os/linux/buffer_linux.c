@@ -26,8 +26,9 @@
 struct host_buf {
     uint32_t id;
     int fd;
-    void *map;      /* current mapping (read-write for the owner until sealed) */
+    void *map;      /* current mapping (read-write for the owner until it tries to seal) */
     uint64_t size;
+    int readonly;   /* map is read-only (always, but for the owner's until cosmosb_buffer_seal) */
 };
 
 struct host_mgr {
@@ -50,6 +51,8 @@ static struct host_buf *host_buf(struct host_mgr *h, uint32_t id)
     return NULL;
 }
 
+static int seal_check(cosmosb_bufmgr_t *m, uint32_t id);
+
 static int wrap(cosmosb_arena_t *arena, uint32_t max_slices, int owner, cosmosb_bufmgr_t **out)
 {
     size_t hs = cosmosb_bufmgr_handle_memsize(max_slices);
@@ -65,6 +68,7 @@ static int wrap(cosmosb_arena_t *arena, uint32_t max_slices, int owner, cosmosb_
     h->arena = arena;
     h->owner = owner;
     m->host = h;
+    m->seal_check = seal_check;
     *out = m;
     return COSMOSB_OK;
 }
@@ -134,7 +138,7 @@ int cosmosb_buffer_create(cosmosb_bufmgr_t *m, uint64_t size, uint32_t mode, uin
     }
     if ((rc = cosmosb_bufmgr_add_buffer(m, id, map, map, size, mode, 0)) != 0)
         goto fail;
-    h->bufs[h->n++] = (struct host_buf){id, fd, map, size};
+    h->bufs[h->n++] = (struct host_buf){id, fd, map, size, 0};
     *buffer_id = id;
     return COSMOSB_OK;
 fail:
@@ -153,17 +157,45 @@ int cosmosb_buffer_seal(cosmosb_bufmgr_t *m, uint32_t id)
     if (!b)
         return COSMOSB_ERANGE;
     int seals = fcntl(b->fd, F_GET_SEALS);
-    if (seals >= 0 && (seals & F_SEAL_WRITE))
-        return COSMOSB_OK;
-    void *ro = mmap(NULL, (size_t)b->size, PROT_READ, MAP_SHARED, b->fd, 0);
-    if (ro == MAP_FAILED)
+    if (seals < 0)
         return cosmosb__linux_err(errno);
-    munmap(b->map, (size_t)b->size); /* F_SEAL_WRITE needs every writable mapping gone */
-    b->map = ro;
-    (void)cosmosb_bufmgr_mark_sealed(m, id, ro); /* no writes from here on, whatever the kernel says */
+    if (seals & F_SEAL_WRITE)
+        return COSMOSB_OK;
+    /* Sealed against new seals (a receiver holding a descriptor of the same file can add F_SEAL_SEAL):
+     * F_SEAL_WRITE can never come; refused before anything changes, the buffer stays writable. */
+    if (seals & F_SEAL_SEAL)
+        return COSMOSB_EPERM;
+    if (!b->readonly) {
+        void *ro = mmap(NULL, (size_t)b->size, PROT_READ, MAP_SHARED, b->fd, 0);
+        if (ro == MAP_FAILED)
+            return cosmosb__linux_err(errno);
+        /* F_SEAL_WRITE needs every writable mapping gone, ours too. It cannot be made again
+         * (F_SEAL_FUTURE_WRITE), so from here on the buffer is read-only for us, sealed or not. */
+        munmap(b->map, (size_t)b->size);
+        b->map = ro;
+        b->readonly = 1;
+        (void)cosmosb__bufmgr_drop_writable(m, id, ro);
+    }
     if (fcntl(b->fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+        /* Another writable mapping (a process forked while the buffer was writable): not sealed, and
+         * windows from it say so; the caller may try again once that mapping is gone. */
         return errno == EBUSY ? COSMOSB_EBUSY : cosmosb__linux_err(errno);
+    (void)cosmosb_bufmgr_mark_sealed(m, id, b->map);
     return COSMOSB_OK;
+}
+
+/* The view's seal_check: has the buffer been sealed since we mapped it? Then mark it so. */
+static int seal_check(cosmosb_bufmgr_t *m, uint32_t id)
+{
+    struct host_mgr *h = host_of(m);
+    struct host_buf *b = h ? host_buf(h, id) : NULL;
+    if (!b)
+        return 0;
+    int seals = fcntl(b->fd, F_GET_SEALS);
+    if (seals < 0 || !(seals & F_SEAL_WRITE))
+        return 0;
+    b->readonly = 1;
+    return cosmosb_bufmgr_mark_sealed(m, id, b->map) == COSMOSB_OK;
 }
 
 static int write_all(int fd, const void *buf, size_t n)
@@ -261,7 +293,7 @@ static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_
         close(dup);
         return rc;
     }
-    h->bufs[h->n++] = (struct host_buf){id, dup, map, size};
+    h->bufs[h->n++] = (struct host_buf){id, dup, map, size, 1};
     return COSMOSB_OK;
 }
 
