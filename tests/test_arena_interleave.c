@@ -625,3 +625,150 @@ Test(arena_interleave, a_claimer_restores_its_given_back_reservation)
     cosmosb__arena_set_test_point(f.h[1], NULL, NULL);
     fx_free(&f);
 }
+
+/*
+ * Eleventh review: a transfer of a leaver accepted (and the object released
+ * by its taker) after the leaver's last scan of its transfers, while it
+ * still frees other objects. The settler found the leaver LEAVING and left
+ * the settling to it, the leaver ended a zombie keeping its bit, and the
+ * object outlived its last holder until somebody polled. Now the settler
+ * flags the record (LEAVE_SETTLED), the leaver's CAS to ZOMBIE fails, and it
+ * scans again: everything is free when the leave returns, no poll needed.
+ */
+struct late_settle {
+    cosmosb_arena_t *a, *v;
+    cosmosb_ref_t p, q, ta, tv;
+    int step;
+};
+
+static void settle_during_leave(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
+{
+    struct late_settle *r = ctx;
+    (void)a;
+    if (point != COSMOSB__AP_HEADER_CHECKED)
+        return;
+    if (arg == r->q.object && r->step == 0) { /* leave's first loop frees q: A takes p and lets it go */
+        r->step = 1;
+        ASSERT_RC(cosmosb_arena_accept(r->a, &r->ta), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_release(r->a, &r->ta), COSMOSB_OK);
+    } else if (arg == r->p.object && r->step == 1) { /* after the last scan, freeing p: V takes x, lets it go */
+        r->step = 2;
+        ASSERT_RC(cosmosb_arena_accept(r->v, &r->tv), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_release(r->v, &r->tv), COSMOSB_OK);
+    }
+}
+
+Test(arena_interleave, a_transfer_settled_late_in_a_leave_is_settled_by_the_leaver)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 64u << 10, 64, 8, 16);
+    cosmosb_arena_t *l = fx_join(&f, 0, 1);
+    struct late_settle r = {.a = fx_join(&f, 1, 0), .v = fx_join(&f, 2, 0)};
+    cosmosb_ref_t pc = make(l, 9, 32, 0, 1), qc = make(l, 9, 32, 0, 2);
+    r.p = make(l, 9, 32, 1, 3);
+    r.q = make(l, 9, 32, 1, 4);
+    cosmosb_ref_t x = make(l, 9, 32, 0, 5);
+    ASSERT_RC(cosmosb_arena_add_child(l, &r.p, &pc), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_add_child(l, &r.q, &qc), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_freeze(l, &r.p), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_freeze(l, &r.q), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(l, &pc), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(l, &qc), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_give(l, &r.p, cosmosb_arena_participant(r.a), &r.ta), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_give(l, &x, cosmosb_arena_participant(r.v), &r.tv), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(l, &r.p), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(l, &x), COSMOSB_OK);
+    cosmosb__arena_set_test_point(l, settle_during_leave, &r);
+    cosmosb_arena_leave(l);
+    f.h[0] = NULL;
+    cr_assert_eq(r.step, 2, "the interleaving did not happen (step %d)", r.step);
+    ASSERT_RC(cosmosb_arena_resolve(r.v, &x, 9, NULL, NULL), COSMOSB_ESTALE);
+    cosmosb_arena_stats_t s = stats(r.v);
+    cr_assert_eq(s.live_objects, 0u, "%u objects outlive their last holder", s.live_objects);
+    cr_assert_eq(s.zombies, 0u);
+    cr_assert_eq(s.participants, 2u);
+    fx_free(&f);
+}
+
+/*
+ * The same gap in a reap: the dead giver's transfer accepted (and released)
+ * during the reaper's second pass over the objects, after its last scan of
+ * the transfers. The reaper ended the giver a zombie keeping its bit; now it
+ * settles the zombie's pins once more after its reap.
+ */
+static void settle_during_reap(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
+{
+    struct late_settle *r = ctx;
+    (void)a;
+    if (point != COSMOSB__AP_REAP_OBJECT || arg != 0 || ++r->step != 2)
+        return; /* object 0 is met once per pass over the objects: act in the second pass */
+    ASSERT_RC(cosmosb_arena_accept(r->v, &r->tv), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(r->v, &r->tv), COSMOSB_OK);
+}
+
+Test(arena_interleave, a_transfer_settled_late_in_a_reap_is_settled_by_the_reaper)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 64u << 10, 64, 8, 16);
+    cosmosb_arena_t *d = fx_join(&f, 0, 1);
+    cosmosb_arena_t *reaper = fx_join(&f, 1, 0);
+    struct late_settle r = {.v = fx_join(&f, 2, 0)};
+    cosmosb_ref_t x = make(d, 9, 32, 0, 5);
+    ASSERT_RC(cosmosb_arena_give(d, &x, cosmosb_arena_participant(r.v), &r.tv), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(d, &x), COSMOSB_OK);
+    fx_kill(&f, 0); /* d dies with its transfer in flight */
+    cosmosb__arena_set_test_point(reaper, settle_during_reap, &r);
+    ASSERT_RC(cosmosb_arena_reap(reaper, 0), COSMOSB_OK);
+    cosmosb__arena_set_test_point(reaper, NULL, NULL);
+    cr_assert_eq(r.step, 2, "the interleaving did not happen (step %d)", r.step);
+    ASSERT_RC(cosmosb_arena_resolve(reaper, &x, 9, NULL, NULL), COSMOSB_ESTALE);
+    cosmosb_arena_stats_t s = stats(reaper);
+    cr_assert_eq(s.live_objects, 0u, "%u objects outlive their last holder", s.live_objects);
+    /* The record stays a zombie with nothing left, as after any settle: the next poll frees the slot. */
+    ASSERT_RC(cosmosb_arena_poll(reaper, NULL), COSMOSB_OK);
+    cr_assert_eq(stats(reaper).zombies, 0u);
+    fx_free(&f);
+}
+
+/* A LEAVE_SETTLED flag with no transfer of the leaver left can only be a hostile peer's: the leaver
+ * clears it and still leaves in full (its slot free, nothing of it left behind). */
+struct forged_flag {
+    struct afx *f;
+    cosmosb_ref_t q;
+    int done;
+};
+
+static void forge_settled_flag(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
+{
+    struct forged_flag *r = ctx;
+    (void)a;
+    if (point != COSMOSB__AP_HEADER_CHECKED || arg != r->q.object || r->done)
+        return;
+    r->done = 1;
+    volatile uint32_t *st = part_state(r->f, 0);
+    *st = (*st & ~0xffu) | 4u | (2u << 4); /* LEAVING, aux LEAVE_SETTLED, same generation */
+}
+
+Test(arena_interleave, a_forged_settled_flag_never_keeps_a_leaver_from_leaving)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 64u << 10, 64, 8, 16);
+    cosmosb_arena_t *l = fx_join(&f, 0, 1);
+    cosmosb_arena_t *other = fx_join(&f, 1, 0);
+    struct forged_flag r = {.f = &f};
+    cosmosb_ref_t qc = make(l, 9, 32, 0, 2);
+    r.q = make(l, 9, 32, 1, 4);
+    ASSERT_RC(cosmosb_arena_add_child(l, &r.q, &qc), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_freeze(l, &r.q), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(l, &qc), COSMOSB_OK);
+    cosmosb__arena_set_test_point(l, forge_settled_flag, &r);
+    cosmosb_arena_leave(l);
+    f.h[0] = NULL;
+    cr_assert(r.done, "the interleaving did not happen");
+    cr_assert_eq(*part_state(&f, 0) & 0xfu, 0u, "the leaver's record is not free: %#x", *part_state(&f, 0));
+    cosmosb_arena_stats_t s = stats(other);
+    cr_assert_eq(s.participants, 1u);
+    cr_assert_eq(s.zombies, 0u);
+    cr_assert_eq(s.live_objects, 0u);
+    fx_free(&f);
+}

@@ -43,6 +43,9 @@
                                   * the graph lock (docs/arena.md, "Leaving"); aux 1: its last step, holding
                                   * nothing (reaped at once, whatever its id) */
 #define COSMOSB__PART_LEAVE_DONE 1u
+/* aux of LEAVING: a transfer of the leaver settled while it was leaving; it scans its transfers again
+ * before it becomes a zombie (set by the settler, cleared only by the leaver: docs/arena.md, "Leaving") */
+#define COSMOSB__PART_LEAVE_SETTLED 2u
 #define COSMOSB__PART_KIND(w) ((w) & 0xfu)
 #define COSMOSB__PART_AUX(w) (((w) >> 4) & 0xffu)
 #define COSMOSB__PART_GEN(w) ((w) >> 12)

@@ -214,7 +214,13 @@ static int reap_part(struct cosmosb_arena *a, uint32_t d, uint32_t gen, uint32_t
     if (!npins) /* Relaxed: published by the CAS; a FREE record's id is 0 (docs/arena.md, "Join") */
         cosmosb__store_relaxed(&rec->self_id, 0);
     /* SC CAS: only the owner of the mark ends it. */
-    (void)cosmosb__cas_val_seq_cst(&rec->state, mark, next);
+    if (cosmosb__cas_val_seq_cst(&rec->state, mark, next) == mark && npins) {
+        /* A transfer settled after the second pass found d REAPING and left it to us: settle d's pins
+         * once more, now as any settler of a zombie (under its mark; eleventh review). Each settle
+         * changes nothing if its pin is still LIVE or another participant holds the zombie's mark. */
+        for (uint32_t k = 0; k < npins; k++)
+            cosmosb__arena_settle(a, d, a->scratch[k]);
+    }
     return COSMOSB_OK;
 }
 
@@ -446,8 +452,7 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
     npins = live_pins(a, a->self, 0);
     /* Transfers accepted or declined since the scan above: their settlers saw us LEAVING and left the
      * settling to us (only the record's owner drops its bits, so no bit of a later occupant of the slot
-     * is ever dropped). A transfer settled after this scan was LIVE in it: we become a zombie, and its
-     * settler or a poll settles it. */
+     * is ever dropped). */
     for (uint32_t idx = 0; idx < a->g.nobjects; idx++) {
         if (a->counts[idx] == 0)
             continue;
@@ -457,13 +462,47 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
             cosmosb__arena_try_free(a, idx);
         }
     }
+    /* A transfer settled after that scan was LIVE in it, and its settler flagged our record
+     * (LEAVE_SETTLED): then our CAS to ZOMBIE below fails, and we clear the flag and scan again,
+     * dropping the bits of objects no live transfer pins any more (our bits left are exactly the
+     * pinned ones). A settle after our CAS finds a zombie and settles it itself (eleventh review: it
+     * used to find us LEAVING and leave the bit to the next poll). Bounded: each round needs a
+     * settle, and a settle needs a LIVE transfer of ours, of which there are at most maxt. */
+    uint32_t settled = COSMOSB__PART_WORD(COSMOSB__PART_LEAVING, COSMOSB__PART_LEAVE_SETTLED, a->self_gen);
+    for (uint32_t round = 0; npins && round <= a->g.maxt; round++) {
+        /* SC CAS: a zombie from here on, unless a settler flagged us first. */
+        uint32_t seen = cosmosb__cas_val_seq_cst(&rec->state, leaving,
+                                                 COSMOSB__PART_WORD(COSMOSB__PART_ZOMBIE, 0, a->self_gen));
+        if (seen == leaving) {
+            a->magic = 0;
+            return;
+        }
+        /* SC CAS: only we clear the flag; anything else means we were reaped (taken for dead). */
+        if (seen != settled || cosmosb__cas_val_seq_cst(&rec->state, settled, leaving) != settled) {
+            a->magic = 0;
+            return;
+        }
+        npins = live_pins(a, a->self, 0); /* SC loads, after the flag: the settle is seen */
+        for (uint32_t idx = 0; idx < a->g.nobjects; idx++) {
+            cosmosb__au32 *hold = cosmosb__aholders(a, idx);
+            /* SC: our own bit; only we set or clear it (stale acquirers touch only theirs). */
+            if ((cosmosb__load_seq_cst(&hold[a->myw]) & a->mybit) && !contains(a->scratch, npins, idx)) {
+                cosmosb__arena_drop_bit(a, idx, a->self);
+                cosmosb__arena_try_free(a, idx);
+            }
+        }
+    }
     uint32_t next = COSMOSB__PART_WORD(npins ? COSMOSB__PART_ZOMBIE : COSMOSB__PART_FREE, 0, a->self_gen);
     if (!npins) {
         /* SC CAS: the last step, holding nothing: from here a reaper may free the slot at once
          * (we may die before our id is zeroed: then a poll reaps us once our process is dead, or the
          * application without an id; after it, at once: "Leaving"). */
         uint32_t done = COSMOSB__PART_WORD(COSMOSB__PART_LEAVING, COSMOSB__PART_LEAVE_DONE, a->self_gen);
-        if (cosmosb__cas_val_seq_cst(&rec->state, leaving, done) != leaving) {
+        uint32_t seen = cosmosb__cas_val_seq_cst(&rec->state, leaving, done);
+        /* A flag with no live transfer left is a hostile peer's: clear it (SC CAS) and go on. */
+        if (seen == settled && cosmosb__cas_val_seq_cst(&rec->state, settled, leaving) == settled)
+            seen = cosmosb__cas_val_seq_cst(&rec->state, leaving, done);
+        if (seen != leaving) {
             a->magic = 0; /* reaped meanwhile (taken for dead): nothing of ours is left */
             return;
         }

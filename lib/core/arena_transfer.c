@@ -89,16 +89,30 @@ int cosmosb__arena_has_live_transfer(const struct cosmosb_arena *a, uint32_t par
  * its bits (docs/arena.md, "Settling"): a zombie's record is taken for the
  * time of the settle (ZOMBIE -> REAPING(me) -> ZOMBIE), so it cannot be
  * freed and joined again by a new participant whose bit we would drop. A
- * giver that is LEAVING or being reaped settles this itself, at the end of
- * its leave or reap; a FREE or ALIVE record has no bit of that giver left.
+ * giver that is LEAVING is told (aux LEAVE_SETTLED: its CAS to ZOMBIE then
+ * fails and it scans its transfers again); a giver being reaped is settled
+ * by its reaper, which settles its pins once more after its reap; a FREE or
+ * ALIVE record has no bit of that giver left.
  */
 void cosmosb__arena_settle(struct cosmosb_arena *a, uint32_t part, uint32_t idx)
 {
     if (part >= a->g.maxp || idx >= a->g.nobjects)
         return;
     struct cosmosb__arena_part *rec = cosmosb__apart(a, part);
-    /* SC: the record state decides who settles. */
+    /* SC: the record state decides who settles; after our change of the transfer (the caller's SC CAS),
+     * so either the leaver's CAS to ZOMBIE comes first (we see the zombie) or our flag does (its CAS
+     * fails and its scan, after our flag, sees the transfer settled). */
     uint32_t w = cosmosb__load_seq_cst(&rec->state);
+    for (int round = 0; round < 4 && COSMOSB__PART_KIND(w) == COSMOSB__PART_LEAVING &&
+                        COSMOSB__PART_AUX(w) == 0;
+         round++) {
+        uint32_t flagged = COSMOSB__PART_WORD(COSMOSB__PART_LEAVING, COSMOSB__PART_LEAVE_SETTLED, COSMOSB__PART_GEN(w));
+        /* SC CAS: only from the plain LEAVING word; a failure re-reads (a zombie now, or flagged already). */
+        uint32_t seen = cosmosb__cas_val_seq_cst(&rec->state, w, flagged);
+        if (seen == w)
+            return;
+        w = seen;
+    }
     if (COSMOSB__PART_KIND(w) != COSMOSB__PART_ZOMBIE)
         return;
     uint32_t mark = COSMOSB__PART_WORD(COSMOSB__PART_REAPING, a->self + 1u, COSMOSB__PART_GEN(w));
