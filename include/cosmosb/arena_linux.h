@@ -35,8 +35,9 @@ COSMOSB_BEGIN_DECLS
  * @brief Creates an arena in two new sealed memfds and joins it as a writer.
  * @param[in] cfg the geometry (cosmosb_arena_config_init() for the defaults).
  * @param[out] out the creator's handle (participant 0).
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (bad configuration); ::COSMOSB_ENOMEM;
- *         ::COSMOSB_ENOTSUP (no memfd sealing); ::COSMOSB_EIO.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (bad configuration); ::COSMOSB_ENOMEM (no memory, or an area
+ *         larger than this process can map: 4 GiB or more in a 32-bit process, 2 GiB if the library
+ *         was built without a 64-bit `off_t`); ::COSMOSB_ENOTSUP (no memfd sealing); ::COSMOSB_EIO.
  * @par Concurrency: thread-safe.
  */
 COSMOSB_API int cosmosb_arena_create(const cosmosb_arena_config_t *cfg, cosmosb_arena_t **out);
@@ -78,6 +79,8 @@ COSMOSB_API int cosmosb_arena_share(cosmosb_arena_t *arena, int sock, uint32_t f
  * @param[out] cred kernel-checked credentials of the sender (may be NULL).
  * @return ::COSMOSB_OK; ::COSMOSB_ECORRUPT (not an arena message, bad header);
  *         ::COSMOSB_EBADF (not sealed memfds); ::COSMOSB_EPERM (writer asked, data sealed);
+ *         ::COSMOSB_ENOMEM (no memory, or an area larger than this process can map, as in
+ *         cosmosb_arena_create(): a 64-bit creator's arena of 4 GiB or more sent to a 32-bit process);
  *         the errors of cosmosb_arena_join() and cosmosb_fd_recv().
  * @par Concurrency: thread-safe.
  */

@@ -45,7 +45,9 @@ COSMOSB_API int cosmosb_bufmgr_create(const cosmosb_arena_config_t *cfg, uint32_
  * @param[in] mode ::COSMOSB_BUFFER_RING or ::COSMOSB_BUFFER_HEAP.
  * @param[out] buffer_id its identifier (random, not 0).
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_EPERM (not the owner's view);
- *         ::COSMOSB_ENOMEM (no memory, or ::COSMOSB_BUFMGR_MAX_BUFFERS already); ::COSMOSB_ENOTSUP (no sealing).
+ *         ::COSMOSB_ENOMEM (no memory, ::COSMOSB_BUFMGR_MAX_BUFFERS already, or @p size larger than this
+ *         process can map: 4 GiB or more in a 32-bit process, 2 GiB if the library was built without a
+ *         64-bit `off_t`); ::COSMOSB_ENOTSUP (no sealing).
  * @par Concurrency: one thread per view.
  */
 COSMOSB_API int cosmosb_buffer_create(cosmosb_bufmgr_t *mgr, uint64_t size, uint32_t mode, uint32_t *buffer_id);
@@ -103,8 +105,9 @@ COSMOSB_API int cosmosb_bufmgr_share_some(cosmosb_bufmgr_t *mgr, int sock, const
  * @param[out] out the receiver's view.
  * @param[out] cred kernel-checked credentials of the sender (may be NULL).
  * @return ::COSMOSB_OK; ::COSMOSB_ECORRUPT (unexpected messages); ::COSMOSB_EBADF (a buffer that is
- *         not a sealed memfd, or that the kernel would let this process write); errors of
- *         cosmosb_arena_attach_socket().
+ *         not a sealed memfd, or that the kernel would let this process write); ::COSMOSB_ENOMEM (no
+ *         memory, or a buffer larger than this process can map, as in cosmosb_buffer_create(): a 64-bit
+ *         owner's buffer of 4 GiB or more sent to a 32-bit process); errors of cosmosb_arena_attach_socket().
  * @par Concurrency: thread-safe.
  */
 COSMOSB_API int cosmosb_bufmgr_attach_socket(int sock, cosmosb_bufmgr_t **out, cosmosb_peer_cred_t *cred);

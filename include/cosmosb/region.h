@@ -39,7 +39,9 @@ typedef struct cosmosb_region cosmosb_region_t;
  * @param[in] payload_size usable bytes after the header (> 0).
  * @param[out] out the new region; its payload is zero-filled.
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ENOMEM if memory or mappings
- *         are exhausted; ::COSMOSB_ENOTSUP if the kernel lacks memfd sealing;
+ *         are exhausted, or if the region is larger than this process can map (4 GiB or
+ *         more in a 32-bit process, 2 GiB if the library was built without a 64-bit
+ *         `off_t`); ::COSMOSB_ENOTSUP if the kernel lacks memfd sealing;
  *         ::COSMOSB_EIO for other system errors.
  * @par Concurrency: thread-safe (touches no shared state).
  */
@@ -61,7 +63,9 @@ COSMOSB_API int cosmosb_region_create(const char *debug_name, uint32_t kind, uin
  * @return ::COSMOSB_OK; ::COSMOSB_EBADF if @p fd is not an open memfd or lacks the
  *         seals; ::COSMOSB_ECORRUPT if the header is not a libcosmosb header or
  *         disagrees with the real size; ::COSMOSB_EVERSION for another ABI;
- *         ::COSMOSB_EINVAL for a kind mismatch or NULL argument; ::COSMOSB_ENOMEM; ::COSMOSB_EIO.
+ *         ::COSMOSB_EINVAL for a kind mismatch or NULL argument; ::COSMOSB_ENOMEM (no memory,
+ *         or a region larger than this process can map, as in cosmosb_region_create());
+ *         ::COSMOSB_EIO.
  * @par Concurrency: thread-safe.
  */
 COSMOSB_API int cosmosb_region_attach(int fd, uint32_t kind, cosmosb_region_t **out);

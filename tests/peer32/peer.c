@@ -32,6 +32,19 @@
  *
  * Exit status 0 only if both sides passed and they really had different
  * pointer widths (32 and 64).
+ *
+ * The second mode, sizes a 32-bit process cannot map,
+ *
+ *     cosmosb_peer64 --big PATH/TO/cosmosb_peer32
+ *
+ * has the 64-bit parent share a buffer manager with a 4 GiB + 64 KiB buffer,
+ * an arena with 4 GiB + 16 MiB of data and a region of 4 GiB + 4 KiB (all
+ * sparse memfds, never touched), then a small buffer manager. The 32-bit
+ * child must get COSMOSB_ENOMEM from each big attach (not a mapping truncated
+ * to the low 32 bits of the size, trusted at its full size), COSMOSB_ENOMEM
+ * when it creates a 5 GiB buffer, a 4 GiB + 16 MiB arena or a 4 GiB region
+ * itself, and then still work normally: small buffers and arenas of its own,
+ * and a window of the parent's small buffer, read and checked.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -75,6 +88,13 @@ _Static_assert(offsetof(peer_gift, window) == 8 && offsetof(peer_gift, table) ==
                    offsetof(peer_gift, marker) == 80 && sizeof(peer_gift) == 104,
                "gift layout");
 _Static_assert(sizeof(peer_ack) == 24, "ack layout");
+
+/* The big mode: each size needs more than 32 bits. */
+#define BIG_BUFFER ((UINT64_C(4) << 30) + (UINT64_C(64) << 10))
+#define BIG_DATA ((UINT64_C(4) << 30) + (UINT64_C(16) << 20)) /* 257 blocks of 16 MiB */
+#define BIG_REGION (UINT64_C(4) << 30)                        /* payload; plus a header page */
+#define HUGE_BUFFER (UINT64_C(5) << 30)
+#define REGION_TAG 0x42494752u /* "RGIB" */
 
 static const char *me = "?";
 static int failures;
@@ -287,9 +307,193 @@ out:
     return failures ? 0 : peer_bits;
 }
 
+static int send_all(int sock, const void *buf, size_t n)
+{
+    for (const uint8_t *p = buf; n;) {
+        ssize_t k = send(sock, p, n, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return 0;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 1;
+}
+
+static int recv_all(int sock, void *buf, size_t n)
+{
+    for (uint8_t *p = buf; n;) {
+        ssize_t k = read(sock, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return 0;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 1;
+}
+
+/* An arena geometry with few blocks, so that even the big one has a small meta area. */
+static void big_arena_config(cosmosb_arena_config_t *cfg, uint64_t data_size)
+{
+    cosmosb_arena_config_init(cfg);
+    cfg->data_size = data_size;
+    cfg->block_size = 16u << 20;
+    cfg->objects_per_block = 32;
+    cfg->max_participants = 4;
+}
+
+/* The 64-bit parent of the big mode: shares the big objects, then a window of a small buffer. */
+static void big_parent(int sock)
+{
+    cosmosb_bufmgr_t *big = NULL, *small = NULL;
+    cosmosb_arena_t *arena = NULL;
+    cosmosb_region_t *region = NULL;
+    cosmosb_arena_config_t acfg;
+    cosmosb_window_t slice, part, gift;
+    uint32_t bid = 0, sbid = 0, participant = 0;
+    uint8_t verdict = 0;
+    void *p;
+
+    /* Created, sized and mapped here (sparse: nothing below touches their data pages). */
+    big_arena_config(&acfg, BIG_DATA);
+    if (!RC(cosmosb_bufmgr_create(NULL, 4, &big), COSMOSB_OK) ||
+        !RC(cosmosb_buffer_create(big, BIG_BUFFER, COSMOSB_BUFFER_HEAP, &bid), COSMOSB_OK) ||
+        !RC(cosmosb_arena_create(&acfg, &arena), COSMOSB_OK) || !RC(cosmosb_arena_seal(arena), COSMOSB_OK) ||
+        !RC(cosmosb_region_create("peer32-big", COSMOSB_REGION_RAW, BIG_REGION, &region), COSMOSB_OK))
+        goto out;
+    int rfd = cosmosb_region_fd(region);
+    if (!RC(cosmosb_bufmgr_share(big, sock), COSMOSB_OK) || !RC(cosmosb_arena_share(arena, sock, 0), COSMOSB_OK) ||
+        !RC(cosmosb_fd_send(sock, &rfd, 1, REGION_TAG), COSMOSB_OK))
+        goto out;
+
+    /* The small manager: the child reads a window of it after its refusals. */
+    if (!RC(cosmosb_bufmgr_create(NULL, 4, &small), COSMOSB_OK) ||
+        !RC(cosmosb_buffer_create(small, BUF_SIZE, COSMOSB_BUFFER_HEAP, &sbid), COSMOSB_OK) ||
+        !RC(cosmosb_buffer_alloc(small, sbid, SLICE_LEN, &slice, &p), COSMOSB_OK))
+        goto out;
+    for (uint32_t i = 0; i < SLICE_LEN; i++)
+        ((uint8_t *)p)[i] = buffer_byte(64, slice.offset + i);
+    if (!RC(cosmosb_bufmgr_share(small, sock), COSMOSB_OK))
+        goto out;
+    if (!recv_all(sock, &participant, sizeof participant)) {
+        CHECK(0, "the child sent no participant index (it failed or crashed before)");
+        goto out;
+    }
+    if (!RC(cosmosb_window_narrow(&slice, 0, SLICE_LEN, COSMOSB_WIN_READ, &part), COSMOSB_OK) ||
+        !RC(cosmosb_window_give(small, &part, participant, &gift), COSMOSB_OK))
+        goto out;
+    CHECK(send_all(sock, &gift, sizeof gift), "sending the window");
+    CHECK(recv_all(sock, &verdict, sizeof verdict) && verdict == 1, "the child's verdict on the window: %u", verdict);
+    RC(cosmosb_window_release(small, &slice), COSMOSB_OK);
+out:
+    cosmosb_bufmgr_close(small);
+    cosmosb_region_close(region);
+    cosmosb_arena_close(arena);
+    cosmosb_bufmgr_close(big);
+}
+
+/* The 32-bit child of the big mode: refuses what it cannot map, then works normally. */
+static void big_child(int sock)
+{
+    cosmosb_bufmgr_t *m = NULL, *theirs = NULL;
+    cosmosb_arena_t *a = NULL;
+    cosmosb_region_t *r = NULL;
+    cosmosb_arena_config_t acfg;
+    cosmosb_window_t w;
+    uint32_t id = 0, n = 0, tag = 0;
+    int fd = -1;
+    void *p;
+    const void *q;
+
+    CHECK(sizeof(void *) == 4, "the big mode needs a 32-bit child, this one has %u-bit pointers",
+          (unsigned)(sizeof(void *) * 8));
+    /* The parent's big objects, in the order it sent them; each attach reads
+     * its whole message, so the socket stays in step whatever it returns.
+     * A handle made anyway is closed unused: its recorded sizes are not what
+     * it mapped. */
+    RC(cosmosb_bufmgr_attach_socket(sock, &m, NULL), COSMOSB_ENOMEM);
+    cosmosb_bufmgr_close(m);
+    m = NULL;
+    RC(cosmosb_arena_attach_socket(sock, 0, &a, NULL), COSMOSB_ENOMEM);
+    cosmosb_arena_close(a);
+    a = NULL;
+    if (!RC(cosmosb_fd_recv(sock, &fd, 1, &n, &tag, NULL), COSMOSB_OK) || n != 1 || tag != REGION_TAG) {
+        CHECK(0, "the region's descriptor: %u descriptors, tag %#x", n, tag);
+        goto out;
+    }
+    RC(cosmosb_region_attach(fd, COSMOSB_REGION_RAW, &r), COSMOSB_ENOMEM);
+    close(fd);
+    cosmosb_region_close(r);
+    r = NULL;
+
+    /* Our own: too big for us to create, whatever the library would record (same: closed unused). */
+    if (!RC(cosmosb_bufmgr_create(NULL, 4, &m), COSMOSB_OK))
+        goto out;
+    RC(cosmosb_buffer_create(m, HUGE_BUFFER, COSMOSB_BUFFER_HEAP, &id), COSMOSB_ENOMEM);
+    big_arena_config(&acfg, BIG_DATA);
+    RC(cosmosb_arena_create(&acfg, &a), COSMOSB_ENOMEM);
+    cosmosb_arena_close(a);
+    a = NULL;
+    RC(cosmosb_region_create("peer32-big", COSMOSB_REGION_RAW, BIG_REGION, &r), COSMOSB_ENOMEM);
+    cosmosb_region_close(r);
+    r = NULL;
+
+    /* Small sizes still work: a buffer and an arena of our own, written and released. */
+    cosmosb_window_t slice;
+    cosmosb_ref_t ref;
+    if (!RC(cosmosb_buffer_create(m, BUF_SIZE, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK) ||
+        !RC(cosmosb_buffer_alloc(m, id, SLICE_LEN, &slice, &p), COSMOSB_OK))
+        goto out;
+    memset(p, 0x5a, SLICE_LEN);
+    RC(cosmosb_window_release(m, &slice), COSMOSB_OK);
+    big_arena_config(&acfg, 1u << 20);
+    acfg.block_size = 16384;
+    if (!RC(cosmosb_arena_create(&acfg, &a), COSMOSB_OK) ||
+        !RC(cosmosb_arena_alloc(a, T_TABLE, TABLE_ENTRIES * 4u, 0, &ref, &p), COSMOSB_OK))
+        goto out;
+    memset(p, 0xa5, TABLE_ENTRIES * 4u);
+    RC(cosmosb_arena_release(a, &ref), COSMOSB_OK);
+
+    /* And the parent's small manager: a window read and checked. */
+    if (!RC(cosmosb_bufmgr_attach_socket(sock, &theirs, NULL), COSMOSB_OK))
+        goto out;
+    uint32_t participant = cosmosb_arena_participant(cosmosb_bufmgr_arena(theirs));
+    if (!send_all(sock, &participant, sizeof participant) || !recv_all(sock, &w, sizeof w)) {
+        CHECK(0, "exchanging the window with the parent");
+        goto out;
+    }
+    uint8_t verdict = 0;
+    if (RC(cosmosb_window_accept(theirs, &w), COSMOSB_OK) && RC(cosmosb_window_resolve(theirs, &w, &q), COSMOSB_OK)) {
+        uint32_t bad = 0;
+        for (uint64_t i = 0; i < w.length; i++)
+            bad += ((const uint8_t *)q)[i] != buffer_byte(64, w.offset + i);
+        CHECK(w.length == SLICE_LEN && bad == 0, "window of %llu bytes, %u differ", (unsigned long long)w.length, bad);
+        verdict = w.length == SLICE_LEN && bad == 0;
+        RC(cosmosb_window_release(theirs, &w), COSMOSB_OK);
+    }
+    CHECK(send_all(sock, &verdict, sizeof verdict), "sending the verdict");
+    if (failures == 0)
+        printf("[%s] COSMOSB_ENOMEM for the parent's 4 GiB + 64 KiB buffer, 4 GiB + 16 MiB arena and 4 GiB "
+               "region, and for our own 5 GiB buffer and such an arena and region; small ones work\n",
+               me);
+out:
+    cosmosb_bufmgr_close(theirs);
+    cosmosb_region_close(r);
+    cosmosb_arena_close(a);
+    cosmosb_bufmgr_close(m);
+}
+
 int main(int argc, char **argv)
 {
     const uint32_t bits = (uint32_t)(sizeof(void *) * 8);
+    if (argc == 3 && strcmp(argv[1], "--big-child") == 0) {
+        me = bits == 32 ? "32-bit child" : "child";
+        big_child(atoi(argv[2]));
+        return failures ? 1 : 0;
+    }
     if (argc == 3 && strcmp(argv[1], "--child") == 0) {
         me = bits == 32 ? "32-bit child" : "child";
         uint32_t peer_bits = run(atoi(argv[2]), getppid());
@@ -298,10 +502,12 @@ int main(int argc, char **argv)
         CHECK(peer_bits != bits, "the parent has the same pointer width (%u)", bits);
         return failures ? 1 : 0;
     }
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s PEER_EXECUTABLE\n", argv[0]);
+    int big = argc == 3 && strcmp(argv[1], "--big") == 0;
+    if (argc != 2 && !big) {
+        fprintf(stderr, "usage: %s [--big] PEER_EXECUTABLE\n", argv[0]);
         return 2;
     }
+    const char *peer_exe = argv[argc - 1];
     me = bits == 64 ? "64-bit parent" : "parent";
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -320,17 +526,27 @@ int main(int argc, char **argv)
         if (fcntl(sv[1], F_SETFD, 0) != 0)
             _exit(126);
         snprintf(fd, sizeof fd, "%d", sv[1]);
-        execl(argv[1], argv[1], "--child", fd, (char *)NULL);
-        fprintf(stderr, "exec %s: %s\n", argv[1], strerror(errno));
+        execl(peer_exe, peer_exe, big ? "--big-child" : "--child", fd, (char *)NULL);
+        fprintf(stderr, "exec %s: %s\n", peer_exe, strerror(errno));
         _exit(127);
     }
     close(sv[1]);
-    uint32_t peer_bits = run(sv[0], pid);
+    uint32_t peer_bits = 0;
+    if (big)
+        big_parent(sv[0]);
+    else
+        peer_bits = run(sv[0], pid);
     close(sv[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the peer exited with status 0x%x", status);
+    if (big) {
+        if (failures)
+            return 1;
+        printf("[%s] OK: the 32-bit peer refused what it cannot map (COSMOSB_ENOMEM), then worked normally\n", me);
+        return 0;
+    }
     CHECK(peer_bits != 0 && peer_bits != bits, "peer pointer width %u, ours %u", peer_bits, bits);
     if (failures)
         return 1;

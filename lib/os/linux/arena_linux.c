@@ -98,6 +98,8 @@ static int join_hosted(struct arena_map *m, cosmosb_arena_t **out)
 
 static int new_memfd(const char *name, uint64_t size, int *fd)
 {
+    if (!cosmosb__linux_mappable(size))
+        return COSMOSB_ENOMEM;
     *fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (*fd < 0)
         return errno == EINVAL ? COSMOSB_ENOTSUP : cosmosb__linux_err(errno);
@@ -191,13 +193,15 @@ int cosmosb_arena_share(cosmosb_arena_t *a, int sock, uint32_t flags)
     return cosmosb_fd_send(sock, fds, 2, ARENA_SHARE_TAG);
 }
 
-/* Checks that fd is a memfd whose size is final, and returns its size. */
+/* Checks that fd is a memfd whose size is final and that this process can map, and returns its size. */
 static int check_memfd(int fd, uint64_t *size)
 {
     if (fd < 0)
         return COSMOSB_EBADF;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+    if (fstat(fd, &st) != 0)
+        return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
+    if (!S_ISREG(st.st_mode) || st.st_size <= 0)
         return COSMOSB_EBADF;
     int seals = fcntl(fd, F_GET_SEALS);
     if (seals < 0 || (seals & SIZE_SEALS) != SIZE_SEALS)
@@ -205,6 +209,8 @@ static int check_memfd(int fd, uint64_t *size)
     *size = (uint64_t)st.st_size;
     if (*size != page_round(*size))
         return COSMOSB_ECORRUPT;
+    if (!cosmosb__linux_mappable(*size))
+        return COSMOSB_ENOMEM; /* a 64-bit creator's area of 4 GiB or more, say */
     return COSMOSB_OK;
 }
 

@@ -113,6 +113,8 @@ int cosmosb_buffer_create(cosmosb_bufmgr_t *m, uint64_t size, uint32_t mode, uin
     if (h->n >= COSMOSB_BUFMGR_MAX_BUFFERS)
         return COSMOSB_ENOMEM;
     size = page_round(size);
+    if (!cosmosb__linux_mappable(size))
+        return COSMOSB_ENOMEM;
     int rc, fd = memfd_create("cosmosb-buffer", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)
         return errno == EINVAL ? COSMOSB_ENOTSUP : cosmosb__linux_err(errno);
@@ -269,7 +271,9 @@ int cosmosb_bufmgr_share(cosmosb_bufmgr_t *m, int sock)
 static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_t id)
 {
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+    if (fstat(fd, &st) != 0)
+        return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
+    if (!S_ISREG(st.st_mode) || st.st_size <= 0)
         return COSMOSB_EBADF;
     int seals = fcntl(fd, F_GET_SEALS);
     if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW) ||
@@ -278,6 +282,8 @@ static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_
     uint64_t size = (uint64_t)st.st_size;
     if (size & (COSMOSB_SLICE_ALIGN - 1u))
         return COSMOSB_ECORRUPT;
+    if (!cosmosb__linux_mappable(size))
+        return COSMOSB_ENOMEM; /* a 64-bit owner's buffer of 4 GiB or more, say */
     int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (dup < 0)
         return cosmosb__linux_err(errno);

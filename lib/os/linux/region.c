@@ -58,6 +58,8 @@ int cosmosb_region_create(const char *debug_name, uint32_t kind, uint64_t payloa
     if (!out || payload_size == 0 || payload_size > REGION_MAX_SIZE || kind == COSMOSB_REGION_ANY)
         return COSMOSB_EINVAL;
     uint64_t size = page_round(REGION_HDR_SIZE + payload_size);
+    if (!cosmosb__linux_mappable(size))
+        return COSMOSB_ENOMEM;
     cosmosb_region_t *r = calloc(1, sizeof *r);
     if (!r)
         return COSMOSB_ENOMEM;
@@ -111,7 +113,9 @@ int cosmosb_region_attach(int fd, uint32_t kind, cosmosb_region_t **out)
     if (fd < 0)
         return COSMOSB_EBADF;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    if (fstat(fd, &st) != 0)
+        return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
+    if (!S_ISREG(st.st_mode))
         return COSMOSB_EBADF;
     int seals = fcntl(fd, F_GET_SEALS);
     if (seals < 0 || (seals & REQUIRED_SEALS) != REQUIRED_SEALS)
@@ -119,6 +123,8 @@ int cosmosb_region_attach(int fd, uint32_t kind, cosmosb_region_t **out)
     uint64_t size = (uint64_t)st.st_size;
     if (st.st_size < 0 || size < REGION_HDR_SIZE || size > REGION_MAX_SIZE || size != page_round(size))
         return COSMOSB_ECORRUPT;
+    if (!cosmosb__linux_mappable(size))
+        return COSMOSB_ENOMEM; /* a 64-bit creator's region of 4 GiB or more, say */
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0 || (flags & O_ACCMODE) != O_RDWR)
         return COSMOSB_EBADF;
