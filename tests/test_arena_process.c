@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -535,5 +536,117 @@ Test(arena_process, allocation_reaps_dead_participants_by_itself, .timeout = 60)
     ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
     close(pp[0]);
     close(pp[1]);
+    cosmosb_arena_close(a);
+}
+
+/*
+ * Pids mean something only inside one pid namespace (eleventh review): a
+ * participant in another namespace asked pidfd_open() about the creator's
+ * pid in its own namespace, found nobody, and reaped the live creator (whose
+ * objects were then freed under it); the creator, likewise, judged it by an
+ * unrelated pid. A participant outside the creator's namespace now joins
+ * without an id: no poll reaps it or is reaped by its verdicts; its death is
+ * the application's to assert (cosmosb_arena_reap), as on platforms without
+ * ids. Needs CAP_SYS_ADMIN for unshare(CLONE_NEWPID); skipped without it.
+ */
+struct ns_arg {
+    cosmosb_arena_t *parent;
+    int wr;
+};
+
+static int ns_grandchild(struct ns_arg *arg)
+{
+    cosmosb_arena_t *g;
+    CHILD_CHECK_RC(cosmosb_arena_fork_join(arg->parent, &g), COSMOSB_OK);
+    cosmosb_arena_forget(arg->parent);
+    uint32_t me = cosmosb_arena_participant(g);
+    cosmosb_arena_participant_stats_t ps;
+    CHILD_CHECK_RC(cosmosb_arena_participant_stats(g, me, &ps), COSMOSB_OK);
+    CHILD_CHECK(ps.self_id == 0xffffffffu); /* no id: our pid means nothing to the others */
+    uint32_t reaped = 7;
+    CHILD_CHECK_RC(cosmosb_arena_poll(g, &reaped), COSMOSB_OK); /* the creator's pid is nobody here */
+    CHILD_CHECK(reaped == 0);
+    cosmosb_arena_stats_t s;
+    CHILD_CHECK_RC(cosmosb_arena_stats(g, &s), COSMOSB_OK);
+    CHILD_CHECK(s.participants == 2 && s.zombies == 0);
+    uint8_t msg[5] = {'j'};
+    memcpy(msg + 1, &me, 4);
+    write_all(arg->wr, msg, sizeof msg);
+    for (;;)
+        pause();
+}
+
+static int ns_child(void *argp)
+{
+    struct ns_arg *arg = argp;
+    if (unshare(CLONE_NEWPID) != 0) {
+        write_all(arg->wr, "s", 1); /* not permitted here: the test is skipped */
+        return 0;
+    }
+    fflush(NULL);
+    pid_t g = fork(); /* pid 1 of the new namespace */
+    if (g == 0)
+        _exit(ns_grandchild(arg));
+    int32_t gp = (int32_t)g;
+    uint8_t msg[5] = {'g'};
+    memcpy(msg + 1, &gp, 4);
+    write_all(arg->wr, msg, sizeof msg);
+    int st = tu_wait(g);
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? 0 : 1;
+}
+
+static cosmosb_arena_stats_t stats_of(cosmosb_arena_t *a)
+{
+    cosmosb_arena_stats_t s;
+    ASSERT_RC(cosmosb_arena_stats(a, &s), COSMOSB_OK);
+    return s;
+}
+
+Test(arena_process, a_participant_in_another_pid_namespace_is_judged_by_nobody, .timeout = 60)
+{
+    cosmosb_arena_t *a = create_arena(64 * 4096, 4096, 32, 4, 16);
+    cosmosb_ref_t x;
+    void *p;
+    ASSERT_RC(cosmosb_arena_alloc(a, 1, 64, 0, &x, &p), COSMOSB_OK);
+    fill(p, 64, 5);
+    ASSERT_RC(cosmosb_arena_freeze(a, &x), COSMOSB_OK);
+    int pp[2];
+    cr_assert_eq(pipe(pp), 0);
+    struct ns_arg arg = {a, pp[1]};
+    pid_t c = tu_fork(ns_child, &arg, 30);
+    close(pp[1]); /* a child that fails closes the pipe: no hang on a read */
+    uint8_t msg[5];
+    cr_assert_eq(read(pp[0], msg, 1), 1);
+    if (msg[0] == 's') {
+        tu_wait(c);
+        cosmosb_arena_close(a);
+        cr_skip_test("unshare(CLONE_NEWPID) is not permitted here");
+    }
+    cr_assert_eq(msg[0], 'g');
+    cr_assert_eq(read(pp[0], msg + 1, 4), 4);
+    int32_t g;
+    memcpy(&g, msg + 1, 4);
+    cr_assert(read_full(pp[0], msg, 5) && msg[0] == 'j', "the participant in the new namespace failed");
+    uint32_t gidx;
+    memcpy(&gidx, msg + 1, 4);
+    /* It polled and reaped nobody: our object is intact. */
+    const void *d;
+    ASSERT_RC(cosmosb_arena_resolve(a, &x, 1, &d, NULL), COSMOSB_OK);
+    cr_assert(check_fill(d, 64, 5));
+    uint32_t reaped = 7;
+    ASSERT_RC(cosmosb_arena_poll(a, &reaped), COSMOSB_OK);
+    cr_assert_eq(reaped, 0u);
+    cr_assert_eq(stats_of(a).participants, 2u);
+    /* Killed, it is not reaped by a poll (no id to ask about) but by the application's word. */
+    kill((pid_t)g, SIGKILL);
+    cr_assert_eq(tu_wait(c), 0);
+    ASSERT_RC(cosmosb_arena_poll(a, &reaped), COSMOSB_OK);
+    cr_assert_eq(reaped, 0u);
+    cr_assert_eq(stats_of(a).participants, 2u);
+    ASSERT_RC(cosmosb_arena_reap(a, gidx), COSMOSB_OK);
+    cr_assert_eq(stats_of(a).participants, 1u);
+    ASSERT_RC(cosmosb_arena_release(a, &x), COSMOSB_OK);
+    cr_assert_eq(stats_of(a).live_objects, 0u);
+    close(pp[0]);
     cosmosb_arena_close(a);
 }

@@ -14,7 +14,10 @@
  * maps data read-only and can neither write a frozen object nor obtain a
  * writable mapping. Liveness comes from pidfds (see cosmosb_linux_platform());
  * dead participants are reaped by cosmosb_arena_poll() and automatically
- * when an allocation finds the arena full.
+ * when an allocation finds the arena full. Pids mean something only inside
+ * one pid namespace: a process in another pid namespace than the arena's
+ * creator joins without an id (it is never reaped by a poll, only by
+ * cosmosb_arena_reap(), and its polls reap nobody by liveness).
  *
  * @par Concurrency
  * As arena.h: one thread per handle. Create, attach, fork_join and close

@@ -127,7 +127,8 @@ struct cosmosb__arena_hdr {
     uint32_t obj_stride;
     uint64_t data_size;
     uint64_t meta_size;
-    uint64_t reserved0;
+    uint64_t id_domain; /* where participants' platform ids mean something (Linux: the creator's pid
+                         * namespace), written by the host after format; 0: unknown. Only hosts read it. */
     /* bytes 80-127: the graph lock and its log (docs/arena.md, "Graph lock") */
     cosmosb__au32 lock;        /* 0 free, else COSMOSB__LOCK_WORD(holder, holder's record generation) */
     cosmosb__au32 lock_seq;    /* futex word: bumped by every unlock */

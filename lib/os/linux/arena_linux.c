@@ -68,6 +68,19 @@ static struct linux_arena *host_of(const cosmosb_arena_t *a)
     return (a && a->magic == COSMOSB__ARENA_HANDLE_MAGIC) ? a->host : NULL;
 }
 
+/*
+ * The pid namespace we run in (the inode of /proc/self/ns/pid), 0 if it
+ * cannot be told. Pids, the participants' ids, mean something only inside
+ * one namespace: pidfd_open(pid) of a participant in another one asks
+ * about an unrelated process (or none), and a live participant would be
+ * reaped (eleventh review).
+ */
+static uint64_t pid_namespace(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
 /* Allocates a hosted handle for the mappings and joins; takes a reference on m on success. */
 static int join_hosted(struct arena_map *m, cosmosb_arena_t **out)
 {
@@ -82,8 +95,17 @@ static int join_hosted(struct arena_map *m, cosmosb_arena_t **out)
         return COSMOSB_ENOMEM;
     }
     cosmosb_arena_t *a;
-    rc = cosmosb_arena_join(mem, hsize, m->meta, m->meta_size, m->data, m->wdata, m->data_size,
-                            cosmosb_linux_platform(), &a);
+    /* Ids only within the creator's pid namespace (and when neither side can tell, as before);
+     * anywhere else we join without one. Read once: a peer may rewrite it (it only costs liveness). */
+    uint64_t domain = *(const volatile uint64_t *)(const void *)&((const struct cosmosb__arena_hdr *)(const void *)m->meta)->id_domain;
+    cosmosb_platform_t plat = *cosmosb_linux_platform(); /* join keeps a copy */
+    if (domain != pid_namespace()) {
+        /* Without an id: never reaped by a poll (only by cosmosb_arena_reap()), and we judge nobody's
+         * liveness (docs/arena.md, "Join"). */
+        plat.self_id = NULL;
+        plat.peer_alive = NULL;
+    }
+    rc = cosmosb_arena_join(mem, hsize, m->meta, m->meta_size, m->data, m->wdata, m->data_size, &plat, &a);
     if (rc) {
         free(mem);
         free(la);
@@ -157,6 +179,8 @@ int cosmosb_arena_create(const cosmosb_arena_config_t *cfg, cosmosb_arena_t **ou
     m->data = m->wdata = data;
     if ((rc = cosmosb_arena_format(m->meta, m->meta_size, m->data_size, cfg, random_id())) != 0)
         goto fail;
+    /* Before anyone else sees the arena: ids are pids of our namespace. */
+    ((struct cosmosb__arena_hdr *)(void *)m->meta)->id_domain = pid_namespace();
     rc = join_hosted(m, out);
 fail:
     map_put(m); /* join_hosted took its own reference on success */
