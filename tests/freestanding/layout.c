@@ -51,7 +51,7 @@ __attribute__((section(".cosmosb_layout"), used)) const uint32_t cosmosb_layout_
     SZ(AH), F(AH, magic), F(AH, abi_version), F(AH, layout_version), F(AH, header_size), F(AH, arena_id),
     F(AH, block_size), F(AH, objects_per_block), F(AH, nblocks), F(AH, max_participants), F(AH, max_transfers),
     F(AH, holder_words), F(AH, part_stride), F(AH, block_stride), F(AH, obj_stride), F(AH, data_size),
-    F(AH, meta_size), F(AH, reserved0), F(AH, lock), F(AH, lock_seq), F(AH, lock_sleepers), F(AH, log_op),
+    F(AH, meta_size), F(AH, id_domain), F(AH, lock), F(AH, lock_seq), F(AH, lock_sleepers), F(AH, log_op),
     F(AH, log_obj), F(AH, log_k), F(AH, log_child), F(AH, log_before), F(AH, log_step), F(AH, reserved1),
     F(AH, alloc_hint), F(AH, recoveries), F(AH, put_off), F(AH, reserved2),
     SZ(struct cosmosb__arena_part), F(struct cosmosb__arena_part, state), F(struct cosmosb__arena_part, self_id),
