@@ -647,6 +647,38 @@ Test(buffer_process, read_a_file_straight_into_a_slice, .timeout = 60)
     cosmosb_bufmgr_close(m);
 }
 
+/* A datagram longer than the room left in the window is cut by the kernel: the call says so. */
+Test(buffer_core, a_cut_datagram_is_reported)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    uint32_t id;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    uint8_t out[5000];
+    pattern(out, sizeof out, 11);
+    cr_assert_eq(send(sv[0], out, 100, 0), 100);
+    cr_assert_eq(send(sv[0], out, sizeof out, 0), (ssize_t)sizeof out);
+    cosmosb_window_t w;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &w, &p), COSMOSB_OK);
+    uint64_t got = 0;
+    ASSERT_RC(cosmosb_buffer_recv(m, &w, sv[1], 0, &got), COSMOSB_EMSGSIZE);
+    cr_assert_eq(got, 4096u);
+    cr_assert(has_pattern(p, 100, 11));
+    cr_assert(has_pattern((uint8_t *)p + 100, 3996, 11));
+    /* Datagrams that fit fill the window exactly, with no error. */
+    cr_assert_eq(send(sv[0], out, 96, 0), 96);
+    cr_assert_eq(send(sv[0], out, 4000, 0), 4000);
+    ASSERT_RC(cosmosb_buffer_recv(m, &w, sv[1], 0, &got), COSMOSB_OK);
+    cr_assert_eq(got, 4096u);
+    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    close(sv[0]);
+    close(sv[1]);
+    cosmosb_bufmgr_close(m);
+}
+
 Test(buffer_process, killed_receivers_give_the_space_back, .timeout = 300)
 {
     uint32_t rounds = tu_quick() ? 30u : 200u;

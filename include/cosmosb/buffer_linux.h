@@ -147,12 +147,16 @@ COSMOSB_API int cosmosb_buffer_read(cosmosb_bufmgr_t *mgr, const cosmosb_window_
 
 /**
  * @brief Receives from a socket straight into a writable window (recv(2) with @p flags, until full or end of stream).
+ *
+ * On a datagram or sequenced-packet socket each datagram goes after the
+ * previous one; a datagram longer than the room left is cut by the kernel,
+ * and the call stops there with ::COSMOSB_EMSGSIZE.
  * @param[in] mgr the owner's view.
  * @param[in] window a window with the WRITE right.
  * @param[in] sock the socket.
  * @param[in] flags recv(2) flags (MSG_DONTWAIT, ...).
- * @param[out] got bytes received (may be NULL).
- * @return as cosmosb_buffer_read().
+ * @param[out] got bytes received (may be NULL), the kept part of a cut datagram included.
+ * @return as cosmosb_buffer_read(); ::COSMOSB_EMSGSIZE (a datagram was cut: its tail is lost).
  * @par Concurrency: one thread per view.
  */
 COSMOSB_API int cosmosb_buffer_recv(cosmosb_bufmgr_t *mgr, const cosmosb_window_t *window, int sock, int flags,

@@ -391,7 +391,9 @@ static int fill_window(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int fd, i
         return rc;
     while (done < w->length) {
         size_t want = (size_t)(w->length - done > (1u << 30) ? (1u << 30) : w->length - done);
-        ssize_t k = use_recv ? recv(fd, (uint8_t *)p + done, want, sock_flags) : read(fd, (uint8_t *)p + done, want);
+        struct iovec iov = {(uint8_t *)p + done, want};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+        ssize_t k = use_recv ? recvmsg(fd, &msg, sock_flags) : read(fd, (uint8_t *)p + done, want);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {
@@ -401,6 +403,10 @@ static int fill_window(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int fd, i
         if (k == 0)
             break; /* end of file or stream */
         done += (uint64_t)k;
+        if (msg.msg_flags & MSG_TRUNC) {
+            rc = COSMOSB_EMSGSIZE; /* a datagram longer than the room left: its tail is lost, say so */
+            break;
+        }
     }
     if (got)
         *got = done;
