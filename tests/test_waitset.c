@@ -519,3 +519,36 @@ Test(waitset, short_waits_still_notice_dead_producer, .timeout = 30)
     for (int i = 0; i < 2; i++)
         cosmosb_pipe_close(c[i]);
 }
+
+/* A finite timeout is a limit in ns relative to the call (waitset.h): a 50 ms wait on pipes that stay
+ * empty reports ETIMEDOUT, not before 45 ms, and (generously) within 2 s. */
+Test(waitset, a_finite_timeout_is_a_relative_limit_in_ns, .timeout = 30)
+{
+    cosmosb_pipe_t *c[2], *p[2];
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    for (int i = 0; i < 2; i++) {
+        c[i] = mkpipe(8, 0);
+        p[i] = attach_to(c[i]);
+        cr_assert_not_null(p[i]);
+        ASSERT_RC(cosmosb_waitset_add(ws, c[i]), COSMOSB_OK);
+    }
+    for (int k = 0; k < 2; k++) {
+        cosmosb_pipe_t *ready = NULL;
+        uint64_t t0 = tu_now_ns();
+        ASSERT_RC(cosmosb_waitset_wait(ws, 50 * MS, &ready), COSMOSB_ETIMEDOUT);
+        uint64_t el = tu_now_ns() - t0;
+        cr_assert_geq(el, 45 * MS, "a 50 ms wait returned ETIMEDOUT after %.3f ms", (double)el / 1e6);
+        cr_assert_lt(el, 2000 * MS, "a 50 ms wait returned ETIMEDOUT after %.3f ms", (double)el / 1e6);
+        t0 = tu_now_ns();
+        ASSERT_RC(cosmosb_waitset_pump_wait(ws, 50 * MS), COSMOSB_ETIMEDOUT);
+        el = tu_now_ns() - t0;
+        cr_assert_geq(el, 45 * MS, "a 50 ms pump wait returned ETIMEDOUT after %.3f ms", (double)el / 1e6);
+        cr_assert_lt(el, 2000 * MS, "a 50 ms pump wait returned ETIMEDOUT after %.3f ms", (double)el / 1e6);
+    }
+    cosmosb_waitset_destroy(ws);
+    for (int i = 0; i < 2; i++) {
+        cosmosb_pipe_close(p[i]);
+        cosmosb_pipe_close(c[i]);
+    }
+}
