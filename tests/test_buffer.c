@@ -923,7 +923,7 @@ Test(buffer_process, attach_refuses_a_buffer_whose_size_or_contents_the_receiver
         cr_expect_eq(rc, cases[i].want, "case %zu (seals %#x): %s, expected %s", i, (unsigned)cases[i].seals,
                      cosmosb_err_name(rc), cosmosb_err_name(cases[i].want));
         if (rc == COSMOSB_OK) {
-            cr_expect_geq(cosmosb_buffer_fd(r, id), 0, "case %zu: the buffer was kept", i);
+            cr_expect(cosmosb_buffer_fd(r, id) >= 0, "case %zu: the buffer was kept", i);
             cosmosb_bufmgr_close(r);
         }
         close(bfd);
