@@ -1217,3 +1217,88 @@ static void scribble_rounds(uint32_t maxp)
     /* nothing is asserted about the state: only that every call returned and nothing was touched outside */
     fx_free(&f);
 }
+
+/* Takes references with acquire until it fails; returns how many this participant then holds
+ * (starting from `held`), and the failure in *rc. Stops at 70000 so a missing limit cannot loop. */
+static uint32_t acquire_until_refused(cosmosb_arena_t *h, const cosmosb_ref_t *r, uint32_t held, int *rc)
+{
+    while ((*rc = cosmosb_arena_acquire(h, r)) == COSMOSB_OK && held < 70000u)
+        held++;
+    return held;
+}
+
+static void release_n(cosmosb_arena_t *h, const cosmosb_ref_t *r, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = cosmosb_arena_release(h, r);
+        if (rc != COSMOSB_OK)
+            cr_assert(0, "release %u of %u: %s", i + 1, n, cosmosb_err_name(rc));
+    }
+}
+
+/* arena.h: a participant holds at most 65535 references to one object; acquire (and accept) beyond
+ * that gives EOVERFLOW and takes nothing, so releasing the 65535 lets the object be freed. */
+Test(arena_core, acquire_stops_at_65535_references_and_takes_nothing_more)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 8);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_t *b = fx_join(&f, 1, 0);
+    cosmosb_ref_t r = make(a, 5, 32, 0, 1), t;
+    int rc;
+    uint32_t held = acquire_until_refused(a, &r, 1, &rc); /* the allocation's reference + acquires */
+    ASSERT_RC(rc, COSMOSB_EOVERFLOW);
+    cr_assert_eq(held, 65535u, "acquire was refused with %u references held", held);
+    ASSERT_RC(cosmosb_arena_acquire(a, &r), COSMOSB_EOVERFLOW);
+    cr_assert(intact(a, &r, 5, 32, 1));
+    /* the limit is per participant: another one still takes references */
+    ASSERT_RC(cosmosb_arena_give(a, &r, 1, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_accept(b, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_acquire(b, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(b, &t), COSMOSB_OK);
+    /* exactly 65535 releases: the refused acquires took nothing */
+    release_n(a, &r, 65535);
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_ESTATE);
+    cr_assert_eq(stats(a).live_objects, 1u, "b's reference keeps the object");
+    cr_assert(intact(b, &t, 5, 32, 1));
+    ASSERT_RC(cosmosb_arena_release(b, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK);
+    const void *d;
+    ASSERT_RC(cosmosb_arena_resolve(a, &r, 5, &d, NULL), COSMOSB_ESTALE);
+    assert_empty(a);
+    fx_free(&f);
+}
+
+Test(arena_core, accept_stops_at_65535_references_and_the_transfer_stays)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 4096, 32, 4, 8);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_arena_t *b = fx_join(&f, 1, 0);
+    cosmosb_ref_t r = make(a, 6, 32, 0, 2), t1, t2;
+    ASSERT_RC(cosmosb_arena_give(a, &r, 1, &t1), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_give(a, &r, 1, &t2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_accept(b, &t1), COSMOSB_OK);
+    int rc;
+    uint32_t held = acquire_until_refused(b, &t1, 1, &rc);
+    ASSERT_RC(rc, COSMOSB_EOVERFLOW);
+    cr_assert_eq(held, 65535u, "acquire was refused with %u references held", held);
+    /* accepting a 65536th is refused, and the transfer is still there to accept later */
+    ASSERT_RC(cosmosb_arena_accept(b, &t2), COSMOSB_EOVERFLOW);
+    ASSERT_RC(cosmosb_arena_check_ref(b, &t2, 6), COSMOSB_OK);
+    cr_assert_eq(stats(a).transfers_live, 1u);
+    ASSERT_RC(cosmosb_arena_release(b, &t1), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_accept(b, &t2), COSMOSB_OK);
+    cr_assert_eq(stats(a).transfers_live, 0u);
+    /* b holds exactly 65535 again */
+    ASSERT_RC(cosmosb_arena_acquire(b, &t1), COSMOSB_EOVERFLOW);
+    release_n(b, &t1, 65535);
+    ASSERT_RC(cosmosb_arena_release(b, &t1), COSMOSB_ESTATE);
+    cr_assert(intact(a, &r, 6, 32, 2));
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_poll(a, NULL), COSMOSB_OK);
+    const void *d;
+    ASSERT_RC(cosmosb_arena_resolve(a, &r, 6, &d, NULL), COSMOSB_ESTALE);
+    assert_empty(a);
+    fx_free(&f);
+}

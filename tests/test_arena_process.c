@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -648,5 +649,76 @@ Test(arena_process, a_participant_in_another_pid_namespace_is_judged_by_nobody, 
     ASSERT_RC(cosmosb_arena_release(a, &x), COSMOSB_OK);
     cr_assert_eq(stats_of(a).live_objects, 0u);
     close(pp[0]);
+    cosmosb_arena_close(a);
+}
+
+/* ---- attach refuses memfds whose size could still change (arena_linux.h) ---- */
+
+
+/* A copy of the memfd fd in a new memfd (created with or without sealing support) with `seals` added. */
+static int copy_memfd(int fd, int allow_sealing, int seals)
+{
+    struct stat st;
+    cr_assert_eq(fstat(fd, &st), 0);
+    size_t size = (size_t)st.st_size;
+    int c = memfd_create("cosmosb-copy", MFD_CLOEXEC | (allow_sealing ? MFD_ALLOW_SEALING : 0u));
+    cr_assert_geq(c, 0);
+    cr_assert_eq(ftruncate(c, st.st_size), 0);
+    void *src = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    void *dst = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, c, 0);
+    cr_assert(src != MAP_FAILED && dst != MAP_FAILED);
+    memcpy(dst, src, size);
+    munmap(src, size);
+    munmap(dst, size);
+    if (seals)
+        cr_assert_eq(fcntl(c, F_ADD_SEALS, seals), 0);
+    return c;
+}
+
+Test(arena_process, attach_refuses_memfds_whose_size_is_not_sealed, .timeout = 60)
+{
+    cosmosb_arena_t *a = create_arena(1 << 20, 4096, 32, 4, 8);
+    cosmosb_ref_t r;
+    void *p;
+    ASSERT_RC(cosmosb_arena_alloc(a, 3, 100, 0, &r, &p), COSMOSB_OK);
+    fill(p, 100, 4);
+    ASSERT_RC(cosmosb_arena_freeze(a, &r), COSMOSB_OK);
+    const int size_seals = F_SEAL_SHRINK | F_SEAL_GROW;
+    struct {
+        int meta_sealing, meta_seals, data_sealing, data_seals, want;
+    } cases[] = {
+        {1, size_seals | F_SEAL_SEAL, 1, size_seals | F_SEAL_SEAL, COSMOSB_OK}, /* control: good copies attach */
+        {1, size_seals, 1, size_seals, COSMOSB_OK},
+        {1, 0, 1, 0, COSMOSB_EBADF},
+        {1, 0, 1, size_seals, COSMOSB_EBADF},
+        {1, size_seals, 1, 0, COSMOSB_EBADF},
+        {1, F_SEAL_SHRINK, 1, size_seals, COSMOSB_EBADF},
+        {1, size_seals, 1, F_SEAL_GROW, COSMOSB_EBADF},
+        {1, F_SEAL_GROW | F_SEAL_SEAL, 1, size_seals, COSMOSB_EBADF},
+        {1, size_seals, 1, F_SEAL_SHRINK | F_SEAL_SEAL, COSMOSB_EBADF},
+        {0, 0, 1, size_seals, COSMOSB_EBADF}, /* no sealing support: F_SEAL_SEAL only */
+        {1, size_seals, 0, 0, COSMOSB_EBADF},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (uint32_t flags = 0; flags <= COSMOSB_ARENA_WRITER; flags += COSMOSB_ARENA_WRITER) {
+            int mfd = copy_memfd(cosmosb_arena_meta_fd(a), cases[i].meta_sealing, cases[i].meta_seals);
+            int dfd = copy_memfd(cosmosb_arena_data_fd(a), cases[i].data_sealing, cases[i].data_seals);
+            cosmosb_arena_t *b = NULL;
+            int rc = cosmosb_arena_attach_fds(mfd, dfd, flags, &b);
+            cr_expect_eq(rc, cases[i].want, "case %zu (meta seals %#x, data seals %#x, flags %u): %s, expected %s", i,
+                         (unsigned)cases[i].meta_seals, (unsigned)cases[i].data_seals, flags, cosmosb_err_name(rc),
+                         cosmosb_err_name(cases[i].want));
+            if (rc == COSMOSB_OK) {
+                const void *d;
+                uint32_t sz = 0;
+                ASSERT_RC(cosmosb_arena_resolve(b, &r, 3, &d, &sz), COSMOSB_OK);
+                cr_expect(sz == 100 && check_fill(d, 100, 4), "the copy holds the object");
+                cosmosb_arena_close(b);
+            }
+            close(mfd);
+            close(dfd);
+        }
+    }
+    ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
     cosmosb_arena_close(a);
 }

@@ -899,3 +899,128 @@ Test(buffer_process, a_receiver_attached_before_the_seal_takes_sealed_windows, .
     close(sv[1]);
     cosmosb_bufmgr_close(m);
 }
+
+/* ---- a receiver refuses buffers the kernel does not protect (buffer_linux.h) ---- */
+
+/*
+ * A hostile owner's share, written by hand in the format of cosmosb_bufmgr_share_some()
+ * (white box, lib/os/linux/buffer_linux.c): the arena, a u32 count, one SCM_RIGHTS message
+ * tagged 0x42554600 | count with the buffers' descriptors, then their u32 ids.
+ */
+static void share_buffer_fd_by_hand(cosmosb_bufmgr_t *m, int sock, int bfd, uint32_t id)
+{
+    ASSERT_RC(cosmosb_arena_share(cosmosb_bufmgr_arena(m), sock, 0), COSMOSB_OK);
+    uint32_t n = 1;
+    write_all(sock, &n, sizeof n);
+    ASSERT_RC(cosmosb_fd_send(sock, &bfd, 1, 0x42554600u | 1u), COSMOSB_OK);
+    write_all(sock, &id, sizeof id);
+}
+
+/* A 64 KiB buffer memfd (with or without sealing support) with `seals` added. */
+static int buffer_memfd(int allow_sealing, int seals)
+{
+    int fd = memfd_create("cosmosb-hostile", MFD_CLOEXEC | (allow_sealing ? MFD_ALLOW_SEALING : 0u));
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(ftruncate(fd, 1 << 16), 0);
+    if (seals)
+        cr_assert_eq(fcntl(fd, F_ADD_SEALS, seals), 0, "seals %#x", (unsigned)seals);
+    return fd;
+}
+
+Test(buffer_process, attach_refuses_a_buffer_whose_size_or_contents_the_receiver_could_change, .timeout = 60)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    const int size_seals = F_SEAL_SHRINK | F_SEAL_GROW;
+    struct {
+        int sealing, seals, want;
+    } cases[] = {
+        {1, size_seals | F_SEAL_FUTURE_WRITE, COSMOSB_OK}, /* control: what cosmosb_buffer_create() makes */
+        {1, size_seals | F_SEAL_WRITE, COSMOSB_OK},        /* control: a sealed buffer */
+        {1, 0, COSMOSB_EBADF},
+        {1, size_seals, COSMOSB_EBADF}, /* the receiver could write it */
+        {1, F_SEAL_GROW | F_SEAL_FUTURE_WRITE, COSMOSB_EBADF},
+        {1, F_SEAL_SHRINK | F_SEAL_FUTURE_WRITE, COSMOSB_EBADF},
+        {1, F_SEAL_WRITE, COSMOSB_EBADF},
+        {0, 0, COSMOSB_EBADF}, /* no sealing support: F_SEAL_SEAL only */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int sv[2];
+        cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        int bfd = buffer_memfd(cases[i].sealing, cases[i].seals);
+        uint32_t id = 0x1234u + (uint32_t)i;
+        share_buffer_fd_by_hand(m, sv[0], bfd, id); /* small: fits the socket buffer, no second process needed */
+        cosmosb_bufmgr_t *r = NULL;
+        int rc = cosmosb_bufmgr_attach_socket(sv[1], &r, NULL);
+        cr_expect_eq(rc, cases[i].want, "case %zu (seals %#x): %s, expected %s", i, (unsigned)cases[i].seals,
+                     cosmosb_err_name(rc), cosmosb_err_name(cases[i].want));
+        if (rc == COSMOSB_OK) {
+            cr_expect(cosmosb_buffer_fd(r, id) >= 0, "case %zu: the buffer was kept", i);
+            cosmosb_bufmgr_close(r);
+        }
+        close(bfd);
+        close(sv[0]);
+        close(sv[1]);
+    }
+    cosmosb_bufmgr_close(m);
+}
+
+/* ---- cosmosb_bufmgr_update_socket: buffers created after the first share ---- */
+
+Test(buffer_process, update_socket_adds_new_buffers_and_skips_known_ones, .timeout = 60)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    uint32_t first, second;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_HEAP, &first), COSMOSB_OK);
+    cosmosb_window_t w1, w2, t1, t2;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(m, first, 3000, &w1, &p), COSMOSB_OK);
+    pattern(p, 3000, 1);
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    /* the receiver is a second view in this process (the share is small enough for the socket buffer) */
+    ASSERT_RC(cosmosb_bufmgr_share(m, sv[0]), COSMOSB_OK);
+    cosmosb_bufmgr_t *r = NULL;
+    ASSERT_RC(cosmosb_bufmgr_attach_socket(sv[1], &r, NULL), COSMOSB_OK);
+    uint32_t who = cosmosb_arena_participant(cosmosb_bufmgr_arena(r));
+    int first_fd = cosmosb_buffer_fd(r, first);
+    cr_assert_geq(first_fd, 0);
+    const uint8_t *first_map = NULL;
+    const void *d;
+    ASSERT_RC(cosmosb_window_give(m, &w1, who, &t1), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_accept(r, &t1), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_resolve(r, &t1, &d), COSMOSB_OK);
+    cr_assert(has_pattern(d, 3000, 1));
+    first_map = d;
+    /* a buffer made after the share: unknown to the receiver until the update */
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_RING, &second), COSMOSB_OK);
+    ASSERT_RC(cosmosb_buffer_alloc(m, second, 5000, &w2, &p), COSMOSB_OK);
+    pattern(p, 5000, 2);
+    ASSERT_RC(cosmosb_window_give(m, &w2, who, &t2), COSMOSB_OK);
+    cr_assert_eq(cosmosb_buffer_fd(r, second), -1);
+    ASSERT_RC(cosmosb_window_resolve(r, &t2, &d), COSMOSB_ERANGE);
+    ASSERT_RC(cosmosb_bufmgr_share(m, sv[0]), COSMOSB_OK); /* sends both buffers again */
+    ASSERT_RC(cosmosb_bufmgr_update_socket(r, sv[1]), COSMOSB_OK);
+    cr_assert_geq(cosmosb_buffer_fd(r, second), 0, "the new buffer was not received");
+    ASSERT_RC(cosmosb_window_accept(r, &t2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_resolve(r, &t2, &d), COSMOSB_OK);
+    cr_assert(has_pattern(d, 5000, 2));
+    /* the known buffer was skipped: same descriptor, same mapping, its window still good */
+    cr_assert_eq(cosmosb_buffer_fd(r, first), first_fd);
+    ASSERT_RC(cosmosb_window_resolve(r, &t1, &d), COSMOSB_OK);
+    cr_assert_eq(d, (const void *)first_map);
+    cr_assert(has_pattern(d, 3000, 1));
+    /* nothing else is waiting on the socket: the update read exactly the share */
+    uint8_t byte;
+    cr_assert_eq(recv(sv[1], &byte, 1, MSG_DONTWAIT), -1);
+    cr_assert_eq(errno, EAGAIN);
+    ASSERT_RC(cosmosb_window_release(r, &t1), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_release(r, &t2), COSMOSB_OK);
+    cosmosb_bufmgr_close(r);
+    ASSERT_RC(cosmosb_window_release(m, &w1), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_release(m, &w2), COSMOSB_OK);
+    close(sv[0]);
+    close(sv[1]);
+    cosmosb_bufmgr_close(m);
+}

@@ -100,8 +100,6 @@ Test(errors, strings_are_static)
 Test(version, number)
 {
     cr_assert_eq(cosmosb_version(), (uint32_t)COSMOSB_VERSION_HEX);
-    cr_assert_eq(COSMOSB_VERSION_HEX,
-                 (COSMOSB_VERSION_MAJOR << 16) | (COSMOSB_VERSION_MINOR << 8) | COSMOSB_VERSION_PATCH);
     cr_assert_eq(cosmosb_version() >> 16, (uint32_t)COSMOSB_VERSION_MAJOR);
     cr_assert_eq((cosmosb_version() >> 8) & 0xffu, (uint32_t)COSMOSB_VERSION_MINOR);
     cr_assert_eq(cosmosb_version() & 0xffu, (uint32_t)COSMOSB_VERSION_PATCH);
@@ -118,7 +116,5 @@ Test(version, string)
     cr_assert_eq(s, cosmosb_version_string());
 }
 
-Test(version, abi)
-{
-    cr_assert_gt(COSMOSB_ABI_VERSION, 0u);
-}
+/* COSMOSB_ABI_VERSION is checked where the library uses it: a pipe header whose ABI word differs is
+ * refused with COSMOSB_EVERSION (test_pipe_corrupt.c), as is an arena's (test_arena_core.c). */

@@ -1056,23 +1056,6 @@ PTEST(null_arguments)
     fx_free(&f);
 }
 
-PTEST(spin_budget_setting)
-{
-    struct fx f;
-    fx_open(&f, plat, COSMOSB_PIPE_SPSC, 8, 0, 16, 1);
-    ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);
-    ASSERT_RC(cosmosb_pipe_set_spin_ns(f.c, 0), COSMOSB_OK);
-    ASSERT_RC(cosmosb_pipe_set_spin_ns(f.p[0], 0), COSMOSB_OK);
-    uint64_t v;
-    ASSERT_RC(recv_u64(f.c, &v, NULL, 1 * MS), COSMOSB_ETIMEDOUT);
-    ASSERT_RC(cosmosb_pipe_set_spin_ns(f.c, UINT64_MAX), COSMOSB_OK);
-    ASSERT_RC(recv_u64(f.c, &v, NULL, 1 * MS), COSMOSB_ETIMEDOUT);
-    ASSERT_RC(cosmosb_pipe_set_spin_ns(f.c, 1000), COSMOSB_OK);
-    ASSERT_RC(send_u64(f.p[0], 1, 0, 0), COSMOSB_OK);
-    ASSERT_RC(recv_u64(f.c, &v, NULL, 1 * MS), COSMOSB_OK);
-    fx_free(&f);
-}
-
 /* ------------------------------------------------------------------------ */
 /* stats                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -1606,5 +1589,150 @@ PTEST(burst_send_fills_every_free_slot)
     ASSERT_RC(cosmosb_pipe_send_batch(f.p[0], it, 5, 0, 0), 5);
     for (uint64_t i = 5; i < 10; i++)
         expect_u64(f.c, i, 0);
+    fx_free(&f);
+}
+
+/* ------------------------------------------------------------------------ */
+/* timeouts are a relative limit in nanoseconds (pipe.h, "Timeouts")        */
+/* ------------------------------------------------------------------------ */
+
+/* Elapsed time of a call that must return `want` after its 50 ms timeout:
+ * not before 45 ms (the timeout is a limit in ns, relative to the call), and
+ * within a generous 2 s (it does expire). */
+#define TMO_NS (50 * MS)
+#define EXPECT_TIMED_OUT(call)                                                                    \
+    do {                                                                                          \
+        uint64_t t0_ = tu_now_ns();                                                               \
+        ASSERT_RC((call), COSMOSB_ETIMEDOUT);                                                     \
+        uint64_t el_ = tu_now_ns() - t0_;                                                         \
+        cr_expect(el_ >= 45 * MS, "%s with a 50 ms timeout returned after %.3f ms", #call,        \
+                  (double)el_ / 1e6);                                                             \
+        cr_expect_lt(el_, 2000 * MS, "%s with a 50 ms timeout returned after %.3f ms", #call,     \
+                     (double)el_ / 1e6);                                                          \
+    } while (0)
+
+Test(core_linux, finite_timeouts_are_a_relative_limit_in_ns, .timeout = 60)
+{
+    struct fx f;
+    fx_open(&f, cosmosb_linux_platform(), COSMOSB_PIPE_SPSC, 2, 0, 16, 1);
+    ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);
+    uint64_t v;
+    cosmosb_msg_view_t view;
+    cosmosb_recv_item_t ri = {.buf = &v, .buf_size = 8};
+    /* receiving from an empty pipe */
+    EXPECT_TIMED_OUT(recv_u64(f.c, &v, NULL, TMO_NS));
+    EXPECT_TIMED_OUT(cosmosb_pipe_peek(f.c, &view, TMO_NS));
+    EXPECT_TIMED_OUT(cosmosb_pipe_recv_batch(f.c, &ri, 1, 0, TMO_NS));
+    /* sending into a full pipe */
+    ASSERT_RC(send_u64(f.p[0], 1, 0, 0), COSMOSB_OK);
+    ASSERT_RC(send_u64(f.p[0], 2, 0, 0), COSMOSB_OK);
+    ASSERT_RC(send_u64(f.p[0], 3, 0, 0), COSMOSB_EFULL);
+    EXPECT_TIMED_OUT(send_u64(f.p[0], 3, 0, TMO_NS));
+    cosmosb_slot_t slot;
+    EXPECT_TIMED_OUT(cosmosb_pipe_reserve(f.p[0], 0, TMO_NS, &slot));
+    cosmosb_send_item_t it = {.type_id = 1003, .data = &(uint64_t){3}, .len = 8};
+    EXPECT_TIMED_OUT(cosmosb_pipe_send_batch(f.p[0], &it, 1, 0, TMO_NS));
+    /* nothing was lost or added by the timed-out calls */
+    expect_u64(f.c, 1, 0);
+    expect_u64(f.c, 2, 0);
+    ASSERT_RC(recv_u64(f.c, &v, NULL, 0), COSMOSB_EAGAIN);
+    fx_free(&f);
+}
+
+/* ------------------------------------------------------------------------ */
+/* the spin budget (cosmosb_pipe_set_spin_ns)                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A platform with a virtual clock, so that "spins for its budget, then
+ * sleeps" is checked without measuring anything: every look at the clock
+ * advances it by 1 µs, and wait32 sleeps through its whole slice (advances
+ * the clock by it) and reports a timeout. It records when the first sleep
+ * began.
+ */
+struct vclock {
+    uint64_t t;
+    uint64_t waits;
+    uint64_t first_wait_at;
+};
+
+static uint64_t vc_now(void *ctx)
+{
+    struct vclock *v = ctx;
+    v->t += 1000;
+    return v->t;
+}
+
+static int vc_wait32(void *ctx, const void *addr, uint32_t expected, uint64_t timeout_ns)
+{
+    struct vclock *v = ctx;
+    (void)addr;
+    (void)expected;
+    if (v->waits++ == 0)
+        v->first_wait_at = v->t;
+    v->t += timeout_ns == COSMOSB_TIMEOUT_FOREVER ? 1000 * MS : timeout_ns;
+    return COSMOSB_ETIMEDOUT;
+}
+
+/* One blocked call of the handle h (receive on an empty pipe, or send on a full one) with a 20 ms
+ * (virtual) timeout; returns the virtual time from the call to its first sleep (UINT64_MAX: it never
+ * slept) and checks that the stats agree. */
+static uint64_t vc_time_to_sleep(struct vclock *vc, cosmosb_pipe_t *h)
+{
+    uint64_t sleeps0 = stats_of(h).sleeps;
+    vc->waits = 0;
+    uint64_t t0 = vc->t;
+    uint64_t v = 7;
+    if (cosmosb_pipe_role(h) == COSMOSB_ROLE_CONSUMER)
+        ASSERT_RC(recv_u64(h, &v, NULL, 20 * MS), COSMOSB_ETIMEDOUT);
+    else
+        ASSERT_RC(send_u64(h, v, 0, 20 * MS), COSMOSB_ETIMEDOUT);
+    cr_assert_geq(vc->t - t0, 20 * MS, "a 20 ms timeout expired after %llu virtual ns",
+                  (unsigned long long)(vc->t - t0));
+    uint64_t slept = stats_of(h).sleeps - sleeps0;
+    cr_assert_eq(slept != 0, vc->waits != 0, "stats.sleeps went up by %llu, wait32 called %llu times",
+                 (unsigned long long)slept, (unsigned long long)vc->waits);
+    return vc->waits ? vc->first_wait_at - t0 : UINT64_MAX;
+}
+
+Test(core_vclock, spin_budget_is_spent_before_sleeping)
+{
+    struct vclock vc = {0};
+    cosmosb_platform_t plat = *cosmosb_platform_default();
+    plat.ctx = &vc;
+    plat.now_ns = vc_now;
+    plat.wait32 = vc_wait32;
+    struct fx f;
+    fx_open(&f, &plat, COSMOSB_PIPE_SPSC, 2, 0, 16, 1);
+    ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);
+    /* consumer on an empty pipe; producer on a full one */
+    for (int side = 0; side < 2; side++) {
+        cosmosb_pipe_t *h = side == 0 ? f.c : f.p[0];
+        if (side == 1) {
+            ASSERT_RC(send_u64(f.p[0], 1, 0, 0), COSMOSB_OK);
+            ASSERT_RC(send_u64(f.p[0], 2, 0, 0), COSMOSB_OK);
+        }
+        const char *who = side == 0 ? "receive" : "send";
+        /* the default budget is 50 µs */
+        uint64_t d = vc_time_to_sleep(&vc, h);
+        cr_assert(d >= 50000 && d < 1 * MS, "default budget: %s slept after %llu ns", who,
+                  (unsigned long long)d);
+        /* 0 sleeps at once: it does not spend the default budget first */
+        ASSERT_RC(cosmosb_pipe_set_spin_ns(h, 0), COSMOSB_OK);
+        d = vc_time_to_sleep(&vc, h);
+        cr_assert_lt(d, 50000u, "spin 0: %s slept after %llu ns", who, (unsigned long long)d);
+        /* a 1 ms budget is spent before the first sleep */
+        ASSERT_RC(cosmosb_pipe_set_spin_ns(h, 1 * MS), COSMOSB_OK);
+        d = vc_time_to_sleep(&vc, h);
+        cr_assert(d >= 1 * MS && d < 20 * MS, "spin 1 ms: %s slept after %llu ns", who,
+                  (unsigned long long)d);
+        /* a budget longer than the timeout: the call spins to its deadline and never sleeps */
+        ASSERT_RC(cosmosb_pipe_set_spin_ns(h, UINT64_MAX), COSMOSB_OK);
+        d = vc_time_to_sleep(&vc, h);
+        cr_assert_eq(d, UINT64_MAX, "huge budget: %s slept after %llu ns of a 20 ms wait", who,
+                     (unsigned long long)d);
+    }
+    expect_u64(f.c, 1, 0);
+    expect_u64(f.c, 2, 0);
     fx_free(&f);
 }

@@ -1204,3 +1204,125 @@ Test(process, short_waits_still_notice_dead_consumer, .timeout = 30)
     cosmosb_pipe_close(p);
     close(sv[0]);
 }
+
+/* ------------------------------------------------------------------------ */
+/* a dead peer is reported within a second (README)                         */
+/* ------------------------------------------------------------------------ */
+
+#include <pthread.h>
+
+/* Kills pid after delay_ms, from a thread of the process that is blocked on the pipe. */
+struct killer {
+    pid_t pid;
+    unsigned delay_ms;
+    uint64_t t_kill;
+};
+
+static void *kill_later(void *a)
+{
+    struct killer *k = a;
+    tu_sleep_ms(k->delay_ms);
+    kill(k->pid, SIGKILL);
+    k->t_kill = tu_now_ns();
+    return NULL;
+}
+
+/* A producer in a child: attaches, says so, and waits to be killed. */
+struct attach_wait_arg {
+    int fds[2]; /* "attached" goes to fds[1] */
+    const cosmosb_pipe_t *c;
+};
+
+static int attach_and_wait(void *a)
+{
+    struct attach_wait_arg *aw = a;
+    (void)child_attach(aw->c);
+    write_int(aw->fds[1], 1);
+    for (;;)
+        pause();
+    return 0;
+}
+
+/* The call that reported the dead peer returned at t_ret: not before the kill, and less than a second after it. */
+static void expect_reported_within_a_second(const struct killer *k, uint64_t t_ret, const char *what)
+{
+    cr_assert_neq(k->t_kill, 0u);
+    cr_assert_geq(t_ret + 1000000ull, k->t_kill, "%s returned %.3f ms before the peer was killed", what,
+                  (double)(k->t_kill - t_ret) / 1e6);
+    uint64_t lat = t_ret > k->t_kill ? t_ret - k->t_kill : 0;
+    cr_assert_lt(lat, 1000000000ull, "%s reported the killed peer %.3f ms after the kill (README: within a second)",
+                 what, (double)lat / 1e6);
+}
+
+Test(process, blocked_receive_reports_a_killed_producer_within_a_second, .timeout = 30)
+{
+    cosmosb_pipe_t *c = mkpipe(COSMOSB_PIPE_SPSC, 16, 64, 1);
+    struct attach_wait_arg arg;
+    cr_assert_eq(pipe(arg.fds), 0);
+    arg.c = c;
+    pid_t pid = tu_fork(attach_and_wait, &arg, 20);
+    cr_assert_gt(pid, 0);
+    cr_assert_eq(read_int(arg.fds[0]), 1, "the producer did not attach");
+    struct killer k = {pid, 300, 0};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, kill_later, &k), 0);
+    alarm(10); /* hang guard */
+    uint8_t buf[64];
+    int rc = cosmosb_pipe_recv(c, buf, sizeof buf, NULL, FOREVER);
+    uint64_t t_ret = tu_now_ns();
+    alarm(0);
+    cr_assert_eq(pthread_join(th, NULL), 0);
+    ASSERT_RC(rc, COSMOSB_EPEERDEAD);
+    expect_reported_within_a_second(&k, t_ret, "a receive blocked forever");
+    int st = tu_wait(pid);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status 0x%x", st);
+    close(arg.fds[0]);
+    close(arg.fds[1]);
+    cosmosb_pipe_close(c);
+}
+
+/* A consumer in a child: shares a pipe of 4 slots and waits to be killed. */
+static int share_and_wait(void *a)
+{
+    struct owner_arg *oa = a;
+    close(oa->other);
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.capacity = 4;
+    cosmosb_pipe_t *c = NULL;
+    CHILD_CHECK_RC(cosmosb_pipe_create(&cfg, &c), COSMOSB_OK);
+    CHILD_CHECK_RC(cosmosb_pipe_share(c, oa->sock), COSMOSB_OK);
+    for (;;)
+        pause();
+    return 0;
+}
+
+Test(process, blocked_send_reports_a_killed_consumer_within_a_second, .timeout = 30)
+{
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    struct owner_arg a = {sv[1], 0, sv[0]};
+    pid_t pid = tu_fork(share_and_wait, &a, 20);
+    cr_assert_gt(pid, 0);
+    close(sv[1]);
+    cosmosb_pipe_t *p = NULL;
+    ASSERT_RC(cosmosb_pipe_attach_socket(sv[0], &p, NULL), COSMOSB_OK);
+    uint64_t v = 0;
+    for (int i = 0; i < 4; i++)
+        ASSERT_RC(cosmosb_pipe_send(p, 1, &v, 8, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_send(p, 1, &v, 8, 0, 0), COSMOSB_EFULL);
+    struct killer k = {pid, 300, 0};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, kill_later, &k), 0);
+    alarm(10); /* hang guard */
+    int rc = cosmosb_pipe_send(p, 1, &v, 8, 0, FOREVER);
+    uint64_t t_ret = tu_now_ns();
+    alarm(0);
+    cr_assert_eq(pthread_join(th, NULL), 0);
+    ASSERT_RC(rc, COSMOSB_EPEERDEAD);
+    expect_reported_within_a_second(&k, t_ret, "a send blocked forever");
+    int st = tu_wait(pid);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status 0x%x", st);
+    cosmosb_pipe_close(p);
+    close(sv[0]);
+}

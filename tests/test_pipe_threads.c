@@ -387,3 +387,298 @@ Test(threads, waitset_three_feeder_threads, .timeout = 120)
     for (int i = 0; i < 3; i++)
         cosmosb_pipe_close(c[i]);
 }
+
+/* ------------------------------------------------------------------------ */
+/* a counting platform: which hooks (system calls on Linux) were used       */
+/* ------------------------------------------------------------------------ */
+
+#include <stdatomic.h>
+
+/* The Linux platform with every hook that makes a system call counted (now_ns is
+ * clock_gettime in the vDSO: not counted). wait32 also counts how its calls ended. */
+struct cplat {
+    cosmosb_platform_t plat; /* the table given to the library; ctx points here */
+    const cosmosb_platform_t *real;
+    atomic_ulong wait_enter, wait_ok, wait_timeout, wake, notify, heavy, alive, self, yield;
+};
+
+static int cp_wait32(void *ctx, const void *addr, uint32_t expected, uint64_t timeout_ns)
+{
+    struct cplat *c = ctx;
+    atomic_fetch_add(&c->wait_enter, 1);
+    int rc = c->real->wait32(c->real->ctx, addr, expected, timeout_ns);
+    atomic_fetch_add(rc == COSMOSB_OK ? &c->wait_ok : &c->wait_timeout, 1);
+    return rc;
+}
+
+static void cp_wake32(void *ctx, const void *addr, uint32_t count)
+{
+    struct cplat *c = ctx;
+    atomic_fetch_add(&c->wake, 1);
+    c->real->wake32(c->real->ctx, addr, count);
+}
+
+static void cp_notify(void *ctx, void *channel)
+{
+    struct cplat *c = ctx;
+    atomic_fetch_add(&c->notify, 1);
+    if (c->real->notify)
+        c->real->notify(c->real->ctx, channel);
+}
+
+static int cp_heavy(void *ctx)
+{
+    struct cplat *c = ctx;
+    atomic_fetch_add(&c->heavy, 1);
+    return c->real->heavy_barrier(c->real->ctx);
+}
+
+static int cp_alive(void *ctx, uint32_t id)
+{
+    struct cplat *c = ctx;
+    atomic_fetch_add(&c->alive, 1);
+    return c->real->peer_alive(c->real->ctx, id);
+}
+
+static uint32_t cp_self(void *ctx)
+{
+    struct cplat *c = ctx;
+    atomic_fetch_add(&c->self, 1);
+    return c->real->self_id(c->real->ctx);
+}
+
+static void cp_yield(void *ctx)
+{
+    struct cplat *c = ctx;
+    atomic_fetch_add(&c->yield, 1);
+    c->real->yield(c->real->ctx);
+}
+
+static uint64_t cp_now(void *ctx)
+{
+    struct cplat *c = ctx;
+    return c->real->now_ns(c->real->ctx);
+}
+
+static int cp_heavy_register(void *ctx)
+{
+    struct cplat *c = ctx;
+    return c->real->heavy_barrier_register ? c->real->heavy_barrier_register(c->real->ctx) : -1;
+}
+
+static void cplat_init(struct cplat *c)
+{
+    memset(c, 0, sizeof *c);
+    c->real = cosmosb_linux_platform();
+    cr_assert(c->real->wait32 && c->real->wake32 && c->real->now_ns && c->real->yield &&
+              c->real->peer_alive && c->real->self_id && c->real->heavy_barrier);
+    c->plat = *c->real;
+    c->plat.ctx = c;
+    c->plat.wait32 = cp_wait32;
+    c->plat.wake32 = cp_wake32;
+    c->plat.notify = cp_notify;
+    c->plat.heavy_barrier = cp_heavy;
+    c->plat.heavy_barrier_register = cp_heavy_register;
+    c->plat.peer_alive = cp_alive;
+    c->plat.self_id = cp_self;
+    c->plat.yield = cp_yield;
+    c->plat.now_ns = cp_now;
+}
+
+static void cplat_reset(struct cplat *c)
+{
+    atomic_ulong *all[] = {&c->wait_enter, &c->wait_ok, &c->wait_timeout, &c->wake, &c->notify,
+                           &c->heavy, &c->alive, &c->self, &c->yield};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        atomic_store(all[i], 0);
+}
+
+static void cplat_expect_no_syscall(struct cplat *c, const char *who)
+{
+    cr_expect_eq(atomic_load(&c->wait_enter), 0u, "%s: %lu wait32", who, atomic_load(&c->wait_enter));
+    cr_expect_eq(atomic_load(&c->wake), 0u, "%s: %lu wake32", who, atomic_load(&c->wake));
+    cr_expect_eq(atomic_load(&c->notify), 0u, "%s: %lu notify", who, atomic_load(&c->notify));
+    cr_expect_eq(atomic_load(&c->heavy), 0u, "%s: %lu heavy_barrier", who, atomic_load(&c->heavy));
+    cr_expect_eq(atomic_load(&c->alive), 0u, "%s: %lu peer_alive", who, atomic_load(&c->alive));
+    cr_expect_eq(atomic_load(&c->self), 0u, "%s: %lu self_id", who, atomic_load(&c->self));
+    cr_expect_eq(atomic_load(&c->yield), 0u, "%s: %lu yield", who, atomic_load(&c->yield));
+}
+
+static cosmosb_pipe_t *open_producer_on(struct shm_pipe *sp, const cosmosb_platform_t *plat, void **mem)
+{
+    size_t hs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
+    *mem = malloc(hs);
+    cr_assert_not_null(*mem);
+    cosmosb_pipe_t *p = NULL;
+    ASSERT_RC(cosmosb_pipe_open_producer(*mem, hs, sp->shm, sp->size, plat, NULL, &p), COSMOSB_OK);
+    return p;
+}
+
+/* A call blocked in another thread: a receive on the consumer or a send on a producer. */
+struct blocked {
+    cosmosb_pipe_t *h;
+    int rc;
+    uint64_t t_ret;
+};
+
+static void *blocked_call(void *arg)
+{
+    struct blocked *b = arg;
+    uint64_t v = 77;
+    if (cosmosb_pipe_role(b->h) == COSMOSB_ROLE_CONSUMER)
+        b->rc = cosmosb_pipe_recv(b->h, &v, sizeof v, NULL, FOREVER);
+    else
+        b->rc = cosmosb_pipe_send(b->h, v, &v, sizeof v, 0, FOREVER);
+    b->t_ret = tu_now_ns();
+    return NULL;
+}
+
+/* Waits until the handle on platform c has gone to sleep at least once. */
+static void wait_until_asleep(struct cplat *c)
+{
+    uint64_t t0 = tu_now_ns();
+    while (atomic_load(&c->wait_enter) == 0) {
+        cr_assert_lt(tu_now_ns() - t0, 10000000000ull, "the blocked call never slept");
+        tu_sleep_ms(1);
+    }
+}
+
+/* "No system call unless the other side is asleep" (README): sends and receives between two awake
+ * handles never reach a platform hook that makes a system call; when the consumer does sleep, the
+ * same counters see the producer's wake (so they would see one made without a sleeper). */
+Test(threads, no_system_call_unless_the_other_side_is_asleep, .timeout = 60)
+{
+    struct cplat cc, cp;
+    cplat_init(&cc);
+    cplat_init(&cp);
+    struct shm_pipe sp;
+    sp_open(&sp, &cc.plat, COSMOSB_PIPE_SPSC, 8, 64, 1);
+    void *pmem;
+    cosmosb_pipe_t *p = open_producer_on(&sp, &cp.plat, &pmem);
+    uint64_t v = 99, r;
+    /* one message first: a consumer that discovers a newly attached producer checks the
+     * other producers' liveness once (a system call per attach, not per message) */
+    ASSERT_RC(cosmosb_pipe_send(p, v, &v, 8, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_recv(sp.c, &r, 8, NULL, 0), COSMOSB_OK);
+    cplat_reset(&cc);
+    cplat_reset(&cp);
+    for (uint64_t i = 0; i < 1000; i++) {
+        v = i;
+        ASSERT_RC(cosmosb_pipe_send(p, v, &v, 8, 0, 0), COSMOSB_OK);
+        ASSERT_RC(cosmosb_pipe_recv(sp.c, &r, 8, NULL, 0), COSMOSB_OK);
+        cr_assert_eq(r, v);
+        /* waiting calls whose condition already holds */
+        ASSERT_RC(cosmosb_pipe_send(p, v, &v, 8, COSMOSB_MSG_URGENT, FOREVER), COSMOSB_OK);
+        ASSERT_RC(cosmosb_pipe_recv(sp.c, &r, 8, NULL, FOREVER), COSMOSB_OK);
+        cr_assert_eq(r, v);
+        /* fill the lane (a full lane with timeout 0), then drain it in one batch */
+        for (uint64_t k = 0; k < 8; k++)
+            ASSERT_RC(cosmosb_pipe_send(p, k, &k, 8, 0, 0), COSMOSB_OK);
+        ASSERT_RC(cosmosb_pipe_send(p, v, &v, 8, 0, 0), COSMOSB_EFULL);
+        uint64_t bufs[8];
+        cosmosb_recv_item_t items[8];
+        for (int k = 0; k < 8; k++)
+            items[k] = (cosmosb_recv_item_t){.buf = &bufs[k], .buf_size = 8};
+        ASSERT_RC(cosmosb_pipe_recv_batch(sp.c, items, 8, COSMOSB_BATCH_BULK, FOREVER), 8);
+        ASSERT_RC(cosmosb_pipe_recv(sp.c, &r, 8, NULL, 0), COSMOSB_EAGAIN);
+        /* zero copy both ways */
+        cosmosb_slot_t s;
+        ASSERT_RC(cosmosb_pipe_reserve(p, 0, FOREVER, &s), COSMOSB_OK);
+        memcpy(s.data, &v, 8);
+        ASSERT_RC(cosmosb_pipe_commit(p, &s, v, 8), COSMOSB_OK);
+        cosmosb_msg_view_t view;
+        ASSERT_RC(cosmosb_pipe_peek(sp.c, &view, FOREVER), COSMOSB_OK);
+        ASSERT_RC(cosmosb_pipe_consume(sp.c, &view), COSMOSB_OK);
+    }
+    cplat_expect_no_syscall(&cc, "consumer");
+    cplat_expect_no_syscall(&cp, "producer");
+    cosmosb_pipe_stats_t cs, ps;
+    ASSERT_RC(cosmosb_pipe_stats(sp.c, &cs), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_stats(p, &ps), COSMOSB_OK);
+    cr_expect_eq(cs.wakeups_sent + cs.sleeps + ps.wakeups_sent + ps.sleeps, 0u,
+                 "consumer woke %llu / slept %llu, producer woke %llu / slept %llu",
+                 (unsigned long long)cs.wakeups_sent, (unsigned long long)cs.sleeps,
+                 (unsigned long long)ps.wakeups_sent, (unsigned long long)ps.sleeps);
+    cr_assert_eq(ps.sent, 1u + 11000u);
+    /* now the consumer sleeps: the producer's send wakes it, once */
+    ASSERT_RC(cosmosb_pipe_set_spin_ns(sp.c, 0), COSMOSB_OK);
+    struct blocked b = {sp.c, 1, 0};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, blocked_call, &b), 0);
+    wait_until_asleep(&cc);
+    v = 5;
+    ASSERT_RC(cosmosb_pipe_send(p, v, &v, 8, 0, 0), COSMOSB_OK);
+    cr_assert_eq(pthread_join(th, NULL), 0);
+    ASSERT_RC(b.rc, COSMOSB_OK);
+    cr_assert_eq(atomic_load(&cp.wake), 1u, "a sleeping consumer was woken by %lu wake32 calls",
+                 atomic_load(&cp.wake));
+    ASSERT_RC(cosmosb_pipe_stats(p, &ps), COSMOSB_OK);
+    cr_assert_eq(ps.wakeups_sent, 1u);
+    cosmosb_pipe_close_endpoint(p);
+    free(pmem);
+    sp_close(&sp);
+}
+
+/*
+ * "Sleepers on the other side are woken" (pipe.h, cosmosb_pipe_close_endpoint): a call blocked
+ * forever returns ECLOSED within 500 ms of the close, and it was woken by the close: the sleep in
+ * progress ended early instead of running out its time slice (the periodic liveness check would
+ * otherwise notice the close too, within 200 ms, so the time alone cannot tell). A wake can, very
+ * rarely, land just as a slice ends; so up to three rounds are tried and one must show the wake.
+ */
+static void close_wakes_the_other_side(int close_producer)
+{
+    int woken_rounds = 0;
+    for (int round = 0; round < 3 && woken_rounds == 0; round++) {
+        struct cplat sleeper;
+        cplat_init(&sleeper);
+        struct shm_pipe sp;
+        sp_open(&sp, close_producer ? &sleeper.plat : cosmosb_linux_platform(), COSMOSB_PIPE_SPSC, 2, 8, 1);
+        void *pmem;
+        cosmosb_pipe_t *p = open_producer_on(&sp, close_producer ? cosmosb_linux_platform() : &sleeper.plat, &pmem);
+        uint64_t v = 1;
+        if (!close_producer) {
+            ASSERT_RC(cosmosb_pipe_send(p, 1, &v, 8, 0, 0), COSMOSB_OK);
+            ASSERT_RC(cosmosb_pipe_send(p, 1, &v, 8, 0, 0), COSMOSB_OK);
+            ASSERT_RC(cosmosb_pipe_send(p, 1, &v, 8, 0, 0), COSMOSB_EFULL);
+        }
+        struct blocked b = {close_producer ? sp.c : p, 1, 0};
+        ASSERT_RC(cosmosb_pipe_set_spin_ns(b.h, 0), COSMOSB_OK);
+        cplat_reset(&sleeper);
+        pthread_t th;
+        cr_assert_eq(pthread_create(&th, NULL, blocked_call, &b), 0);
+        wait_until_asleep(&sleeper);
+        tu_sleep_ms(5); /* well inside its first 200 ms slice */
+        unsigned long ok_before = atomic_load(&sleeper.wait_ok);
+        uint64_t t_close = tu_now_ns();
+        cosmosb_pipe_close_endpoint(close_producer ? p : sp.c);
+        cr_assert_eq(pthread_join(th, NULL), 0);
+        ASSERT_RC(b.rc, COSMOSB_ECLOSED);
+        cr_assert_lt(b.t_ret - t_close, 500 * 1000000ull, "the %s saw the close after %.3f ms",
+                     close_producer ? "receive" : "send", (double)(b.t_ret - t_close) / 1e6);
+        if (atomic_load(&sleeper.wait_ok) > ok_before)
+            woken_rounds++;
+        else
+            fprintf(stderr, "round %d: the %s ended its sleep by timeout (%lu slices), not by the close's wake\n",
+                    round, close_producer ? "receive" : "send", atomic_load(&sleeper.wait_timeout));
+        if (close_producer)
+            cosmosb_pipe_close_endpoint(sp.c);
+        else
+            cosmosb_pipe_close_endpoint(p);
+        free(pmem);
+        free(sp.cmem);
+        free(sp.shm);
+    }
+    cr_assert_gt(woken_rounds, 0, "in 3 rounds, no %s blocked forever was woken by the %s's close",
+                 close_producer ? "receive" : "send", close_producer ? "producer" : "consumer");
+}
+
+Test(threads, producer_close_wakes_a_sleeping_receive, .timeout = 60)
+{
+    close_wakes_the_other_side(1);
+}
+
+Test(threads, consumer_close_wakes_a_sleeping_send, .timeout = 60)
+{
+    close_wakes_the_other_side(0);
+}

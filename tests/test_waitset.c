@@ -519,3 +519,100 @@ Test(waitset, short_waits_still_notice_dead_producer, .timeout = 30)
     for (int i = 0; i < 2; i++)
         cosmosb_pipe_close(c[i]);
 }
+
+/* A finite timeout is a limit in ns relative to the call (waitset.h): a 50 ms wait on pipes that stay
+ * empty reports ETIMEDOUT, not before 45 ms, and (generously) within 2 s. */
+Test(waitset, a_finite_timeout_is_a_relative_limit_in_ns, .timeout = 30)
+{
+    cosmosb_pipe_t *c[2], *p[2];
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    for (int i = 0; i < 2; i++) {
+        c[i] = mkpipe(8, 0);
+        p[i] = attach_to(c[i]);
+        cr_assert_not_null(p[i]);
+        ASSERT_RC(cosmosb_waitset_add(ws, c[i]), COSMOSB_OK);
+    }
+    for (int k = 0; k < 2; k++) {
+        cosmosb_pipe_t *ready = NULL;
+        uint64_t t0 = tu_now_ns();
+        ASSERT_RC(cosmosb_waitset_wait(ws, 50 * MS, &ready), COSMOSB_ETIMEDOUT);
+        uint64_t el = tu_now_ns() - t0;
+        cr_assert_geq(el, 45 * MS, "a 50 ms wait returned ETIMEDOUT after %.3f ms", (double)el / 1e6);
+        cr_assert_lt(el, 2000 * MS, "a 50 ms wait returned ETIMEDOUT after %.3f ms", (double)el / 1e6);
+        t0 = tu_now_ns();
+        ASSERT_RC(cosmosb_waitset_pump_wait(ws, 50 * MS), COSMOSB_ETIMEDOUT);
+        el = tu_now_ns() - t0;
+        cr_assert_geq(el, 45 * MS, "a 50 ms pump wait returned ETIMEDOUT after %.3f ms", (double)el / 1e6);
+        cr_assert_lt(el, 2000 * MS, "a 50 ms pump wait returned ETIMEDOUT after %.3f ms", (double)el / 1e6);
+    }
+    cosmosb_waitset_destroy(ws);
+    for (int i = 0; i < 2; i++) {
+        cosmosb_pipe_close(p[i]);
+        cosmosb_pipe_close(c[i]);
+    }
+}
+
+/* A dead producer is reported within a second (README), also to a wait set blocked forever. */
+#include <pthread.h>
+
+struct ws_killer {
+    pid_t pid;
+    uint64_t t_kill;
+};
+
+static void *ws_kill_later(void *a)
+{
+    struct ws_killer *k = a;
+    tu_sleep_ms(300);
+    kill(k->pid, SIGKILL);
+    k->t_kill = tu_now_ns();
+    return NULL;
+}
+
+Test(waitset, a_killed_producer_is_reported_within_a_second, .timeout = 30)
+{
+    cosmosb_pipe_t *c[2];
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    for (int i = 0; i < 2; i++) {
+        c[i] = mkpipe(8, 0);
+        ASSERT_RC(cosmosb_waitset_add(ws, c[i]), COSMOSB_OK);
+    }
+    /* producers attach to both and stay silent for 20 s; the one of pipe 1 is killed */
+    struct feeder_arg fa[2] = {{c[0], 0, 0, 20000, 0}, {c[1], 1, 0, 20000, 0}};
+    pid_t pid[2];
+    for (int i = 0; i < 2; i++)
+        pid[i] = tu_fork(feeder, &fa[i], 30);
+    for (int i = 0; i < 2; i++) {
+        uint64_t t0 = tu_now_ns();
+        while (cosmosb_pipe_check_peer(c[i]) == COSMOSB_EAGAIN) {
+            cr_assert_lt(tu_now_ns() - t0, 10000000000ull, "producer %d never attached", i);
+            tu_sleep_ms(1);
+        }
+    }
+    struct ws_killer k = {pid[1], 0};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, ws_kill_later, &k), 0);
+    alarm(10); /* hang guard */
+    cosmosb_pipe_t *ready = NULL;
+    int rc = cosmosb_waitset_wait(ws, FOREVER, &ready);
+    uint64_t t_ret = tu_now_ns();
+    alarm(0);
+    cr_assert_eq(pthread_join(th, NULL), 0);
+    ASSERT_RC(rc, COSMOSB_OK);
+    cr_assert_eq(ready, c[1]);
+    cr_assert_geq(t_ret + 1000000ull, k.t_kill, "the wait returned before the kill");
+    uint64_t lat = t_ret > k.t_kill ? t_ret - k.t_kill : 0;
+    cr_assert_lt(lat, 1000000000ull, "the killed producer was reported %.3f ms after the kill", (double)lat / 1e6);
+    uint8_t buf[64];
+    ASSERT_RC(cosmosb_pipe_recv(ready, buf, sizeof buf, NULL, 0), COSMOSB_EPEERDEAD);
+    ASSERT_RC(cosmosb_pipe_recv(c[0], buf, sizeof buf, NULL, 0), COSMOSB_EAGAIN);
+    for (int i = 0; i < 2; i++) {
+        kill(pid[i], SIGKILL);
+        tu_wait(pid[i]);
+    }
+    cosmosb_waitset_destroy(ws);
+    for (int i = 0; i < 2; i++)
+        cosmosb_pipe_close(c[i]);
+}

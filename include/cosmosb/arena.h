@@ -376,7 +376,7 @@ COSMOSB_API int cosmosb_arena_release(cosmosb_arena_t *arena, const cosmosb_ref_
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ERANGE (bad @p dest);
  *         ::COSMOSB_ESTALE; ::COSMOSB_ESTATE (not frozen, or not held by the
  *         caller); ::COSMOSB_ENOMEM (max_transfers outstanding: the
- *         addressees have not accepted yet); ::COSMOSB_EOVERFLOW.
+ *         addressees have not accepted yet).
  * @par Concurrency: one thread per handle; lock-free.
  * @par Memory ordering: release: the addressee that accepts sees the object.
  */

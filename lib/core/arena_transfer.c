@@ -141,8 +141,9 @@ int cosmosb_arena_give(cosmosb_arena_t *a, const cosmosb_ref_t *ref, uint32_t de
     uint32_t idx = ref->object;
     if (COSMOSB__OWN(a->counts[idx]) == 0)
         return COSMOSB_ESTATE;
-    if (COSMOSB__UNITS(a->counts[idx]) == 0xffffu)
-        return COSMOSB_EOVERFLOW;
+    /* No overflow check of the units: each one is an entry of our transfer table, so they stay below
+     * COSMOSB_ARENA_MAX_TRANSFERS (the table being full answers ENOMEM first). */
+    _Static_assert(COSMOSB_ARENA_MAX_TRANSFERS < 0xffffu, "transfer units of one object fit in 16 bits");
     if (dest >= a->g.maxp)
         return COSMOSB_ERANGE;
     /* Acquire: the addressee's record, for its generation. */
