@@ -268,12 +268,12 @@ static void *pong_thread(void *arg)
     return NULL;
 }
 
-Test(threads, blocking_ping_pong_spin_zero, .timeout = 300)
+/* N blocking round trips between this thread and another, both ends on plat, nobody spinning. */
+static void ping_pong_on(const cosmosb_platform_t *plat, uint64_t N)
 {
-    const uint64_t N = tu_scale(100000);
     struct shm_pipe a, b;
-    sp_open(&a, cosmosb_linux_platform(), COSMOSB_PIPE_SPSC, 2, 8, 1);
-    sp_open(&b, cosmosb_linux_platform(), COSMOSB_PIPE_SPSC, 2, 8, 1);
+    sp_open(&a, plat, COSMOSB_PIPE_SPSC, 2, 8, 1);
+    sp_open(&b, plat, COSMOSB_PIPE_SPSC, 2, 8, 1);
     cosmosb_pipe_set_spin_ns(a.c, 0); /* used by the thread */
     cosmosb_pipe_set_spin_ns(b.c, 0);
     size_t hs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
@@ -297,6 +297,11 @@ Test(threads, blocking_ping_pong_spin_zero, .timeout = 300)
     free(mem);
     sp_close(&a);
     sp_close(&b);
+}
+
+Test(threads, blocking_ping_pong_spin_zero, .timeout = 300)
+{
+    ping_pong_on(cosmosb_linux_platform(), tu_scale(100000));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -400,12 +405,16 @@ struct cplat {
     cosmosb_platform_t plat; /* the table given to the library; ctx points here */
     const cosmosb_platform_t *real;
     atomic_ulong wait_enter, wait_ok, wait_timeout, wake, notify, heavy, alive, self, yield;
+    atomic_ulong max_slice_ns; /* the longest timeout a wait32 was given */
 };
 
 static int cp_wait32(void *ctx, const void *addr, uint32_t expected, uint64_t timeout_ns)
 {
     struct cplat *c = ctx;
     atomic_fetch_add(&c->wait_enter, 1);
+    unsigned long seen = atomic_load(&c->max_slice_ns);
+    while (timeout_ns > seen && !atomic_compare_exchange_weak(&c->max_slice_ns, &seen, (unsigned long)timeout_ns))
+        ;
     int rc = c->real->wait32(c->real->ctx, addr, expected, timeout_ns);
     atomic_fetch_add(rc == COSMOSB_OK ? &c->wait_ok : &c->wait_timeout, 1);
     return rc;
@@ -488,7 +497,7 @@ static void cplat_init(struct cplat *c)
 static void cplat_reset(struct cplat *c)
 {
     atomic_ulong *all[] = {&c->wait_enter, &c->wait_ok, &c->wait_timeout, &c->wake, &c->notify,
-                           &c->heavy, &c->alive, &c->self, &c->yield};
+                           &c->heavy, &c->alive, &c->self, &c->yield, &c->max_slice_ns};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         atomic_store(all[i], 0);
 }
@@ -681,4 +690,47 @@ Test(threads, producer_close_wakes_a_sleeping_receive, .timeout = 60)
 Test(threads, consumer_close_wakes_a_sleeping_send, .timeout = 60)
 {
     close_wakes_the_other_side(0);
+}
+
+/*
+ * The fallbacks of the wake-up protocol (platform.h, heavy_barrier): without heavy barriers the core
+ * puts a full fence on every send and receive, and no wakeup may be lost: every sleep of a blocking
+ * ping-pong ends by a wake, none by running out its slice (a lost one costs a 200 ms slice; two are
+ * tolerated for a thread descheduled that long on a loaded machine).
+ */
+Test(threads, blocking_ping_pong_with_full_fences_loses_no_wakeup, .timeout = 300)
+{
+    struct cplat c;
+    cplat_init(&c);
+    c.plat.heavy_barrier = NULL;
+    c.plat.heavy_barrier_register = NULL;
+    ping_pong_on(&c.plat, tu_scale(20000));
+    cr_assert_gt(atomic_load(&c.wait_enter), 0u, "nobody slept: the sleep path was not run");
+    cr_assert_eq(atomic_load(&c.heavy), 0u);
+    cr_assert_leq(atomic_load(&c.wait_timeout), 2u, "%lu of %lu sleeps ended by their slice, not by a wake",
+                  atomic_load(&c.wait_timeout), atomic_load(&c.wait_enter));
+}
+
+static int cp_heavy_fails(void *ctx)
+{
+    struct cplat *c = ctx;
+    atomic_fetch_add(&c->heavy, 1);
+    return -1;
+}
+
+/*
+ * A heavy barrier that fails at run time (registered, then refused): the sleeper cannot be sure the
+ * light wakers see it, so from then on it sleeps in short slices (1 ms: a missed wake costs that much,
+ * never a 200 ms slice), and every message still arrives in order.
+ */
+Test(threads, a_failing_heavy_barrier_degrades_to_short_sleeps, .timeout = 300)
+{
+    struct cplat c;
+    cplat_init(&c);
+    c.plat.heavy_barrier = cp_heavy_fails;
+    ping_pong_on(&c.plat, tu_scale(2000));
+    cr_assert_gt(atomic_load(&c.heavy), 0u, "no heavy barrier was tried: the path was not run");
+    cr_assert_gt(atomic_load(&c.wait_enter), 0u);
+    cr_assert_leq(atomic_load(&c.max_slice_ns), 1000000u, "a degraded sleeper slept up to %lu ns at once",
+                  atomic_load(&c.max_slice_ns));
 }
