@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -557,6 +558,10 @@ struct ns_arg {
 
 static int ns_grandchild(struct ns_arg *arg)
 {
+    /* Never outlive the test: when our parent goes (it goes when the test process goes), so do we.
+     * (getppid() says 0 here: our parent is outside our namespace.) */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        return 1;
     cosmosb_arena_t *g;
     CHILD_CHECK_RC(cosmosb_arena_fork_join(arg->parent, &g), COSMOSB_OK);
     cosmosb_arena_forget(arg->parent);
@@ -580,8 +585,11 @@ static int ns_grandchild(struct ns_arg *arg)
 static int ns_child(void *argp)
 {
     struct ns_arg *arg = argp;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
+        return 1;
+    uint8_t msg[5] = {'s'};
     if (unshare(CLONE_NEWPID) != 0) {
-        write_all(arg->wr, "s", 1); /* not permitted here: the test is skipped */
+        write_all(arg->wr, msg, sizeof msg); /* not permitted here: the test is skipped */
         return 0;
     }
     fflush(NULL);
@@ -589,7 +597,7 @@ static int ns_child(void *argp)
     if (g == 0)
         _exit(ns_grandchild(arg));
     int32_t gp = (int32_t)g;
-    uint8_t msg[5] = {'g'};
+    msg[0] = 'g';
     memcpy(msg + 1, &gp, 4);
     write_all(arg->wr, msg, sizeof msg);
     int st = tu_wait(g);
@@ -616,20 +624,22 @@ Test(arena_process, a_participant_in_another_pid_namespace_is_judged_by_nobody, 
     struct ns_arg arg = {a, pp[1]};
     pid_t c = tu_fork(ns_child, &arg, 30);
     close(pp[1]); /* a child that fails closes the pipe: no hang on a read */
-    uint8_t msg[5];
-    cr_assert_eq(read(pp[0], msg, 1), 1);
-    if (msg[0] == 's') {
-        tu_wait(c);
-        cosmosb_arena_close(a);
-        cr_skip_test("unshare(CLONE_NEWPID) is not permitted here");
+    /* Two messages of 5 bytes (atomic pipe writes), in either order: the grandchild's pid from the
+     * child ('g') and the grandchild's participant index once it has polled ('j'). */
+    int32_t g = 0;
+    uint32_t gidx = UINT32_MAX;
+    for (int k = 0; k < 2; k++) {
+        uint8_t msg[5];
+        cr_assert(read_full(pp[0], msg, sizeof msg), "a child failed before it reported");
+        if (msg[0] == 's') {
+            tu_wait(c);
+            cosmosb_arena_close(a);
+            cr_skip_test("unshare(CLONE_NEWPID) is not permitted here");
+        }
+        cr_assert(msg[0] == 'g' || msg[0] == 'j', "unexpected message '%c'", msg[0]);
+        memcpy(msg[0] == 'g' ? (void *)&g : (void *)&gidx, msg + 1, 4);
     }
-    cr_assert_eq(msg[0], 'g');
-    cr_assert_eq(read(pp[0], msg + 1, 4), 4);
-    int32_t g;
-    memcpy(&g, msg + 1, 4);
-    cr_assert(read_full(pp[0], msg, 5) && msg[0] == 'j', "the participant in the new namespace failed");
-    uint32_t gidx;
-    memcpy(&gidx, msg + 1, 4);
+    cr_assert(g > 0 && gidx != UINT32_MAX);
     /* It polled and reaped nobody: our object is intact. */
     const void *d;
     ASSERT_RC(cosmosb_arena_resolve(a, &x, 1, &d, NULL), COSMOSB_OK);
