@@ -772,3 +772,42 @@ Test(arena_interleave, a_forged_settled_flag_never_keeps_a_leaver_from_leaving)
     cr_assert_eq(s.live_objects, 0u);
     fx_free(&f);
 }
+
+/* Twelfth review: flags can keep coming (one settler after another), right up to the leaver's final
+ * CAS; with nothing pinned a flag asks for nothing, and the leave still ends with its slot free (one
+ * retry after clearing a flag used to strand the record LEAVING for as long as its process lived). */
+static void flag_at_the_final_cas(void *ctx, const struct cosmosb_arena *a, int point, uint32_t arg)
+{
+    struct forged_flag *r = ctx;
+    (void)a;
+    if (point != COSMOSB__AP_LEAVE_FINAL_CAS || arg != 0)
+        return;
+    r->done = 1;
+    volatile uint32_t *st = part_state(r->f, 0);
+    *st = (*st & ~0xffu) | 4u | (2u << 4); /* LEAVING, aux LEAVE_SETTLED, as a late settler leaves it */
+}
+
+Test(arena_interleave, a_flag_at_the_leavers_last_cas_never_strands_it)
+{
+    struct afx f;
+    fx_init(&f, 1 << 20, 64u << 10, 64, 8, 16);
+    cosmosb_arena_t *l = fx_join(&f, 0, 1);
+    cosmosb_arena_t *other = fx_join(&f, 1, 0);
+    struct forged_flag r = {.f = &f};
+    cosmosb_ref_t x = make(l, 9, 32, 0, 2), t;
+    ASSERT_RC(cosmosb_arena_give(l, &x, cosmosb_arena_participant(other), &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_accept(other, &t), COSMOSB_OK); /* settled before the leave: nothing pinned */
+    ASSERT_RC(cosmosb_arena_release(l, &x), COSMOSB_OK);
+    cosmosb__arena_set_test_point(l, flag_at_the_final_cas, &r);
+    cosmosb_arena_leave(l);
+    f.h[0] = NULL;
+    cr_assert(r.done, "the interleaving did not happen");
+    cr_assert_eq(*part_state(&f, 0) & 0xfu, 0u, "the leaver's record is not free: %#x", *part_state(&f, 0));
+    cosmosb_arena_stats_t s = stats(other);
+    cr_assert_eq(s.participants, 1u);
+    cr_assert_eq(s.zombies, 0u);
+    cr_assert(intact(other, &t, 9, 32, 2));
+    ASSERT_RC(cosmosb_arena_release(other, &t), COSMOSB_OK);
+    cr_assert_eq(stats(other).live_objects, 0u);
+    fx_free(&f);
+}

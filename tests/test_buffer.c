@@ -827,6 +827,40 @@ Test(buffer_process, a_failed_seal_leaves_the_buffer_unsealed_and_can_be_retried
     cosmosb_bufmgr_close(m);
 }
 
+/* After a failed seal, another holder of the file may seal it (nothing writable is left): the owner's
+ * next seal takes that for its own, so its view is sealed too (twelfth review: it answered OK and kept
+ * the view unsealed). */
+Test(buffer_process, a_seal_added_by_another_holder_counts_for_the_owner, .timeout = 60)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    uint32_t id;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
+    cosmosb_window_t w, x;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &w, &p), COSMOSB_OK);
+    pattern(p, 4096, 8);
+    int go[2];
+    cr_assert_eq(pipe(go), 0);
+    pid_t pid = tu_fork(hold_mapping_child, &go[0], 30);
+    ASSERT_RC(cosmosb_buffer_seal(m, id), COSMOSB_EBUSY);
+    write_all(go[1], "x", 1);
+    cr_assert(WIFEXITED(tu_wait(pid)));
+    cr_assert_eq(fcntl(cosmosb_buffer_fd(m, id), F_ADD_SEALS, F_SEAL_WRITE), 0, "the other holder's seal");
+    ASSERT_RC(cosmosb_buffer_seal(m, id), COSMOSB_OK);
+    cosmosb_buffer_stats_t s;
+    ASSERT_RC(cosmosb_buffer_stats(m, id, &s), COSMOSB_OK);
+    cr_assert_neq(s.sealed, 0u);
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &x, &p), COSMOSB_ESTATE);
+    const void *d;
+    ASSERT_RC(cosmosb_window_resolve(m, &w, &d), COSMOSB_OK);
+    cr_assert(has_pattern(d, 4096, 8));
+    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    close(go[0]);
+    close(go[1]);
+    cosmosb_bufmgr_close(m);
+}
+
 /* A holder of a descriptor of the buffer (any receiver) can add F_SEAL_SEAL, after which F_SEAL_WRITE
  * can never come: the owner's seal is refused before anything changes, and the buffer stays usable. */
 Test(buffer_core, a_seal_that_can_never_come_changes_nothing)

@@ -118,7 +118,9 @@ COSMOSB_API int cosmosb_bufmgr_mark_sealed(cosmosb_bufmgr_t *mgr, uint32_t buffe
  * the manager's arena is polled (cosmosb_arena_poll(), at most once per
  * liveness period of 20 ms) before ::COSMOSB_ENOMEM is returned, so the
  * space a killed receiver held comes back by allocating alone; retrying
- * within a period costs no sweep. In a ring buffer the slice
+ * within a period costs no sweep. That poll may wait, once, up to a second
+ * for the arena's graph lock held by a participant that looks alive (see
+ * cosmosb_arena_poll()). In a ring buffer the slice
  * goes after the last one (wrapping to the start when the end is too
  * short) and fails while the oldest slice there is still held.
  *

@@ -67,7 +67,8 @@ COSMOSB_API int cosmosb_buffer_create(cosmosb_bufmgr_t *mgr, uint64_t size, uint
  *         is read-only for the owner (cosmosb_buffer_alloc() gives ::COSMOSB_EPERM) but not sealed, and
  *         windows from it do not claim it; call again once that mapping is gone;
  *         ::COSMOSB_EPERM if the buffer can never be sealed (a holder of one of its descriptors added
- *         F_SEAL_SEAL): nothing changed, it stays writable; ::COSMOSB_EIO.
+ *         F_SEAL_SEAL): nothing changed, it stays writable (unless the seal was added while this call
+ *         ran: then it is read-only for the owner, as after ::COSMOSB_EBUSY); ::COSMOSB_EIO.
  * @par Concurrency: one thread per view; receivers keep reading meanwhile.
  */
 COSMOSB_API int cosmosb_buffer_seal(cosmosb_bufmgr_t *mgr, uint32_t buffer_id);

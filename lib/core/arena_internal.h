@@ -101,8 +101,9 @@ enum cosmosb__arena_point {
     COSMOSB__AP_BLOCK_SCANNED,        /* block_check: every entry of retired block arg seen FREE; nothing decided */
     COSMOSB__AP_POLL_CHECKED,         /* poll: participant arg found reapable by its record word; not marked yet */
     COSMOSB__AP_LEAVE_LAST_STEP,      /* leave: our record is LEAVING(aux 1) (arg: our index); our id not zeroed yet */
-    COSMOSB__AP_JOIN_RESERVED         /* join: record arg reserved by our id, not claimed yet (a hook set on the
+    COSMOSB__AP_JOIN_RESERVED,        /* join: record arg reserved by our id, not claimed yet (a hook set on the
                                        * handle memory before cosmosb_arena_join survives it) */
+    COSMOSB__AP_LEAVE_FINAL_CAS       /* leave: about to try its final CAS (arg: the attempt, from 0) */
 };
 #ifdef COSMOSB_TEST_POINTS
 #define COSMOSB__ARENA_POINT(a, point, arg)                                                                           \

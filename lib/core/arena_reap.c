@@ -417,6 +417,32 @@ int cosmosb_arena_poll(cosmosb_arena_t *a, uint32_t *reaped)
     return COSMOSB_OK;
 }
 
+/*
+ * The final CAS of a leave: our LEAVING record, plain or flagged LEAVE_SETTLED, to `to` (LEAVE_DONE with
+ * nothing pinned, or ZOMBIE once the rescan rounds are spent). Either way a flag asks for nothing more:
+ * with nothing pinned there is nothing to settle, and a zombie's leftovers are a poll's. Flags may keep
+ * coming (one settler after another), so the CAS is retried from whichever of the two words it met
+ * (twelfth review: one retry stranded a leaver LEAVING for as long as its process lived). Returns 1 if
+ * done, 0 if the record is no longer ours (reaped meanwhile: taken for dead), or changed 64 times.
+ */
+static int leave_final_cas(struct cosmosb_arena *a, cosmosb__au32 *state, uint32_t leaving, uint32_t settled,
+                           uint32_t to)
+{
+    (void)a; /* read by the test point only */
+    uint32_t from = leaving;
+    for (uint32_t attempt = 0; attempt < 64u; attempt++) {
+        COSMOSB__ARENA_POINT(a, COSMOSB__AP_LEAVE_FINAL_CAS, attempt);
+        /* SC CAS: from exactly the word we last saw. */
+        uint32_t seen = cosmosb__cas_val_seq_cst(state, from, to);
+        if (seen == from)
+            return 1;
+        if (seen != leaving && seen != settled)
+            return 0;
+        from = seen;
+    }
+    return 0;
+}
+
 void cosmosb_arena_leave(cosmosb_arena_t *a)
 {
     if (cosmosb__acheck(a))
@@ -498,11 +524,7 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
          * (we may die before our id is zeroed: then a poll reaps us once our process is dead, or the
          * application without an id; after it, at once: "Leaving"). */
         uint32_t done = COSMOSB__PART_WORD(COSMOSB__PART_LEAVING, COSMOSB__PART_LEAVE_DONE, a->self_gen);
-        uint32_t seen = cosmosb__cas_val_seq_cst(&rec->state, leaving, done);
-        /* A flag with no live transfer left is a hostile peer's: clear it (SC CAS) and go on. */
-        if (seen == settled && cosmosb__cas_val_seq_cst(&rec->state, settled, leaving) == settled)
-            seen = cosmosb__cas_val_seq_cst(&rec->state, leaving, done);
-        if (seen != leaving) {
+        if (!leave_final_cas(a, &rec->state, leaving, settled, done)) {
             a->magic = 0; /* reaped meanwhile (taken for dead): nothing of ours is left */
             return;
         }
@@ -514,7 +536,10 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
          * found a leaver without an id zeroing whatever id it read, the next occupant's). */
         (void)cosmosb__cas_val_seq_cst(&rec->self_id, a->self_id, 0); /* ours (NOID without an id) */
     }
-    /* SC CAS: a zombie's remaining transfers are settled by their settlers (under its mark) and by polls. */
-    (void)cosmosb__cas_val_seq_cst(&rec->state, leaving, next);
+    /* A zombie's remaining transfers are settled by their settlers (under its mark) and by polls. */
+    if (npins)
+        (void)leave_final_cas(a, &rec->state, leaving, settled, next); /* the rounds are spent */
+    else
+        (void)cosmosb__cas_val_seq_cst(&rec->state, leaving, next); /* SC CAS: LEAVE_DONE -> FREE */
     a->magic = 0;
 }

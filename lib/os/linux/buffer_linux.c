@@ -161,8 +161,19 @@ int cosmosb_buffer_seal(cosmosb_bufmgr_t *m, uint32_t id)
     int seals = fcntl(b->fd, F_GET_SEALS);
     if (seals < 0)
         return cosmosb__linux_err(errno);
-    if (seals & F_SEAL_WRITE)
-        return COSMOSB_OK;
+    if (seals & F_SEAL_WRITE) {
+        /* Sealed already: by us, or by another holder of the file after our seal failed (our writable
+         * mapping was gone then, or the kernel would have refused). Either way: sealed in our view too. */
+        if (!b->readonly) {
+            void *ro = mmap(NULL, (size_t)b->size, PROT_READ, MAP_SHARED, b->fd, 0);
+            if (ro == MAP_FAILED)
+                return cosmosb__linux_err(errno);
+            munmap(b->map, (size_t)b->size);
+            b->map = ro;
+            b->readonly = 1;
+        }
+        return cosmosb_bufmgr_mark_sealed(m, id, b->map);
+    }
     /* Sealed against new seals (a receiver holding a descriptor of the same file can add F_SEAL_SEAL):
      * F_SEAL_WRITE can never come; refused before anything changes, the buffer stays writable. */
     if (seals & F_SEAL_SEAL)
@@ -180,7 +191,8 @@ int cosmosb_buffer_seal(cosmosb_bufmgr_t *m, uint32_t id)
     }
     if (fcntl(b->fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL) != 0)
         /* Another writable mapping (a process forked while the buffer was writable): not sealed, and
-         * windows from it say so; the caller may try again once that mapping is gone. */
+         * windows from it say so; the caller may try again once that mapping is gone. EPERM: a holder
+         * added F_SEAL_SEAL since our look above; the buffer stays read-only for us, unsealed. */
         return errno == EBUSY ? COSMOSB_EBUSY : cosmosb__linux_err(errno);
     (void)cosmosb_bufmgr_mark_sealed(m, id, b->map);
     return COSMOSB_OK;
