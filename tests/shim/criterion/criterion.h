@@ -3,9 +3,10 @@
  * only where Criterion itself cannot run: under ThreadSanitizer, Criterion's
  * BoxFort sandbox fails to start ("Could not initialize inheritable arena",
  * Snaipe/Criterion#274). It implements exactly the subset the libcosmosb
- * tests use: Test(suite, name, .timeout = s), the cr_assert and cr_expect families and
- * cr_log_*. Each test runs in its own forked process (no exec), as with
- * Criterion; a crash or a timeout fails the test, not the run.
+ * tests use: Test(suite, name, .timeout = s), the cr_assert and cr_expect
+ * families, cr_skip_test (the test passes, its reason printed) and cr_log_*.
+ * Each test runs in its own forked process (no exec), as with Criterion; a
+ * crash or a timeout fails the test, not the run.
  *
  * Selected by the CMake option COSMOSB_TEST_CRITERION_SHIM (on by default in
  * COSMOSB_SANITIZE=thread builds). The runner is tests/shim/criterion_shim.c.
@@ -28,6 +29,7 @@ struct cr_shim_test {
 void cr_shim_register(struct cr_shim_test *t);
 void cr_shim_fail(int fatal, const char *file, int line, const char *expr, const char *fmt, ...);
 void cr_shim_log(const char *level, const char *fmt, ...);
+void cr_shim_skip(const char *fmt, ...);
 
 #define CR_SHIM_TEST_(suite, name, ...)                                                      \
     static void cr_shim_fn_##suite##_##name(void);                                           \
@@ -77,6 +79,7 @@ void cr_shim_log(const char *level, const char *fmt, ...);
 #define cr_expect_null(...) CR_SHIM_NULL_(0, ==, __VA_ARGS__, "")
 #define cr_expect_not_null(...) CR_SHIM_NULL_(0, !=, __VA_ARGS__, "")
 
+#define cr_skip_test(...) cr_shim_skip(__VA_ARGS__)
 #define cr_log_info(...) cr_shim_log("----", __VA_ARGS__)
 #define cr_log_warn(...) cr_shim_log("WARN", __VA_ARGS__)
 #define cr_log_error(...) cr_shim_log("ERR ", __VA_ARGS__)
