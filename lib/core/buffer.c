@@ -98,7 +98,7 @@ int cosmosb_bufmgr_mark_sealed(cosmosb_bufmgr_t *m, uint32_t id, const void *bas
 
 int cosmosb__bufmgr_drop_writable(cosmosb_bufmgr_t *m, uint32_t id, const void *base)
 {
-    struct buf_rec *b = check(m) || !base ? NULL : find(m, id, NULL);
+    struct buf_rec *b = check(m) ? NULL : find(m, id, NULL);
     if (!b)
         return COSMOSB_EINVAL;
     b->base = base;
@@ -265,6 +265,8 @@ int cosmosb_window_resolve(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, const
         return rc;
     if (!data)
         return COSMOSB_EINVAL;
+    if (!b->base)
+        return COSMOSB_EIO; /* the view lost its mapping of the buffer (buffer_internal.h) */
     *data = b->base + w->offset;
     return COSMOSB_OK;
 }

@@ -52,8 +52,9 @@ struct cosmosb_bufmgr {
     int (*seal_check)(struct cosmosb_bufmgr *m, uint32_t buffer_id);
 };
 
-/* The view's writable mapping of a buffer is gone (base: the readable one): no allocation in it any
- * more, windows from it not marked SEALED (it is not: cosmosb_buffer_seal failed after the drop). */
+/* The view's writable mapping of a buffer is gone (base: the readable one, NULL if the view lost every
+ * mapping of it: its windows then resolve to COSMOSB_EIO): no allocation in it any more, windows from it
+ * not marked SEALED unless it is marked so. */
 int cosmosb__bufmgr_drop_writable(cosmosb_bufmgr_t *m, uint32_t id, const void *base);
 
 #endif /* COSMOSB_CORE_BUFFER_INTERNAL_H */

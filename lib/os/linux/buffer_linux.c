@@ -150,6 +150,39 @@ fail:
     return rc;
 }
 
+/*
+ * Replaces the view's mapping of b by a read-only one (flags: MAP_SHARED or MAP_PRIVATE, see below) at
+ * the same address, so that pointers the owner resolved stay valid (they only lose the right to write).
+ * Should the kernel refuse that (no memory for the new mapping), it is made anywhere; should that fail
+ * too, the view has no mapping of b any more: its windows resolve to COSMOSB_EIO, releases still work.
+ */
+static int remap_readonly(cosmosb_bufmgr_t *m, uint32_t id, struct host_buf *b, int flags)
+{
+    void *ro = mmap(b->map, (size_t)b->size, PROT_READ, flags | MAP_FIXED, b->fd, 0);
+    int rc = COSMOSB_OK;
+    if (ro == MAP_FAILED) {
+        rc = cosmosb__linux_err(errno);
+        munmap(b->map, (size_t)b->size); /* whatever is left of it */
+        ro = mmap(NULL, (size_t)b->size, PROT_READ, flags, b->fd, 0);
+    }
+    b->map = ro == MAP_FAILED ? NULL : ro;
+    b->readonly = 1;
+    (void)cosmosb__bufmgr_drop_writable(m, id, b->map);
+    return b->map ? COSMOSB_OK : rc;
+}
+
+/*
+ * Kernels before 6.7 count every shared mapping of a file as writable,
+ * read-only ones included: F_SEAL_WRITE fails with EBUSY while one exists,
+ * and once it is set no shared mapping can be made, not even a read-only
+ * one. So the owner's read-only view is made private for the seal (a
+ * private mapping that nobody writes through reads the file's own pages),
+ * and receivers map a buffer sealed that way privately when a shared
+ * mapping is refused (map_received). Its bytes never change again, so a
+ * private mapping reads exactly them. Where the seal fails, others may
+ * still write, and the view goes back to a shared mapping, which sees
+ * their writes.
+ */
 int cosmosb_buffer_seal(cosmosb_bufmgr_t *m, uint32_t id)
 {
     struct host_mgr *h = host_of(m);
@@ -158,42 +191,34 @@ int cosmosb_buffer_seal(cosmosb_bufmgr_t *m, uint32_t id)
     struct host_buf *b = host_buf(h, id);
     if (!b)
         return COSMOSB_ERANGE;
-    int seals = fcntl(b->fd, F_GET_SEALS);
+    int rc, seals = fcntl(b->fd, F_GET_SEALS);
     if (seals < 0)
         return cosmosb__linux_err(errno);
     if (seals & F_SEAL_WRITE) {
         /* Sealed already: by us, or by another holder of the file after our seal failed (our writable
          * mapping was gone then, or the kernel would have refused). Either way: sealed in our view too. */
-        if (!b->readonly) {
-            void *ro = mmap(NULL, (size_t)b->size, PROT_READ, MAP_SHARED, b->fd, 0);
-            if (ro == MAP_FAILED)
-                return cosmosb__linux_err(errno);
-            munmap(b->map, (size_t)b->size);
-            b->map = ro;
-            b->readonly = 1;
-        }
+        if (!b->readonly && (rc = remap_readonly(m, id, b, MAP_PRIVATE)) != 0)
+            return rc;
         return cosmosb_bufmgr_mark_sealed(m, id, b->map);
     }
     /* Sealed against new seals (a receiver holding a descriptor of the same file can add F_SEAL_SEAL):
      * F_SEAL_WRITE can never come; refused before anything changes, the buffer stays writable. */
     if (seals & F_SEAL_SEAL)
         return COSMOSB_EPERM;
-    if (!b->readonly) {
-        void *ro = mmap(NULL, (size_t)b->size, PROT_READ, MAP_SHARED, b->fd, 0);
-        if (ro == MAP_FAILED)
-            return cosmosb__linux_err(errno);
-        /* F_SEAL_WRITE needs every writable mapping gone, ours too. It cannot be made again
-         * (F_SEAL_FUTURE_WRITE), so from here on the buffer is read-only for us, sealed or not. */
-        munmap(b->map, (size_t)b->size);
-        b->map = ro;
-        b->readonly = 1;
-        (void)cosmosb__bufmgr_drop_writable(m, id, ro);
+    /* F_SEAL_WRITE needs every writable mapping gone, ours too. It cannot be made again
+     * (F_SEAL_FUTURE_WRITE), so from here on the buffer is read-only for us, sealed or not. */
+    if ((rc = remap_readonly(m, id, b, MAP_PRIVATE)) != 0)
+        return rc;
+    if (fcntl(b->fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+        /* Another writable mapping (a process forked while the buffer was writable; before Linux 6.7
+         * any shared mapping, a receiver's too): not sealed, and windows from it say so; the caller may
+         * try again once that mapping is gone. EPERM: a holder added F_SEAL_SEAL since our look above;
+         * the buffer stays read-only for us, unsealed. Others may write it: back to a shared view (if
+         * that fails, the private one stays: it reads the same pages until written, and we never write). */
+        int err = errno;
+        (void)remap_readonly(m, id, b, MAP_SHARED);
+        return err == EBUSY ? COSMOSB_EBUSY : cosmosb__linux_err(err);
     }
-    if (fcntl(b->fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL) != 0)
-        /* Another writable mapping (a process forked while the buffer was writable): not sealed, and
-         * windows from it say so; the caller may try again once that mapping is gone. EPERM: a holder
-         * added F_SEAL_SEAL since our look above; the buffer stays read-only for us, unsealed. */
-        return errno == EBUSY ? COSMOSB_EBUSY : cosmosb__linux_err(errno);
     (void)cosmosb_bufmgr_mark_sealed(m, id, b->map);
     return COSMOSB_OK;
 }
@@ -300,6 +325,10 @@ static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_
     if (dup < 0)
         return cosmosb__linux_err(errno);
     void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, dup, 0);
+    if (map == MAP_FAILED && errno == EPERM && (seals & F_SEAL_WRITE))
+        /* Before Linux 6.7 a file sealed with F_SEAL_WRITE refuses every shared mapping: its bytes never
+         * change, so a private read-only mapping reads exactly them (see cosmosb_buffer_seal). */
+        map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, dup, 0);
     if (map == MAP_FAILED) {
         int rc = cosmosb__linux_err(errno);
         close(dup);
@@ -442,7 +471,8 @@ void cosmosb_bufmgr_close(cosmosb_bufmgr_t *m)
         return; /* a core view: its memory and arena are the caller's */
     }
     for (uint32_t i = 0; i < h->n; i++) {
-        munmap(h->bufs[i].map, (size_t)h->bufs[i].size);
+        if (h->bufs[i].map)
+            munmap(h->bufs[i].map, (size_t)h->bufs[i].size);
         close(h->bufs[i].fd);
     }
     m->magic = 0;
