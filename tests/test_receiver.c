@@ -921,6 +921,67 @@ Test(receiver, urgent_receive_rejects_on_the_way)
     tp_close(&t);
 }
 
+/*
+ * A sender that queues a new invalid message for every one the receiver rejects (here: from the
+ * receiver's own on_reject, exactly between two of its steps) cannot hold a receive that was not asked
+ * to wait forever: timeout 0 and the urgent receive give up after 1024 rejections (EAGAIN), a finite
+ * timeout at its deadline (fuzzing found all three looping for as long as the sender kept it up).
+ */
+struct flood {
+    cosmosb_pipe_t *p;
+    uint32_t flags, injected, budget;
+};
+
+static void reinject(void *ctx, cosmosb_receiver_t *rx, const cosmosb_reject_info_t *info)
+{
+    struct flood *f = ctx;
+    (void)rx;
+    (void)info;
+    ts_d0 bad = {f->injected, 9}; /* a BOOL of 9: rejected by every receiver */
+    if (f->injected < f->budget && cosmosb_typed_send(f->p, &ts_d0_schema, &bad, f->flags, 0) == COSMOSB_OK)
+        f->injected++;
+}
+
+static void flood_once(int mode, uint64_t timeout_ns, int want_rc)
+{
+    struct tp t;
+    tp_open(&t, 8, 128, 0);
+    tp_producer(&t);
+    struct flood f = {t.p, mode == 2 ? COSMOSB_MSG_URGENT : 0u, 0, 1000000u};
+    cosmosb_receiver_config_t cfg;
+    ASSERT_RC(cosmosb_receiver_config_init(&cfg), COSMOSB_OK);
+    cfg.on_reject = reinject;
+    cfg.reject_ctx = &f;
+    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, NULL, NULL), COSMOSB_OK);
+    ts_d0 bad = {0, 9};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &bad, f.flags, 0), COSMOSB_OK);
+    cosmosb_typed_msg_t msg;
+    int rc = mode == 2 ? cosmosb_receiver_recv_urgent(rx, &msg) : cosmosb_receiver_recv(rx, &msg, timeout_ns);
+    ASSERT_RC(rc, want_rc);
+    cosmosb_receiver_stats_t st = rstats(rx);
+    cr_assert_lt(f.injected, f.budget, "the call ended only because the sender stopped (%llu rejected)",
+                 (unsigned long long)st.rejected_total);
+    if (want_rc == COSMOSB_EAGAIN)
+        cr_assert_eq(st.rejected_total, 1024u);
+    tp_close(&t);
+}
+
+Test(receiver, a_flood_of_invalid_messages_never_holds_a_try_once_receive, .timeout = 60)
+{
+    flood_once(0, 0, COSMOSB_EAGAIN);
+}
+
+Test(receiver, a_flood_of_invalid_messages_never_holds_an_urgent_receive, .timeout = 60)
+{
+    flood_once(2, 0, COSMOSB_EAGAIN);
+}
+
+Test(receiver, a_flood_of_invalid_messages_never_holds_a_finite_receive, .timeout = 60)
+{
+    flood_once(1, 2000000u, COSMOSB_ETIMEDOUT); /* 2 ms: about 1e4 rejections, far below the budget */
+}
+
 /* ------------------------------------------------------------------------- */
 /* REF and WINDOW fields through the real arena and buffer hooks             */
 /* ------------------------------------------------------------------------- */

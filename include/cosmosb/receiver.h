@@ -222,6 +222,11 @@ COSMOSB_API int cosmosb_receiver_accept(cosmosb_receiver_t *rx, const cosmosb_sc
 
 /**
  * @brief Receives the next valid message (rejected ones are consumed and counted on the way).
+ *
+ * However many invalid messages a sender queues, the call ends: with a
+ * finite timeout at its deadline (::COSMOSB_ETIMEDOUT), with timeout 0 after
+ * rejecting 1024 of them (::COSMOSB_EAGAIN: call again). Only
+ * ::COSMOSB_TIMEOUT_FOREVER waits for a valid message whatever comes.
  * @param[in,out] rx the receiver (the previous message must have been released).
  * @param[out] msg the message.
  * @param[in] timeout_ns how long to wait (for the whole call).

@@ -6,6 +6,9 @@
 
 #define RECEIVER_MAGIC 0x43425258u /* "CBRX" */
 #define MAX_TYPES 4096u
+/* Invalid messages one call without a finite deadline (timeout 0, urgent only) rejects before it gives
+ * up with EAGAIN: a sender that keeps the pipe full of them cannot hold such a call forever. */
+#define MAX_REJECTS_PER_CALL 1024u
 
 struct rx_type {
     const cosmosb_schema_t *schema;
@@ -285,7 +288,7 @@ static int receive(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg, uint64_t ti
     int finite = !urgent_only && timeout_ns != COSMOSB_TIMEOUT_NONE && timeout_ns != COSMOSB_TIMEOUT_FOREVER;
     uint64_t deadline = finite ? cosmosb__deadline(clock, timeout_ns) : 0;
     uint64_t wait = timeout_ns;
-    for (;;) {
+    for (uint32_t rejected = 0;;) {
         cosmosb_msg_view_t view;
         int rc = urgent_only ? cosmosb_pipe_peek_urgent(rx->pipe, &view) : cosmosb_pipe_peek(rx->pipe, &view, wait);
         if (rc != COSMOSB_OK)
@@ -294,9 +297,15 @@ static int receive(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg, uint64_t ti
         set_err(&err, COSMOSB_REJECT_NONE, 0);
         if (!process(rx, &view, msg, &err)) {
             reject(rx, &view, &err);
+            /* Bounded whatever the sender does (it may queue a new invalid message for each one we
+             * reject): a finite call ends at its deadline, a try-once call after MAX_REJECTS_PER_CALL. */
             if (finite) {
                 uint64_t now = cosmosb__now(clock);
-                wait = now >= deadline ? COSMOSB_TIMEOUT_NONE : deadline - now;
+                if (now >= deadline)
+                    return COSMOSB_ETIMEDOUT;
+                wait = deadline - now;
+            } else if (timeout_ns != COSMOSB_TIMEOUT_FOREVER && ++rejected >= MAX_REJECTS_PER_CALL) {
+                return COSMOSB_EAGAIN;
             }
             continue;
         }
