@@ -9,6 +9,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -615,4 +616,63 @@ Test(waitset, a_killed_producer_is_reported_within_a_second, .timeout = 30)
     cosmosb_waitset_destroy(ws);
     for (int i = 0; i < 2; i++)
         cosmosb_pipe_close(c[i]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* the eventfd against a hostile peer (docs/pipe.md, "Notification")         */
+/* ------------------------------------------------------------------------ */
+
+/* Either side can make the shared eventfd description blocking and fill its counter: any write blocks. */
+static void make_blocking_and_full(int efd)
+{
+    int fl = fcntl(efd, F_GETFL);
+    cr_assert(fl >= 0);
+    cr_assert_eq(fcntl(efd, F_SETFL, fl & ~O_NONBLOCK), 0);
+    uint64_t v = 0xfffffffffffffffeull;
+    cr_assert_eq(write(efd, &v, sizeof v), (ssize_t)sizeof v);
+}
+
+/* A hostile producer sets NOTIFY (bit 1) in its own control line's `sleeping` word (white box: producer
+ * block 0 at the header's producer_offset, byte 40; `sleeping` is the fourth word of the block) and
+ * blocks the eventfd: the consumer that frees a slot must not write to it. It used to, and a receive
+ * with timeout 0 never returned (pipe fuzzing). */
+Test(eventfd, a_producers_notify_bit_never_makes_the_consumer_write, .timeout = 20)
+{
+    cosmosb_pipe_t *c = mkpipe(8, COSMOSB_PIPE_EVENTFD);
+    cosmosb_pipe_t *p = attach_to(c);
+    cr_assert_not_null(p);
+    uint64_t v = 7, r;
+    ASSERT_RC(cosmosb_pipe_send(p, 1, &v, 8, 0, 0), COSMOSB_OK);
+    make_blocking_and_full(cosmosb_pipe_eventfd(p));
+    int fd = cosmosb_pipe_fd(c);
+    off_t sz = lseek(fd, 0, SEEK_END);
+    uint8_t *m = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    cr_assert(m != MAP_FAILED);
+    uint8_t *pipe = m + 64; /* after the region header */
+    uint64_t producer_offset;
+    memcpy(&producer_offset, pipe + 40, 8);
+    cr_assert(producer_offset > 0 && producer_offset < (uint64_t)sz);
+    __atomic_store_n((uint32_t *)(void *)(pipe + producer_offset + 12), 2u, __ATOMIC_SEQ_CST);
+    ASSERT_RC(cosmosb_pipe_recv(c, &r, 8, NULL, 0), COSMOSB_OK); /* frees a slot: wakes the producer */
+    cr_assert_eq(r, 7u);
+    munmap(m, (size_t)sz);
+    cosmosb_pipe_close(p);
+    cosmosb_pipe_close(c);
+}
+
+/* A hostile consumer asks for a notification and blocks the eventfd: the producer's send skips the
+ * write instead of blocking in it (a send with timeout 0 used to block for good). */
+Test(eventfd, a_blocking_full_eventfd_never_blocks_a_send, .timeout = 20)
+{
+    cosmosb_pipe_t *c = mkpipe(8, COSMOSB_PIPE_EVENTFD);
+    cosmosb_pipe_t *p = attach_to(c);
+    cr_assert_not_null(p);
+    ASSERT_RC(cosmosb_pipe_arm_notify(c), COSMOSB_OK);
+    make_blocking_and_full(cosmosb_pipe_eventfd(c));
+    uint64_t v = 9, r;
+    ASSERT_RC(cosmosb_pipe_send(p, 1, &v, 8, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_recv(c, &r, 8, NULL, 0), COSMOSB_OK);
+    cr_assert_eq(r, 9u);
+    cosmosb_pipe_close(p);
+    cosmosb_pipe_close(c);
 }

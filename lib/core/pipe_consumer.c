@@ -97,7 +97,7 @@ static void release_head(struct cosmosb_pipe *p, struct cosmosb__producer_view *
      * fetch_or): a full fence, or nothing if that producer sleeps with a heavy barrier. */
     cosmosb__waker_barrier(p->heavy && cosmosb__load_relaxed(&v->ctl->heavy) == 1);
     if (cosmosb__load_relaxed(&v->ctl->sleeping))
-        cosmosb__wake(p, &v->ctl->sleeping, &v->ctl->doorbell);
+        cosmosb__wake(p, &v->ctl->sleeping, &v->ctl->doorbell, 0); /* a producer: never notified */
 }
 
 static int lanes_drained(const struct cosmosb_pipe *p, const struct cosmosb__producer_view *v)

@@ -140,7 +140,8 @@ void cosmosb__sleeper_barrier(struct cosmosb_pipe *p);
 int cosmosb__heavy_register(struct cosmosb_pipe *p);
 uint64_t cosmosb__now(struct cosmosb_pipe *p);
 uint64_t cosmosb__deadline(struct cosmosb_pipe *p, uint64_t timeout_ns);
-void cosmosb__wake(struct cosmosb_pipe *p, cosmosb__au32 *sleeping, cosmosb__au32 *doorbell);
+/* notify_ok: the sleeper is a consumer (the only side that may ask for an out-of-band notify). */
+void cosmosb__wake(struct cosmosb_pipe *p, cosmosb__au32 *sleeping, cosmosb__au32 *doorbell, int notify_ok);
 int cosmosb__sleep(struct cosmosb_pipe *p, cosmosb__au32 *doorbell, uint32_t seq, uint64_t deadline);
 int cosmosb__peer_alive(struct cosmosb_pipe *p, uint32_t owner_word);
 

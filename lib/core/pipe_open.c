@@ -286,7 +286,7 @@ void cosmosb_pipe_close_endpoint(cosmosb_pipe_t *p)
         cosmosb__fetch_add_seq_cst(&p->hdr->attach_seq, 1); /* SC: the consumer rescans */
         cosmosb__fence_seq_cst(); /* SC: pairs with the consumer's sleeping bit (see pipe_wait.c) */
         if (cosmosb__load_relaxed(&p->hdr->sleeping))
-            cosmosb__wake(p, &p->hdr->sleeping, &p->hdr->doorbell);
+            cosmosb__wake(p, &p->hdr->sleeping, &p->hdr->doorbell, 1);
     } else {
         /* Release: our last head stores are visible before "closed". */
         cosmosb__store_release(&p->hdr->consumer_state, COSMOSB__CONSUMER_CLOSED);
@@ -294,7 +294,7 @@ void cosmosb_pipe_close_endpoint(cosmosb_pipe_t *p)
         for (uint32_t i = 0; i < p->max_producers; i++) {
             struct cosmosb__producer_ctl *ctl = p->pv[i].ctl;
             if (cosmosb__load_relaxed(&ctl->sleeping))
-                cosmosb__wake(p, &ctl->sleeping, &ctl->doorbell);
+                cosmosb__wake(p, &ctl->sleeping, &ctl->doorbell, 0); /* producers: never notified */
         }
     }
     p->magic = 0;

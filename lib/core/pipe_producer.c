@@ -138,7 +138,7 @@ static inline void publish(struct cosmosb_pipe *p, struct cosmosb__lane *lane)
      * the consumer sleeps with a heavy barrier (see pipe_wait.c). */
     cosmosb__waker_barrier(p->light_publish);
     if (cosmosb__load_relaxed(&p->hdr->sleeping))
-        cosmosb__wake(p, &p->hdr->sleeping, &p->hdr->doorbell);
+        cosmosb__wake(p, &p->hdr->sleeping, &p->hdr->doorbell, 1);
 }
 
 static inline void write_header(struct cosmosb__slot_hdr *h, uint64_t type_id, uint32_t len)

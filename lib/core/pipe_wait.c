@@ -44,7 +44,7 @@ uint64_t cosmosb__deadline(struct cosmosb_pipe *p, uint64_t timeout_ns)
     return (now > UINT64_MAX - 1 - timeout_ns) ? UINT64_MAX - 1 : now + timeout_ns;
 }
 
-void cosmosb__wake(struct cosmosb_pipe *p, cosmosb__au32 *sleeping, cosmosb__au32 *doorbell)
+void cosmosb__wake(struct cosmosb_pipe *p, cosmosb__au32 *sleeping, cosmosb__au32 *doorbell, int notify_ok)
 {
     /* SC: take the bits so that exactly one waker pays for the syscall. */
     uint32_t bits = cosmosb__exchange_seq_cst(sleeping, 0);
@@ -55,7 +55,9 @@ void cosmosb__wake(struct cosmosb_pipe *p, cosmosb__au32 *sleeping, cosmosb__au3
             p->plat.wake32(p->plat.ctx, (const void *)doorbell, UINT32_MAX);
         p->stats.wakeups_sent++;
     }
-    if ((bits & COSMOSB__SLEEP_NOTIFY) && p->plat.notify) {
+    /* Only a consumer asks to be notified out of band; a NOTIFY bit in a producer's word is a hostile
+     * producer's, which would make us write to a descriptor it controls (it can make the write block). */
+    if (notify_ok && (bits & COSMOSB__SLEEP_NOTIFY) && p->plat.notify) {
         p->plat.notify(p->plat.ctx, p->channel);
         p->stats.wakeups_sent++;
     }

@@ -3,6 +3,7 @@
  * sched_yield, pidfd liveness, getpid, eventfd notification.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
@@ -92,15 +93,27 @@ static uint32_t linux_self_id(void *ctx)
     return (uint32_t)getpid();
 }
 
+/*
+ * The eventfd's open file description is shared with the consumer, who can
+ * clear its O_NONBLOCK and fill its counter: a plain write would then block
+ * the producer for good. So we write only to a non-blocking descriptor with
+ * room for one more (a hostile consumer that changes both between our look
+ * and our write can still block us: docs/pipe.md, "Notification"; the
+ * producer that does not trust its consumer attaches without the eventfd).
+ */
 static void linux_notify(void *ctx, void *channel)
 {
     (void)ctx;
     struct cosmosb__linux_pipe *lp = channel;
-    if (lp && lp->event_fd >= 0) {
-        uint64_t one = 1;
-        ssize_t n = write(lp->event_fd, &one, sizeof one);
-        (void)n; /* EAGAIN: the counter is saturated, the reader is notified anyway */
-    }
+    if (!lp || lp->event_fd < 0)
+        return;
+    int fl = fcntl(lp->event_fd, F_GETFL);
+    struct pollfd pfd = {.fd = lp->event_fd, .events = POLLOUT};
+    if (fl < 0 || !(fl & O_NONBLOCK) || poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))
+        return; /* made blocking, or full: the consumer did that itself; it is not woken this way */
+    uint64_t one = 1;
+    ssize_t n = write(lp->event_fd, &one, sizeof one);
+    (void)n; /* EAGAIN: the counter is saturated, the reader is notified anyway */
 }
 
 /* Registration is per process and permanent; repeating it is harmless. */
