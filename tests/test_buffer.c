@@ -791,40 +791,67 @@ static int hold_mapping_child(void *argp)
     return 0;
 }
 
-/* A seal that fails because another writable mapping exists (a process forked while the buffer was
- * writable) leaves the buffer read-only for its owner but NOT sealed; a later seal finishes the job. */
-Test(buffer_process, a_failed_seal_leaves_the_buffer_unsealed_and_can_be_retried, .timeout = 60)
-{
+/* A buffer holding one 4096-byte window of pattern(seed) whose seal the owner tried while a forked
+ * process kept the writable mapping it inherited: EBUSY. That process is gone when this returns. */
+struct failed_seal {
     cosmosb_bufmgr_t *m;
-    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
     uint32_t id;
-    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
-    cosmosb_window_t w, x;
+    cosmosb_window_t w;
+};
+
+static void seal_blocked_by_a_forked_mapping(struct failed_seal *fs, uint32_t seed, void (*meanwhile)(struct failed_seal *))
+{
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &fs->m), COSMOSB_OK);
+    ASSERT_RC(cosmosb_buffer_create(fs->m, 1 << 16, COSMOSB_BUFFER_HEAP, &fs->id), COSMOSB_OK);
     void *p;
-    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &w, &p), COSMOSB_OK);
-    pattern(p, 4096, 7);
+    ASSERT_RC(cosmosb_buffer_alloc(fs->m, fs->id, 4096, &fs->w, &p), COSMOSB_OK);
+    pattern(p, 4096, seed);
     int go[2];
     cr_assert_eq(pipe(go), 0);
     pid_t pid = tu_fork(hold_mapping_child, &go[0], 30);
-    ASSERT_RC(cosmosb_buffer_seal(m, id), COSMOSB_EBUSY);
-    cosmosb_buffer_stats_t s;
-    ASSERT_RC(cosmosb_buffer_stats(m, id, &s), COSMOSB_OK);
-    cr_assert_eq(s.sealed, 0u, "a seal the kernel refused must not be reported");
-    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &x, &p), COSMOSB_EPERM); /* our writable mapping is gone */
-    const void *d;
-    ASSERT_RC(cosmosb_window_resolve(m, &w, &d), COSMOSB_OK); /* the bytes are still there, readable */
-    cr_assert(has_pattern(d, 4096, 7));
+    ASSERT_RC(cosmosb_buffer_seal(fs->m, fs->id), COSMOSB_EBUSY);
+    if (meanwhile)
+        meanwhile(fs); /* while the other mapping still exists */
     write_all(go[1], "x", 1);
     cr_assert(WIFEXITED(tu_wait(pid)));
-    ASSERT_RC(cosmosb_buffer_seal(m, id), COSMOSB_OK);
-    ASSERT_RC(cosmosb_buffer_stats(m, id, &s), COSMOSB_OK);
-    cr_assert_neq(s.sealed, 0u);
-    cr_assert(has_pattern(d, 4096, 7));
-    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &x, &p), COSMOSB_ESTATE);
-    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
     close(go[0]);
     close(go[1]);
-    cosmosb_bufmgr_close(m);
+}
+
+static uint32_t sealed_flag(struct failed_seal *fs)
+{
+    cosmosb_buffer_stats_t s;
+    ASSERT_RC(cosmosb_buffer_stats(fs->m, fs->id, &s), COSMOSB_OK);
+    return s.sealed;
+}
+
+static const void *failed_seal_data;
+
+static void unsealed_and_readable(struct failed_seal *fs)
+{
+    cosmosb_window_t x;
+    void *p;
+    cr_assert_eq(sealed_flag(fs), 0u, "a seal the kernel refused must not be reported");
+    ASSERT_RC(cosmosb_buffer_alloc(fs->m, fs->id, 4096, &x, &p), COSMOSB_EPERM); /* our writable mapping is gone */
+    ASSERT_RC(cosmosb_window_resolve(fs->m, &fs->w, &failed_seal_data), COSMOSB_OK); /* the bytes are still there */
+    cr_assert(has_pattern(failed_seal_data, 4096, 7));
+}
+
+/* A seal that fails because another writable mapping exists (a process forked while the buffer was
+ * writable) leaves the buffer read-only for its owner but NOT sealed; a later seal finishes the job,
+ * and a pointer resolved in between stays valid (the view is replaced in place). */
+Test(buffer_process, a_failed_seal_leaves_the_buffer_unsealed_and_can_be_retried, .timeout = 60)
+{
+    struct failed_seal fs;
+    seal_blocked_by_a_forked_mapping(&fs, 7, unsealed_and_readable);
+    ASSERT_RC(cosmosb_buffer_seal(fs.m, fs.id), COSMOSB_OK);
+    cr_assert_neq(sealed_flag(&fs), 0u);
+    cr_assert(has_pattern(failed_seal_data, 4096, 7));
+    cosmosb_window_t x;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(fs.m, fs.id, 4096, &x, &p), COSMOSB_ESTATE);
+    ASSERT_RC(cosmosb_window_release(fs.m, &fs.w), COSMOSB_OK);
+    cosmosb_bufmgr_close(fs.m);
 }
 
 /* After a failed seal, another holder of the file may seal it (nothing writable is left): the owner's
@@ -832,33 +859,19 @@ Test(buffer_process, a_failed_seal_leaves_the_buffer_unsealed_and_can_be_retried
  * the view unsealed). */
 Test(buffer_process, a_seal_added_by_another_holder_counts_for_the_owner, .timeout = 60)
 {
-    cosmosb_bufmgr_t *m;
-    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
-    uint32_t id;
-    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
-    cosmosb_window_t w, x;
+    struct failed_seal fs;
+    seal_blocked_by_a_forked_mapping(&fs, 8, NULL);
+    cr_assert_eq(fcntl(cosmosb_buffer_fd(fs.m, fs.id), F_ADD_SEALS, F_SEAL_WRITE), 0, "the other holder's seal");
+    ASSERT_RC(cosmosb_buffer_seal(fs.m, fs.id), COSMOSB_OK);
+    cr_assert_neq(sealed_flag(&fs), 0u);
+    cosmosb_window_t x;
     void *p;
-    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &w, &p), COSMOSB_OK);
-    pattern(p, 4096, 8);
-    int go[2];
-    cr_assert_eq(pipe(go), 0);
-    pid_t pid = tu_fork(hold_mapping_child, &go[0], 30);
-    ASSERT_RC(cosmosb_buffer_seal(m, id), COSMOSB_EBUSY);
-    write_all(go[1], "x", 1);
-    cr_assert(WIFEXITED(tu_wait(pid)));
-    cr_assert_eq(fcntl(cosmosb_buffer_fd(m, id), F_ADD_SEALS, F_SEAL_WRITE), 0, "the other holder's seal");
-    ASSERT_RC(cosmosb_buffer_seal(m, id), COSMOSB_OK);
-    cosmosb_buffer_stats_t s;
-    ASSERT_RC(cosmosb_buffer_stats(m, id, &s), COSMOSB_OK);
-    cr_assert_neq(s.sealed, 0u);
-    ASSERT_RC(cosmosb_buffer_alloc(m, id, 4096, &x, &p), COSMOSB_ESTATE);
+    ASSERT_RC(cosmosb_buffer_alloc(fs.m, fs.id, 4096, &x, &p), COSMOSB_ESTATE);
     const void *d;
-    ASSERT_RC(cosmosb_window_resolve(m, &w, &d), COSMOSB_OK);
+    ASSERT_RC(cosmosb_window_resolve(fs.m, &fs.w, &d), COSMOSB_OK);
     cr_assert(has_pattern(d, 4096, 8));
-    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
-    close(go[0]);
-    close(go[1]);
-    cosmosb_bufmgr_close(m);
+    ASSERT_RC(cosmosb_window_release(fs.m, &fs.w), COSMOSB_OK);
+    cosmosb_bufmgr_close(fs.m);
 }
 
 /* A holder of a descriptor of the buffer (any receiver) can add F_SEAL_SEAL, after which F_SEAL_WRITE
