@@ -750,3 +750,89 @@ Test(corrupt, concurrent_hostile_process, .timeout = 120)
     cr_log_info("received %d messages from the hostile peer", ok);
     cosmosb_pipe_close(c);
 }
+
+/*
+ * A hostile producer that keeps getting itself reaped (it marks producer blocks attached and closed
+ * again and again; here from the consumer's own peer_alive hook, which each discovery calls, so the
+ * replay is exact) makes every poll of a waiting consumer reap, and a reap rewrites every slot of its
+ * lanes. A receive with a 1 us timeout used to poll 64 times before it first read the clock (seconds
+ * on a big pipe, pipe fuzzing); now the step after a reap reads the clock, so it ends after a few.
+ */
+#define STORM_PRODUCERS 5u
+struct storm {
+    uint8_t *pipe;
+    uint64_t producer_offset, producer_stride;
+    unsigned pair, armed, on;
+};
+static struct storm g_storm;
+
+static void storm_arm(unsigned i)
+{
+    struct storm *st = &g_storm;
+    uint32_t *ctl = (uint32_t *)(void *)(st->pipe + st->producer_offset + i * st->producer_stride);
+    ctl[1] = 1;                                                                      /* closed */
+    __atomic_store_n(&ctl[0], 0x80000000u | (uint32_t)getpid(), __ATOMIC_RELEASE);  /* owner */
+    __atomic_fetch_add((uint32_t *)(void *)(st->pipe + 88), 1u, __ATOMIC_SEQ_CST); /* attach_seq */
+    st->armed++;
+}
+
+static int storm_alive(void *ctx, uint32_t pid)
+{
+    (void)ctx;
+    (void)pid;
+    if (g_storm.on) {
+        g_storm.pair = g_storm.pair == 1 ? 3 : 1; /* the pair this discovery is not reaping */
+        storm_arm(g_storm.pair);
+        storm_arm(g_storm.pair + 1);
+    }
+    return COSMOSB_PEER_ALIVE;
+}
+
+Test(corrupt, a_producer_reaped_again_and_again_never_stretches_a_short_wait, .timeout = 60)
+{
+    cosmosb_pipe_config_t cfg;
+    ASSERT_RC(cosmosb_pipe_config_init(&cfg), COSMOSB_OK);
+    cfg.mode = COSMOSB_PIPE_MPSC;
+    cfg.max_producers = STORM_PRODUCERS;
+    cfg.capacity = 1024;
+    cfg.slot_size = 8;
+    uint64_t size;
+    ASSERT_RC(cosmosb_pipe_memsize(&cfg, &size), COSMOSB_OK);
+    void *shm = aligned_alloc(COSMOSB_CACHELINE, (size_t)size);
+    cr_assert_not_null(shm);
+    memset(&g_storm, 0, sizeof g_storm);
+    g_storm.pipe = shm;
+    g_storm.pair = 1;
+    cosmosb_platform_t plat = *cosmosb_linux_platform();
+    plat.peer_alive = storm_alive;
+    size_t cs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_CONSUMER, STORM_PRODUCERS);
+    size_t ps = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
+    void *cmem = malloc(cs), *pmem = malloc(ps);
+    cosmosb_pipe_t *c, *p;
+    ASSERT_RC(cosmosb_pipe_open_consumer(cmem, cs, shm, size, &cfg, &plat, NULL, &c), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_open_producer(pmem, ps, shm, size, NULL, NULL, &p), COSMOSB_OK); /* honest, block 0 */
+    memcpy(&g_storm.producer_offset, (uint8_t *)shm + 40, 8);
+    memcpy(&g_storm.producer_stride, (uint8_t *)shm + 48, 8);
+    cr_assert(g_storm.producer_offset > 0 && g_storm.producer_stride > 0 &&
+              g_storm.producer_offset + STORM_PRODUCERS * g_storm.producer_stride <= size);
+    char buf[16];
+    ASSERT_RC(cosmosb_pipe_recv(c, buf, sizeof buf, NULL, 0), COSMOSB_EAGAIN); /* discovers the honest one */
+    g_storm.on = 1;
+    storm_arm(1);
+    storm_arm(2);
+    g_storm.armed = 0;
+    cosmosb_pipe_stats_t before, after;
+    ASSERT_RC(cosmosb_pipe_stats(c, &before), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_recv(c, buf, sizeof buf, NULL, 1000), COSMOSB_ETIMEDOUT);
+    ASSERT_RC(cosmosb_pipe_stats(c, &after), COSMOSB_OK);
+    g_storm.on = 0;
+    uint32_t reaps = after.producers_reaped - before.producers_reaped;
+    cr_log_info("a 1 us receive under a reap storm: %u reaps", reaps);
+    cr_assert_gt(reaps, 0u, "the storm did not happen");
+    cr_assert_leq(reaps, 32u, "a 1 us receive reaped %u producer blocks before it looked at the clock", reaps);
+    cosmosb_pipe_close_endpoint(p);
+    cosmosb_pipe_close_endpoint(c);
+    free(cmem);
+    free(pmem);
+    free(shm);
+}

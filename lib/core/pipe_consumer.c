@@ -357,7 +357,7 @@ static int consumer_wait(struct cosmosb_pipe *p, uint32_t need, uint64_t timeout
     if (timeout_ns == COSMOSB_TIMEOUT_NONE)
         return empty_status(p);
     struct cosmosb__spin spin;
-    cosmosb__spin_init(&spin, timeout_ns);
+    cosmosb__spin_init(p, &spin, timeout_ns);
     while (cosmosb__spin_step(p, &spin))
         if (have(p, need, nx))
             return COSMOSB_OK;

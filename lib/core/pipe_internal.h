@@ -155,6 +155,10 @@ void cosmosb__producer_view_init(struct cosmosb_pipe *p, struct cosmosb__produce
  * Spin phase of a waiting call. The first steps poll without looking at the
  * clock (a clock read costs ~20 ns, as much as a message), then the clock
  * is read every 32 steps. The deadline is fixed at the first clock read.
+ * A step after a poll that reaped a producer (a reap rewrites the sequence
+ * word of every slot of its lanes: up to 2^21 stores) reads the clock at
+ * once: a hostile producer that keeps getting itself reaped could otherwise
+ * stretch a 1 us wait to seconds (pipe fuzzing, docs/pipe.md section 15).
  */
 #define COSMOSB__PRESPIN 64u
 struct cosmosb__spin {
@@ -162,14 +166,16 @@ struct cosmosb__spin {
     uint64_t start;
     uint64_t deadline;
     uint64_t timeout_ns;
+    uint32_t reaps; /* p->stats.producers_reaped at the previous step */
 };
 
-static inline void cosmosb__spin_init(struct cosmosb__spin *s, uint64_t timeout_ns)
+static inline void cosmosb__spin_init(struct cosmosb_pipe *p, struct cosmosb__spin *s, uint64_t timeout_ns)
 {
     s->iter = 0;
     s->start = 0;
     s->deadline = 0;
     s->timeout_ns = timeout_ns;
+    s->reaps = p->stats.producers_reaped;
 }
 
 /* Returns 1 while the caller may keep polling, 0 when the budget or the deadline is used up. */
@@ -178,14 +184,16 @@ static inline int cosmosb__spin_step(struct cosmosb_pipe *p, struct cosmosb__spi
     if (p->spin_ns == 0)
         return 0;
     uint64_t i = ++s->iter;
-    if (i < COSMOSB__PRESPIN && p->spin_ns >= 4096u) {
+    int reaped = p->stats.producers_reaped != s->reaps;
+    s->reaps = p->stats.producers_reaped;
+    if (i < COSMOSB__PRESPIN && p->spin_ns >= 4096u && !reaped) {
         cosmosb__cpu_relax();
         return 1;
     }
     if (s->start == 0) {
         s->start = cosmosb__now(p);
         s->deadline = cosmosb__deadline(p, s->timeout_ns);
-    } else if ((i & 31u) == 0) {
+    } else if ((i & 31u) == 0 || reaped) {
         uint64_t now = cosmosb__now(p);
         if (now - s->start >= p->spin_ns)
             return 0;

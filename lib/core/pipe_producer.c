@@ -67,7 +67,7 @@ static int make_room_slow(struct cosmosb_pipe *p, struct cosmosb__lane *lane, ui
      * lane full ran at about half the rate). Reading it less often lets
      * several slots free up between two reads, then fills them in a row. */
     struct cosmosb__spin spin;
-    cosmosb__spin_init(&spin, timeout_ns);
+    cosmosb__spin_init(p, &spin, timeout_ns);
     const uint32_t every = head_poll_steps(lane);
     uint32_t countdown = every; /* a countdown, not a modulo: no division while spinning */
     while (cosmosb__spin_step(p, &spin)) {
