@@ -3,7 +3,6 @@
  * sched_yield, pidfd liveness, getpid, eventfd notification.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
@@ -96,10 +95,11 @@ static uint32_t linux_self_id(void *ctx)
 /*
  * The eventfd's open file description is shared with the consumer, who can
  * clear its O_NONBLOCK and fill its counter: a plain write would then block
- * the producer for good. So we write only to a non-blocking descriptor with
- * room for one more (a hostile consumer that changes both between our look
- * and our write can still block us: docs/pipe.md, "Notification"; the
- * producer that does not trust its consumer attaches without the eventfd).
+ * the producer for good. A write of 1 blocks only when the counter has no
+ * room for it, so we write only when poll says it has (a hostile consumer
+ * that fills it between our look and our write can still block us:
+ * docs/pipe.md, "Notification"; the producer that does not trust its
+ * consumer attaches without the eventfd).
  */
 static void linux_notify(void *ctx, void *channel)
 {
@@ -107,10 +107,9 @@ static void linux_notify(void *ctx, void *channel)
     struct cosmosb__linux_pipe *lp = channel;
     if (!lp || lp->event_fd < 0)
         return;
-    int fl = fcntl(lp->event_fd, F_GETFL);
     struct pollfd pfd = {.fd = lp->event_fd, .events = POLLOUT};
-    if (fl < 0 || !(fl & O_NONBLOCK) || poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))
-        return; /* made blocking, or full: the consumer did that itself; it is not woken this way */
+    if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))
+        return; /* full: only the consumer fills it that far; it is not woken this way */
     uint64_t one = 1;
     ssize_t n = write(lp->event_fd, &one, sizeof one);
     (void)n; /* EAGAIN: the counter is saturated, the reader is notified anyway */
