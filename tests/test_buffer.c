@@ -931,6 +931,31 @@ static int kernel_seals_under_readonly_maps(void)
     return ok;
 }
 
+/* Once sealed, not even the owner can make its view writable again (the seal goes through a private
+ * view, which is made shared again afterwards where the kernel allows shared mappings of sealed files:
+ * a private one could be made writable, and would then hold the owner's own copy). */
+Test(buffer_core, a_sealed_buffer_is_read_only_for_its_owner_too)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    uint32_t id;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
+    cosmosb_window_t w;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 8192, &w, &p), COSMOSB_OK);
+    pattern(p, 8192, 4);
+    ASSERT_RC(cosmosb_buffer_seal(m, id), COSMOSB_OK);
+    const void *d;
+    ASSERT_RC(cosmosb_window_resolve(m, &w, &d), COSMOSB_OK);
+    cr_assert_eq(d, (const void *)p, "the owner's view moved: pointers it resolved before the seal dangle");
+    cr_assert(has_pattern(d, 8192, 4));
+    void *page = (void *)((uintptr_t)d & ~(uintptr_t)4095);
+    if (kernel_seals_under_readonly_maps())
+        cr_assert_neq(mprotect(page, 4096, PROT_READ | PROT_WRITE), 0, "the owner could make its sealed view writable");
+    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    cosmosb_bufmgr_close(m);
+}
+
 /* A receiver that mapped a buffer before its owner sealed it takes the SEALED windows given afterwards
  * (it looks at the kernel's seals again when a window claims what its view does not know). Before
  * Linux 6.7 its read-only mapping keeps the seal out (EBUSY, docs/buffers.md): nothing to test there. */

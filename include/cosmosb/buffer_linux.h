@@ -56,10 +56,11 @@ COSMOSB_API int cosmosb_buffer_create(cosmosb_bufmgr_t *mgr, uint64_t size, uint
  * @brief Makes a buffer immutable forever (F_SEAL_WRITE): the owner's writable mapping is dropped first.
  *
  * The owner's mapping is replaced by a read-only one at the same address,
- * so pointers it resolved stay valid for reading. On kernels before Linux
- * 6.7 every shared mapping counts as writable, so a receiver that mapped
- * the buffer before the seal makes it fail with ::COSMOSB_EBUSY there: seal
- * before sharing (receivers that map a sealed buffer later get a private
+ * so pointers it resolved stay valid for reading. On kernels without the
+ * Linux 6.7 change to seal accounting (docs/buffers.md, "Limits") every
+ * shared mapping counts as writable, so a receiver that mapped the buffer
+ * before the seal makes it fail with ::COSMOSB_EBUSY there: seal before
+ * sharing (receivers that map a sealed buffer later get a private
  * read-only mapping on such kernels).
  *
  * Slices already allocated stay valid (read-only); no new slice can be

@@ -172,17 +172,31 @@ static int remap_readonly(cosmosb_bufmgr_t *m, uint32_t id, struct host_buf *b, 
 }
 
 /*
- * Kernels before 6.7 count every shared mapping of a file as writable,
- * read-only ones included: F_SEAL_WRITE fails with EBUSY while one exists,
- * and once it is set no shared mapping can be made, not even a read-only
- * one. So the owner's read-only view is made private for the seal (a
- * private mapping that nobody writes through reads the file's own pages),
- * and receivers map a buffer sealed that way privately when a shared
- * mapping is refused (map_received). Its bytes never change again, so a
- * private mapping reads exactly them. Where the seal fails, others may
- * still write, and the view goes back to a shared mapping, which sees
- * their writes.
+ * Kernels without the Linux 6.7 change to seal accounting (mainline before
+ * 6.7; Debian 12's before 6.1.153, which has it backported) count every
+ * shared mapping of a file as writable, read-only ones included:
+ * F_SEAL_WRITE fails with EBUSY while one exists, and once it is set no
+ * shared mapping can be made, not even a read-only one. So the owner's
+ * read-only view is made private for the seal (a private mapping that
+ * nobody writes through reads the file's own pages), and receivers map a
+ * buffer sealed that way privately when a shared mapping is refused
+ * (map_received). Its bytes never change again, so a private mapping reads
+ * exactly them. Once sealed, the owner's view becomes shared again where
+ * the kernel allows it (then not even the owner can make it writable, as
+ * for receivers). Where the seal fails, others may still write, and the
+ * view goes back to a shared mapping, which sees their writes.
  */
+
+/* After the seal: the view shared (and so never writable again) if the kernel maps sealed files shared
+ * (a probe first: a MAP_FIXED refused after unmapping would lose the view), else left private. */
+static void share_sealed_view(cosmosb_bufmgr_t *m, uint32_t id, struct host_buf *b)
+{
+    void *probe = mmap(NULL, (size_t)b->size, PROT_READ, MAP_SHARED, b->fd, 0);
+    if (probe == MAP_FAILED)
+        return;
+    munmap(probe, (size_t)b->size);
+    (void)remap_readonly(m, id, b, MAP_SHARED);
+}
 int cosmosb_buffer_seal(cosmosb_bufmgr_t *m, uint32_t id)
 {
     struct host_mgr *h = host_of(m);
@@ -199,6 +213,7 @@ int cosmosb_buffer_seal(cosmosb_bufmgr_t *m, uint32_t id)
          * mapping was gone then, or the kernel would have refused). Either way: sealed in our view too. */
         if (!b->readonly && (rc = remap_readonly(m, id, b, MAP_PRIVATE)) != 0)
             return rc;
+        share_sealed_view(m, id, b);
         return cosmosb_bufmgr_mark_sealed(m, id, b->map);
     }
     /* Sealed against new seals (a receiver holding a descriptor of the same file can add F_SEAL_SEAL):
@@ -219,6 +234,7 @@ int cosmosb_buffer_seal(cosmosb_bufmgr_t *m, uint32_t id)
         (void)remap_readonly(m, id, b, MAP_SHARED);
         return err == EBUSY ? COSMOSB_EBUSY : cosmosb__linux_err(err);
     }
+    share_sealed_view(m, id, b);
     (void)cosmosb_bufmgr_mark_sealed(m, id, b->map);
     return COSMOSB_OK;
 }
