@@ -292,7 +292,7 @@ static int receive(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg, uint64_t ti
         cosmosb_msg_view_t view;
         int rc = urgent_only ? cosmosb_pipe_peek_urgent(rx->pipe, &view) : cosmosb_pipe_peek(rx->pipe, &view, wait);
         if (rc != COSMOSB_OK)
-            return finite && wait == COSMOSB_TIMEOUT_NONE && rc == COSMOSB_EAGAIN ? COSMOSB_ETIMEDOUT : rc;
+            return rc; /* a finite wait ends with ETIMEDOUT from the pipe, or at our deadline check below */
         cosmosb_validate_error_t err;
         set_err(&err, COSMOSB_REJECT_NONE, 0);
         if (!process(rx, &view, msg, &err)) {
