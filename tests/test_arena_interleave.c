@@ -730,6 +730,13 @@ Test(arena_interleave, a_transfer_settled_late_in_a_reap_is_settled_by_the_reape
     fx_free(&f);
 }
 
+/* Participant p's record as a settler leaves a leaver's: LEAVING, aux LEAVE_SETTLED, same generation. */
+static void flag_leave_settled(struct afx *f, uint32_t p)
+{
+    volatile uint32_t *st = part_state(f, p);
+    *st = (*st & ~0xffu) | 4u | (2u << 4);
+}
+
 /* A LEAVE_SETTLED flag with no transfer of the leaver left can only be a hostile peer's: the leaver
  * clears it and still leaves in full (its slot free, nothing of it left behind). */
 struct forged_flag {
@@ -745,8 +752,7 @@ static void forge_settled_flag(void *ctx, const struct cosmosb_arena *a, int poi
     if (point != COSMOSB__AP_HEADER_CHECKED || arg != r->q.object || r->done)
         return;
     r->done = 1;
-    volatile uint32_t *st = part_state(r->f, 0);
-    *st = (*st & ~0xffu) | 4u | (2u << 4); /* LEAVING, aux LEAVE_SETTLED, same generation */
+    flag_leave_settled(r->f, 0);
 }
 
 Test(arena_interleave, a_forged_settled_flag_never_keeps_a_leaver_from_leaving)
@@ -783,8 +789,7 @@ static void flag_at_the_final_cas(void *ctx, const struct cosmosb_arena *a, int 
     if (point != COSMOSB__AP_LEAVE_FINAL_CAS || arg != 0)
         return;
     r->done = 1;
-    volatile uint32_t *st = part_state(r->f, 0);
-    *st = (*st & ~0xffu) | 4u | (2u << 4); /* LEAVING, aux LEAVE_SETTLED, as a late settler leaves it */
+    flag_leave_settled(r->f, 0);
 }
 
 Test(arena_interleave, a_flag_at_the_leavers_last_cas_never_strands_it)

@@ -225,8 +225,8 @@ int cosmosb_buffer_seal(cosmosb_bufmgr_t *m, uint32_t id)
     if ((rc = remap_readonly(m, id, b, MAP_PRIVATE)) != 0)
         return rc;
     if (fcntl(b->fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
-        /* Another writable mapping (a process forked while the buffer was writable; before Linux 6.7
-         * any shared mapping, a receiver's too): not sealed, and windows from it say so; the caller may
+        /* Another writable mapping (a process forked while the buffer was writable; on kernels with the
+         * old seal accounting any shared mapping, a receiver's too): not sealed, and windows from it say so; the caller may
          * try again once that mapping is gone. EPERM: a holder added F_SEAL_SEAL since our look above;
          * the buffer stays read-only for us, unsealed. Others may write it: back to a shared view (if
          * that fails, the private one stays: it reads the same pages until written, and we never write). */
@@ -342,8 +342,8 @@ static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_
         return cosmosb__linux_err(errno);
     void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, dup, 0);
     if (map == MAP_FAILED && errno == EPERM && (seals & F_SEAL_WRITE))
-        /* Before Linux 6.7 a file sealed with F_SEAL_WRITE refuses every shared mapping: its bytes never
-         * change, so a private read-only mapping reads exactly them (see cosmosb_buffer_seal). */
+        /* With the old seal accounting (see cosmosb_buffer_seal) a file sealed with F_SEAL_WRITE refuses
+         * every shared mapping: its bytes never change, so a private read-only mapping reads exactly them. */
         map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, dup, 0);
     if (map == MAP_FAILED) {
         int rc = cosmosb__linux_err(errno);
