@@ -1229,6 +1229,140 @@ static void arena_refs_and_windows(uint32_t trust)
     afx_free(&f);
 }
 
+/*
+ * A hostile sender rewrites the sequence word of the slot the receiver is
+ * validating (from the check_ref hook, so at a known moment), and puts it
+ * back after the call. The message was handled once (delivered, or
+ * rejected) and must never come a second time; the pipe goes on. Before
+ * the fix the receiver's consume failed on the rewritten word, the message
+ * stayed at the head of its lane, and came again (pipe fuzzing).
+ */
+struct seq_rewriter {
+    uint32_t *seq; /* the slot's sequence word */
+    int calls;
+    int verdict;   /* what the hook answers */
+};
+
+static int rewriting_ref(void *ctx, const cosmosb_ref_t *ref, uint64_t target)
+{
+    struct seq_rewriter *w = ctx;
+    (void)ref;
+    (void)target;
+    w->calls++;
+    __atomic_store_n(w->seq, __atomic_load_n(w->seq, __ATOMIC_RELAXED) + 0x1000u, __ATOMIC_RELAXED);
+    return w->verdict;
+}
+
+static void handled_once_whatever_the_sender_does(uint32_t trust, int verdict)
+{
+    struct tp t;
+    tp_open(&t, 64, 512, 0);
+    tp_producer(&t);
+    struct seq_rewriter w = {NULL, 0, verdict};
+    cosmosb_receiver_config_t cfg;
+    cosmosb_receiver_config_init(&cfg);
+    cfg.trust = trust;
+    cfg.hooks.check_ref = rewriting_ref;
+    cfg.hooks.ref_ctx = &w;
+    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_misc_schema, NULL, NULL), COSMOSB_OK);
+    ts_misc m;
+    misc_valid(&m, 1);
+    m.any = (cosmosb_ref_t){1, 1, 1, 0}; /* not null: the hook is asked */
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
+    cosmosb_msg_view_t v;
+    ASSERT_RC(cosmosb_pipe_peek(t.c, &v, 0), COSMOSB_OK); /* where the slot is; nothing taken */
+    w.seq = (uint32_t *)(void *)((uint8_t *)(uintptr_t)v.data - 16); /* the slot header {seq, len, type_id} */
+    uint32_t published = *w.seq;
+
+    cosmosb_typed_msg_t msg;
+    if (verdict == COSMOSB_OK) {
+        ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+        ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    } else {
+        ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_EAGAIN);
+    }
+    cr_assert_eq(w.calls, 1);
+    __atomic_store_n(w.seq, published, __ATOMIC_RELEASE); /* the sender puts the word back */
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_EAGAIN);
+    cr_assert_eq(w.calls, 1, "the handled message came again");
+    cosmosb_receiver_stats_t st = rstats(rx);
+    cr_assert_eq(st.delivered, verdict == COSMOSB_OK ? 1u : 0u);
+    cr_assert_eq(st.rejected_total, verdict == COSMOSB_OK ? 0u : 1u);
+
+    /* the pipe goes on */
+    misc_valid(&m, 2);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+    cr_assert_eq(((const ts_misc *)msg.data)->tag, 2);
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_EAGAIN);
+    tp_close(&t);
+}
+
+Test(toctou, a_delivered_copy_never_comes_again_whatever_the_sender_does)
+{
+    handled_once_whatever_the_sender_does(COSMOSB_TRUST_COPY, COSMOSB_OK);
+}
+
+Test(toctou, a_message_delivered_in_place_never_comes_again_whatever_the_sender_does)
+{
+    handled_once_whatever_the_sender_does(COSMOSB_TRUST_IN_PLACE, COSMOSB_OK);
+}
+
+Test(toctou, a_rejected_message_never_comes_again_whatever_the_sender_does)
+{
+    handled_once_whatever_the_sender_does(COSMOSB_TRUST_COPY, COSMOSB_EPERM);
+}
+
+/*
+ * The same rewrite while a message is out in place, and then the sender
+ * closes: its lanes look drained, a consumer call reaps it, and the next
+ * producer of the block starts at the same position. The release of the
+ * old message must not take the new producer's first message for it.
+ */
+Test(toctou, a_release_after_the_sender_was_replaced_never_takes_the_next_ones_message)
+{
+    struct tp t;
+    tp_open(&t, 64, 512, 0);
+    tp_producer(&t);
+    struct seq_rewriter w = {NULL, 0, COSMOSB_OK};
+    cosmosb_receiver_config_t cfg;
+    cosmosb_receiver_config_init(&cfg);
+    cfg.trust = COSMOSB_TRUST_IN_PLACE;
+    cfg.hooks.check_ref = rewriting_ref;
+    cfg.hooks.ref_ctx = &w;
+    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_misc_schema, NULL, NULL), COSMOSB_OK);
+    ts_misc m;
+    misc_valid(&m, 1);
+    m.any = (cosmosb_ref_t){1, 1, 1, 0};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
+    cosmosb_msg_view_t v;
+    ASSERT_RC(cosmosb_pipe_peek(t.c, &v, 0), COSMOSB_OK);
+    w.seq = (uint32_t *)(void *)((uint8_t *)(uintptr_t)v.data - 16);
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+    cr_assert_eq(msg.in_place, 1u);
+
+    cosmosb_pipe_close_endpoint(t.p); /* its lane looks drained (the word was rewritten) */
+    free(t.pmem);
+    t.p = NULL;
+    int rc = cosmosb_pipe_peek(t.c, &v, 0); /* a consumer call meanwhile: the closed producer is reaped */
+    cr_assert(rc == COSMOSB_ECLOSED || rc == COSMOSB_EAGAIN, "peek: %s", cosmosb_err_name(rc));
+    tp_producer(&t); /* the next producer of the block, at the same position */
+    misc_valid(&m, 7);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_peek(t.c, &v, 0), COSMOSB_OK); /* another one: the new producer is served */
+    cr_assert_eq(v.info.producer, msg.info.producer, "the next producer did not take the same block");
+
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_EINVAL); /* that message's producer is gone */
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+    cr_assert_eq(((const ts_misc *)msg.data)->tag, 7, "the next producer's message was lost");
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    tp_close(&t);
+}
+
 Test(receiver, arena_refs_and_buffer_windows_copy_mode)
 {
     arena_refs_and_windows(COSMOSB_TRUST_COPY);

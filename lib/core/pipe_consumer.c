@@ -43,6 +43,7 @@ static void set_state(struct cosmosb_pipe *p, struct cosmosb__producer_view *v, 
 {
     p->departing += (uint32_t)departing_state(state) - (uint32_t)departing_state(v->state);
     v->state = state;
+    v->epoch++;
 }
 
 static inline int slot_ready(const struct cosmosb_pipe *p, const struct cosmosb__lane *lane, uint32_t pos)
@@ -507,6 +508,43 @@ int cosmosb_pipe_consume(cosmosb_pipe_t *p, const cosmosb_msg_view_t *view)
     struct cosmosb__producer_view *v = &p->pv[nx.index];
     struct cosmosb__lane *lane = &v->lane[nx.lane];
     if (!serves(v) || lane->pos != view->token_seq || !slot_ready(p, lane, lane->pos))
+        return COSMOSB_EINVAL;
+    for (uint32_t j = 0; j < p->nserving; j++)
+        if (p->serving[j] == nx.index)
+            nx.j = j;
+    take(p, &nx);
+    return COSMOSB_OK;
+}
+
+/* The epoch of the producer a view (from a peek of ours) came from; 0 for a view that names none. */
+uint32_t cosmosb__consumer_view_epoch(const struct cosmosb_pipe *p, const cosmosb_msg_view_t *view)
+{
+    if (!view || view->token_lane >= p->max_producers * COSMOSB__LANES)
+        return 0;
+    return p->pv[view->token_lane / COSMOSB__LANES].epoch;
+}
+
+/*
+ * For the typed receiver, which has handled (delivered or rejected) the
+ * message of view, from a peek of ours in the producer epoch given: removes
+ * it whatever its sender did to the slot since. cosmosb_pipe_consume()
+ * also wants the slot still published; a sender that rewrote its sequence
+ * word after the peek made that fail, the message stayed at the head of its
+ * lane, and a sender that put the word back had it delivered a second time
+ * (pipe fuzzing). The epoch keeps a position the next producer of the block
+ * reuses (after a reap in between, which needs a consumer call in between)
+ * from being taken for the handled one.
+ */
+int cosmosb__consumer_consume_handled(struct cosmosb_pipe *p, const cosmosb_msg_view_t *view, uint32_t epoch)
+{
+    int rc = cosmosb__check(p, COSMOSB_ROLE_CONSUMER);
+    if (rc)
+        return rc;
+    if (!view || view->token_lane >= p->max_producers * COSMOSB__LANES)
+        return COSMOSB_EINVAL;
+    struct next nx = {view->token_lane / COSMOSB__LANES, view->token_lane % COSMOSB__LANES, 0};
+    struct cosmosb__producer_view *v = &p->pv[nx.index];
+    if (!serves(v) || v->epoch != epoch || v->lane[nx.lane].pos != view->token_seq)
         return COSMOSB_EINVAL;
     for (uint32_t j = 0; j < p->nserving; j++)
         if (p->serving[j] == nx.index)

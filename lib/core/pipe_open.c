@@ -105,6 +105,7 @@ void cosmosb__producer_view_init(struct cosmosb_pipe *p, struct cosmosb__produce
         block + COSMOSB__BLOCK_SLOTS_OFF + round_up((uint64_t)ucap * p->slot_stride, COSMOSB__CL);
     v->state = COSMOSB__PV_FREE;
     v->owner = 0;
+    v->epoch = 0;
 }
 
 static void handle_init(struct cosmosb_pipe *p, uint32_t role, const struct geometry *g, uint32_t mode,
