@@ -1120,6 +1120,92 @@ PTEST(stats_counters)
 }
 
 /* ------------------------------------------------------------------------ */
+/* reaping: the next producer starts a lap ahead (docs/pipe.md section 11)  */
+/* ------------------------------------------------------------------------ */
+
+/* A message's sequence word: the slot header {seq, len, type_id} just before its payload. */
+static volatile uint32_t *seq_word_of(const cosmosb_msg_view_t *v)
+{
+    return (volatile uint32_t *)(uintptr_t)((const uint8_t *)v->data - 16);
+}
+
+PTEST(a_reap_leaves_the_slots_alone_and_the_next_producer_starts_a_lap_ahead)
+{
+    struct fx f;
+    fx_open(&f, plat, COSMOSB_PIPE_MPSC, 16, 8, 8, 2);
+    ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);
+    volatile uint32_t *seq[5];
+    uint32_t was[5];
+    for (uint64_t i = 0; i < 5; i++)
+        ASSERT_RC(send_u64(f.p[0], i, 0, 0), COSMOSB_OK);
+    for (int i = 0; i < 5; i++) {
+        cosmosb_msg_view_t view;
+        ASSERT_RC(cosmosb_pipe_peek(f.c, &view, 0), COSMOSB_OK);
+        seq[i] = seq_word_of(&view);
+        was[i] = *seq[i];
+        cr_assert_eq(was[i], (uint32_t)i + 1u, "position %d: seq %u", i, was[i]);
+        ASSERT_RC(cosmosb_pipe_consume(f.c, &view), COSMOSB_OK);
+    }
+    fx_close_producer(&f, 0);
+    uint64_t v;
+    ASSERT_RC(recv_u64(f.c, &v, NULL, 0), COSMOSB_ECLOSED); /* reaped */
+    cr_assert_eq(stats_of(f.c).producers_reaped, 1u);
+    for (int i = 0; i < 5; i++) /* no scrub: a reap used to rewrite every slot of both lanes */
+        cr_assert_eq(*seq[i], was[i], "the reap rewrote slot %d (%u)", i, *seq[i]);
+
+    ASSERT_RC(fx_add(&f, 1), COSMOSB_OK); /* the same block, the next producer */
+    ASSERT_RC(send_u64(f.p[1], 42, 0, 0), COSMOSB_OK);
+    cosmosb_msg_view_t view;
+    ASSERT_RC(cosmosb_pipe_peek(f.c, &view, 0), COSMOSB_OK);
+    cr_assert_eq(view.info.producer, 0u);
+    cr_assert_eq(*seq_word_of(&view), 5u + 16u + 1u, "the next producer's first message is at position %u",
+                 *seq_word_of(&view) - 1u);
+    ASSERT_RC(cosmosb_pipe_consume(f.c, &view), COSMOSB_OK);
+    ASSERT_RC(recv_u64(f.c, &v, NULL, 0), COSMOSB_EAGAIN);
+    for (uint64_t i = 0; i < 40; i++) { /* and the lane goes on, round and round */
+        ASSERT_RC(send_u64(f.p[1], i, 0, 0), COSMOSB_OK);
+        expect_u64(f.c, i, 0);
+    }
+    fx_free(&f);
+}
+
+/*
+ * Slot 0's word holds seq 1, from position 0. Producers that come and go
+ * without a message move the next one a lap ahead each time; without the
+ * scrub every 2^31 positions, the 4096th would start at position 2^32 = 0
+ * (capacity 2^20), where that old word reads "published", and a producer
+ * that closes without sending (its seqs are then authoritative) would have
+ * position 0's message delivered again, and its block never reaped.
+ */
+Test(core_linux, an_old_sequence_word_never_passes_for_a_new_message_two_to_the_32_positions_later, .timeout = 300)
+{
+    struct fx f;
+    fx_open(&f, cosmosb_linux_platform(), COSMOSB_PIPE_MPSC, COSMOSB_PIPE_MAX_CAPACITY, 64, 8, 1);
+    ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);
+    uint64_t v;
+    for (uint64_t q = 0; q < COSMOSB_PIPE_MAX_CAPACITY; q++) { /* every slot written once, in order */
+        ASSERT_RC(send_u64(f.p[0], q, 0, 0), COSMOSB_OK);
+        ASSERT_RC(recv_u64(f.c, &v, NULL, 0), COSMOSB_OK);
+        cr_assert_eq(v, q);
+    }
+    uint32_t laps = (uint32_t)(0x100000000ull / COSMOSB_PIPE_MAX_CAPACITY);
+    for (uint32_t k = 0; k < laps + 2u; k++) {
+        if (k > 0)
+            ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);
+        fx_close_producer(&f, 0);
+        int rc = recv_u64(f.c, &v, NULL, 0);
+        cr_assert_eq(rc, COSMOSB_ECLOSED, "producer %u: %s (value %llu)", k, cosmosb_err_name(rc),
+                     (unsigned long long)v);
+        cr_assert_eq(stats_of(f.c).producers_reaped, k + 1u);
+    }
+    ASSERT_RC(fx_add(&f, 0), COSMOSB_OK); /* and it still works */
+    ASSERT_RC(send_u64(f.p[0], 7, 0, 0), COSMOSB_OK);
+    expect_u64(f.c, 7, 0);
+    ASSERT_RC(recv_u64(f.c, &v, NULL, 0), COSMOSB_EAGAIN);
+    fx_free(&f);
+}
+
+/* ------------------------------------------------------------------------ */
 /* MPSC                                                                     */
 /* ------------------------------------------------------------------------ */
 

@@ -116,14 +116,31 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
     uint32_t why = (v->state == COSMOSB__PV_CLOSED) ? (uint32_t)-COSMOSB_ECLOSED : (uint32_t)-COSMOSB_EPEERDEAD;
     for (uint32_t l = 0; l < COSMOSB__LANES; l++) {
         struct cosmosb__lane *lane = &v->lane[l];
-        /* Scrub: slot q gets seq q (never "ready"), so nothing the departed
-         * producer left behind can be taken for the next producer's message.
+        /* Nothing the departed producer left behind may pass for the next
+         * producer's message (docs/pipe.md, "Peer death and reaping"). Every
+         * slot's seq word holds q + 1 (a message) or q (a scrub, or 0 from
+         * the creation) for a position q from lane->scrubbed up to pos +
+         * capacity - 1 (a producer is never more than capacity ahead of us).
+         * So the next producer starts one lap ahead, at pos + capacity: no
+         * old word is q + 1 for a position q it will use, as long as the
+         * positions stay less than 2^32 from the last scrub. Once they are
+         * 2^31 away, the lane is scrubbed instead: slot q gets seq q (never
+         * "ready"), and the next producer starts where we are. One scrub per
+         * 2^31 positions (2048 reaps at the largest capacity), where every
+         * reap used to rewrite every slot (about 28 ms at capacity 2^20).
+         * (The distance is taken modulo 2^32: it can only wrap after the
+         * producers wrote all the way round, and then every word is recent.)
          * Relaxed: published by the release of owner below. */
-        for (uint32_t k = 0; k < lane->capacity; k++)
-            cosmosb__store_relaxed(&cosmosb__slot(p, lane, lane->pos + k)->seq, lane->pos + k);
-        /* The next producer starts where we are (it reads tail). */
-        cosmosb__store_relaxed(lane->tail, lane->pos);
-        cosmosb__store_relaxed(lane->head, lane->pos);
+        uint32_t next = lane->pos + lane->capacity;
+        if (next - lane->scrubbed >= COSMOSB__SCRUB_DISTANCE) {
+            for (uint32_t k = 0; k < lane->capacity; k++)
+                cosmosb__store_relaxed(&cosmosb__slot(p, lane, lane->pos + k)->seq, lane->pos + k);
+            lane->scrubbed = lane->pos;
+            next = lane->pos;
+        }
+        lane->pos = next;
+        cosmosb__store_relaxed(lane->tail, next); /* the next producer reads it at its claim */
+        cosmosb__store_relaxed(lane->head, next);
     }
     cosmosb__store_relaxed(&v->ctl->closed, 0);
     cosmosb__store_relaxed(&v->ctl->sleeping, 0);

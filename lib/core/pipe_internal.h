@@ -25,6 +25,10 @@
 #define COSMOSB__RESCAN_IDLE 256u
 
 /* Private view of one lane (SPSC ring). */
+/* A reap scrubs a lane (rather than moving the next producer one lap ahead) once its positions are
+ * this far from its last scrub (docs/pipe.md, "Peer death and reaping"). */
+#define COSMOSB__SCRUB_DISTANCE 0x80000000u
+
 struct cosmosb__lane {
     uint8_t *slots;            /* first slot in this process's mapping */
     cosmosb__au32 *tail;       /* shared: producer's index */
@@ -33,6 +37,7 @@ struct cosmosb__lane {
     uint32_t capacity;
     uint32_t pos;              /* master copy of our own index (tail or head) */
     uint32_t cached;           /* last value read of the other side's index */
+    uint32_t scrubbed;         /* consumer: position of the last scrub of this lane (0: the pipe's creation) */
 };
 
 /* Consumer's private state for a producer slot. */

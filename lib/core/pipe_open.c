@@ -99,6 +99,7 @@ void cosmosb__producer_view_init(struct cosmosb_pipe *p, struct cosmosb__produce
         lane->mask = lane->capacity - 1;
         lane->pos = 0;
         lane->cached = 0;
+        lane->scrubbed = 0;
     }
     v->lane[COSMOSB__LANE_URGENT].slots = block + COSMOSB__BLOCK_SLOTS_OFF;
     v->lane[COSMOSB__LANE_NORMAL].slots =
