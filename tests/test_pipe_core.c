@@ -889,6 +889,85 @@ PTEST(send_batch_bulk_and_burst)
     fx_free(&f);
 }
 
+static void items_for(cosmosb_recv_item_t *it, uint64_t *vals, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        it[i].buf = &vals[i];
+        it[i].buf_size = 8;
+        it[i].reserved = 0;
+    }
+}
+
+/* A bulk receive that can never complete returns at once: EINVAL beyond what every lane can hold, the
+ * departure status once every producer has gone (what is left stays for burst receives). */
+PTEST(recv_batch_bulk_that_can_never_complete_returns_at_once)
+{
+    struct fx f;
+    fx_open(&f, plat, COSMOSB_PIPE_MPSC, 8, 4, 8, 2);
+    uint64_t vals[32];
+    cosmosb_recv_item_t it[32];
+    items_for(it, vals, 32);
+    /* 2 producer slots x (8 + 4) = 24 messages at most */
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 25, COSMOSB_BATCH_BULK, COSMOSB_TIMEOUT_FOREVER), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 25, 0, 0), COSMOSB_EAGAIN); /* a burst may ask for more */
+    ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);
+    ASSERT_RC(fx_add(&f, 1), COSMOSB_OK);
+    for (uint64_t i = 0; i < 3; i++)
+        ASSERT_RC(send_u64(f.p[0], i, 0, 0), COSMOSB_OK);
+    for (uint64_t i = 3; i < 5; i++)
+        ASSERT_RC(send_u64(f.p[1], i, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 8, COSMOSB_BATCH_BULK, 1000), COSMOSB_ETIMEDOUT);
+    fx_close_producer(&f, 0);
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 8, COSMOSB_BATCH_BULK, 1000), COSMOSB_ETIMEDOUT); /* one is left */
+    fx_close_producer(&f, 1);
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 8, COSMOSB_BATCH_BULK, COSMOSB_TIMEOUT_FOREVER), COSMOSB_ECLOSED);
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 8, COSMOSB_BATCH_BULK, 0), COSMOSB_ECLOSED);
+    expect_queued(f.c, 5u);
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 5, COSMOSB_BATCH_BULK, COSMOSB_TIMEOUT_FOREVER), 5);
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 8, 0, 0), COSMOSB_ECLOSED);
+    /* a new producer: bulk receives wait for it again */
+    ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);
+    ASSERT_RC(send_u64(f.p[0], 9, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 2, COSMOSB_BATCH_BULK, 1000), COSMOSB_ETIMEDOUT);
+    ASSERT_RC(send_u64(f.p[0], 10, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 2, COSMOSB_BATCH_BULK, COSMOSB_TIMEOUT_FOREVER), 2);
+    cr_assert_eq(vals[0], 9u);
+    cr_assert_eq(vals[1], 10u);
+    fx_free(&f);
+}
+
+static int g_bulk_dead;
+static int bulk_peer_alive(void *ctx, uint32_t id)
+{
+    (void)ctx;
+    (void)id;
+    return g_bulk_dead ? COSMOSB_PEER_DEAD : COSMOSB_PEER_ALIVE;
+}
+
+Test(core_linux, recv_batch_bulk_after_a_producer_died_returns_peerdead_at_once, .timeout = 30)
+{
+    cosmosb_platform_t plat = *cosmosb_linux_platform();
+    plat.peer_alive = bulk_peer_alive;
+    g_bulk_dead = 0;
+    struct fx f;
+    fx_open(&f, &plat, COSMOSB_PIPE_SPSC, 8, 4, 8, 1);
+    uint64_t vals[8];
+    cosmosb_recv_item_t it[8];
+    items_for(it, vals, 8);
+    ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);
+    for (uint64_t i = 0; i < 3; i++)
+        ASSERT_RC(send_u64(f.p[0], i, 0, 0), COSMOSB_OK);
+    g_bulk_dead = 1;
+    ASSERT_RC(cosmosb_pipe_check_peer(f.c), COSMOSB_EPEERDEAD); /* found dead; its 3 messages are kept */
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 4, COSMOSB_BATCH_BULK, COSMOSB_TIMEOUT_FOREVER), COSMOSB_EPEERDEAD);
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 4, 0, 0), 3);
+    for (uint64_t i = 0; i < 3; i++)
+        cr_assert_eq(vals[i], i);
+    ASSERT_RC(cosmosb_pipe_recv_batch(f.c, it, 4, 0, 0), COSMOSB_EPEERDEAD);
+    f.p[0] = NULL; /* "dead": its handle is not closed */
+    fx_free(&f);
+}
+
 PTEST(recv_batch_bulk_and_burst)
 {
     struct fx f;

@@ -367,6 +367,10 @@ COSMOSB_API int cosmosb_pipe_consume(cosmosb_pipe_t *pipe, const cosmosb_msg_vie
  * @return number received, or a negative code as cosmosb_pipe_recv(). A message
  *         that does not fit its item stops the batch (returned count excludes it;
  *         ::COSMOSB_EMSGSIZE if it is the first). Returns 0 only when @p n is 0.
+ *         In bulk mode: ::COSMOSB_EINVAL if @p n exceeds what all lanes of all
+ *         producer slots can hold; ::COSMOSB_EPEERDEAD or ::COSMOSB_ECLOSED at
+ *         once, whatever the timeout, when fewer than @p n are queued and every
+ *         producer has died or closed (the messages left stay for burst receives).
  * @par Concurrency: one thread at a time on the consumer handle.
  */
 COSMOSB_API int cosmosb_pipe_recv_batch(cosmosb_pipe_t *pipe, cosmosb_recv_item_t *items,

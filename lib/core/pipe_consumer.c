@@ -367,11 +367,37 @@ static int empty_status(const struct cosmosb_pipe *p)
     return COSMOSB_EAGAIN;
 }
 
+/*
+ * A bulk wait (need > 1) that no producer can complete any more: every
+ * producer we serve has departed (closed, or died), so what is queued,
+ * fewer than `need`, is all there will be until a new producer attaches.
+ * Returns its departure status (EPEERDEAD if one of them died, else
+ * ECLOSED), or 0 if a producer may still send. The messages left stay for
+ * burst receives. A quarantined (CORRUPT) producer counts as one that may
+ * still send, as in cosmosb_pipe_check_peer().
+ */
+static int bulk_departed(const struct cosmosb_pipe *p)
+{
+    if (p->nserving == 0)
+        return p->departed ? -(int)p->departed : 0;
+    int dead = 0;
+    for (uint32_t j = 0; j < p->nserving; j++) {
+        uint32_t s = p->pv[p->serving[j]].state;
+        if (!departing_state(s))
+            return 0;
+        dead |= s == COSMOSB__PV_DEAD;
+    }
+    return dead ? COSMOSB_EPEERDEAD : COSMOSB_ECLOSED;
+}
+
 /* Waits until at least `need` messages are queued; with need == 1, *nx says where. */
 static int consumer_wait(struct cosmosb_pipe *p, uint32_t need, uint64_t timeout_ns, struct next *nx)
 {
     if (have(p, need, nx))
         return COSMOSB_OK;
+    int gone = need > 1 ? bulk_departed(p) : 0;
+    if (gone)
+        return gone;
     if (timeout_ns == COSMOSB_TIMEOUT_NONE)
         return empty_status(p);
     struct cosmosb__spin spin;
@@ -404,6 +430,8 @@ static int consumer_wait(struct cosmosb_pipe *p, uint32_t need, uint64_t timeout
             rc = -(int)p->departed;
             break;
         }
+        if (need > 1 && (rc = bulk_departed(p)) != 0)
+            break;
         if ((rc = cosmosb__sleep(p, &h->doorbell, seq, deadline)) != 0)
             break;
     }
@@ -579,6 +607,10 @@ int cosmosb_pipe_recv_batch(cosmosb_pipe_t *p, cosmosb_recv_item_t *items, uint3
     if (n == 0)
         return 0;
     if (!items || n > (uint32_t)INT32_MAX)
+        return COSMOSB_EINVAL;
+    /* All or nothing, and more than every lane of every producer slot can hold: it could never complete. */
+    if ((flags & COSMOSB_BATCH_BULK) &&
+        (uint64_t)n > (uint64_t)p->max_producers * ((uint64_t)p->capacity + p->urgent_capacity))
         return COSMOSB_EINVAL;
     for (uint32_t i = 0; i < n; i++)
         if (!items[i].buf && items[i].buf_size)
