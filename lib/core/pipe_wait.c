@@ -93,11 +93,18 @@ int cosmosb__sleep(struct cosmosb_pipe *p, cosmosb__au32 *doorbell, uint32_t seq
 /* Called by a side right after it announced its sleep (fetch_or of its bit). */
 void cosmosb__sleeper_barrier(struct cosmosb_pipe *p)
 {
-    if (p->heavy == 1 && p->plat.heavy_barrier(p->plat.ctx) != 0) {
+    if (p->heavy == 1 && p->plat.heavy_barrier(p->plat.ctx) == 0)
+        return; /* the heavy barrier orders every waker's store before its load for us */
+    if (p->heavy == 1) {
         /* Cannot guarantee that light wakers see us: from now on we sleep in
          * short slices (bounded delay instead of a lost wakeup). */
         p->heavy = 2;
     }
+    /* SC fence: our announcement (the SC fetch_or) before the re-check loads, against the waker's store,
+     * SC fence (cosmosb__waker_barrier), sleeping load (Dekker). C11 guarantees that with a fence on
+     * both sides; the fetch_or alone is enough on x86 and ARMv8 (LDAR), not on every mapping (RISC-V,
+     * POWER, ARMv8.3 LDAPR). Only on the way to sleep: one locked instruction on x86. */
+    cosmosb__fence_seq_cst();
 }
 
 /* Registers this process for heavy barriers; 1 if the asymmetric protocol may be used. */
