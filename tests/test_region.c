@@ -740,6 +740,88 @@ Test(pipefd, share_and_attach_socket_in_process)
     close(sv[1]);
 }
 
+/*
+ * A producer writes to the pipe's eventfd: a consumer that hands it the write
+ * end of a pipe whose reader is gone (or a socket, a file) instead used to
+ * kill it with SIGPIPE at its first notification (Linux-layer audit). Only
+ * an eventfd is taken.
+ */
+Test(pipefd, attach_takes_only_an_eventfd_as_the_eventfd)
+{
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.capacity = 16;
+    cfg.flags |= COSMOSB_PIPE_EVENTFD;
+    cosmosb_pipe_t *c = NULL, *p = NULL;
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &c), COSMOSB_OK);
+    int fds0 = count_fds();
+    int pp[2];
+    cr_assert_eq(pipe(pp), 0);
+    close(pp[0]); /* the reader is gone: a write would raise SIGPIPE */
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    int file = make_memfd(NULL, 0, 4096, 0);
+    ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(c), pp[1], &p), COSMOSB_EBADF);
+    ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(c), sv[0], &p), COSMOSB_EBADF);
+    ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(c), file, &p), COSMOSB_EBADF);
+    cr_assert_null(p);
+    ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(c), cosmosb_pipe_eventfd(c), &p), COSMOSB_OK); /* the real one */
+    /* the consumer arms the notification; the producer's send notifies through the eventfd */
+    ASSERT_RC(cosmosb_pipe_arm_notify(c), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_send(p, 1, "x", 2, 0, 0), COSMOSB_OK);
+    uint64_t v = 0;
+    cr_assert_eq(read(cosmosb_pipe_eventfd(c), &v, sizeof v), (ssize_t)sizeof v);
+    cr_assert_geq(v, 1u);
+    cosmosb_pipe_close(p);
+    close(pp[1]);
+    close(sv[0]);
+    close(sv[1]);
+    close(file);
+    cr_assert_eq(count_fds(), fds0, "descriptors leaked");
+    cosmosb_pipe_close(c);
+}
+
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+
+/* With SO_PASSPIDFD set by the application (Linux 6.5), every message brings the sender's pidfd: it
+ * used to stay open, one descriptor per receive (Linux-layer audit). */
+Test(fdpass, a_pidfd_the_kernel_adds_is_closed)
+{
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    int one = 1;
+    if (setsockopt(sv[1], SOL_SOCKET, SO_PASSPIDFD, &one, sizeof one) != 0) {
+        close(sv[0]);
+        close(sv[1]);
+        cr_skip_test("SO_PASSPIDFD not supported (Linux < 6.5)");
+    }
+    int fd = make_memfd(NULL, 0, 4096, 0);
+    int fds0 = count_fds();
+    for (int i = 0; i < 50; i++) {
+        ASSERT_RC(cosmosb_fd_send(sv[0], &fd, 1, 7), COSMOSB_OK);
+        int got = -1;
+        uint32_t n = 0, tag = 0;
+        ASSERT_RC(cosmosb_fd_recv(sv[1], &got, 1, &n, &tag, NULL), COSMOSB_OK);
+        cr_assert_eq(n, 1u);
+        cr_assert_eq(tag, 7u);
+        close(got);
+    }
+    cr_assert_eq(count_fds(), fds0, "%d descriptors leaked in 50 receives", count_fds() - fds0);
+    /* and on an error path: a wrong count */
+    ASSERT_RC(cosmosb_fd_send(sv[0], &fd, 1, 7), COSMOSB_OK);
+    int got[2];
+    uint32_t n = 0, tag = 0;
+    (void)cosmosb_fd_recv(sv[1], got, 1, &n, &tag, NULL);
+    for (uint32_t i = 0; i < n; i++)
+        close(got[i]);
+    cr_assert_eq(count_fds(), fds0);
+    close(fd);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 Test(pipefd, attach_refuses_non_pipe_regions)
 {
     cosmosb_region_t *r = NULL;

@@ -76,12 +76,18 @@ COSMOSB_API int cosmosb_arena_share(cosmosb_arena_t *arena, int sock, uint32_t f
  * Validates both descriptors (sealed memfds whose sizes agree with the
  * meta header) before trusting anything. Data is mapped writable only if
  * @p flags has ::COSMOSB_ARENA_WRITER and the kernel allows it (not sealed).
+ * Blocks until a whole message has arrived (it reads a blocking socket; a
+ * peer that sends part of a message and stops keeps the call waiting). To
+ * bound the wait, set SO_RCVTIMEO on the socket: the call then returns
+ * ::COSMOSB_EAGAIN, and a socket that timed out part way through a message
+ * is out of step and must be closed.
  * @param[in] sock connected AF_UNIX socket.
  * @param[in] flags 0 (receive-only) or ::COSMOSB_ARENA_WRITER.
  * @param[out] out the new handle.
  * @param[out] cred kernel-checked credentials of the sender (may be NULL).
  * @return ::COSMOSB_OK; ::COSMOSB_ECORRUPT (not an arena message, bad header);
- *         ::COSMOSB_EBADF (not sealed memfds); ::COSMOSB_EPERM (writer asked, data sealed);
+ *         ::COSMOSB_EBADF (not sealed memfds); ::COSMOSB_EPERM (writer asked, data sealed; or a
+ *         meta memfd sealed against writes); ::COSMOSB_EAGAIN (SO_RCVTIMEO expired);
  *         ::COSMOSB_ENOMEM (no memory, or an area larger than this process can map, as in
  *         cosmosb_arena_create(): a 64-bit creator's arena of 4 GiB or more sent to a 32-bit process);
  *         the errors of cosmosb_arena_join() and cosmosb_fd_recv().

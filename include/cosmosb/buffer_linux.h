@@ -110,6 +110,11 @@ COSMOSB_API int cosmosb_bufmgr_share_some(cosmosb_bufmgr_t *mgr, int sock, const
 
 /**
  * @brief Receives a manager sent by cosmosb_bufmgr_share() and joins it as a receive-only participant.
+ *
+ * Blocks until the whole share (several messages) has arrived; a peer that
+ * sends part of it and stops keeps the call waiting. To bound the wait, set
+ * SO_RCVTIMEO on the socket: the call then returns ::COSMOSB_EAGAIN, and the
+ * socket, out of step part way through a share, must be closed.
  * @param[in] sock connected AF_UNIX stream socket.
  * @param[out] out the receiver's view.
  * @param[out] cred kernel-checked credentials of the sender (may be NULL).
@@ -123,6 +128,8 @@ COSMOSB_API int cosmosb_bufmgr_attach_socket(int sock, cosmosb_bufmgr_t **out, c
 
 /**
  * @brief Receives the buffers of a later cosmosb_bufmgr_share() (ones already known are skipped).
+ *
+ * Blocks as cosmosb_bufmgr_attach_socket() does.
  * @param[in] mgr the receiver's view.
  * @param[in] sock the socket.
  * @return as cosmosb_bufmgr_attach_socket().

@@ -44,9 +44,13 @@ COSMOSB_API int cosmosb_pipe_create(const cosmosb_pipe_config_t *cfg, cosmosb_pi
  * keeps its own.
  *
  * @param[in] region_fd the pipe's region (from cosmosb_pipe_fd() in the creator).
- * @param[in] event_fd the pipe's eventfd (cosmosb_pipe_eventfd()), or -1 if it has none.
+ * @param[in] event_fd the pipe's eventfd (cosmosb_pipe_eventfd()), or -1 if it has none (or
+ *            if the consumer is not trusted: docs/pipe.md, "Notification and hostile peers").
+ *            Only an eventfd is taken: the producer writes to it, and another kind of file
+ *            (a pipe or socket whose reader is gone) could kill it with SIGPIPE.
  * @param[out] out the producer handle; close it with cosmosb_pipe_close().
- * @return ::COSMOSB_OK; ::COSMOSB_EBADF; ::COSMOSB_ECORRUPT; ::COSMOSB_EVERSION;
+ * @return ::COSMOSB_OK; ::COSMOSB_EBADF (also for an @p event_fd that is not an eventfd);
+ *         ::COSMOSB_EPERM (a region memfd sealed against writes); ::COSMOSB_ECORRUPT; ::COSMOSB_EVERSION;
  *         ::COSMOSB_EBUSY if all producer slots are taken; ::COSMOSB_ECLOSED;
  *         ::COSMOSB_EINVAL; ::COSMOSB_ENOMEM; ::COSMOSB_EIO.
  * @par Concurrency: thread-safe.
@@ -64,6 +68,11 @@ COSMOSB_API int cosmosb_pipe_share(const cosmosb_pipe_t *pipe, int sock);
 
 /**
  * @brief Receives a pipe's descriptors from a UNIX socket and attaches as a producer.
+ *
+ * Blocks until the message has arrived (set SO_RCVTIMEO on the socket to bound
+ * the wait: ::COSMOSB_EAGAIN). Takes the pipe's eventfd if one was sent; a
+ * producer that does not trust the consumer receives the descriptors with
+ * cosmosb_fd_recv() instead and calls cosmosb_pipe_attach() with -1.
  * @param[in] sock connected AF_UNIX socket.
  * @param[out] out the producer handle.
  * @param[out] cred credentials of the process that sent the pipe (may be NULL);

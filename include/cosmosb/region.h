@@ -53,7 +53,8 @@ COSMOSB_API int cosmosb_region_create(const char *debug_name, uint32_t kind, uin
  *
  * Checks, in this order and before trusting any byte: that @p fd is a memfd
  * carrying the grow, shrink and seal-seal seals (so its size is final), that
- * its fstat() size is plausible, then the header's magic, ABI version, kind,
+ * its fstat() size is plausible (seals first: once shrinking and growing are
+ * sealed the size cannot change under the mapping), then the header's magic, ABI version, kind,
  * and that the recorded sizes equal the real size. The fd is duplicated; the
  * caller keeps ownership of @p fd.
  *
@@ -65,7 +66,7 @@ COSMOSB_API int cosmosb_region_create(const char *debug_name, uint32_t kind, uin
  *         disagrees with the real size; ::COSMOSB_EVERSION for another ABI;
  *         ::COSMOSB_EINVAL for a kind mismatch or NULL argument; ::COSMOSB_ENOMEM (no memory,
  *         or a region larger than this process can map, as in cosmosb_region_create());
- *         ::COSMOSB_EIO.
+ *         ::COSMOSB_EPERM for a memfd sealed against writes; ::COSMOSB_EIO.
  * @par Concurrency: thread-safe.
  */
 COSMOSB_API int cosmosb_region_attach(int fd, uint32_t kind, cosmosb_region_t **out);

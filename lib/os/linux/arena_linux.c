@@ -222,14 +222,15 @@ static int check_memfd(int fd, uint64_t *size)
 {
     if (fd < 0)
         return COSMOSB_EBADF;
+    /* Seals first, size second: the size is final only once they are set (see cosmosb_region_attach). */
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || (seals & SIZE_SEALS) != SIZE_SEALS)
+        return COSMOSB_EBADF; /* not a memfd, or its size could still change */
     struct stat st;
     if (fstat(fd, &st) != 0)
         return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
     if (!S_ISREG(st.st_mode) || st.st_size <= 0)
         return COSMOSB_EBADF;
-    int seals = fcntl(fd, F_GET_SEALS);
-    if (seals < 0 || (seals & SIZE_SEALS) != SIZE_SEALS)
-        return COSMOSB_EBADF; /* not a memfd, or its size could still change */
     *size = (uint64_t)st.st_size;
     if (*size != page_round(*size))
         return COSMOSB_ECORRUPT;

@@ -323,15 +323,16 @@ int cosmosb_bufmgr_share(cosmosb_bufmgr_t *m, int sock)
 /* Maps a received buffer read-only, after checking that the kernel protects it from our writes. */
 static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_t id)
 {
+    /* Seals first, size second: the size is final only once they are set (see cosmosb_region_attach). */
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW) ||
+        !(seals & (F_SEAL_FUTURE_WRITE | F_SEAL_WRITE)))
+        return COSMOSB_EBADF; /* its size could change, or we could write it */
     struct stat st;
     if (fstat(fd, &st) != 0)
         return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
     if (!S_ISREG(st.st_mode) || st.st_size <= 0)
         return COSMOSB_EBADF;
-    int seals = fcntl(fd, F_GET_SEALS);
-    if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW) ||
-        !(seals & (F_SEAL_FUTURE_WRITE | F_SEAL_WRITE)))
-        return COSMOSB_EBADF; /* its size could change, or we could write it */
     uint64_t size = (uint64_t)st.st_size;
     if (size & (COSMOSB_SLICE_ALIGN - 1u))
         return COSMOSB_ECORRUPT;

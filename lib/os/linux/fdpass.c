@@ -16,6 +16,13 @@
 
 #include "os/linux/linux_internal.h"
 
+/* SCM_PIDFD (Linux 6.5), spelled out for older headers. */
+#ifdef SCM_PIDFD
+#define FDPASS_SCM_PIDFD SCM_PIDFD
+#else
+#define FDPASS_SCM_PIDFD 0x04
+#endif
+
 #define FDPASS_MAGIC 0x46424d43u /* "CMBF" */
 
 struct fdpass_body {
@@ -94,6 +101,15 @@ int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32
             c->cmsg_len >= CMSG_LEN(sizeof sender)) {
             memcpy(&sender, CMSG_DATA(c), sizeof sender);
             have_sender = 1;
+            continue;
+        }
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == FDPASS_SCM_PIDFD && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            /* The kernel adds the sender's pidfd to every message when the application set
+             * SO_PASSPIDFD on the socket (Linux 6.5): not ours to keep. */
+            int fd;
+            memcpy(&fd, CMSG_DATA(c), sizeof fd);
+            if (fd >= 0)
+                close(fd);
             continue;
         }
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)

@@ -7,8 +7,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "os/linux/linux_internal.h"
@@ -76,6 +79,26 @@ fail:
     return rc;
 }
 
+/*
+ * Is fd an eventfd? Its inode is anonymous (no file type bits: not a pipe, a
+ * socket, a device or a file), and where /proc is mounted its link says
+ * eventfd (other anonymous inodes, timerfd or signalfd, refuse a write with
+ * EINVAL anyway: none raises SIGPIPE or blocks).
+ */
+static int is_eventfd(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || (st.st_mode & S_IFMT) != 0)
+        return 0;
+    char path[64], link[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (n < 0)
+        return errno == ENOENT || errno == EACCES; /* no /proc here: the inode check alone */
+    link[n] = '\0';
+    return strcmp(link, "anon_inode:[eventfd]") == 0;
+}
+
 int cosmosb_pipe_attach(int region_fd, int event_fd, cosmosb_pipe_t **out)
 {
     if (!out)
@@ -89,6 +112,12 @@ int cosmosb_pipe_attach(int region_fd, int event_fd, cosmosb_pipe_t **out)
     if (rc)
         goto fail;
     if (event_fd >= 0) {
+        /* Only an eventfd: a producer writes to it, and a pipe or socket whose reader is gone would
+         * kill it with SIGPIPE, a FUSE file could block it (Linux-layer audit). */
+        if (!is_eventfd(event_fd)) {
+            rc = COSMOSB_EBADF;
+            goto fail;
+        }
         lp->event_fd = fcntl(event_fd, F_DUPFD_CLOEXEC, 0);
         if (lp->event_fd < 0) {
             rc = errno == EBADF ? COSMOSB_EBADF : cosmosb__linux_err(errno);

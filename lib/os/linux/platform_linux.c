@@ -108,8 +108,8 @@ static void linux_notify(void *ctx, void *channel)
     if (!lp || lp->event_fd < 0)
         return;
     struct pollfd pfd = {.fd = lp->event_fd, .events = POLLOUT};
-    if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))
-        return; /* full: only the consumer fills it that far; it is not woken this way */
+    if (poll(&pfd, 1, 0) != 1 || (pfd.revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL)) != POLLOUT)
+        return; /* full (only the consumer fills it that far; it is not woken this way), or in error */
     uint64_t one = 1;
     ssize_t n = write(lp->event_fd, &one, sizeof one);
     (void)n; /* EAGAIN: the counter is saturated, the reader is notified anyway */

@@ -112,14 +112,17 @@ int cosmosb_region_attach(int fd, uint32_t kind, cosmosb_region_t **out)
         return COSMOSB_EINVAL;
     if (fd < 0)
         return COSMOSB_EBADF;
+    /* Seals first, size second: once shrinking and growing are sealed the size is final, so the
+     * size we map is the file's for good. (The other order let a peer that adds the seals after
+     * our fstat shrink the file first: we then mapped pages past its end, SIGBUS on the header.) */
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || (seals & REQUIRED_SEALS) != REQUIRED_SEALS)
+        return COSMOSB_EBADF; /* not a memfd, or its size could still change */
     struct stat st;
     if (fstat(fd, &st) != 0)
         return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
     if (!S_ISREG(st.st_mode))
         return COSMOSB_EBADF;
-    int seals = fcntl(fd, F_GET_SEALS);
-    if (seals < 0 || (seals & REQUIRED_SEALS) != REQUIRED_SEALS)
-        return COSMOSB_EBADF; /* not a memfd, or its size could still change */
     uint64_t size = (uint64_t)st.st_size;
     if (st.st_size < 0 || size < REGION_HDR_SIZE || size > REGION_MAX_SIZE || size != page_round(size))
         return COSMOSB_ECORRUPT;
