@@ -1249,6 +1249,51 @@ PTEST(a_reap_leaves_the_slots_alone_and_the_next_producer_starts_a_lap_ahead)
 }
 
 /*
+ * Review 13: a hostile producer is not held to the lap. Before it departs it
+ * writes, into the slot of its next position q, a header and a payload with
+ * seq q + capacity + 1: "published" for the position where the next
+ * producer of the block starts after a reap that moves it a lap ahead. That
+ * planted message used to be delivered in the next producer's name, and the
+ * next producer's first message lost. Through the next producer's first lap
+ * its tail must vouch for a slot too. Both lanes.
+ */
+PTEST(a_sequence_word_planted_by_a_departed_producer_never_passes_for_the_next_ones_message)
+{
+    for (int urgent = 0; urgent < 2; urgent++) {
+        uint32_t flags = urgent ? COSMOSB_MSG_URGENT : 0, cap = urgent ? 4u : 8u;
+        struct fx f;
+        fx_open(&f, plat, COSMOSB_PIPE_SPSC, 8, 4, 64, 1);
+        ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);
+        for (uint64_t i = 0; i < 3; i++)
+            ASSERT_RC(send_u64(f.p[0], i, flags, 0), COSMOSB_OK);
+        cosmosb_slot_t s;
+        ASSERT_RC(cosmosb_pipe_reserve(f.p[0], flags, 0, &s), COSMOSB_OK);
+        uint8_t *hdr = (uint8_t *)s.data - 16;
+        uint64_t forged = 0xbad, type = 0xbad + 1000;
+        uint32_t len = 8;
+        memcpy(s.data, &forged, 8);
+        memcpy(hdr + 4, &len, 4);
+        memcpy(hdr + 8, &type, 8);
+        __atomic_store_n((uint32_t *)(void *)hdr, s.token_seq + cap + 1u, __ATOMIC_RELEASE);
+        fx_close_producer(&f, 0); /* departs; writes nothing more */
+        for (uint64_t i = 0; i < 3; i++)
+            expect_u64(f.c, i, flags);
+        uint64_t v;
+        ASSERT_RC(recv_u64(f.c, &v, NULL, 0), COSMOSB_ECLOSED); /* drained and reaped */
+        ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);                   /* the next producer of the block */
+        int rc = recv_u64(f.c, &v, NULL, 0);
+        cr_assert_eq(rc, COSMOSB_EAGAIN, "lane %d: %s, value %#llx before the new producer sent anything", urgent,
+                     cosmosb_err_name(rc), (unsigned long long)v);
+        for (uint64_t i = 10; i < 10u + 2u * cap; i++) { /* two laps, one message at a time */
+            ASSERT_RC(send_u64(f.p[0], i, flags, 0), COSMOSB_OK);
+            expect_u64(f.c, i, flags);
+        }
+        ASSERT_RC(recv_u64(f.c, &v, NULL, 0), COSMOSB_EAGAIN);
+        fx_free(&f);
+    }
+}
+
+/*
  * Slot 0's word holds seq 1, from position 0. Producers that come and go
  * without a message move the next one a lap ahead each time; without the
  * scrub every 2^31 positions, the 4096th would start at position 2^32 = 0

@@ -1363,6 +1363,140 @@ Test(toctou, a_release_after_the_sender_was_replaced_never_takes_the_next_ones_m
     tp_close(&t);
 }
 
+/*
+ * Review 13: the producer epoch used to change with every change of the
+ * producer's state, so a message handled while its sender closed (or died)
+ * and a consumer call ran discovery was left at the head of its lane and
+ * delivered again. The sender closes from the check_ref hook (copy mode), or
+ * while the message is out in place, and a consumer call runs in between.
+ */
+struct closer {
+    struct tp *t;
+    int calls;
+};
+
+static int closing_ref(void *ctx, const cosmosb_ref_t *ref, uint64_t target)
+{
+    struct closer *cl = ctx;
+    (void)ref;
+    (void)target;
+    if (cl->calls++ == 0) {
+        cosmosb_pipe_close_endpoint(cl->t->p);
+        cl->t->p = NULL;
+        cosmosb_pipe_stats_t st;
+        ASSERT_RC(cosmosb_pipe_stats(cl->t->c, &st), COSMOSB_OK); /* a consumer call: discovery sees it closed */
+    }
+    return COSMOSB_OK;
+}
+
+static void handled_once_while_the_sender_closes(uint32_t trust)
+{
+    struct tp t;
+    tp_open(&t, 64, 512, 0);
+    tp_producer(&t);
+    struct closer cl = {&t, 0};
+    cosmosb_receiver_config_t cfg;
+    cosmosb_receiver_config_init(&cfg);
+    cfg.trust = trust;
+    cfg.hooks.check_ref = closing_ref;
+    cfg.hooks.ref_ctx = &cl;
+    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_misc_schema, NULL, NULL), COSMOSB_OK);
+    ts_misc m;
+    misc_valid(&m, 42);
+    m.any = (cosmosb_ref_t){1, 1, 1, 0};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+    cr_assert_eq(((const ts_misc *)msg.data)->tag, 42);
+    ASSERT_RC(cosmosb_pipe_check_peer(t.c), COSMOSB_ECLOSED); /* and another consumer call */
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_ECLOSED);
+    cr_assert_eq(cl.calls, 1, "the message was handled %d times", cl.calls);
+    cr_assert_eq(rstats(rx).delivered, 1u);
+    tp_close(&t);
+}
+
+Test(toctou, a_copy_whose_sender_closes_while_it_is_checked_is_delivered_once)
+{
+    handled_once_while_the_sender_closes(COSMOSB_TRUST_COPY);
+}
+
+Test(toctou, a_message_out_in_place_when_its_sender_closes_is_delivered_once)
+{
+    handled_once_while_the_sender_closes(COSMOSB_TRUST_IN_PLACE);
+}
+
+/*
+ * The epoch where it is needed: a reap that scrubs (once the lane's positions
+ * are 2^31 from its last scrub; before, the next producer starts a lap ahead
+ * and a stale view's position is wrong anyway) lets the next producer start
+ * at the very position of a message still out in place, whose sender
+ * rewrote its sequence word so that the lane looked drained. Its release
+ * must not take the next producer's first message. 32767 producers come and
+ * go first, without a message, to bring the positions there (capacity 2^16).
+ */
+Test(toctou, a_release_across_a_scrubbing_reap_never_takes_the_next_producers_message, .timeout = 120)
+{
+    struct tp t;
+    memset(&t, 0, sizeof t);
+    ASSERT_RC(cosmosb_pipe_config_init(&t.cfg), COSMOSB_OK);
+    t.cfg.capacity = 1u << 16;
+    t.cfg.urgent_capacity = 2;
+    t.cfg.slot_size = 512;
+    ASSERT_RC(cosmosb_pipe_memsize(&t.cfg, &t.size), COSMOSB_OK);
+    t.shm = aligned_alloc(COSMOSB_CACHELINE, (size_t)t.size);
+    cr_assert_not_null(t.shm);
+    size_t hs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_CONSUMER, 1);
+    t.cmem = malloc(hs);
+    ASSERT_RC(cosmosb_pipe_open_consumer(t.cmem, hs, t.shm, t.size, &t.cfg, cosmosb_linux_platform(), NULL, &t.c),
+              COSMOSB_OK);
+    char buf[8];
+    for (uint32_t k = 0; k < 32767u; k++) { /* each reap moves the next producer one lap ahead */
+        tp_producer(&t);
+        cosmosb_pipe_close_endpoint(t.p);
+        free(t.pmem);
+        t.p = NULL;
+        t.pmem = NULL;
+        ASSERT_RC(cosmosb_pipe_recv(t.c, buf, sizeof buf, NULL, 0), COSMOSB_ECLOSED);
+    }
+    tp_producer(&t);
+    struct seq_rewriter w = {NULL, 0, COSMOSB_OK};
+    cosmosb_receiver_config_t cfg;
+    cosmosb_receiver_config_init(&cfg);
+    cfg.trust = COSMOSB_TRUST_IN_PLACE;
+    cfg.hooks.check_ref = rewriting_ref;
+    cfg.hooks.ref_ctx = &w;
+    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_misc_schema, NULL, NULL), COSMOSB_OK);
+    ts_misc m;
+    misc_valid(&m, 1);
+    m.any = (cosmosb_ref_t){1, 1, 1, 0};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
+    cosmosb_msg_view_t v;
+    ASSERT_RC(cosmosb_pipe_peek(t.c, &v, 0), COSMOSB_OK);
+    w.seq = (uint32_t *)(void *)((uint8_t *)(uintptr_t)v.data - 16);
+    uint32_t published = *w.seq;
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+    cosmosb_pipe_close_endpoint(t.p);
+    free(t.pmem);
+    t.p = NULL;
+    t.pmem = NULL;
+    int rc = cosmosb_pipe_peek(t.c, &v, 0); /* reaps it: the lane looks drained */
+    cr_assert(rc == COSMOSB_ECLOSED || rc == COSMOSB_EAGAIN, "peek: %s", cosmosb_err_name(rc));
+    cr_assert_eq(*w.seq, published - 1u, "that reap did not scrub (seq %u): the test missed its point", *w.seq);
+    tp_producer(&t); /* at the same position */
+    misc_valid(&m, 7);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_peek(t.c, &v, 0), COSMOSB_OK); /* the new producer is served */
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+    cr_assert_eq(((const ts_misc *)msg.data)->tag, 7, "the next producer's message was lost");
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    tp_close(&t);
+}
+
 Test(receiver, arena_refs_and_buffer_windows_copy_mode)
 {
     arena_refs_and_windows(COSMOSB_TRUST_COPY);

@@ -11,6 +11,7 @@
  * before any byte is copied.
  */
 #include "core/pipe_internal.h"
+#include "core/compiler.h"
 
 static void serving_add(struct cosmosb_pipe *p, uint32_t index)
 {
@@ -43,15 +44,21 @@ static void set_state(struct cosmosb_pipe *p, struct cosmosb__producer_view *v, 
 {
     p->departing += (uint32_t)departing_state(state) - (uint32_t)departing_state(v->state);
     v->state = state;
-    v->epoch++;
 }
 
 static inline int slot_ready(const struct cosmosb_pipe *p, const struct cosmosb__lane *lane, uint32_t pos)
 {
     const struct cosmosb__slot_hdr *h = cosmosb__slot(p, lane, pos);
     /* A2: acquire pairs with R1 in the producer: this message's header and payload are visible. */
-    if (cosmosb__load_acquire(&h->seq) == pos + 1)
+    if (cosmosb__load_acquire(&h->seq) == pos + 1) {
+        /* In the first lap of a producer after a reap without scrub, a seq word may be one the departed
+         * producer planted ahead (a hostile one that died: review 13): the new producer's tail must
+         * vouch for the position too. Acquire: pairs with its R4, made after its R1 of pos. After that
+         * lap the new producer has written every slot itself. */
+        if (COSMOSB__UNLIKELY(lane->vouch_end - 1u - pos < lane->capacity))
+            return cosmosb__load_acquire(lane->tail) - pos - 1u < lane->capacity;
         return 1;
+    }
     /* Not published yet: while we poll the seq line, also pull the slot's
      * next line (a slot of more than 48 payload bytes spans two). The
      * producer writes it before the seq, so when the seq lands the payload
@@ -137,6 +144,12 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
                 cosmosb__store_relaxed(&cosmosb__slot(p, lane, lane->pos + k)->seq, lane->pos + k);
             lane->scrubbed = lane->pos;
             next = lane->pos;
+        } else {
+            /* A hostile producer is not held to the lap: before it died it may have written q + 1
+             * into the slot of a position q of the next lap (review 13: the next producer's first
+             * message was lost and the planted one delivered in its name). So through the next
+             * producer's first lap, a slot is ready only if its tail vouches too (slot_ready). */
+            lane->vouch_end = next + lane->capacity;
         }
         lane->pos = next;
         cosmosb__store_relaxed(lane->tail, next); /* the next producer reads it at its claim */
@@ -149,6 +162,7 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
     /* R3: release; the reset above is visible to the next producer's claim CAS. */
     cosmosb__store_release(&v->ctl->owner, 0);
     set_state(p, v, COSMOSB__PV_FREE);
+    v->epoch++; /* the block's next producer is another one (a close or a death alone changes nothing) */
     v->owner = 0;
     serving_remove(p, index);
     p->stats.producers_reaped++;

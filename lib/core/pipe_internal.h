@@ -38,6 +38,8 @@ struct cosmosb__lane {
     uint32_t pos;              /* master copy of our own index (tail or head) */
     uint32_t cached;           /* last value read of the other side's index */
     uint32_t scrubbed;         /* consumer: position of the last scrub of this lane (0: the pipe's creation) */
+    uint32_t vouch_end;        /* consumer: positions [vouch_end - capacity, vouch_end) are ready only if the
+                                * tail vouches too (the first lap of a producer after a reap without scrub) */
 };
 
 /* Consumer's private state for a producer slot. */
@@ -52,8 +54,8 @@ struct cosmosb__producer_view {
     struct cosmosb__lane lane[COSMOSB__LANES];
     uint32_t state;  /* COSMOSB__PV_* */
     uint32_t owner;  /* owner word seen when discovered */
-    uint32_t epoch;  /* consumer: changes with every change of state (a view from another epoch may name
-                      * the same position of the next producer of this block) */
+    uint32_t epoch;  /* consumer: changes at every reap (a view from another epoch may name the same
+                      * position of the next producer of this block) */
 };
 
 struct cosmosb_pipe {
@@ -164,9 +166,9 @@ void cosmosb__producer_view_init(struct cosmosb_pipe *p, struct cosmosb__produce
  * Spin phase of a waiting call. The first steps poll without looking at the
  * clock (a clock read costs ~20 ns, as much as a message), then the clock
  * is read every 32 steps. The deadline is fixed at the first clock read.
- * A step after a poll that reaped a producer (a reap rewrites the sequence
- * word of every slot of its lanes: up to 2^21 stores) reads the clock at
- * once: a hostile producer that keeps getting itself reaped could otherwise
+ * A step after a poll that reaped a producer (a reap that scrubs rewrites
+ * the sequence word of every slot of its lanes, up to 2^21 stores; one in
+ * 2^31 / capacity reaps does) reads the clock at once: a hostile producer that keeps getting itself reaped could otherwise
  * stretch a 1 us wait to seconds (pipe fuzzing, docs/pipe.md section 15).
  */
 #define COSMOSB__PRESPIN 64u

@@ -100,6 +100,7 @@ void cosmosb__producer_view_init(struct cosmosb_pipe *p, struct cosmosb__produce
         lane->pos = 0;
         lane->cached = 0;
         lane->scrubbed = 0;
+        lane->vouch_end = 0; /* [-capacity, 0): positions never asked for until 2^32 later */
     }
     v->lane[COSMOSB__LANE_URGENT].slots = block + COSMOSB__BLOCK_SLOTS_OFF;
     v->lane[COSMOSB__LANE_NORMAL].slots =
