@@ -126,7 +126,7 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
         /* Nothing the departed producer left behind may pass for the next
          * producer's message (docs/pipe.md, "Peer death and reaping"). Every
          * slot's seq word holds q + 1 (a message) or q (a scrub, or 0 from
-         * the creation) for a position q from lane->scrubbed up to pos +
+         * the creation) for a position q from the lane's last scrub up to pos +
          * capacity - 1 (a producer is never more than capacity ahead of us).
          * So the next producer starts one lap ahead, at pos + capacity: no
          * old word is q + 1 for a position q it will use, as long as the
@@ -139,10 +139,10 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
          * producers wrote all the way round, and then every word is recent.)
          * Relaxed: published by the release of owner below. */
         uint32_t next = lane->pos + lane->capacity;
-        if (next - lane->scrubbed >= COSMOSB__SCRUB_DISTANCE) {
+        if (next - p->cold[index].scrubbed[l] >= COSMOSB__SCRUB_DISTANCE) {
             for (uint32_t k = 0; k < lane->capacity; k++)
                 cosmosb__store_relaxed(&cosmosb__slot(p, lane, lane->pos + k)->seq, lane->pos + k);
-            lane->scrubbed = lane->pos;
+            p->cold[index].scrubbed[l] = lane->pos;
             next = lane->pos;
         } else {
             /* A hostile producer is not held to the lap: before it died it may have written q + 1
@@ -162,7 +162,7 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
     /* R3: release; the reset above is visible to the next producer's claim CAS. */
     cosmosb__store_release(&v->ctl->owner, 0);
     set_state(p, v, COSMOSB__PV_FREE);
-    v->epoch++; /* the block's next producer is another one (a close or a death alone changes nothing) */
+    p->cold[index].epoch++; /* the block's next producer is another one (a close or a death alone changes nothing) */
     v->owner = 0;
     serving_remove(p, index);
     p->stats.producers_reaped++;
@@ -580,7 +580,7 @@ uint32_t cosmosb__consumer_view_epoch(const struct cosmosb_pipe *p, const cosmos
 {
     if (!view || view->token_lane >= p->max_producers * COSMOSB__LANES)
         return 0;
-    return p->pv[view->token_lane / COSMOSB__LANES].epoch;
+    return p->cold[view->token_lane / COSMOSB__LANES].epoch;
 }
 
 /*
@@ -603,7 +603,7 @@ int cosmosb__consumer_consume_handled(struct cosmosb_pipe *p, const cosmosb_msg_
         return COSMOSB_EINVAL;
     struct next nx = {view->token_lane / COSMOSB__LANES, view->token_lane % COSMOSB__LANES, 0};
     struct cosmosb__producer_view *v = &p->pv[nx.index];
-    if (!serves(v) || v->epoch != epoch || v->lane[nx.lane].pos != view->token_seq)
+    if (!serves(v) || p->cold[nx.index].epoch != epoch || v->lane[nx.lane].pos != view->token_seq)
         return COSMOSB_EINVAL;
     for (uint32_t j = 0; j < p->nserving; j++)
         if (p->serving[j] == nx.index)

@@ -36,10 +36,11 @@ struct cosmosb__lane {
     uint32_t mask;             /* capacity - 1 */
     uint32_t capacity;
     uint32_t pos;              /* master copy of our own index (tail or head) */
-    uint32_t cached;           /* last value read of the other side's index */
-    uint32_t scrubbed;         /* consumer: position of the last scrub of this lane (0: the pipe's creation) */
-    uint32_t vouch_end;        /* consumer: positions [vouch_end - capacity, vouch_end) are ready only if the
+    union {
+        uint32_t cached;       /* producer: last value read of the consumer's head */
+        uint32_t vouch_end;    /* consumer: positions [vouch_end - capacity, vouch_end) are ready only if the
                                 * tail vouches too (the first lap of a producer after a reap without scrub) */
+    };
 };
 
 /* Consumer's private state for a producer slot. */
@@ -54,8 +55,14 @@ struct cosmosb__producer_view {
     struct cosmosb__lane lane[COSMOSB__LANES];
     uint32_t state;  /* COSMOSB__PV_* */
     uint32_t owner;  /* owner word seen when discovered */
-    uint32_t epoch;  /* consumer: changes at every reap (a view from another epoch may name the same
-                      * position of the next producer of this block) */
+};
+
+/* Consumer's private state for a producer slot that only reaps and the typed receiver's removals use
+ * (kept out of cosmosb__producer_view, whose size the receive path multiplies by). */
+struct cosmosb__producer_cold {
+    uint32_t epoch;                      /* changes at every reap (a view from another epoch may name the
+                                          * same position of the next producer of this block) */
+    uint32_t scrubbed[COSMOSB__LANES];   /* position of each lane's last scrub (0: the pipe's creation) */
 };
 
 struct cosmosb_pipe {
@@ -92,6 +99,7 @@ struct cosmosb_pipe {
     uint32_t capacity;       /* normal lane slots */
     uint32_t urgent_capacity;/* urgent lane slots */
     uint64_t producer_stride;/* bytes per producer block */
+    struct cosmosb__producer_cold cold[COSMOSB_PIPE_MAX_PRODUCERS]; /* consumer */
     /* producer: self (1 entry); consumer: max_producers entries */
     struct cosmosb__producer_view pv[];
 };

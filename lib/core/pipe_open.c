@@ -98,16 +98,13 @@ void cosmosb__producer_view_init(struct cosmosb_pipe *p, struct cosmosb__produce
         lane->capacity = (l == COSMOSB__LANE_URGENT) ? ucap : cap;
         lane->mask = lane->capacity - 1;
         lane->pos = 0;
-        lane->cached = 0;
-        lane->scrubbed = 0;
-        lane->vouch_end = 0; /* [-capacity, 0): positions never asked for until 2^32 later */
+        lane->cached = 0; /* consumer: vouch_end 0, [-capacity, 0): positions never asked for until 2^32 later */
     }
     v->lane[COSMOSB__LANE_URGENT].slots = block + COSMOSB__BLOCK_SLOTS_OFF;
     v->lane[COSMOSB__LANE_NORMAL].slots =
         block + COSMOSB__BLOCK_SLOTS_OFF + round_up((uint64_t)ucap * p->slot_stride, COSMOSB__CL);
     v->state = COSMOSB__PV_FREE;
     v->owner = 0;
-    v->epoch = 0;
 }
 
 static void handle_init(struct cosmosb_pipe *p, uint32_t role, const struct geometry *g, uint32_t mode,
