@@ -14,6 +14,7 @@
  * a crash of the test as a failure.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,6 +28,16 @@
 
 static int g_victim = -1; /* the hostile peer's own descriptor of the memfd, -1: disarmed */
 static int g_moves;
+static int g_readlink_errno; /* 0: readlink works; else it fails with this (a seccomp profile, say) */
+
+ssize_t readlink(const char *restrict path, char *restrict buf, size_t size)
+{
+    if (g_readlink_errno) {
+        errno = g_readlink_errno;
+        return -1;
+    }
+    return syscall(SYS_readlink, path, buf, size);
+}
 
 int fcntl(int fd, int cmd, ...)
 {
@@ -99,4 +110,31 @@ Test(attach_race, arena_meta_shrunk_and_sealed_at_our_seal_check_is_refused)
     cr_assert_null(a);
     close(meta);
     close(data);
+}
+
+/* Review 15: where readlink is refused (EPERM or ENOSYS from a seccomp profile), a real eventfd was
+ * refused too; the inode check alone decides there. A pipe is still refused. */
+Test(attach_race, an_eventfd_is_taken_where_readlink_is_refused)
+{
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.capacity = 16;
+    cfg.flags |= COSMOSB_PIPE_EVENTFD;
+    cosmosb_pipe_t *c = NULL, *p = NULL;
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &c), COSMOSB_OK);
+    int pp[2];
+    cr_assert_eq(pipe(pp), 0);
+    int errs[] = {EPERM, ENOSYS, ENOENT};
+    for (unsigned i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+        g_readlink_errno = errs[i];
+        ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(c), pp[1], &p), COSMOSB_EBADF);
+        ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(c), cosmosb_pipe_eventfd(c), &p), COSMOSB_OK);
+        g_readlink_errno = 0;
+        cosmosb_pipe_close(p);
+        p = NULL;
+        ASSERT_RC(cosmosb_pipe_recv(c, &i, 0, NULL, 0), COSMOSB_ECLOSED);
+    }
+    close(pp[0]);
+    close(pp[1]);
+    cosmosb_pipe_close(c);
 }

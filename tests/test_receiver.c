@@ -1428,6 +1428,55 @@ Test(toctou, a_message_out_in_place_when_its_sender_closes_is_delivered_once)
 }
 
 /*
+ * Review 15: a sender that rewrites its own owner word while its message is
+ * out in place gets its block quarantined (CORRUPT) by the next consumer
+ * call; the release used to fail on a quarantined producer, the message
+ * stayed in its lane, and when the sender closed it came again. Now the
+ * release takes it, and a quarantined producer that closes is treated as a
+ * dead one (its messages never served).
+ */
+Test(toctou, a_message_out_in_place_when_its_sender_is_quarantined_is_delivered_once)
+{
+    struct tp t;
+    tp_open(&t, 64, 512, 0);
+    tp_producer(&t);
+    cosmosb_receiver_config_t cfg;
+    cosmosb_receiver_config_init(&cfg);
+    cfg.trust = COSMOSB_TRUST_IN_PLACE;
+    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_misc_schema, NULL, NULL), COSMOSB_OK);
+    ts_misc m;
+    misc_valid(&m, 42);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
+    misc_valid(&m, 43); /* one more, queued behind it */
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+    cr_assert_eq(msg.in_place, 1u);
+    /* the sender rewrites its owner word (first word of its block) and announces it */
+    uint64_t off, stride;
+    memcpy(&off, t.shm + 40, 8);
+    memcpy(&stride, t.shm + 48, 8);
+    cr_assert(off > 0 && stride > 0 && off + stride <= t.size);
+    uint32_t *owner = (uint32_t *)(void *)(t.shm + off);
+    __atomic_store_n(owner, *owner ^ 0x1u, __ATOMIC_RELEASE);
+    __atomic_fetch_add((uint32_t *)(void *)(t.shm + 88), 1u, __ATOMIC_SEQ_CST); /* attach_seq */
+    cosmosb_pipe_stats_t st;
+    ASSERT_RC(cosmosb_pipe_stats(t.c, &st), COSMOSB_OK); /* a consumer call: the block is quarantined */
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    cosmosb_pipe_close_endpoint(t.p);
+    free(t.pmem);
+    t.p = NULL;
+    t.pmem = NULL;
+    int rc = cosmosb_receiver_recv(rx, &msg, 0);
+    cr_assert(rc == COSMOSB_EPEERDEAD || rc == COSMOSB_ECLOSED || rc == COSMOSB_EAGAIN,
+              "after the quarantined sender closed: %s (tag %d)", cosmosb_err_name(rc),
+              rc == COSMOSB_OK ? ((const ts_misc *)msg.data)->tag : -1);
+    cr_assert_eq(rstats(rx).delivered, 1u);
+    tp_close(&t);
+}
+
+/*
  * The epoch where it is needed: a reap that scrubs (once the lane's positions
  * are 2^31 from its last scrub; before, the next producer starts a lap ahead
  * and a stale view's position is wrong anyway) lets the next producer start

@@ -808,6 +808,20 @@ Test(fdpass, a_pidfd_the_kernel_adds_is_closed)
         cr_assert_eq(tag, 7u);
         close(got);
     }
+    /* up to the most descriptors a message carries: the pidfd needs room too (review 15: from 3 on the
+     * control data came back truncated, EMSGSIZE) */
+    for (uint32_t k = 1; k <= COSMOSB_FDPASS_MAX_FDS; k++) {
+        int many[COSMOSB_FDPASS_MAX_FDS], got[COSMOSB_FDPASS_MAX_FDS];
+        for (uint32_t i = 0; i < k; i++)
+            many[i] = fd;
+        ASSERT_RC(cosmosb_fd_send(sv[0], many, k, 9), COSMOSB_OK);
+        uint32_t n = 0, tag = 0;
+        int rk = cosmosb_fd_recv(sv[1], got, COSMOSB_FDPASS_MAX_FDS, &n, &tag, NULL);
+        cr_assert_eq(rk, COSMOSB_OK, "%u descriptors: %s", k, cosmosb_err_name(rk));
+        cr_assert_eq(n, k);
+        for (uint32_t i = 0; i < n; i++)
+            close(got[i]);
+    }
     cr_assert_eq(count_fds(), fds0, "%d descriptors leaked in 50 receives", count_fds() - fds0);
     /* and on an error path: a wrong count */
     ASSERT_RC(cosmosb_fd_send(sv[0], &fd, 1, 7), COSMOSB_OK);

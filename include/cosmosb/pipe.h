@@ -91,7 +91,7 @@ typedef struct cosmosb_msg_info {
 typedef struct cosmosb_msg_view {
     const void *data;        /**< payload inside the ring slot (may still be written by a hostile sender) */
     cosmosb_msg_info_t info; /**< header fields, copied to private memory and checked */
-    uint32_t token_lane;     /**< internal: which lane it came from */
+    uint32_t token_lane;     /**< internal: which lane it came from, and its producer's incarnation */
     uint32_t token_seq;      /**< internal: its position in that lane */
 } cosmosb_msg_view_t;
 

@@ -86,13 +86,15 @@ static inline uint32_t ready_run(const struct cosmosb_pipe *p, const struct cosm
 {
     /* A3: acquire pairs with R4 in the producer: the slots before tail are published. */
     uint32_t n = cosmosb__load_acquire(lane->tail) - lane->pos;
-    /* A producer killed between R1 and R4 left a tail behind its last seq: for
-     * a departed one, the seqs are authoritative. */
-    if (n > lane->capacity || (n == 0 && departing_state(v->state))) {
-        n = 0;
-        while (n < max && n < lane->capacity && slot_ready(p, lane, lane->pos + n))
-            n++;
-    }
+    if (n > lane->capacity)
+        n = 0; /* an impossible tail: the seqs are counted */
+    else if (!departing_state(v->state))
+        return n < max ? n : max;
+    /* A producer killed between R1 and R4 left a tail behind its last seqs: for a
+     * departed one, the seqs past the tail's run count too (review 15: a bulk receive
+     * found fewer than were queued and returned EPEERDEAD). */
+    while (n < max && n < lane->capacity && slot_ready(p, lane, lane->pos + n))
+        n++;
     return n < max ? n : max;
 }
 
@@ -144,6 +146,7 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
                 cosmosb__store_relaxed(&cosmosb__slot(p, lane, lane->pos + k)->seq, lane->pos + k);
             p->cold[index].scrubbed[l] = lane->pos;
             next = lane->pos;
+            lane->vouch_end = next; /* [next - capacity, next): behind us, no vouching needed */
         } else {
             /* A hostile producer is not held to the lap: before it died it may have written q + 1
              * into the slot of a position q of the next lap (review 13: the next producer's first
@@ -211,8 +214,12 @@ void cosmosb__consumer_discover(struct cosmosb_pipe *p)
         if (v->state != COSMOSB__PV_ACTIVE && v->state != COSMOSB__PV_CORRUPT)
             continue;
         /* Acquire: pairs with the producer's release of closed (after its last message). */
-        if (cosmosb__load_acquire(&v->ctl->closed) == 1)
-            set_state(p, v, v->state == COSMOSB__PV_CORRUPT ? COSMOSB__PV_DEAD : COSMOSB__PV_CLOSED);
+        if (cosmosb__load_acquire(&v->ctl->closed) == 1) {
+            if (v->state == COSMOSB__PV_CORRUPT)
+                mark_dead(p, v); /* as a dead one: its messages are never served (review 15) */
+            else
+                set_state(p, v, COSMOSB__PV_CLOSED);
+        }
         else if (cosmosb__load_relaxed(&v->ctl->owner) != v->owner)
             set_state(p, v, COSMOSB__PV_CORRUPT); /* a producer never rewrites its owner word */
         else if (fresh && cosmosb__peer_alive(p, v->owner) == COSMOSB_PEER_DEAD)
@@ -516,6 +523,38 @@ int cosmosb_pipe_recv(cosmosb_pipe_t *p, void *buf, uint32_t buf_size, cosmosb_m
     return COSMOSB_OK;
 }
 
+/*
+ * A view's token_lane: the lane (producer index * LANES + lane) in the low 8
+ * bits, the producer's epoch (mod 2^24) above. After a reap that scrubs, the
+ * next producer of the block starts at the same position: the epoch keeps a
+ * view of the old producer's message from naming the new one's (a position
+ * alone told them apart after every other reap).
+ */
+#define VIEW_LANE_BITS 8u
+static uint32_t view_token(const struct cosmosb_pipe *p, uint32_t index, uint32_t lane)
+{
+    return (p->cold[index].epoch << VIEW_LANE_BITS) | (index * COSMOSB__LANES + lane);
+}
+
+/* The message a view names, if its producer (same epoch) still has it at the head of its lane. */
+static int view_head(struct cosmosb_pipe *p, const cosmosb_msg_view_t *view, struct next *nx)
+{
+    if (!view)
+        return 0;
+    uint32_t t = view->token_lane & ((1u << VIEW_LANE_BITS) - 1u);
+    if (t >= p->max_producers * COSMOSB__LANES)
+        return 0;
+    *nx = (struct next){t / COSMOSB__LANES, t % COSMOSB__LANES, 0};
+    const struct cosmosb__producer_view *v = &p->pv[nx->index];
+    if (v->state == COSMOSB__PV_FREE || view->token_lane != view_token(p, nx->index, nx->lane) ||
+        v->lane[nx->lane].pos != view->token_seq)
+        return 0;
+    for (uint32_t j = 0; j < p->nserving; j++)
+        if (p->serving[j] == nx->index)
+            nx->j = j;
+    return 1;
+}
+
 /* Fills a view of the message nx points at (its header checked by read_header). */
 static int view_at(struct cosmosb_pipe *p, const struct next *nx, cosmosb_msg_view_t *view)
 {
@@ -524,7 +563,7 @@ static int view_at(struct cosmosb_pipe *p, const struct next *nx, cosmosb_msg_vi
     if (rc != 0)
         return rc;
     view->data = h + 1;
-    view->token_lane = nx->index * COSMOSB__LANES + nx->lane;
+    view->token_lane = view_token(p, nx->index, nx->lane);
     view->token_seq = p->pv[nx->index].lane[nx->lane].pos;
     return COSMOSB_OK;
 }
@@ -561,53 +600,37 @@ int cosmosb_pipe_consume(cosmosb_pipe_t *p, const cosmosb_msg_view_t *view)
     int rc = cosmosb__check(p, COSMOSB_ROLE_CONSUMER);
     if (rc)
         return rc;
-    if (!view || view->token_lane >= p->max_producers * COSMOSB__LANES)
+    struct next nx;
+    if (!view_head(p, view, &nx))
         return COSMOSB_EINVAL;
-    struct next nx = {view->token_lane / COSMOSB__LANES, view->token_lane % COSMOSB__LANES, 0};
     struct cosmosb__producer_view *v = &p->pv[nx.index];
     struct cosmosb__lane *lane = &v->lane[nx.lane];
-    if (!serves(v) || lane->pos != view->token_seq || !slot_ready(p, lane, lane->pos))
+    /* Also still published: a view a caller makes up must not move a lane past a message not yet sent. */
+    if (!serves(v) || !slot_ready(p, lane, lane->pos))
         return COSMOSB_EINVAL;
-    for (uint32_t j = 0; j < p->nserving; j++)
-        if (p->serving[j] == nx.index)
-            nx.j = j;
     take(p, &nx);
     return COSMOSB_OK;
 }
 
-/* The epoch of the producer a view (from a peek of ours) came from; 0 for a view that names none. */
-uint32_t cosmosb__consumer_view_epoch(const struct cosmosb_pipe *p, const cosmosb_msg_view_t *view)
-{
-    if (!view || view->token_lane >= p->max_producers * COSMOSB__LANES)
-        return 0;
-    return p->cold[view->token_lane / COSMOSB__LANES].epoch;
-}
-
 /*
  * For the typed receiver, which has handled (delivered or rejected) the
- * message of view, from a peek of ours in the producer epoch given: removes
- * it whatever its sender did to the slot since. cosmosb_pipe_consume()
- * also wants the slot still published; a sender that rewrote its sequence
- * word after the peek made that fail, the message stayed at the head of its
- * lane, and a sender that put the word back had it delivered a second time
- * (pipe fuzzing). The epoch keeps a position the next producer of the block
- * reuses (after a reap in between, which needs a consumer call in between)
- * from being taken for the handled one.
+ * message of a view from a peek of ours: removes it whatever its sender did
+ * to the slot since. cosmosb_pipe_consume() also wants the slot still
+ * published; a sender that rewrote its sequence word after the peek made
+ * that fail, the message stayed at the head of its lane, and a sender that
+ * put the word back had it delivered a second time (pipe fuzzing). A
+ * quarantined (CORRUPT) producer's message too (review 15: it came again
+ * once the producer closed). The epoch in the view keeps a position the next
+ * producer of the block reuses from being taken for the handled one.
  */
-int cosmosb__consumer_consume_handled(struct cosmosb_pipe *p, const cosmosb_msg_view_t *view, uint32_t epoch)
+int cosmosb__consumer_consume_handled(struct cosmosb_pipe *p, const cosmosb_msg_view_t *view)
 {
     int rc = cosmosb__check(p, COSMOSB_ROLE_CONSUMER);
     if (rc)
         return rc;
-    if (!view || view->token_lane >= p->max_producers * COSMOSB__LANES)
+    struct next nx;
+    if (!view_head(p, view, &nx))
         return COSMOSB_EINVAL;
-    struct next nx = {view->token_lane / COSMOSB__LANES, view->token_lane % COSMOSB__LANES, 0};
-    struct cosmosb__producer_view *v = &p->pv[nx.index];
-    if (!serves(v) || p->cold[nx.index].epoch != epoch || v->lane[nx.lane].pos != view->token_seq)
-        return COSMOSB_EINVAL;
-    for (uint32_t j = 0; j < p->nserving; j++)
-        if (p->serving[j] == nx.index)
-            nx.j = j;
     take(p, &nx);
     return COSMOSB_OK;
 }

@@ -60,8 +60,9 @@ struct cosmosb__producer_view {
 /* Consumer's private state for a producer slot that only reaps and the typed receiver's removals use
  * (kept out of cosmosb__producer_view, whose size the receive path multiplies by). */
 struct cosmosb__producer_cold {
-    uint32_t epoch;                      /* changes at every reap (a view from another epoch may name the
-                                          * same position of the next producer of this block) */
+    uint32_t epoch;                      /* changes at every reap; in views (mod 2^24): one from another
+                                          * epoch may name the same position of the next producer of this
+                                          * block */
     uint32_t scrubbed[COSMOSB__LANES];   /* position of each lane's last scrub (0: the pipe's creation) */
 };
 
@@ -166,8 +167,7 @@ int cosmosb__peer_alive(struct cosmosb_pipe *p, uint32_t owner_word);
 void cosmosb__consumer_discover(struct cosmosb_pipe *p);
 int cosmosb__consumer_check_liveness(struct cosmosb_pipe *p);
 uint32_t cosmosb__consumer_queued(struct cosmosb_pipe *p);
-uint32_t cosmosb__consumer_view_epoch(const struct cosmosb_pipe *p, const cosmosb_msg_view_t *view);
-int cosmosb__consumer_consume_handled(struct cosmosb_pipe *p, const cosmosb_msg_view_t *view, uint32_t epoch);
+int cosmosb__consumer_consume_handled(struct cosmosb_pipe *p, const cosmosb_msg_view_t *view);
 void cosmosb__producer_view_init(struct cosmosb_pipe *p, struct cosmosb__producer_view *v, uint32_t index);
 
 /*

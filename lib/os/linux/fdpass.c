@@ -78,7 +78,10 @@ int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32
     struct fdpass_body body;
     struct iovec iov = {.iov_base = &body, .iov_len = sizeof body};
     union {
-        char buf[CMSG_SPACE(sizeof(int) * COSMOSB_FDPASS_MAX_FDS) + CMSG_SPACE(sizeof(struct ucred))];
+        /* the descriptors, the credentials, and a pidfd the kernel adds with SO_PASSPIDFD (without room
+         * for it, 3 descriptors or more came back MSG_CTRUNC: review 15) */
+        char buf[CMSG_SPACE(sizeof(int) * COSMOSB_FDPASS_MAX_FDS) + CMSG_SPACE(sizeof(struct ucred)) +
+                 CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } ctl;
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
