@@ -1253,27 +1253,41 @@ static int rewriting_ref(void *ctx, const cosmosb_ref_t *ref, uint64_t target)
     return w->verdict;
 }
 
+/*
+ * A receiver of the given trust over t's pipe, whose check_ref hook is w
+ * (rewriting_ref), and one ts_misc with a reference queued by t's producer:
+ * w->seq is that message's slot sequence word (found by a peek that takes
+ * nothing); *published is its value. Returns the receiver.
+ */
+static cosmosb_receiver_t *rewriter_setup(struct tp *t, uint32_t trust, struct seq_rewriter *w, uint32_t *published)
+{
+    cosmosb_receiver_config_t cfg;
+    cosmosb_receiver_config_init(&cfg);
+    cfg.trust = trust;
+    cfg.hooks.check_ref = rewriting_ref;
+    cfg.hooks.ref_ctx = w;
+    cosmosb_receiver_t *rx = tp_receiver(t, &cfg);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_misc_schema, NULL, NULL), COSMOSB_OK);
+    ts_misc m;
+    misc_valid(&m, 1);
+    m.any = (cosmosb_ref_t){1, 1, 1, 0}; /* not null: the hook is asked */
+    ASSERT_RC(cosmosb_typed_send(t->p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
+    cosmosb_msg_view_t v;
+    ASSERT_RC(cosmosb_pipe_peek(t->c, &v, 0), COSMOSB_OK); /* where the slot is; nothing taken */
+    w->seq = (uint32_t *)(void *)((uint8_t *)(uintptr_t)v.data - 16); /* the slot header {seq, len, type_id} */
+    *published = *w->seq;
+    return rx;
+}
+
 static void handled_once_whatever_the_sender_does(uint32_t trust, int verdict)
 {
     struct tp t;
     tp_open(&t, 64, 512, 0);
     tp_producer(&t);
     struct seq_rewriter w = {NULL, 0, verdict};
-    cosmosb_receiver_config_t cfg;
-    cosmosb_receiver_config_init(&cfg);
-    cfg.trust = trust;
-    cfg.hooks.check_ref = rewriting_ref;
-    cfg.hooks.ref_ctx = &w;
-    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
-    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_misc_schema, NULL, NULL), COSMOSB_OK);
+    uint32_t published;
+    cosmosb_receiver_t *rx = rewriter_setup(&t, trust, &w, &published);
     ts_misc m;
-    misc_valid(&m, 1);
-    m.any = (cosmosb_ref_t){1, 1, 1, 0}; /* not null: the hook is asked */
-    ASSERT_RC(cosmosb_typed_send(t.p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
-    cosmosb_msg_view_t v;
-    ASSERT_RC(cosmosb_pipe_peek(t.c, &v, 0), COSMOSB_OK); /* where the slot is; nothing taken */
-    w.seq = (uint32_t *)(void *)((uint8_t *)(uintptr_t)v.data - 16); /* the slot header {seq, len, type_id} */
-    uint32_t published = *w.seq;
 
     cosmosb_typed_msg_t msg;
     if (verdict == COSMOSB_OK) {
@@ -1327,20 +1341,10 @@ Test(toctou, a_release_after_the_sender_was_replaced_never_takes_the_next_ones_m
     tp_open(&t, 64, 512, 0);
     tp_producer(&t);
     struct seq_rewriter w = {NULL, 0, COSMOSB_OK};
-    cosmosb_receiver_config_t cfg;
-    cosmosb_receiver_config_init(&cfg);
-    cfg.trust = COSMOSB_TRUST_IN_PLACE;
-    cfg.hooks.check_ref = rewriting_ref;
-    cfg.hooks.ref_ctx = &w;
-    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
-    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_misc_schema, NULL, NULL), COSMOSB_OK);
+    uint32_t published;
+    cosmosb_receiver_t *rx = rewriter_setup(&t, COSMOSB_TRUST_IN_PLACE, &w, &published);
     ts_misc m;
-    misc_valid(&m, 1);
-    m.any = (cosmosb_ref_t){1, 1, 1, 0};
-    ASSERT_RC(cosmosb_typed_send(t.p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
     cosmosb_msg_view_t v;
-    ASSERT_RC(cosmosb_pipe_peek(t.c, &v, 0), COSMOSB_OK);
-    w.seq = (uint32_t *)(void *)((uint8_t *)(uintptr_t)v.data - 16);
     cosmosb_typed_msg_t msg;
     ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
     cr_assert_eq(msg.in_place, 1u);
@@ -1511,21 +1515,10 @@ Test(toctou, a_release_across_a_scrubbing_reap_never_takes_the_next_producers_me
     }
     tp_producer(&t);
     struct seq_rewriter w = {NULL, 0, COSMOSB_OK};
-    cosmosb_receiver_config_t cfg;
-    cosmosb_receiver_config_init(&cfg);
-    cfg.trust = COSMOSB_TRUST_IN_PLACE;
-    cfg.hooks.check_ref = rewriting_ref;
-    cfg.hooks.ref_ctx = &w;
-    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
-    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_misc_schema, NULL, NULL), COSMOSB_OK);
+    uint32_t published;
+    cosmosb_receiver_t *rx = rewriter_setup(&t, COSMOSB_TRUST_IN_PLACE, &w, &published);
     ts_misc m;
-    misc_valid(&m, 1);
-    m.any = (cosmosb_ref_t){1, 1, 1, 0};
-    ASSERT_RC(cosmosb_typed_send(t.p, &ts_misc_schema, &m, 0, 0), COSMOSB_OK);
     cosmosb_msg_view_t v;
-    ASSERT_RC(cosmosb_pipe_peek(t.c, &v, 0), COSMOSB_OK);
-    w.seq = (uint32_t *)(void *)((uint8_t *)(uintptr_t)v.data - 16);
-    uint32_t published = *w.seq;
     cosmosb_typed_msg_t msg;
     ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
     cosmosb_pipe_close_endpoint(t.p);
