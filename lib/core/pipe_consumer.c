@@ -126,13 +126,14 @@ static void reap(struct cosmosb_pipe *p, uint32_t index)
     for (uint32_t l = 0; l < COSMOSB__LANES; l++) {
         struct cosmosb__lane *lane = &v->lane[l];
         /* Nothing the departed producer left behind may pass for the next
-         * producer's message (docs/pipe.md, "Peer death and reaping"). Every
-         * slot's seq word holds q + 1 (a message) or q (a scrub, or 0 from
-         * the creation) for a position q from the lane's last scrub up to pos +
-         * capacity - 1 (a producer is never more than capacity ahead of us).
-         * So the next producer starts one lap ahead, at pos + capacity: no
-         * old word is q + 1 for a position q it will use, as long as the
-         * positions stay less than 2^32 from the last scrub. Once they are
+         * producer's message (docs/pipe.md, "Peer death and reaping"). An
+         * honest producer leaves in each slot q + 1 (a message) or q (a scrub,
+         * or 0 from the creation) for a position q from the lane's last scrub
+         * up to pos + capacity - 1 (it is never more than capacity ahead of
+         * us). So the next producer starts one lap ahead, at pos + capacity:
+         * no such word is q + 1 for a position q it will use, as long as the
+         * positions stay less than 2^32 from the last scrub (a hostile one's
+         * words: the first-lap vouching below). Once they are
          * 2^31 away, the lane is scrubbed instead: slot q gets seq q (never
          * "ready"), and the next producer starts where we are. One scrub per
          * 2^31 positions (2048 reaps at the largest capacity), where every
