@@ -215,12 +215,8 @@ void cosmosb__consumer_discover(struct cosmosb_pipe *p)
         if (v->state != COSMOSB__PV_ACTIVE && v->state != COSMOSB__PV_CORRUPT)
             continue;
         /* Acquire: pairs with the producer's release of closed (after its last message). */
-        if (cosmosb__load_acquire(&v->ctl->closed) == 1) {
-            if (v->state == COSMOSB__PV_CORRUPT)
-                mark_dead(p, v); /* as a dead one: its messages are never served (review 15) */
-            else
-                set_state(p, v, COSMOSB__PV_CLOSED);
-        }
+        if (cosmosb__load_acquire(&v->ctl->closed) == 1)
+            set_state(p, v, v->state == COSMOSB__PV_CORRUPT ? COSMOSB__PV_DEAD : COSMOSB__PV_CLOSED);
         else if (cosmosb__load_relaxed(&v->ctl->owner) != v->owner)
             set_state(p, v, COSMOSB__PV_CORRUPT); /* a producer never rewrites its owner word */
         else if (fresh && cosmosb__peer_alive(p, v->owner) == COSMOSB_PEER_DEAD)
@@ -532,6 +528,7 @@ int cosmosb_pipe_recv(cosmosb_pipe_t *p, void *buf, uint32_t buf_size, cosmosb_m
  * alone told them apart after every other reap).
  */
 #define VIEW_LANE_BITS 8u
+_Static_assert(COSMOSB_PIPE_MAX_PRODUCERS * COSMOSB__LANES <= (1u << VIEW_LANE_BITS), "lane index fits a view token");
 static uint32_t view_token(const struct cosmosb_pipe *p, uint32_t index, uint32_t lane)
 {
     return (p->cold[index].epoch << VIEW_LANE_BITS) | (index * COSMOSB__LANES + lane);
@@ -613,24 +610,33 @@ int cosmosb_pipe_consume(cosmosb_pipe_t *p, const cosmosb_msg_view_t *view)
     return COSMOSB_OK;
 }
 
+/* The full epoch of the producer a view (from a peek of ours) came from; 0 for a view that names none. */
+uint32_t cosmosb__consumer_view_epoch(const struct cosmosb_pipe *p, const cosmosb_msg_view_t *view)
+{
+    uint32_t t = view ? view->token_lane & ((1u << VIEW_LANE_BITS) - 1u) : UINT32_MAX;
+    return t < p->max_producers * COSMOSB__LANES ? p->cold[t / COSMOSB__LANES].epoch : 0;
+}
+
 /*
  * For the typed receiver, which has handled (delivered or rejected) the
- * message of a view from a peek of ours: removes it whatever its sender did
- * to the slot since. cosmosb_pipe_consume() also wants the slot still
- * published; a sender that rewrote its sequence word after the peek made
- * that fail, the message stayed at the head of its lane, and a sender that
- * put the word back had it delivered a second time (pipe fuzzing). A
- * quarantined (CORRUPT) producer's message too (review 15: it came again
- * once the producer closed). The epoch in the view keeps a position the next
- * producer of the block reuses from being taken for the handled one.
+ * message of a view from a peek of ours, in the producer epoch given (all 32
+ * bits: the view carries only 24, which 2^24 reaps bring round in seconds,
+ * review 16): removes it whatever its sender did to the slot since.
+ * cosmosb_pipe_consume() also wants the slot still published; a sender that
+ * rewrote its sequence word after the peek made that fail, the message
+ * stayed at the head of its lane, and a sender that put the word back had it
+ * delivered a second time (pipe fuzzing). A quarantined (CORRUPT)
+ * producer's message too (review 15: it came again once the producer
+ * closed). The epoch keeps a position the next producer of the block reuses
+ * from being taken for the handled one.
  */
-int cosmosb__consumer_consume_handled(struct cosmosb_pipe *p, const cosmosb_msg_view_t *view)
+int cosmosb__consumer_consume_handled(struct cosmosb_pipe *p, const cosmosb_msg_view_t *view, uint32_t epoch)
 {
     int rc = cosmosb__check(p, COSMOSB_ROLE_CONSUMER);
     if (rc)
         return rc;
     struct next nx;
-    if (!view_head(p, view, &nx))
+    if (!view_head(p, view, &nx) || p->cold[nx.index].epoch != epoch)
         return COSMOSB_EINVAL;
     take(p, &nx);
     return COSMOSB_OK;

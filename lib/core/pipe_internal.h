@@ -167,7 +167,8 @@ int cosmosb__peer_alive(struct cosmosb_pipe *p, uint32_t owner_word);
 void cosmosb__consumer_discover(struct cosmosb_pipe *p);
 int cosmosb__consumer_check_liveness(struct cosmosb_pipe *p);
 uint32_t cosmosb__consumer_queued(struct cosmosb_pipe *p);
-int cosmosb__consumer_consume_handled(struct cosmosb_pipe *p, const cosmosb_msg_view_t *view);
+uint32_t cosmosb__consumer_view_epoch(const struct cosmosb_pipe *p, const cosmosb_msg_view_t *view);
+int cosmosb__consumer_consume_handled(struct cosmosb_pipe *p, const cosmosb_msg_view_t *view, uint32_t epoch);
 void cosmosb__producer_view_init(struct cosmosb_pipe *p, struct cosmosb__producer_view *v, uint32_t index);
 
 /*

@@ -36,6 +36,7 @@ struct cosmosb_receiver {
     cosmosb_reject_fn on_reject;
     void *reject_ctx;
     cosmosb_msg_view_t view; /* OUT_IN_PLACE: the slot to consume on release */
+    uint32_t view_epoch;     /* OUT_IN_PLACE: its producer's epoch at the peek (all 32 bits) */
     const void *out_data;    /* data pointer of the outstanding message */
     struct rx_type *types;
     uint32_t *hash;          /* type index + 1, or 0 */
@@ -168,9 +169,10 @@ int cosmosb_receiver_accept(cosmosb_receiver_t *rx, const cosmosb_schema_t *sche
 }
 
 /* Rejects the peeked message: consumes it, counts it, tells the callback. */
-static void reject(cosmosb_receiver_t *rx, const cosmosb_msg_view_t *view, const cosmosb_validate_error_t *err)
+static void reject(cosmosb_receiver_t *rx, const cosmosb_msg_view_t *view, uint32_t epoch,
+                   const cosmosb_validate_error_t *err)
 {
-    (void)cosmosb__consumer_consume_handled(rx->pipe, view);
+    (void)cosmosb__consumer_consume_handled(rx->pipe, view, epoch);
     uint32_t reason = err->reason < COSMOSB_REJECT_COUNT ? err->reason : COSMOSB_REJECT_HEADER;
     rx->stats.rejected_total++;
     rx->stats.rejected[reason]++;
@@ -295,10 +297,11 @@ static int receive(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg, uint64_t ti
             return rc; /* a finite wait ends with ETIMEDOUT from the pipe, or at our deadline check below */
         /* Handled messages are removed by position, whatever the sender did to the slot meanwhile
          * (cosmosb__consumer_consume_handled: never delivered twice). */
+        uint32_t epoch = cosmosb__consumer_view_epoch(rx->pipe, &view);
         cosmosb_validate_error_t err;
         set_err(&err, COSMOSB_REJECT_NONE, 0);
         if (!process(rx, &view, msg, &err)) {
-            reject(rx, &view, &err);
+            reject(rx, &view, epoch, &err);
             /* Bounded whatever the sender does (it may queue a new invalid message for each one we
              * reject): a finite call ends at its deadline, a try-once call after MAX_REJECTS_PER_CALL. */
             if (finite) {
@@ -313,10 +316,11 @@ static int receive(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg, uint64_t ti
         }
         if (msg->in_place) {
             rx->view = view;
+            rx->view_epoch = epoch;
             rx->outstanding = OUT_IN_PLACE;
         } else {
             /* The copy is ours: give the slot back to the sender at once. */
-            (void)cosmosb__consumer_consume_handled(rx->pipe, &view);
+            (void)cosmosb__consumer_consume_handled(rx->pipe, &view, epoch);
             rx->outstanding = OUT_COPY;
         }
         rx->out_data = msg->data;
@@ -340,7 +344,7 @@ int cosmosb_receiver_release(cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *
         return COSMOSB_EINVAL;
     int rc = COSMOSB_OK;
     if (rx->outstanding == OUT_IN_PLACE)
-        rc = cosmosb__consumer_consume_handled(rx->pipe, &rx->view);
+        rc = cosmosb__consumer_consume_handled(rx->pipe, &rx->view, rx->view_epoch);
     rx->outstanding = OUT_NONE;
     rx->out_data = NULL;
     return rc;
@@ -351,7 +355,7 @@ void cosmosb__receiver_drop_outstanding(cosmosb_receiver_t *rx)
     if (!valid(rx) || rx->outstanding == OUT_NONE)
         return;
     if (rx->outstanding == OUT_IN_PLACE)
-        (void)cosmosb__consumer_consume_handled(rx->pipe, &rx->view);
+        (void)cosmosb__consumer_consume_handled(rx->pipe, &rx->view, rx->view_epoch);
     rx->outstanding = OUT_NONE;
     rx->out_data = NULL;
 }
