@@ -24,11 +24,11 @@
 /* A consumer rescans every producer slot after this many empty polls. */
 #define COSMOSB__RESCAN_IDLE 256u
 
-/* Private view of one lane (SPSC ring). */
 /* A reap scrubs a lane (rather than moving the next producer one lap ahead) once its positions are
  * this far from its last scrub (docs/pipe.md, "Peer death and reaping"). */
 #define COSMOSB__SCRUB_DISTANCE 0x80000000u
 
+/* Private view of one lane (SPSC ring). */
 struct cosmosb__lane {
     uint8_t *slots;            /* first slot in this process's mapping */
     cosmosb__au32 *tail;       /* shared: producer's index */
@@ -177,8 +177,9 @@ void cosmosb__producer_view_init(struct cosmosb_pipe *p, struct cosmosb__produce
  * is read every 32 steps. The deadline is fixed at the first clock read.
  * A step after a poll that reaped a producer (a reap that scrubs rewrites
  * the sequence word of every slot of its lanes, up to 2^21 stores; one in
- * 2^31 / capacity reaps does) reads the clock at once: a hostile producer that keeps getting itself reaped could otherwise
- * stretch a 1 us wait to seconds (pipe fuzzing, docs/pipe.md section 15).
+ * 2^31 / capacity reaps does) reads the clock at once: a hostile producer
+ * that keeps getting itself reaped could otherwise stretch a 1 us wait to
+ * seconds (pipe fuzzing, docs/pipe.md section 15).
  */
 #define COSMOSB__PRESPIN 64u
 struct cosmosb__spin {
