@@ -12,8 +12,9 @@
  * the kernel refuses every new writable mapping of it, so a receiver that
  * got the descriptors (cosmosb_arena_share(), cosmosb_arena_attach_socket())
  * maps data read-only and can neither write a frozen object nor obtain a
- * writable mapping. Liveness comes from pidfds (see cosmosb_linux_platform());
- * dead participants are reaped by cosmosb_arena_poll() and automatically
+ * writable mapping. Liveness comes from pidfds plus a liveness lock each
+ * participant holds on the meta memfd, which the kernel drops when the
+ * process exits or calls exec() (docs/liveness.md); dead participants are reaped by cosmosb_arena_poll() and automatically
  * when an allocation finds the arena full. Pids mean something only inside
  * one pid namespace: a process in another pid namespace than the arena's
  * creator joins without an id (it is never reaped by a poll, only by

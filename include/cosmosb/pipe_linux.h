@@ -10,7 +10,10 @@
  * made here.
  *
  * A handle belongs to the process that opened it: its identity (pid) is
- * what the peer checks for liveness. After fork(), the child must attach its
+ * what the peer checks for liveness, together with a liveness lock the
+ * handle holds on the region's memfd until it is closed, which the kernel
+ * drops when the process exits or calls exec() (docs/liveness.md: a peer
+ * that exec'd, or whose pid was reused, is found dead). After fork(), the child must attach its
  * own handle (cosmosb_pipe_attach() on the inherited descriptor) rather than
  * use the parent's.
  *

@@ -63,7 +63,14 @@ typedef struct cosmosb_platform {
      * in the peer. NULL: always unknown, so peer death is never reported.
      */
     int (*peer_alive)(void *ctx, uint32_t peer_id);
-    /** Identifier of the calling process or task (a pid on Linux). NULL: 0. */
+    /**
+     * Identifier of the calling process or task (a pid on Linux), called when
+     * an endpoint or participant opens. NULL: 0. Use at most 31 bits (pipes
+     * keep the top bit for themselves); bit 30 may carry a flag of the host's
+     * own, ignored where an identifier given by the application is matched
+     * (cosmosb_arena_find_participant()). The Linux layer sets it on the ids
+     * of handles that hold a liveness lock (docs/liveness.md).
+     */
     uint32_t (*self_id)(void *ctx);
     /**
      * A receiver asked to be notified out of band (for example through an

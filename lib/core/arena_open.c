@@ -341,7 +341,7 @@ int cosmosb_arena_find_participant(cosmosb_arena_t *a, uint32_t self_id, uint32_
         struct cosmosb__arena_part *rec = cosmosb__apart(a, p);
         /* Acquire: an ALIVE record carries its occupant's id (reserved before the claim; NOID without one). */
         if (COSMOSB__PART_KIND(cosmosb__load_acquire(&rec->state)) == COSMOSB__PART_ALIVE &&
-            cosmosb__load_relaxed(&rec->self_id) == self_id) {
+            (cosmosb__load_relaxed(&rec->self_id) & COSMOSB__ID_MATCH_MASK) == (self_id & COSMOSB__ID_MATCH_MASK)) {
             *participant = p;
             return COSMOSB_OK;
         }

@@ -40,6 +40,7 @@ struct arena_map {
 
 struct linux_arena {
     struct arena_map *map;
+    struct cosmosb__linux_live live; /* our liveness lock on the meta memfd (liveness.c) */
 };
 
 static uint64_t page_round(uint64_t v)
@@ -94,12 +95,18 @@ static int join_hosted(struct arena_map *m, cosmosb_arena_t **out)
         free(la);
         return COSMOSB_ENOMEM;
     }
+    la->live.lock_fd = -1;
     cosmosb_arena_t *a;
     /* Ids only within the creator's pid namespace (and when neither side can tell, as before);
      * anywhere else we join without one. Read once: a peer may rewrite it (it only costs liveness). */
     uint64_t domain = *(const volatile uint64_t *)(const void *)&((const struct cosmosb__arena_hdr *)(const void *)m->meta)->id_domain;
-    cosmosb_platform_t plat = *cosmosb_linux_platform(); /* join keeps a copy */
-    if (domain != pid_namespace()) {
+    cosmosb_platform_t plat; /* join keeps a copy */
+    if (domain == pid_namespace()) {
+        /* The liveness lock before join publishes our id (its reservation of a record). */
+        cosmosb__linux_live_open(&la->live, m->meta_fd);
+        cosmosb__linux_live_platform(&la->live, &plat);
+    } else {
+        plat = *cosmosb_linux_platform();
         /* Without an id: never reaped by a poll (only by cosmosb_arena_reap()), and we judge nobody's
          * liveness (docs/arena.md, "Join"). */
         plat.self_id = NULL;
@@ -107,6 +114,7 @@ static int join_hosted(struct arena_map *m, cosmosb_arena_t **out)
     }
     rc = cosmosb_arena_join(mem, hsize, m->meta, m->meta_size, m->data, m->wdata, m->data_size, &plat, &a);
     if (rc) {
+        cosmosb__linux_live_close(&la->live);
         free(mem);
         free(la);
         return rc;
@@ -311,6 +319,7 @@ void cosmosb_arena_forget(cosmosb_arena_t *a)
     if (!la)
         return;
     a->magic = 0;
+    cosmosb__linux_live_close(&la->live); /* our copy of the parent's lock: the parent keeps its own */
     map_put(la->map);
     free(la);
     free(a);
@@ -322,6 +331,7 @@ void cosmosb_arena_close(cosmosb_arena_t *a)
     cosmosb_arena_leave(a);
     if (!la)
         return;
+    cosmosb__linux_live_close(&la->live); /* only after the leave: until then we must look alive */
     map_put(la->map);
     free(la);
     free(a);

@@ -24,10 +24,28 @@ static inline int cosmosb__linux_mappable(uint64_t size)
     return size <= SIZE_MAX && size <= off_max;
 }
 
+/* Liveness locks (liveness.c): an id with this bit holds a read lock on byte (id & PID_MASK) of the
+ * shared memfd, taken through an open file description of its own. Pids stay below 2^22. */
+#define COSMOSB__LINUX_ID_LOCKED 0x40000000u
+#define COSMOSB__LINUX_ID_PID_MASK 0x3fffffffu
+struct cosmosb__linux_live {
+    int check_fd;  /* a descriptor of the memfd that holds no lock (not owned): liveness is asked through it */
+    int lock_fd;   /* our own open file description, holding the lock on byte pid; -1: none */
+    uint32_t id;   /* what self_id gives: the pid, with ID_LOCKED if lock_fd holds the lock */
+};
+/* Takes the lock on byte getpid() of the memfd file_fd (stays open while lv is used). Never fails:
+ * without /proc or a lock, lv->id is the plain pid, judged as before. */
+void cosmosb__linux_live_open(struct cosmosb__linux_live *lv, int file_fd);
+/* Drops the lock (after the participant has left: until then peers must see it alive). */
+void cosmosb__linux_live_close(struct cosmosb__linux_live *lv);
+/* The Linux platform with self_id and peer_alive of lv (lv must outlive every copy of *plat). */
+void cosmosb__linux_live_platform(struct cosmosb__linux_live *lv, cosmosb_platform_t *plat);
+
 /* Hosted state hung off a pipe handle (cosmosb_pipe.host). */
 struct cosmosb__linux_pipe {
     cosmosb_region_t *region;
     int event_fd;
+    struct cosmosb__linux_live live; /* this endpoint's liveness lock on the region's memfd */
 };
 
 #endif

@@ -38,6 +38,8 @@ static void *alloc_handle(size_t handle_size, struct cosmosb__linux_pipe **lp)
         return NULL;
     *lp = (struct cosmosb__linux_pipe *)(void *)(mem + off);
     (*lp)->event_fd = -1;
+    (*lp)->live.lock_fd = -1;
+    (*lp)->live.check_fd = -1;
     return mem;
 }
 
@@ -63,15 +65,20 @@ int cosmosb_pipe_create(const cosmosb_pipe_config_t *cfg, cosmosb_pipe_t **out)
             goto fail;
         }
     }
+    /* The liveness lock before the core publishes our id (consumer_id). */
+    cosmosb_platform_t plat;
+    cosmosb__linux_live_open(&lp->live, cosmosb_region_fd(lp->region));
+    cosmosb__linux_live_platform(&lp->live, &plat);
     cosmosb_pipe_t *p;
     rc = cosmosb_pipe_open_consumer(mem, hsize, cosmosb_region_payload(lp->region),
-                                    cosmosb_region_payload_size(lp->region), cfg, cosmosb_linux_platform(), lp, &p);
+                                    cosmosb_region_payload_size(lp->region), cfg, &plat, lp, &p);
     if (rc)
         goto fail;
     p->host = lp;
     *out = p;
     return COSMOSB_OK;
 fail:
+    cosmosb__linux_live_close(&lp->live);
     if (lp->event_fd >= 0)
         close(lp->event_fd);
     cosmosb_region_close(lp->region);
@@ -124,15 +131,20 @@ int cosmosb_pipe_attach(int region_fd, int event_fd, cosmosb_pipe_t **out)
             goto fail;
         }
     }
+    /* The liveness lock before the core publishes our id (the owner word). */
+    cosmosb_platform_t plat;
+    cosmosb__linux_live_open(&lp->live, cosmosb_region_fd(lp->region));
+    cosmosb__linux_live_platform(&lp->live, &plat);
     cosmosb_pipe_t *p;
     rc = cosmosb_pipe_open_producer(mem, hsize, cosmosb_region_payload(lp->region),
-                                    cosmosb_region_payload_size(lp->region), cosmosb_linux_platform(), lp, &p);
+                                    cosmosb_region_payload_size(lp->region), &plat, lp, &p);
     if (rc)
         goto fail;
     p->host = lp;
     *out = p;
     return COSMOSB_OK;
 fail:
+    cosmosb__linux_live_close(&lp->live);
     if (lp->event_fd >= 0)
         close(lp->event_fd);
     cosmosb_region_close(lp->region);
@@ -187,6 +199,7 @@ void cosmosb_pipe_close(cosmosb_pipe_t *p)
         return;
     }
     cosmosb_pipe_close_endpoint(p);
+    cosmosb__linux_live_close(&lp->live); /* only now: until the close, peers must see us alive */
     if (lp->event_fd >= 0)
         close(lp->event_fd);
     cosmosb_region_close(lp->region);

@@ -63,11 +63,13 @@ static void linux_yield(void *ctx)
 /*
  * A pidfd becomes readable when its process has exited, zombie or not,
  * which kill(pid, 0) cannot tell. Without pidfd_open (Linux < 5.3) we fall
- * back to kill(). Pid reuse within one check period is not detected.
+ * back to kill(). A pid alone does not tell reuse or exec() apart: the
+ * handles of this layer add a liveness lock (liveness.c).
  */
-static int linux_peer_alive(void *ctx, uint32_t pid)
+static int linux_peer_alive(void *ctx, uint32_t id)
 {
     (void)ctx;
+    uint32_t pid = id & COSMOSB__LINUX_ID_PID_MASK; /* a liveness lock's flag off (liveness.c) */
     if (pid == 0 || pid > (uint32_t)INT_MAX)
         return COSMOSB_PEER_UNKNOWN;
     int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
