@@ -11,6 +11,8 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include "cosmosb/cosmosb.h"
@@ -322,4 +324,95 @@ Test(liveness, a_consumer_that_calls_exec_is_reported_dead)
     cr_assert_eq(rc, COSMOSB_EPEERDEAD, "send returned %s, expected EPEERDEAD (the consumer called exec())",
                  cosmosb_err_name(rc));
     cosmosb_pipe_close(prod);
+}
+
+/*
+ * A producer in another pid namespace (its pid is 1 there; ours is init).
+ * Asked by pid, the consumer took it for alive after its death, for ever,
+ * and the producer took the live consumer for dead (its pid names nobody
+ * in the producer's namespace). Needs CAP_SYS_ADMIN for
+ * unshare(CLONE_NEWPID); skipped without it.
+ */
+struct ns_pipe {
+    cosmosb_pipe_t *cons;
+    int wr;
+};
+
+static void report(int fd, char what, int32_t v)
+{
+    uint8_t msg[5] = {(uint8_t)what};
+    memcpy(msg + 1, &v, 4);
+    CHILD_CHECK(write(fd, msg, sizeof msg) == (ssize_t)sizeof msg);
+}
+
+static int ns_producer(struct ns_pipe *arg)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        return 1;
+    cosmosb_pipe_t *prod = NULL;
+    CHILD_CHECK_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(arg->cons), -1, &prod), COSMOSB_OK);
+    uint64_t v = 1;
+    int rc;
+    while ((rc = cosmosb_pipe_send(prod, 1, &v, sizeof v, 0, 0)) == COSMOSB_OK)
+        v++;
+    CHILD_CHECK_RC(rc, COSMOSB_EFULL);
+    /* The consumer lives: the wait ends at its deadline, not with EPEERDEAD. */
+    report(arg->wr, 'r', cosmosb_pipe_send(prod, 1, &v, sizeof v, 0, 400000000ull));
+    for (;;)
+        pause();
+}
+
+static int ns_parent(void *argp)
+{
+    struct ns_pipe *arg = argp;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
+        return 1;
+    if (unshare(CLONE_NEWPID) != 0) {
+        report(arg->wr, 's', 0); /* not permitted here: the test is skipped */
+        return 0;
+    }
+    fflush(NULL);
+    pid_t g = fork(); /* pid 1 of the new namespace */
+    if (g == 0)
+        _exit(ns_producer(arg));
+    report(arg->wr, 'g', (int32_t)g);
+    int st = tu_wait(g);
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? 0 : 1;
+}
+
+Test(liveness, pipe_peers_in_another_pid_namespace_are_judged_by_their_locks, .timeout = 60)
+{
+    cosmosb_pipe_t *cons = new_pipe();
+    int pp[2];
+    cr_assert(pipe(pp) == 0);
+    struct ns_pipe arg = {cons, pp[1]};
+    pid_t c = tu_fork(ns_parent, &arg, 30);
+    close(pp[1]);
+    int32_t g = 0, sent_rc = 1;
+    for (int k = 0; k < 2; k++) {
+        uint8_t msg[5];
+        cr_assert(read(pp[0], msg, sizeof msg) == (ssize_t)sizeof msg, "a child failed before it reported");
+        if (msg[0] == 's') {
+            tu_wait(c);
+            cosmosb_pipe_close(cons);
+            cr_skip_test("unshare(CLONE_NEWPID) is not permitted here");
+        }
+        cr_assert(msg[0] == 'g' || msg[0] == 'r', "unexpected message '%c'", msg[0]);
+        memcpy(msg[0] == 'g' ? &g : &sent_rc, msg + 1, 4);
+    }
+    cr_assert_eq(sent_rc, COSMOSB_ETIMEDOUT, "the producer's blocked send returned %s: it took the live consumer for dead",
+                 cosmosb_err_name(sent_rc));
+    uint64_t v = 0;
+    cosmosb_msg_info_t info;
+    for (uint64_t i = 1; i <= 8; i++) {
+        ASSERT_RC(cosmosb_pipe_recv(cons, &v, sizeof v, &info, 0), COSMOSB_OK);
+        cr_assert_eq(v, i);
+    }
+    ASSERT_RC(cosmosb_pipe_recv(cons, &v, sizeof v, &info, 300000000ull), COSMOSB_ETIMEDOUT);
+    kill((pid_t)g, SIGKILL);
+    cr_assert_eq(tu_wait(c), 0);
+    int rc = cosmosb_pipe_recv(cons, &v, sizeof v, &info, 5000000000ull);
+    cr_assert_eq(rc, COSMOSB_EPEERDEAD, "recv returned %s, expected EPEERDEAD (the producer was killed)",
+                 cosmosb_err_name(rc));
+    cosmosb_pipe_close(cons);
 }

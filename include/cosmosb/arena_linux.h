@@ -16,9 +16,11 @@
  * participant holds on the meta memfd, which the kernel drops when the
  * process exits or calls exec() (docs/liveness.md); dead participants are reaped by cosmosb_arena_poll() and automatically
  * when an allocation finds the arena full. Pids mean something only inside
- * one pid namespace: a process in another pid namespace than the arena's
- * creator joins without an id (it is never reaped by a poll, only by
- * cosmosb_arena_reap(), and its polls reap nobody by liveness).
+ * one pid namespace, liveness locks in any: a process in another pid
+ * namespace than the arena's creator is judged by its lock, and judges the
+ * others by theirs; one that cannot take the lock joins without an id (it
+ * is never reaped by a poll, only by cosmosb_arena_reap(), and its polls
+ * reap nobody by liveness).
  *
  * @par Concurrency
  * As arena.h: one thread per handle. Create, attach, fork_join and close

@@ -97,18 +97,19 @@ static int join_hosted(struct arena_map *m, cosmosb_arena_t **out)
     }
     la->live.lock_fd = -1;
     cosmosb_arena_t *a;
-    /* Ids only within the creator's pid namespace (and when neither side can tell, as before);
-     * anywhere else we join without one. Read once: a peer may rewrite it (it only costs liveness). */
+    /* Plain pids only within the creator's pid namespace (and when neither side can tell, as before);
+     * anywhere else only a liveness lock's flagged id, which does not depend on the namespace, or none.
+     * Read once: a peer may rewrite it (it only costs liveness). */
     uint64_t domain = *(const volatile uint64_t *)(const void *)&((const struct cosmosb__arena_hdr *)(const void *)m->meta)->id_domain;
     cosmosb_platform_t plat; /* join keeps a copy */
-    if (domain == pid_namespace()) {
-        /* The liveness lock before join publishes our id (its reservation of a record). */
-        cosmosb__linux_live_open(&la->live, m->meta_fd);
-        cosmosb__linux_live_platform(&la->live, &plat);
-    } else {
-        plat = *cosmosb_linux_platform();
-        /* Without an id: never reaped by a poll (only by cosmosb_arena_reap()), and we judge nobody's
-         * liveness (docs/arena.md, "Join"). */
+    /* The liveness lock before join publishes our id (its reservation of a record). */
+    cosmosb__linux_live_open(&la->live, m->meta_fd);
+    int foreign = domain != pid_namespace();
+    cosmosb__linux_live_platform(&la->live, foreign, &plat);
+    if (foreign && la->live.lock_fd < 0) {
+        /* Outside the creator's namespace and without a lock: without an id, never reaped by a poll
+         * (only by cosmosb_arena_reap()), and we judge nobody's liveness (docs/arena.md, "Join"). With
+         * the lock, our id is judged by it and we judge flagged ids (docs/liveness.md). */
         plat.self_id = NULL;
         plat.peer_alive = NULL;
     }

@@ -24,22 +24,26 @@ static inline int cosmosb__linux_mappable(uint64_t size)
     return size <= SIZE_MAX && size <= off_max;
 }
 
-/* Liveness locks (liveness.c): an id with this bit holds a read lock on byte (id & PID_MASK) of the
- * shared memfd, taken through an open file description of its own. Pids stay below 2^22. */
+/* Liveness locks (liveness.c): an id with this bit holds a read lock on byte (pid << 32 | its pid
+ * namespace's inode) of the shared memfd, taken through an open file description of its own. */
 #define COSMOSB__LINUX_ID_LOCKED 0x40000000u
 #define COSMOSB__LINUX_ID_PID_MASK 0x3fffffffu
+#define COSMOSB__LINUX_ID_PID_MAX 0x400000u /* PID_MAX_LIMIT: pids stay below 2^22 */
 struct cosmosb__linux_live {
     int check_fd;  /* a descriptor of the memfd that holds no lock (not owned): liveness is asked through it */
-    int lock_fd;   /* our own open file description, holding the lock on byte pid; -1: none */
+    int lock_fd;   /* our own open file description, holding our lock; -1: none */
     uint32_t id;   /* what self_id gives: the pid, with ID_LOCKED if lock_fd holds the lock */
+    uint32_t ns;   /* our pid namespace's tag (0: unknown) */
+    int foreign;   /* ids without the flag are pids of another namespace: never judged */
 };
-/* Takes the lock on byte getpid() of the memfd file_fd (stays open while lv is used). Never fails:
- * without /proc or a lock, lv->id is the plain pid, judged as before. */
+/* Takes our lock on the memfd file_fd (which stays open while lv is used). Never fails: without
+ * /proc or a lock, lv->id is the plain pid, judged as before. */
 void cosmosb__linux_live_open(struct cosmosb__linux_live *lv, int file_fd);
 /* Drops the lock (after the participant has left: until then peers must see it alive). */
 void cosmosb__linux_live_close(struct cosmosb__linux_live *lv);
-/* The Linux platform with self_id and peer_alive of lv (lv must outlive every copy of *plat). */
-void cosmosb__linux_live_platform(struct cosmosb__linux_live *lv, cosmosb_platform_t *plat);
+/* The Linux platform with self_id and peer_alive of lv (lv must outlive every copy of *plat);
+ * foreign: plain pids in shared memory are another namespace's (docs/liveness.md). */
+void cosmosb__linux_live_platform(struct cosmosb__linux_live *lv, int foreign, cosmosb_platform_t *plat);
 
 /* Hosted state hung off a pipe handle (cosmosb_pipe.host). */
 struct cosmosb__linux_pipe {

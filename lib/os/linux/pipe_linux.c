@@ -68,7 +68,7 @@ int cosmosb_pipe_create(const cosmosb_pipe_config_t *cfg, cosmosb_pipe_t **out)
     /* The liveness lock before the core publishes our id (consumer_id). */
     cosmosb_platform_t plat;
     cosmosb__linux_live_open(&lp->live, cosmosb_region_fd(lp->region));
-    cosmosb__linux_live_platform(&lp->live, &plat);
+    cosmosb__linux_live_platform(&lp->live, 0, &plat);
     cosmosb_pipe_t *p;
     rc = cosmosb_pipe_open_consumer(mem, hsize, cosmosb_region_payload(lp->region),
                                     cosmosb_region_payload_size(lp->region), cfg, &plat, lp, &p);
@@ -134,7 +134,7 @@ int cosmosb_pipe_attach(int region_fd, int event_fd, cosmosb_pipe_t **out)
     /* The liveness lock before the core publishes our id (the owner word). */
     cosmosb_platform_t plat;
     cosmosb__linux_live_open(&lp->live, cosmosb_region_fd(lp->region));
-    cosmosb__linux_live_platform(&lp->live, &plat);
+    cosmosb__linux_live_platform(&lp->live, 0, &plat);
     cosmosb_pipe_t *p;
     rc = cosmosb_pipe_open_producer(mem, hsize, cosmosb_region_payload(lp->region),
                                     cosmosb_region_payload_size(lp->region), &plat, lp, &p);
