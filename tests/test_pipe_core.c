@@ -1974,3 +1974,87 @@ Test(core_vclock, spin_budget_is_spent_before_sleeping)
     expect_u64(f.c, 2, 0);
     fx_free(&f);
 }
+
+/*
+ * A peer that closes and then drops its liveness (the Linux layer closes its
+ * liveness lock after its close: docs/liveness.md) between the survivor's
+ * look at its close and the survivor's liveness verdict has closed, not
+ * died. The platform below closes the peer from inside peer_alive and then
+ * answers DEAD, the worst moment: the survivor must report ECLOSED.
+ */
+struct close_then_dead {
+    cosmosb_platform_t plat;
+    cosmosb_pipe_t *victim;
+    uint32_t calls;
+};
+
+static int ctd_peer_alive(void *ctx, uint32_t id)
+{
+    struct close_then_dead *c = ctx;
+    (void)id;
+    c->calls++;
+    if (c->victim) {
+        cosmosb_pipe_close_endpoint(c->victim);
+        c->victim = NULL;
+    }
+    return COSMOSB_PEER_DEAD;
+}
+
+static uint32_t ctd_self_id(void *ctx)
+{
+    (void)ctx;
+    return 4242;
+}
+
+static void ctd_init(struct close_then_dead *c)
+{
+    memset(c, 0, sizeof *c);
+    c->plat = *cosmosb_platform_default();
+    c->plat.ctx = c;
+    c->plat.peer_alive = ctd_peer_alive;
+    c->plat.self_id = ctd_self_id;
+}
+
+Test(core_hooks, a_producer_that_closes_just_before_the_liveness_verdict_has_closed)
+{
+    struct close_then_dead h;
+    ctd_init(&h);
+    struct fx f;
+    fx_open(&f, &h.plat, COSMOSB_PIPE_SPSC, 4, 0, 64, 1);
+    ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);
+    uint64_t v = 5;
+    ASSERT_RC(cosmosb_pipe_send(f.p[0], 1, &v, sizeof v, 0, 0), COSMOSB_OK);
+    h.victim = f.p[0];
+    f.p[0] = NULL; /* closed by the hook */
+    ASSERT_RC(cosmosb_pipe_check_peer(f.c), COSMOSB_ECLOSED);
+    cr_assert_gt(h.calls, 0u);
+    cosmosb_msg_info_t info;
+    ASSERT_RC(cosmosb_pipe_recv(f.c, &v, sizeof v, &info, 0), COSMOSB_OK); /* its message is delivered */
+    cr_assert_eq(v, 5u);
+    ASSERT_RC(cosmosb_pipe_recv(f.c, &v, sizeof v, &info, 0), COSMOSB_ECLOSED);
+    fx_free(&f);
+}
+
+Test(core_hooks, a_consumer_that_closes_just_before_the_liveness_verdict_has_closed)
+{
+    for (int blocked = 0; blocked < 2; blocked++) {
+        struct close_then_dead h;
+        ctd_init(&h);
+        struct fx f;
+        fx_open(&f, &h.plat, COSMOSB_PIPE_SPSC, 2, 0, 64, 1);
+        ASSERT_RC(fx_add(&f, 0), COSMOSB_OK);
+        h.victim = f.c;
+        f.c = NULL; /* closed by the hook */
+        if (blocked) {
+            /* A send blocked on a full lane: its first sleep asks about the consumer. */
+            uint64_t v = 1;
+            ASSERT_RC(cosmosb_pipe_send(f.p[0], 1, &v, sizeof v, 0, 0), COSMOSB_OK);
+            ASSERT_RC(cosmosb_pipe_send(f.p[0], 1, &v, sizeof v, 0, 0), COSMOSB_OK);
+            ASSERT_RC(cosmosb_pipe_send(f.p[0], 1, &v, sizeof v, 0, 50 * MS), COSMOSB_ECLOSED);
+        } else {
+            ASSERT_RC(cosmosb_pipe_check_peer(f.p[0]), COSMOSB_ECLOSED);
+        }
+        cr_assert_eq(h.calls, 1u, "blocked %d: %u verdicts", blocked, h.calls);
+        fx_free(&f);
+    }
+}

@@ -14,7 +14,8 @@
  * maps data read-only and can neither write a frozen object nor obtain a
  * writable mapping. Liveness comes from pidfds plus a liveness lock each
  * participant holds on the meta memfd, which the kernel drops when the
- * process exits or calls exec() (docs/liveness.md); dead participants are reaped by cosmosb_arena_poll() and automatically
+ * process exits or calls exec() (docs/liveness.md; closing descriptors a
+ * handle opened, as a closefrom() would, makes it look dead too); dead participants are reaped by cosmosb_arena_poll() and automatically
  * when an allocation finds the arena full. Pids mean something only inside
  * one pid namespace, liveness locks in any: a process in another pid
  * namespace than the arena's creator is judged by its lock, and judges the

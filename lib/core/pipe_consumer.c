@@ -186,6 +186,21 @@ static void mark_dead(struct cosmosb_pipe *p, struct cosmosb__producer_view *v)
 }
 
 /*
+ * A served producer's peer_alive said DEAD. A producer that closed and then
+ * dropped its liveness (it closes its lock after its close: docs/liveness.md)
+ * between our look at `closed` and that verdict has closed, not died: its
+ * close is read again, so it departs with ECLOSED, as it meant to.
+ */
+static void judge_dead(struct cosmosb_pipe *p, struct cosmosb__producer_view *v)
+{
+    /* Acquire: pairs with the producer's release of closed (after its last message). */
+    if (cosmosb__load_acquire(&v->ctl->closed) == 1)
+        set_state(p, v, v->state == COSMOSB__PV_CORRUPT ? COSMOSB__PV_DEAD : COSMOSB__PV_CLOSED);
+    else
+        mark_dead(p, v);
+}
+
+/*
  * Looks for new and departed producers. New ones are found first and the
  * closed flags read after, so a producer that closed before another
  * attached (a hand-over from one process to the next) is seen closed in the
@@ -220,7 +235,7 @@ void cosmosb__consumer_discover(struct cosmosb_pipe *p)
         else if (cosmosb__load_relaxed(&v->ctl->owner) != v->owner)
             set_state(p, v, COSMOSB__PV_CORRUPT); /* a producer never rewrites its owner word */
         else if (fresh && cosmosb__peer_alive(p, v->owner) == COSMOSB_PEER_DEAD)
-            mark_dead(p, v);
+            judge_dead(p, v);
     }
     /* Departed producers are reaped once their committed messages are drained. */
     for (uint32_t j = 0; j < p->nserving;) {
@@ -252,7 +267,7 @@ int cosmosb__consumer_check_liveness(struct cosmosb_pipe *p)
         struct cosmosb__producer_view *v = &p->pv[p->serving[j]];
         if ((v->state == COSMOSB__PV_ACTIVE || v->state == COSMOSB__PV_CORRUPT) &&
             cosmosb__peer_alive(p, v->owner) == COSMOSB_PEER_DEAD)
-            mark_dead(p, v);
+            judge_dead(p, v);
         if (v->state == COSMOSB__PV_ACTIVE || v->state == COSMOSB__PV_CORRUPT)
             alive++;
         else if (v->state == COSMOSB__PV_DEAD)

@@ -346,7 +346,10 @@ int cosmosb_pipe_check_peer(cosmosb_pipe_t *p)
         if (cosmosb__load_acquire(&p->hdr->consumer_state) != COSMOSB__CONSUMER_OPEN)
             return COSMOSB_ECLOSED;
         if (cosmosb__peer_alive(p, p->peer_id) == COSMOSB_PEER_DEAD)
-            return COSMOSB_EPEERDEAD;
+            /* Acquire, again: a consumer that closed just before the verdict (it drops its liveness
+             * after its close) closed, it did not die. */
+            return cosmosb__load_acquire(&p->hdr->consumer_state) != COSMOSB__CONSUMER_OPEN ? COSMOSB_ECLOSED
+                                                                                        : COSMOSB_EPEERDEAD;
         return COSMOSB_OK;
     }
     return cosmosb__consumer_check_liveness(p);

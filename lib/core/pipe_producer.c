@@ -97,7 +97,11 @@ static int make_room_slow(struct cosmosb_pipe *p, struct cosmosb__lane *lane, ui
             break;
         if (cosmosb__liveness_due(p, cosmosb__now(p))) {
             if (cosmosb__peer_alive(p, p->peer_id) == COSMOSB_PEER_DEAD) {
-                rc = COSMOSB_EPEERDEAD;
+                /* A consumer that closed just before the verdict (it drops its liveness after its
+                 * close) closed, it did not die. */
+                rc = consumer_gone(p);
+                if (rc == 0)
+                    rc = COSMOSB_EPEERDEAD;
                 break;
             }
         }
