@@ -572,7 +572,7 @@ static int ns_grandchild(struct ns_arg *arg)
     cosmosb_arena_participant_stats_t ps;
     CHILD_CHECK_RC(cosmosb_arena_participant_stats(g, me, &ps), COSMOSB_OK);
     /* A flagged id (a liveness lock): our pid alone would mean nothing to the others. */
-    CHILD_CHECK((ps.self_id & 0x40000000u) && (ps.self_id & 0x3fffffffu) == (uint32_t)getpid());
+    CHILD_CHECK((ps.self_id & 0x40000000u) && (ps.self_id & 0x3fffffu) == (uint32_t)getpid());
     uint32_t reaped = 7;
     CHILD_CHECK_RC(cosmosb_arena_poll(g, &reaped), COSMOSB_OK); /* the creator's pid is nobody here */
     CHILD_CHECK(reaped == 0);

@@ -11,9 +11,13 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <linux/sched.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "cosmosb/cosmosb.h"
 #include "test_util.h"
@@ -242,7 +246,7 @@ Test(liveness, a_pid_is_found_whatever_the_liveness_flag)
     cosmosb_arena_t *a = new_arena();
     cosmosb_arena_participant_stats_t ps;
     ASSERT_RC(cosmosb_arena_participant_stats(a, cosmosb_arena_participant(a), &ps), COSMOSB_OK);
-    cr_assert_eq(ps.self_id & 0x3fffffffu, (uint32_t)getpid());
+    cr_assert_eq(ps.self_id & 0x3fffffu, (uint32_t)getpid());
     cr_assert(ps.self_id & 0x40000000u, "no liveness lock was taken (is /proc mounted?)");
     uint32_t p = 99;
     ASSERT_RC(cosmosb_arena_find_participant(a, (uint32_t)getpid(), &p), COSMOSB_OK);
@@ -415,4 +419,276 @@ Test(liveness, pipe_peers_in_another_pid_namespace_are_judged_by_their_locks, .t
     cr_assert_eq(rc, COSMOSB_EPEERDEAD, "recv returned %s, expected EPEERDEAD (the producer was killed)",
                  cosmosb_err_name(rc));
     cosmosb_pipe_close(cons);
+}
+
+/* ---- review 17: threads, same pid numbers, leftover locks ---------------- */
+
+/*
+ * A thread with a descriptor table of its own (unshare(CLONE_FILES)):
+ * /proc/self/fd/N names the thread-group leader's table, where N was
+ * another file; the lock was taken on that file and the id flagged anyway,
+ * so the live participant was reaped. The leader here puts /dev/null at the
+ * number the thread's descriptor of the meta memfd gets.
+ */
+struct thr_arg {
+    cosmosb_arena_t *parent;
+    int unshared[2], opened[2], ready;
+};
+
+static void *own_table_thread(void *vp)
+{
+    struct thr_arg *t = vp;
+    CHILD_CHECK(unshare(CLONE_FILES) == 0);
+    say(t->unshared[1]);
+    hear(t->opened[0]); /* the leader's table now has /dev/null at our next free number */
+    cosmosb_arena_t *me = NULL;
+    CHILD_CHECK_RC(cosmosb_arena_attach_fds(cosmosb_arena_meta_fd(t->parent), cosmosb_arena_data_fd(t->parent),
+                                            COSMOSB_ARENA_WRITER, &me),
+                   COSMOSB_OK);
+    cosmosb_ref_t r;
+    void *d;
+    CHILD_CHECK_RC(cosmosb_arena_alloc(me, OBJ_TYPE, 64, 0, &r, &d), COSMOSB_OK);
+    cosmosb_arena_participant_stats_t ps;
+    CHILD_CHECK_RC(cosmosb_arena_participant_stats(me, cosmosb_arena_participant(me), &ps), COSMOSB_OK);
+    CHILD_CHECK(ps.self_id & 0x40000000u); /* locked, on the right file */
+    say(t->ready);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+Test(liveness, a_thread_with_a_descriptor_table_of_its_own_locks_the_right_file)
+{
+    cosmosb_arena_t *a = new_arena();
+    int ready[2];
+    cr_assert(pipe(ready) == 0);
+    pid_t c = fork();
+    cr_assert(c >= 0);
+    if (c == 0) {
+        struct thr_arg t = {a, {0, 0}, {0, 0}, ready[1]};
+        CHILD_CHECK(pipe(t.unshared) == 0 && pipe(t.opened) == 0);
+        pthread_t th;
+        CHILD_CHECK(pthread_create(&th, NULL, own_table_thread, &t) == 0);
+        hear(t.unshared[0]);
+        CHILD_CHECK(open("/dev/null", O_RDONLY) >= 0); /* the lowest free number, as the thread's next */
+        say(t.opened[1]);
+        for (;;)
+            pause();
+    }
+    cr_assert(hear(ready[0]), "the child failed");
+    uint32_t reaped = poll_for(a, 300, 1);
+    int alive = running(c);
+    stop(c);
+    cr_assert(alive);
+    cr_assert_eq(reaped, 0, "a live participant attached from a thread with its own descriptor table was reaped");
+    cosmosb_arena_close(a);
+}
+
+/* Runs fn(arg) in a new pid namespace, as its pid 1 or (want > 1) as pid `want` there. */
+struct ns_spawn {
+    pid_t want;
+    int (*fn)(void *);
+    void *arg;
+};
+
+static pid_t clone_with_pid(pid_t want)
+{
+    struct clone_args ca;
+    memset(&ca, 0, sizeof ca);
+    ca.exit_signal = SIGCHLD;
+    ca.set_tid = (uint64_t)(uintptr_t)&want;
+    ca.set_tid_size = 1;
+    return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+}
+
+static int ns_outer(void *vp)
+{
+    struct ns_spawn *s = vp;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        return 1;
+    if (unshare(CLONE_NEWPID) != 0)
+        return 77;
+    fflush(NULL);
+    pid_t init = fork(); /* pid 1 of the new namespace */
+    if (init < 0)
+        return 1;
+    if (init == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (s->want <= 1)
+            _exit(s->fn(s->arg));
+        pid_t c = clone_with_pid(s->want);
+        if (c < 0)
+            _exit(77);
+        if (c == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            _exit(s->fn(s->arg));
+        }
+        int st = tu_wait(c);
+        _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+    }
+    int st = tu_wait(init);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 0;
+}
+
+/* Starts s in a new namespace and waits for its first byte on rd; skips the test where namespaces or
+ * chosen pids are not permitted. Kill the returned pid to end everything in that namespace. */
+static pid_t ns_start(struct ns_spawn *s, int rd)
+{
+    pid_t outer = tu_fork(ns_outer, s, 60);
+    cr_assert(outer > 0);
+    if (!hear(rd)) {
+        int st = tu_wait(outer);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+            cr_skip_test("unshare(CLONE_NEWPID) or clone3 with set_tid is not permitted here");
+        cr_assert_fail("a child in a new pid namespace failed (status %d)", st);
+    }
+    return outer;
+}
+
+struct ns_part {
+    cosmosb_arena_t *arena;
+    int up, down; /* ready/verdict to the test; go from the test */
+};
+
+/* A participant that holds an object and lives until killed. */
+static int holder_in_ns(void *vp)
+{
+    struct ns_part *n = vp;
+    cosmosb_arena_t *me = child_join_and_hold(n->arena, 1);
+    uint32_t idx = cosmosb_arena_participant(me);
+    say(n->up);
+    CHILD_CHECK(write(n->up, &idx, sizeof idx) == (ssize_t)sizeof idx);
+    for (;;)
+        pause();
+}
+
+/* A participant that, told to, polls until it has reaped one (5 s at most): exit 0 if it did. */
+static int reaper_in_ns(void *vp)
+{
+    struct ns_part *n = vp;
+    cosmosb_arena_t *me = NULL;
+    CHILD_CHECK_RC(cosmosb_arena_fork_join(n->arena, &me), COSMOSB_OK);
+    cosmosb_arena_forget(n->arena);
+    say(n->up);
+    hear(n->down);
+    uint64_t end = tu_now_ns() + 5000000000ull;
+    while (tu_now_ns() < end) {
+        uint32_t k = 0;
+        CHILD_CHECK_RC(cosmosb_arena_poll(me, &k), COSMOSB_OK);
+        if (k)
+            return 0;
+        tu_sleep_ms(10);
+    }
+    return 3;
+}
+
+Test(liveness, pid_one_of_one_container_finds_pid_one_of_another_dead, .timeout = 60)
+{
+    /* Both are pid 1 of their namespaces: the checker's own lock sat on the byte it looked at for the
+     * other (same pid number), and its own live pid answered for the dead one. */
+    cosmosb_arena_t *a = new_arena();
+    int up[2], down[2];
+    cr_assert(pipe(up) == 0 && pipe(down) == 0);
+    struct ns_part pb = {a, up[1], down[0]}, pa = {a, up[1], down[0]};
+    struct ns_spawn sb = {1, holder_in_ns, &pb}, sa = {1, reaper_in_ns, &pa};
+    pid_t b = ns_start(&sb, up[0]);
+    uint32_t bidx;
+    cr_assert(read(up[0], &bidx, sizeof bidx) == (ssize_t)sizeof bidx);
+    pid_t r = ns_start(&sa, up[0]);
+    stop(b);
+    say(down[1]);
+    int st = tu_wait(r);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "pid 1 of one namespace never found pid 1 of another dead (status %d)",
+              st);
+    cosmosb_arena_close(a);
+}
+
+Test(liveness, a_dead_participant_is_reaped_when_another_participant_gets_its_pid)
+{
+    cosmosb_arena_t *a = new_arena();
+    int up[2];
+    cr_assert(pipe(up) == 0);
+    pid_t x = fork();
+    cr_assert(x >= 0);
+    if (x == 0) {
+        (void)child_join_and_hold(a, 1);
+        say(up[1]);
+        for (;;)
+            pause();
+    }
+    cr_assert(hear(up[0]));
+    stop(x);
+    pid_t y = clone_with_pid(x);
+    if (y < 0) {
+        cosmosb_arena_close(a);
+        cr_skip_test("clone3 with set_tid is not permitted here (errno %d)", errno);
+    }
+    if (y == 0) {
+        (void)child_join_and_hold(a, 1);
+        say(up[1]);
+        for (;;)
+            pause();
+    }
+    cr_assert(hear(up[0]), "the pid's new owner failed");
+    uint32_t reaped = poll_for(a, 300, 1);
+    stop(y);
+    cr_assert_eq(reaped, 1, "a dead participant whose pid another participant took was not reaped");
+    cosmosb_arena_close(a);
+}
+
+/* The pid number nearest below pid_max that nobody has in our namespace. */
+static pid_t free_pid(void)
+{
+    long max = 32768;
+    FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+    if (f) {
+        if (fscanf(f, "%ld", &max) != 1)
+            max = 32768;
+        fclose(f);
+    }
+    for (pid_t p = (pid_t)(max - 100); p > 1000; p--)
+        if (kill(p, 0) != 0 && errno == ESRCH)
+            return p;
+    return 0;
+}
+
+Test(liveness, a_lock_left_on_our_namespaces_byte_never_makes_a_live_peer_elsewhere_dead, .timeout = 60)
+{
+    /* A peer in another namespace with a pid number P that names nobody here; a lock on the byte of
+     * (its tag, P, our namespace), as a forked child of a dead local participant with the same tag
+     * and pid would leave, or a hostile holder of the memfd could take: the pid then said DEAD. */
+    cosmosb_arena_t *a = new_arena();
+    pid_t want = free_pid();
+    cr_assert(want > 0);
+    int up[2], down[2];
+    cr_assert(pipe(up) == 0 && pipe(down) == 0);
+    struct ns_part pb = {a, up[1], down[0]};
+    struct ns_spawn sb = {want, holder_in_ns, &pb};
+    pid_t b = ns_start(&sb, up[0]);
+    uint32_t bidx;
+    cr_assert(read(up[0], &bidx, sizeof bidx) == (ssize_t)sizeof bidx);
+    cosmosb_arena_participant_stats_t ps;
+    ASSERT_RC(cosmosb_arena_participant_stats(a, bidx, &ps), COSMOSB_OK);
+    cr_assert(ps.self_id & 0x40000000u);
+    cr_assert_eq(ps.self_id & 0x3fffffu, (uint32_t)want);
+    struct stat ns;
+    cr_assert(stat("/proc/self/ns/pid", &ns) == 0);
+    char path[48];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", cosmosb_arena_meta_fd(a));
+    int lfd = open(path, O_RDONLY | O_CLOEXEC);
+    cr_assert(lfd >= 0);
+    struct flock l = {0};
+    l.l_type = F_RDLCK;
+    l.l_whence = SEEK_SET;
+    l.l_start = (off_t)(((uint64_t)((ps.self_id >> 22) & 0xffu) << 54) | ((uint64_t)(uint32_t)want << 32) |
+                        (uint32_t)ns.st_ino);
+    l.l_len = 1;
+    cr_assert(fcntl(lfd, F_OFD_SETLK, &l) == 0);
+    uint32_t reaped = poll_for(a, 300, 1);
+    stop(b); /* dead now: the leftover lock does not keep it */
+    uint32_t after = poll_for(a, 5000, 1);
+    close(lfd);
+    cr_assert_eq(reaped, 0, "a live peer in another namespace was taken for dead because of a lock left here");
+    cr_assert_eq(after, 1, "a dead peer was kept alive by a lock left on our namespace's byte");
+    cosmosb_arena_close(a);
 }

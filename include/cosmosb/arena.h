@@ -108,7 +108,7 @@ typedef struct cosmosb_arena_stats {
 /** @brief What one participant holds (see cosmosb_arena_participant_stats()). */
 typedef struct cosmosb_arena_participant_stats {
     uint32_t state;              /**< 0 free, 1 alive, 2 being reaped, 3 zombie */
-    uint32_t self_id;            /**< the platform identifier it joined with (on Linux the pid, plus bit 30 if it holds a liveness lock); 0xffffffff if its platform has none */
+    uint32_t self_id;            /**< the platform identifier it joined with (on Linux the pid, with a tag in bits 22..29 and bit 30 if it holds a liveness lock); 0xffffffff if its platform has none */
     uint32_t objects_held;       /**< objects whose holder bit it has */
     uint32_t transfers_live;     /**< its transfers not yet accepted or declined */
     uint32_t flags;              /**< COSMOSB_ARENA_WRITER if it writes */
@@ -220,8 +220,9 @@ COSMOSB_API uint32_t cosmosb_arena_id(const cosmosb_arena_t *arena);
 /**
  * @brief Finds the participant that joined with a given platform identifier (a pid on Linux).
  * @param[in] arena the handle.
- * @param[in] self_id the identifier; matched on its low 30 bits (bit 30 is the platform's flag,
- *            see cosmosb_platform_t::self_id), so a pid finds a Linux participant.
+ * @param[in] self_id the identifier; a participant's identifier with bit 30 set is matched on its
+ *            low 22 bits (the platform's own data above, see cosmosb_platform_t::self_id), so a pid
+ *            finds a Linux participant. A participant without an identifier is never found.
  * @param[out] participant its index.
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_EAGAIN if no live participant has that identifier.
  * @par Concurrency: one thread per handle; lock-free.

@@ -66,10 +66,11 @@ typedef struct cosmosb_platform {
     /**
      * Identifier of the calling process or task (a pid on Linux), called when
      * an endpoint or participant opens. NULL: 0. Use at most 31 bits (pipes
-     * keep the top bit for themselves); bit 30 may carry a flag of the host's
-     * own, ignored where an identifier given by the application is matched
-     * (cosmosb_arena_find_participant()). The Linux layer sets it on the ids
-     * of handles that hold a liveness lock (docs/liveness.md).
+     * keep the top bit for themselves). An identifier with bit 30 set carries
+     * data of the host's own in bits 22 to 30, and is matched on its low 22
+     * bits where the application gives one (cosmosb_arena_find_participant()).
+     * The Linux layer does so for handles that hold a liveness lock
+     * (docs/liveness.md).
      */
     uint32_t (*self_id)(void *ctx);
     /**

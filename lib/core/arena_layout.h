@@ -38,8 +38,10 @@
 #define COSMOSB__PART_ZOMBIE 3u
 /* self_id of a participant whose platform has no ids (never a real id: never asked about, never reaped by a poll) */
 #define COSMOSB__PART_NOID 0xffffffffu
-/* Identifiers are matched on their low 30 bits: bit 30 is the host's flag (platform.h, self_id). */
-#define COSMOSB__ID_MATCH_MASK 0x3fffffffu
+/* An identifier with bit 30 set carries host data in bits 22..30 (platform.h, self_id): it is matched
+ * on its low 22 bits. */
+#define COSMOSB__ID_HOST_FLAG 0x40000000u
+#define COSMOSB__ID_HOST_MASK 0x3fffffu
 #define COSMOSB__PART_UNCOUNTED 1u /* aux of a ZOMBIE: a death no poll has counted yet (its reap did not finish) */
 #define COSMOSB__PART_LEAVING 4u /* cosmosb_arena_leave in progress: gone for settling, alive for reaping and
                                   * the graph lock (docs/arena.md, "Leaving"); aux 1: its last step, holding

@@ -340,8 +340,11 @@ int cosmosb_arena_find_participant(cosmosb_arena_t *a, uint32_t self_id, uint32_
     for (uint32_t p = 0; p < a->g.maxp; p++) {
         struct cosmosb__arena_part *rec = cosmosb__apart(a, p);
         /* Acquire: an ALIVE record carries its occupant's id (reserved before the claim; NOID without one). */
-        if (COSMOSB__PART_KIND(cosmosb__load_acquire(&rec->state)) == COSMOSB__PART_ALIVE &&
-            (cosmosb__load_relaxed(&rec->self_id) & COSMOSB__ID_MATCH_MASK) == (self_id & COSMOSB__ID_MATCH_MASK)) {
+        if (COSMOSB__PART_KIND(cosmosb__load_acquire(&rec->state)) != COSMOSB__PART_ALIVE)
+            continue;
+        uint32_t id = cosmosb__load_relaxed(&rec->self_id);
+        if (id != COSMOSB__PART_NOID &&
+            (id == self_id || ((id & COSMOSB__ID_HOST_FLAG) && (id & COSMOSB__ID_HOST_MASK) == self_id))) {
             *participant = p;
             return COSMOSB_OK;
         }

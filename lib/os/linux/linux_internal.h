@@ -24,11 +24,14 @@ static inline int cosmosb__linux_mappable(uint64_t size)
     return size <= SIZE_MAX && size <= off_max;
 }
 
-/* Liveness locks (liveness.c): an id with this bit holds a read lock on byte (pid << 32 | its pid
- * namespace's inode) of the shared memfd, taken through an open file description of its own. */
+/* Liveness locks (liveness.c): an id with the LOCKED bit holds a read lock on byte (tag << 54 | pid << 32
+ * | its pid namespace's inode) of the shared memfd, taken through an open file description of its own;
+ * the id is pid | tag << 22 | LOCKED (pids stay below PID_MAX_LIMIT, 2^22). */
 #define COSMOSB__LINUX_ID_LOCKED 0x40000000u
-#define COSMOSB__LINUX_ID_PID_MASK 0x3fffffffu
-#define COSMOSB__LINUX_ID_PID_MAX 0x400000u /* PID_MAX_LIMIT: pids stay below 2^22 */
+#define COSMOSB__LINUX_ID_PID_MASK 0x3fffffu
+#define COSMOSB__LINUX_ID_PID_LIMIT 0x400000u
+#define COSMOSB__LINUX_ID_TAG_SHIFT 22u
+#define COSMOSB__LINUX_ID_TAG_MASK 0xffu
 struct cosmosb__linux_live {
     int check_fd;  /* a descriptor of the memfd that holds no lock (not owned): liveness is asked through it */
     int lock_fd;   /* our own open file description, holding our lock; -1: none */

@@ -2,22 +2,24 @@
  * liveness.c - liveness locks: a claim on a shared memfd that the kernel
  * holds for a participant exactly as long as its process can still use it.
  *
- * A pid alone says too little: a dead participant's pid may be taken by an
- * unrelated process, a participant that called exec() has lost its mappings
+ * A pid alone says too little: a dead participant's pid may be taken by
+ * another process, a participant that called exec() has lost its mappings
  * while its pid lives on, and a pid means nothing outside its own pid
  * namespace. So each handle of this layer also takes a shared (read) lock
  * through an open file description of its own (a reopen of
- * /proc/self/fd/N, O_CLOEXEC) on the byte at offset (pid << 32 | ns), ns
- * being its pid namespace's inode: the kernel drops an open file
- * description's locks when its last descriptor is closed, which exit and
- * exec (O_CLOEXEC) do. Its id then carries COSMOSB__LINUX_ID_LOCKED.
+ * /proc/thread-self/fd/N, O_CLOEXEC) on the byte at (tag << 54 | pid << 32 |
+ * ns): tag is 8 random bits of the handle's, ns its pid namespace's inode.
+ * The kernel drops an open file description's locks when its last
+ * descriptor is closed, which exit and exec (O_CLOEXEC) do. Its id is then
+ * pid | tag << 22 | COSMOSB__LINUX_ID_LOCKED.
  *
  * The verdict on a flagged id (F_OFD_GETLK, through a descriptor that holds
  * no lock itself): a lock on the byte of our own namespace means a peer of
  * our namespace, whose pid then decides too (a forked child that inherited
- * the descriptor keeps the lock of a dead parent); a lock on a byte of the
- * same pid and another namespace means a live peer there (its pid cannot be
- * asked from here); no lock on any of them, DEAD. An id without the flag (no
+ * the descriptor keeps the lock of a dead parent), unless that pid is dead
+ * and another namespace holds a lock of the same tag and pid; a lock of the
+ * same tag and pid in another namespace means a live peer there (its pid
+ * cannot be asked from here); no lock, DEAD. An id without the flag (no
  * /proc, a core handle on cosmosb_linux_platform(), an older library) is
  * judged by its pid alone, as before: the flag is the participant's own
  * statement that it holds the lock, so nobody is judged dead for lacking one
@@ -26,13 +28,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "os/linux/linux_internal.h"
 
-/* Lock offsets need 54 bits: a 32-bit build without _FILE_OFFSET_BITS=64 takes and reads no locks. */
+/* Lock offsets need 62 bits: a 32-bit build without _FILE_OFFSET_BITS=64 takes and reads no locks. */
 #define LOCKS_FIT (sizeof(off_t) >= 8)
+#define SPAN ((uint64_t)1 << 32) /* the bytes of one (tag, pid): one per namespace */
 
 /* The tag of our pid namespace (the low 32 bits of its inode; they are 32-bit proc inode numbers), 0 if
  * /proc cannot tell. */
@@ -42,17 +47,73 @@ static uint32_t ns_tag(void)
     return stat("/proc/self/ns/pid", &st) == 0 ? (uint32_t)st.st_ino : 0u;
 }
 
-/* Bytes [pid << 32 | ns, + len): a read lock, so that the handles of one process (each with its own
- * open file description) all hold it at once. */
-static struct flock range_of(uint32_t pid, uint32_t ns, uint64_t len, short type)
+/* A handle's random tag: two handles with one pid number (pid 1 of two containers, a dead
+ * participant's pid reused by another one) lock different bytes, 255 times in 256. */
+static uint32_t handle_tag(const void *salt)
+{
+    uint8_t t = 0;
+    if (getrandom(&t, sizeof t, GRND_NONBLOCK) != (ssize_t)sizeof t) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t = (uint8_t)((uint64_t)ts.tv_nsec ^ ((uint64_t)(uintptr_t)salt >> 4));
+    }
+    return t;
+}
+
+/* The first byte of (tag, pid): bytes [base, base + SPAN) are that pair's, one per namespace. */
+static uint64_t base_of(uint32_t tag, uint32_t pid)
+{
+    return ((uint64_t)tag << 54) | ((uint64_t)pid << 32);
+}
+
+static struct flock range_of(uint64_t start, uint64_t len, short type)
 {
     struct flock l = {0};
     l.l_type = type;
     l.l_whence = SEEK_SET;
-    l.l_start = (off_t)(((uint64_t)pid << 32) | ns);
+    l.l_start = (off_t)start;
     l.l_len = (off_t)len;
     l.l_pid = 0; /* required for the F_OFD_* commands */
     return l;
+}
+
+/* Is some lock held on [start, start + len) (seen through fd, which holds none)? 1 yes, 0 no, -1 the
+ * question failed. */
+static int locked(int fd, uint64_t start, uint64_t len)
+{
+    if (len == 0)
+        return 0;
+    struct flock l = range_of(start, len, F_WRLCK);
+    if (fcntl(fd, F_OFD_GETLK, &l) != 0)
+        return -1;
+    return l.l_type != F_UNLCK;
+}
+
+/*
+ * A new open file description of the file behind file_fd, or -1. /proc/thread-self first: a thread
+ * with a descriptor table of its own (unshare(CLONE_FILES)) finds its descriptor there, while
+ * /proc/self/fd names the thread-group leader's table, where N may be another file (review 17). The
+ * result is checked to be the same file either way.
+ */
+static int reopen(int file_fd)
+{
+    struct stat want, got;
+    if (fstat(file_fd, &want) != 0)
+        return -1;
+    static const char *const dirs[2] = {"/proc/thread-self/fd", "/proc/self/fd"};
+    for (int i = 0; i < 2; i++) {
+        char path[48];
+        snprintf(path, sizeof path, "%s/%d", dirs[i], file_fd);
+        /* A new open file description (a dup would share the one the peers got with SCM_RIGHTS, which
+         * would then hold our lock for them too). Read-only: a read lock needs no more. */
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &got) == 0 && got.st_dev == want.st_dev && got.st_ino == want.st_ino)
+            return fd;
+        close(fd);
+    }
+    return -1;
 }
 
 void cosmosb__linux_live_open(struct cosmosb__linux_live *lv, int file_fd)
@@ -62,22 +123,22 @@ void cosmosb__linux_live_open(struct cosmosb__linux_live *lv, int file_fd)
     lv->ns = ns_tag();
     uint32_t pid = (uint32_t)getpid();
     lv->id = pid;
-    if (!LOCKS_FIT || pid == 0 || pid > COSMOSB__LINUX_ID_PID_MAX || file_fd < 0)
+    if (!LOCKS_FIT || pid == 0 || pid >= COSMOSB__LINUX_ID_PID_LIMIT || file_fd < 0)
         return;
-    char path[40];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", file_fd);
-    /* A new open file description (a dup would share the one the peers got with SCM_RIGHTS, which
-     * would then hold our lock for them too). Read-only: a read lock needs no more. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = reopen(file_fd);
     if (fd < 0)
         return; /* no /proc, no access, no descriptor left: judged by the pid alone */
-    struct flock l = range_of(pid, lv->ns, 1, F_RDLCK);
-    if (fcntl(fd, F_OFD_SETLK, &l) != 0) {
+    uint32_t tag = handle_tag(lv);
+    uint64_t at = base_of(tag, pid) | lv->ns;
+    struct flock l = range_of(at, 1, F_RDLCK);
+    /* Seen from check_fd too, or it is no lock to anybody (an emulation that says yes and does
+     * nothing): only then may our id say so. */
+    if (fcntl(fd, F_OFD_SETLK, &l) != 0 || locked(file_fd, at, 1) != 1) {
         close(fd);
         return;
     }
     lv->lock_fd = fd;
-    lv->id = pid | COSMOSB__LINUX_ID_LOCKED;
+    lv->id = pid | (tag << COSMOSB__LINUX_ID_TAG_SHIFT) | COSMOSB__LINUX_ID_LOCKED;
 }
 
 void cosmosb__linux_live_close(struct cosmosb__linux_live *lv)
@@ -92,15 +153,6 @@ static uint32_t live_self_id(void *ctx)
     return ((const struct cosmosb__linux_live *)ctx)->id;
 }
 
-/* Is some lock held on the range? 1 yes, 0 no, -1 the question failed. */
-static int locked(int fd, uint32_t pid, uint32_t ns, uint64_t len)
-{
-    struct flock l = range_of(pid, ns, len, F_WRLCK);
-    if (fcntl(fd, F_OFD_GETLK, &l) != 0)
-        return -1;
-    return l.l_type != F_UNLCK;
-}
-
 static int live_peer_alive(void *ctx, uint32_t id)
 {
     const struct cosmosb__linux_live *lv = ctx;
@@ -108,20 +160,31 @@ static int live_peer_alive(void *ctx, uint32_t id)
         /* The pid alone, where it means something: never one of another namespace. */
         return lv->foreign ? COSMOSB_PEER_UNKNOWN : cosmosb_linux_platform()->peer_alive(NULL, id);
     uint32_t pid = id & COSMOSB__LINUX_ID_PID_MASK;
-    if (pid == 0 || pid > COSMOSB__LINUX_ID_PID_MAX)
+    uint32_t tag = (id >> COSMOSB__LINUX_ID_TAG_SHIFT) & COSMOSB__LINUX_ID_TAG_MASK;
+    if (pid == 0)
         return COSMOSB_PEER_UNKNOWN; /* not an id we make: a scribble */
     /* Asked through check_fd, which holds no lock (a look through the holder's own open file
      * description would not see that description's lock). */
-    int same = locked(lv->check_fd, pid, lv->ns, 1);
+    uint64_t base = base_of(tag, pid), mine = base | lv->ns;
+    int same = locked(lv->check_fd, mine, 1);
     if (same < 0)
         return COSMOSB_PEER_UNKNOWN;
     if (same) {
         /* A peer of our namespace, or a forked child holding a copy of its lock: the pid tells. With
          * no namespace tag (no /proc/self/ns) we cannot be sure the pid is one of ours: alive. */
-        return lv->ns ? cosmosb_linux_platform()->peer_alive(NULL, pid) : COSMOSB_PEER_ALIVE;
+        int r = lv->ns ? cosmosb_linux_platform()->peer_alive(NULL, pid) : COSMOSB_PEER_ALIVE;
+        if (r != COSMOSB_PEER_DEAD)
+            return r;
+        /* Dead here: the lock is a leftover (a forked child's, or a hostile one's), but a peer of
+         * another namespace with the same tag and pid may be the one asked about: look there too
+         * (review 17: a live peer in a container was reaped). */
+        int below = locked(lv->check_fd, base, mine - base), above = locked(lv->check_fd, mine + 1, base + SPAN - mine - 1);
+        if (below < 0 || above < 0)
+            return COSMOSB_PEER_UNKNOWN;
+        return below || above ? COSMOSB_PEER_ALIVE : COSMOSB_PEER_DEAD;
     }
-    /* Any lock of that pid number, whatever the namespace: a live peer in another one. */
-    int any = locked(lv->check_fd, pid, 0, (uint64_t)1 << 32);
+    /* Any lock of that tag and pid, whatever the namespace: a live peer in another one. */
+    int any = locked(lv->check_fd, base, SPAN);
     if (any < 0)
         return COSMOSB_PEER_UNKNOWN;
     return any ? COSMOSB_PEER_ALIVE : COSMOSB_PEER_DEAD;

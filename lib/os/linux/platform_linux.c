@@ -69,7 +69,8 @@ static void linux_yield(void *ctx)
 static int linux_peer_alive(void *ctx, uint32_t id)
 {
     (void)ctx;
-    uint32_t pid = id & COSMOSB__LINUX_ID_PID_MASK; /* a liveness lock's flag off (liveness.c) */
+    /* A liveness lock's flag and tag off (liveness.c); a plain pid is below 2^22 anyway. */
+    uint32_t pid = (id & COSMOSB__LINUX_ID_LOCKED) ? id & COSMOSB__LINUX_ID_PID_MASK : id;
     if (pid == 0 || pid > (uint32_t)INT_MAX)
         return COSMOSB_PEER_UNKNOWN;
     int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
