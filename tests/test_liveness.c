@@ -11,7 +11,10 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -115,7 +118,7 @@ static uint32_t poll_for(cosmosb_arena_t *a, unsigned ms, uint32_t want)
 
 /* ---- arenas ------------------------------------------------------------- */
 
-Test(liveness, an_arena_participant_that_calls_exec_is_reaped)
+Test(liveness, an_arena_participant_that_calls_exec_is_reaped, .timeout = 60)
 {
     cosmosb_arena_t *a = new_arena();
     cosmosb_arena_stats_t base = arena_stats(a);
@@ -129,6 +132,7 @@ Test(liveness, an_arena_participant_that_calls_exec_is_reaped)
         hear(go[0]);
         exec_sleep();
     }
+    close(ready[1]); /* a child that fails closes the pipe: no hang on a read */
     cr_assert(hear(ready[0]), "the child failed before it held its objects");
     cosmosb_arena_stats_t held = arena_stats(a);
     cr_assert_eq(held.live_objects, base.live_objects + 10);
@@ -146,7 +150,7 @@ Test(liveness, an_arena_participant_that_calls_exec_is_reaped)
     cosmosb_arena_close(a);
 }
 
-Test(liveness, a_participant_killed_while_a_forked_child_keeps_its_descriptors_is_reaped)
+Test(liveness, a_participant_killed_while_a_forked_child_keeps_its_descriptors_is_reaped, .timeout = 60)
 {
     /* The child inherits the participant's open file description, lock included: the lock then
      * outlives the participant, and only its dead pid tells. */
@@ -168,6 +172,7 @@ Test(liveness, a_participant_killed_while_a_forked_child_keeps_its_descriptors_i
         pause();
         _exit(0);
     }
+    close(ready[1]); /* a child that fails closes the pipe: no hang on a read */
     pid_t k = 0;
     cr_assert(read(ready[0], &k, sizeof k) == (ssize_t)sizeof k && k > 0, "the child failed");
     cr_assert_eq(poll_for(a, 100, 1), 0, "a live participant was reaped");
@@ -217,6 +222,7 @@ static void check_stays_alive(enum stay how, const char *what)
         cosmosb_arena_close(me);
         _exit(0);
     }
+    close(ready[1]); /* a child that fails closes the pipe: no hang on a read */
     cr_assert(hear(ready[0]), "the child failed");
     uint32_t before = arena_stats(a).participants;
     uint32_t reaped = poll_for(a, 300, 1);
@@ -229,19 +235,19 @@ static void check_stays_alive(enum stay how, const char *what)
     cosmosb_arena_close(a);
 }
 
-Test(liveness, a_participant_whose_forked_child_execs_stays_alive)
+Test(liveness, a_participant_whose_forked_child_execs_stays_alive, .timeout = 60)
 {
     /* A process-wide POSIX lock would go with the grandchild's close-on-exec. */
     check_stays_alive(FORKED_CHILD_EXECS, "its forked child called exec()");
 }
 
-Test(liveness, a_process_that_closes_one_of_two_handles_stays_alive)
+Test(liveness, a_process_that_closes_one_of_two_handles_stays_alive, .timeout = 60)
 {
     /* A POSIX lock would go with the first close of any descriptor of the file. */
     check_stays_alive(OTHER_HANDLE_CLOSED, "it closed its other handle");
 }
 
-Test(liveness, a_pid_is_found_whatever_the_liveness_flag)
+Test(liveness, a_pid_is_found_whatever_the_liveness_flag, .timeout = 60)
 {
     cosmosb_arena_t *a = new_arena();
     cosmosb_arena_participant_stats_t ps;
@@ -266,7 +272,7 @@ static cosmosb_pipe_t *new_pipe(void)
     return p;
 }
 
-Test(liveness, a_producer_that_calls_exec_is_reported_dead)
+Test(liveness, a_producer_that_calls_exec_is_reported_dead, .timeout = 60)
 {
     cosmosb_pipe_t *cons = new_pipe();
     int go[2];
@@ -296,7 +302,7 @@ Test(liveness, a_producer_that_calls_exec_is_reported_dead)
     cosmosb_pipe_close(cons);
 }
 
-Test(liveness, a_consumer_that_calls_exec_is_reported_dead)
+Test(liveness, a_consumer_that_calls_exec_is_reported_dead, .timeout = 60)
 {
     int sv[2], go[2];
     cr_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && pipe(go) == 0);
@@ -457,7 +463,7 @@ static void *own_table_thread(void *vp)
     return NULL;
 }
 
-Test(liveness, a_thread_with_a_descriptor_table_of_its_own_locks_the_right_file)
+Test(liveness, a_thread_with_a_descriptor_table_of_its_own_locks_the_right_file, .timeout = 60)
 {
     cosmosb_arena_t *a = new_arena();
     int ready[2];
@@ -475,6 +481,7 @@ Test(liveness, a_thread_with_a_descriptor_table_of_its_own_locks_the_right_file)
         for (;;)
             pause();
     }
+    close(ready[1]); /* a child that fails closes the pipe: no hang on a read */
     cr_assert(hear(ready[0]), "the child failed");
     uint32_t reaped = poll_for(a, 300, 1);
     int alive = running(c);
@@ -603,7 +610,7 @@ Test(liveness, pid_one_of_one_container_finds_pid_one_of_another_dead, .timeout 
     cosmosb_arena_close(a);
 }
 
-Test(liveness, a_dead_participant_is_reaped_when_another_participant_gets_its_pid)
+Test(liveness, a_dead_participant_is_reaped_when_another_participant_gets_its_pid, .timeout = 60)
 {
     cosmosb_arena_t *a = new_arena();
     int up[2];
@@ -690,5 +697,81 @@ Test(liveness, a_lock_left_on_our_namespaces_byte_never_makes_a_live_peer_elsewh
     close(lfd);
     cr_assert_eq(reaped, 0, "a live peer in another namespace was taken for dead because of a lock left here");
     cr_assert_eq(after, 1, "a dead peer was kept alive by a lock left on our namespace's byte");
+    cosmosb_arena_close(a);
+}
+
+/* ---- review 18: a lock that was never taken, a descriptor that moved ------ */
+
+/* In a child: fcntl(F_OFD_SETLK) and fcntl(F_OFD_GETLK) answer 0 and do nothing from now on (a seccomp
+ * filter with errno 0, as a careless sandbox might). */
+static void fake_ofd_locks(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fcntl, 0, 4),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_OFD_SETLK, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_OFD_GETLK, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {(unsigned short)(sizeof f / sizeof f[0]), f};
+    CHILD_CHECK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0);
+    CHILD_CHECK(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0);
+}
+
+Test(liveness, a_lock_call_that_does_nothing_never_flags_the_id, .timeout = 60)
+{
+    cosmosb_arena_t *a = new_arena();
+    int ready[2];
+    cr_assert(pipe(ready) == 0);
+    pid_t c = fork();
+    cr_assert(c >= 0);
+    if (c == 0) {
+        fake_ofd_locks();
+        cosmosb_arena_t *me = child_join_and_hold(a, 1);
+        cosmosb_arena_participant_stats_t ps;
+        CHILD_CHECK_RC(cosmosb_arena_participant_stats(me, cosmosb_arena_participant(me), &ps), COSMOSB_OK);
+        CHILD_CHECK(!(ps.self_id & 0x40000000u)); /* no lock, no flag: judged by its pid */
+        say(ready[1]);
+        for (;;)
+            pause();
+    }
+    close(ready[1]); /* a child that fails closes the pipe: no hang on a read */
+    cr_assert(hear(ready[0]), "the child failed");
+    uint32_t reaped = poll_for(a, 300, 1);
+    int alive = running(c);
+    stop(c);
+    cr_assert(alive);
+    cr_assert_eq(reaped, 0, "a live participant whose lock calls did nothing was reaped");
+    cosmosb_arena_close(a);
+}
+
+Test(liveness, a_participant_whose_descriptor_was_replaced_takes_nobody_for_dead, .timeout = 60)
+{
+    /* It closed the arena's meta descriptor and another file got the number (an application's
+     * closefrom(), say): asked there, no peer holds a lock. */
+    cosmosb_arena_t *a = new_arena();
+    int ready[2];
+    cr_assert(pipe(ready) == 0);
+    pid_t c = fork();
+    cr_assert(c >= 0);
+    if (c == 0) {
+        cosmosb_arena_t *me = NULL;
+        CHILD_CHECK_RC(cosmosb_arena_fork_join(a, &me), COSMOSB_OK);
+        cosmosb_arena_forget(a);
+        int other = open("/dev/null", O_RDONLY);
+        CHILD_CHECK(other >= 0 && dup2(other, cosmosb_arena_meta_fd(me)) == cosmosb_arena_meta_fd(me));
+        uint32_t reaped = 7;
+        CHILD_CHECK_RC(cosmosb_arena_poll(me, &reaped), COSMOSB_OK);
+        CHILD_CHECK(reaped == 0);
+        say(ready[1]);
+        _exit(0);
+    }
+    close(ready[1]); /* a child that fails closes the pipe: no hang on a read */
+    int ok = hear(ready[0]);
+    int st = tu_wait(c);
+    cr_assert(ok && WIFEXITED(st) && WEXITSTATUS(st) == 0, "a participant whose descriptor was replaced reaped a live one");
+    cr_assert_eq(arena_stats(a).participants, 2); /* the child left without leaving: its record stays */
     cosmosb_arena_close(a);
 }

@@ -222,9 +222,11 @@ COSMOSB_API uint32_t cosmosb_arena_id(const cosmosb_arena_t *arena);
  * @param[in] arena the handle.
  * @param[in] self_id the identifier; a participant's identifier with bit 30 set is matched on its
  *            low 22 bits (the platform's own data above, see cosmosb_platform_t::self_id), so a pid
- *            finds a Linux participant. A participant without an identifier is never found.
+ *            finds a Linux participant. A participant without an identifier is never found. The
+ *            first record in the joined state with that identifier is given: after pid reuse it
+ *            may be a dead one that no poll has reaped yet.
  * @param[out] participant its index.
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_EAGAIN if no live participant has that identifier.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_EAGAIN if no joined participant has that identifier.
  * @par Concurrency: one thread per handle; lock-free.
  */
 COSMOSB_API int cosmosb_arena_find_participant(cosmosb_arena_t *arena, uint32_t self_id, uint32_t *participant);

@@ -37,6 +37,7 @@ struct cosmosb__linux_live {
     int lock_fd;   /* our own open file description, holding our lock; -1: none */
     uint32_t id;   /* what self_id gives: the pid, with ID_LOCKED if lock_fd holds the lock */
     uint32_t ns;   /* our pid namespace's tag (0: unknown) */
+    uint64_t check_dev, check_ino; /* the memfd check_fd was at the open (0: unknown, never DEAD) */
     int foreign;   /* ids without the flag are pids of another namespace: never judged */
 };
 /* Takes our lock on the memfd file_fd (which stays open while lv is used). Never fails: without

@@ -44,7 +44,12 @@
 static uint32_t ns_tag(void)
 {
     struct stat st;
-    return stat("/proc/self/ns/pid", &st) == 0 ? (uint32_t)st.st_ino : 0u;
+    if (stat("/proc/self/ns/pid", &st) != 0)
+        return 0u;
+    /* Wider numbers would alias once cut to 32 bits: none then (review 18). A shift, not a compare:
+     * ino_t is 32 bits in some builds. */
+    uint64_t ino = (uint64_t)st.st_ino;
+    return (ino >> 16 >> 16) ? 0u : (uint32_t)ino;
 }
 
 /* A handle's random tag: two handles with one pid number (pid 1 of two containers, a dead
@@ -89,17 +94,21 @@ static int locked(int fd, uint64_t start, uint64_t len)
     return l.l_type != F_UNLCK;
 }
 
+/* Is fd the file (dev, ino)? */
+static int same_file(int fd, uint64_t dev, uint64_t ino)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
+}
+
 /*
  * A new open file description of the file behind file_fd, or -1. /proc/thread-self first: a thread
  * with a descriptor table of its own (unshare(CLONE_FILES)) finds its descriptor there, while
  * /proc/self/fd names the thread-group leader's table, where N may be another file (review 17). The
  * result is checked to be the same file either way.
  */
-static int reopen(int file_fd)
+static int reopen(int file_fd, uint64_t dev, uint64_t ino)
 {
-    struct stat want, got;
-    if (fstat(file_fd, &want) != 0)
-        return -1;
     static const char *const dirs[2] = {"/proc/thread-self/fd", "/proc/self/fd"};
     for (int i = 0; i < 2; i++) {
         char path[48];
@@ -109,7 +118,7 @@ static int reopen(int file_fd)
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             continue;
-        if (fstat(fd, &got) == 0 && got.st_dev == want.st_dev && got.st_ino == want.st_ino)
+        if (same_file(fd, dev, ino))
             return fd;
         close(fd);
     }
@@ -120,20 +129,29 @@ void cosmosb__linux_live_open(struct cosmosb__linux_live *lv, int file_fd)
 {
     lv->check_fd = file_fd;
     lv->lock_fd = -1;
+    lv->check_dev = lv->check_ino = 0;
     lv->ns = ns_tag();
     uint32_t pid = (uint32_t)getpid();
     lv->id = pid;
-    if (!LOCKS_FIT || pid == 0 || pid >= COSMOSB__LINUX_ID_PID_LIMIT || file_fd < 0)
+    struct stat st;
+    if (file_fd < 0 || fstat(file_fd, &st) != 0)
+        return; /* and DEAD is never answered through it (dead_unless_moved) */
+    lv->check_dev = (uint64_t)st.st_dev;
+    lv->check_ino = (uint64_t)st.st_ino;
+    if (!LOCKS_FIT || pid == 0 || pid >= COSMOSB__LINUX_ID_PID_LIMIT)
         return;
-    int fd = reopen(file_fd);
+    int fd = reopen(file_fd, lv->check_dev, lv->check_ino);
     if (fd < 0)
         return; /* no /proc, no access, no descriptor left: judged by the pid alone */
     uint32_t tag = handle_tag(lv);
     uint64_t at = base_of(tag, pid) | lv->ns;
-    struct flock l = range_of(at, 1, F_RDLCK);
-    /* Seen from check_fd too, or it is no lock to anybody (an emulation that says yes and does
-     * nothing): only then may our id say so. */
-    if (fcntl(fd, F_OFD_SETLK, &l) != 0 || locked(file_fd, at, 1) != 1) {
+    struct flock l = range_of(at, 1, F_RDLCK), q = range_of(at, 1, F_WRLCK);
+    /* Seen from check_fd too, as what it is (a read lock of an open file description: l_pid -1), or
+     * it is no lock to anybody: only then may our id say so. An emulation or a seccomp filter that
+     * answers 0 and does nothing leaves q as it was (review 18: the flag was set with no lock, and
+     * every peer took the live handle for dead). */
+    if (fcntl(fd, F_OFD_SETLK, &l) != 0 || fcntl(file_fd, F_OFD_GETLK, &q) != 0 || q.l_type != F_RDLCK ||
+        q.l_pid != -1) {
         close(fd);
         return;
     }
@@ -151,6 +169,18 @@ void cosmosb__linux_live_close(struct cosmosb__linux_live *lv)
 static uint32_t live_self_id(void *ctx)
 {
     return ((const struct cosmosb__linux_live *)ctx)->id;
+}
+
+/*
+ * A DEAD verdict, if check_fd is still the memfd we asked about. An application that closed it (a
+ * closefrom() it should not have made) may have another file under that number now, where no lock is
+ * ever found: without this look it took every live peer for dead (review 18).
+ */
+static int dead_unless_moved(const struct cosmosb__linux_live *lv)
+{
+    if (!same_file(lv->check_fd, lv->check_dev, lv->check_ino))
+        return COSMOSB_PEER_UNKNOWN;
+    return COSMOSB_PEER_DEAD;
 }
 
 static int live_peer_alive(void *ctx, uint32_t id)
@@ -181,13 +211,13 @@ static int live_peer_alive(void *ctx, uint32_t id)
         int below = locked(lv->check_fd, base, mine - base), above = locked(lv->check_fd, mine + 1, base + SPAN - mine - 1);
         if (below < 0 || above < 0)
             return COSMOSB_PEER_UNKNOWN;
-        return below || above ? COSMOSB_PEER_ALIVE : COSMOSB_PEER_DEAD;
+        return below || above ? COSMOSB_PEER_ALIVE : dead_unless_moved(lv);
     }
     /* Any lock of that tag and pid, whatever the namespace: a live peer in another one. */
     int any = locked(lv->check_fd, base, SPAN);
     if (any < 0)
         return COSMOSB_PEER_UNKNOWN;
-    return any ? COSMOSB_PEER_ALIVE : COSMOSB_PEER_DEAD;
+    return any ? COSMOSB_PEER_ALIVE : dead_unless_moved(lv);
 }
 
 void cosmosb__linux_live_platform(struct cosmosb__linux_live *lv, int foreign, cosmosb_platform_t *plat)
