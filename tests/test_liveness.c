@@ -116,6 +116,34 @@ static uint32_t poll_for(cosmosb_arena_t *a, unsigned ms, uint32_t want)
     return total;
 }
 
+/* Forks a child that runs body(a, ready): body says on ready when it is set up, then stays (pause) as
+ * long as the test wants. Returns the child once it is ready. */
+static pid_t start_child(cosmosb_arena_t *a, void (*body)(cosmosb_arena_t *a, int ready))
+{
+    int ready[2];
+    cr_assert(pipe(ready) == 0);
+    pid_t c = fork();
+    cr_assert(c >= 0);
+    if (c == 0) {
+        body(a, ready[1]);
+        _exit(0);
+    }
+    close(ready[1]); /* a child that fails closes the pipe: no hang on a read */
+    cr_assert(hear(ready[0]), "the child failed before it was ready");
+    close(ready[0]);
+    return c;
+}
+
+/* With child c alive, polls a for 300 ms: nobody may be reaped. Then stops c. */
+static void expect_nobody_reaped(cosmosb_arena_t *a, pid_t c, const char *what)
+{
+    uint32_t reaped = poll_for(a, 300, 1);
+    int alive = running(c);
+    stop(c);
+    cr_assert(alive, "the child died: the test proves nothing");
+    cr_assert_eq(reaped, 0, "a live participant was reaped: %s", what);
+}
+
 /* ---- arenas ------------------------------------------------------------- */
 
 Test(liveness, an_arena_participant_that_calls_exec_is_reaped, .timeout = 60)
@@ -463,31 +491,24 @@ static void *own_table_thread(void *vp)
     return NULL;
 }
 
+static void own_table_child(cosmosb_arena_t *a, int ready)
+{
+    struct thr_arg t = {a, {0, 0}, {0, 0}, ready};
+    CHILD_CHECK(pipe(t.unshared) == 0 && pipe(t.opened) == 0);
+    pthread_t th;
+    CHILD_CHECK(pthread_create(&th, NULL, own_table_thread, &t) == 0);
+    hear(t.unshared[0]);
+    CHILD_CHECK(open("/dev/null", O_RDONLY) >= 0); /* the lowest free number, as the thread's next */
+    say(t.opened[1]);
+    for (;;)
+        pause();
+}
+
 Test(liveness, a_thread_with_a_descriptor_table_of_its_own_locks_the_right_file, .timeout = 60)
 {
     cosmosb_arena_t *a = new_arena();
-    int ready[2];
-    cr_assert(pipe(ready) == 0);
-    pid_t c = fork();
-    cr_assert(c >= 0);
-    if (c == 0) {
-        struct thr_arg t = {a, {0, 0}, {0, 0}, ready[1]};
-        CHILD_CHECK(pipe(t.unshared) == 0 && pipe(t.opened) == 0);
-        pthread_t th;
-        CHILD_CHECK(pthread_create(&th, NULL, own_table_thread, &t) == 0);
-        hear(t.unshared[0]);
-        CHILD_CHECK(open("/dev/null", O_RDONLY) >= 0); /* the lowest free number, as the thread's next */
-        say(t.opened[1]);
-        for (;;)
-            pause();
-    }
-    close(ready[1]); /* a child that fails closes the pipe: no hang on a read */
-    cr_assert(hear(ready[0]), "the child failed");
-    uint32_t reaped = poll_for(a, 300, 1);
-    int alive = running(c);
-    stop(c);
-    cr_assert(alive);
-    cr_assert_eq(reaped, 0, "a live participant attached from a thread with its own descriptor table was reaped");
+    pid_t c = start_child(a, own_table_child);
+    expect_nobody_reaped(a, c, "it attached from a thread with its own descriptor table");
     cosmosb_arena_close(a);
 }
 
@@ -720,30 +741,23 @@ static void fake_ofd_locks(void)
     CHILD_CHECK(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0);
 }
 
+static void faked_locks_child(cosmosb_arena_t *a, int ready)
+{
+    fake_ofd_locks();
+    cosmosb_arena_t *me = child_join_and_hold(a, 1);
+    cosmosb_arena_participant_stats_t ps;
+    CHILD_CHECK_RC(cosmosb_arena_participant_stats(me, cosmosb_arena_participant(me), &ps), COSMOSB_OK);
+    CHILD_CHECK(!(ps.self_id & 0x40000000u)); /* no lock, no flag: judged by its pid */
+    say(ready);
+    for (;;)
+        pause();
+}
+
 Test(liveness, a_lock_call_that_does_nothing_never_flags_the_id, .timeout = 60)
 {
     cosmosb_arena_t *a = new_arena();
-    int ready[2];
-    cr_assert(pipe(ready) == 0);
-    pid_t c = fork();
-    cr_assert(c >= 0);
-    if (c == 0) {
-        fake_ofd_locks();
-        cosmosb_arena_t *me = child_join_and_hold(a, 1);
-        cosmosb_arena_participant_stats_t ps;
-        CHILD_CHECK_RC(cosmosb_arena_participant_stats(me, cosmosb_arena_participant(me), &ps), COSMOSB_OK);
-        CHILD_CHECK(!(ps.self_id & 0x40000000u)); /* no lock, no flag: judged by its pid */
-        say(ready[1]);
-        for (;;)
-            pause();
-    }
-    close(ready[1]); /* a child that fails closes the pipe: no hang on a read */
-    cr_assert(hear(ready[0]), "the child failed");
-    uint32_t reaped = poll_for(a, 300, 1);
-    int alive = running(c);
-    stop(c);
-    cr_assert(alive);
-    cr_assert_eq(reaped, 0, "a live participant whose lock calls did nothing was reaped");
+    pid_t c = start_child(a, faked_locks_child);
+    expect_nobody_reaped(a, c, "its lock calls did nothing");
     cosmosb_arena_close(a);
 }
 
