@@ -15,8 +15,9 @@
  * writable mapping. Liveness comes from pidfds plus a liveness lock each
  * participant holds on the meta memfd, which the kernel drops when the
  * process exits or calls exec() (docs/liveness.md; closing descriptors a
- * handle opened, as a closefrom() would, makes it look dead too); dead participants are reaped by cosmosb_arena_poll() and automatically
- * when an allocation finds the arena full. Pids mean something only inside
+ * handle opened, as a closefrom() would, makes it look dead too); dead
+ * participants are reaped by cosmosb_arena_poll() and automatically when an
+ * allocation finds the arena full. Pids mean something only inside
  * one pid namespace, liveness locks in any: a process in another pid
  * namespace than the arena's creator is judged by its lock, and judges the
  * others by theirs; one that cannot take the lock joins without an id (it

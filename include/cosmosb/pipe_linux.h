@@ -14,9 +14,9 @@
  * handle holds on the region's memfd until it is closed, which the kernel
  * drops when the process exits or calls exec() (docs/liveness.md: a peer
  * that exec'd, or whose pid was reused, is found dead; closing descriptors
- * a handle opened, as a closefrom() would, makes it look dead too). After fork(), the child must attach its
- * own handle (cosmosb_pipe_attach() on the inherited descriptor) rather than
- * use the parent's.
+ * a handle opened, as a closefrom() would, makes it look dead too). After
+ * fork(), the child must attach its own handle (cosmosb_pipe_attach() on the
+ * inherited descriptor) rather than use the parent's.
  *
  * @par Concurrency
  * Create, attach and close are thread-safe with respect to other handles;

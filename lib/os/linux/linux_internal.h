@@ -35,7 +35,7 @@ static inline int cosmosb__linux_mappable(uint64_t size)
 struct cosmosb__linux_live {
     int check_fd;  /* a descriptor of the memfd that holds no lock (not owned): liveness is asked through it */
     int lock_fd;   /* our own open file description, holding our lock; -1: none */
-    uint32_t id;   /* what self_id gives: the pid, with ID_LOCKED if lock_fd holds the lock */
+    uint32_t id;   /* what self_id gives: the pid, with its tag and ID_LOCKED if lock_fd holds the lock */
     uint32_t ns;   /* our pid namespace's tag (0: unknown) */
     uint64_t check_dev, check_ino; /* the memfd check_fd was at the open (0: unknown, never DEAD) */
     int foreign;   /* ids without the flag are pids of another namespace: never judged */
