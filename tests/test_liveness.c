@@ -723,16 +723,16 @@ Test(liveness, a_lock_left_on_our_namespaces_byte_never_makes_a_live_peer_elsewh
 
 /* ---- review 18: a lock that was never taken, a descriptor that moved ------ */
 
-/* In a child: fcntl(F_OFD_SETLK) and fcntl(F_OFD_GETLK) answer 0 and do nothing from now on (a seccomp
- * filter with errno 0, as a careless sandbox might). */
-static void fake_ofd_locks(void)
+/* In a child: fcntl(F_OFD_SETLK), and F_OFD_GETLK too if asked, answer 0 and do nothing from now on (a
+ * seccomp filter with errno 0, as a careless sandbox might). */
+static void fake_ofd_locks(int getlk_too)
 {
     struct sock_filter f[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fcntl, 0, 4),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_OFD_SETLK, 1, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_OFD_GETLK, 0, 1),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, getlk_too ? F_OFD_GETLK : F_OFD_SETLK, 0, 1),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
@@ -743,7 +743,7 @@ static void fake_ofd_locks(void)
 
 static void faked_locks_child(cosmosb_arena_t *a, int ready)
 {
-    fake_ofd_locks();
+    fake_ofd_locks(1);
     cosmosb_arena_t *me = child_join_and_hold(a, 1);
     cosmosb_arena_participant_stats_t ps;
     CHILD_CHECK_RC(cosmosb_arena_participant_stats(me, cosmosb_arena_participant(me), &ps), COSMOSB_OK);
@@ -787,5 +787,43 @@ Test(liveness, a_participant_whose_descriptor_was_replaced_takes_nobody_for_dead
     int st = tu_wait(c);
     cr_assert(ok && WIFEXITED(st) && WEXITSTATUS(st) == 0, "a participant whose descriptor was replaced reaped a live one");
     cr_assert_eq(arena_stats(a).participants, 2); /* the child left without leaving: its record stays */
+    cosmosb_arena_close(a);
+}
+
+/*
+ * Review 19: the lock call does nothing (only F_OFD_SETLK is faked here) and
+ * a hostile holder of the memfd holds a read lock over every byte: the
+ * self-check saw that lock at our byte and took it for ours, so the id was
+ * flagged with nothing of ours behind it, and once the hostile let go every
+ * peer took the live handle for dead. A byte must be free before we lock it.
+ */
+static void faked_setlk_child(cosmosb_arena_t *a, int ready)
+{
+    fake_ofd_locks(0);
+    cosmosb_arena_t *me = child_join_and_hold(a, 1);
+    cosmosb_arena_participant_stats_t ps;
+    CHILD_CHECK_RC(cosmosb_arena_participant_stats(me, cosmosb_arena_participant(me), &ps), COSMOSB_OK);
+    CHILD_CHECK(!(ps.self_id & 0x40000000u)); /* the lock it saw was not its own: no flag */
+    say(ready);
+    for (;;)
+        pause();
+}
+
+Test(liveness, a_lock_seen_at_our_byte_is_taken_for_ours_only_if_the_byte_was_free, .timeout = 60)
+{
+    cosmosb_arena_t *a = new_arena();
+    char path[48];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", cosmosb_arena_meta_fd(a));
+    int hostile = open(path, O_RDONLY | O_CLOEXEC);
+    cr_assert(hostile >= 0);
+    struct flock l = {0};
+    l.l_type = F_RDLCK;
+    l.l_whence = SEEK_SET;
+    l.l_start = 0;
+    l.l_len = (off_t)((uint64_t)1 << 62);
+    cr_assert(fcntl(hostile, F_OFD_SETLK, &l) == 0);
+    pid_t c = start_child(a, faked_setlk_child);
+    close(hostile); /* the hostile lets go */
+    expect_nobody_reaped(a, c, "a hostile lock had passed for its own");
     cosmosb_arena_close(a);
 }

@@ -427,6 +427,67 @@ Test(typed_process, pump_skips_a_receiver_whose_sender_died, .timeout = 120)
     free(pmem);
 }
 
+/*
+ * Review 19: a core pump with several receivers and no wait hook only ever
+ * receives with timeout 0, which never looks at liveness: with every sender
+ * killed it polled until its deadline (for ever without one). It now looks on
+ * each pipe's schedule, and the death is reported.
+ */
+static int send_and_stay(void *p)
+{
+    struct die_arg *a = p;
+    cosmosb_pipe_t *tx = NULL;
+    CHILD_CHECK_RC(cosmosb_pipe_attach(a->fd, a->efd, &tx), COSMOSB_OK);
+    ts_d0 d = {1000, 1};
+    CHILD_CHECK_RC(cosmosb_typed_send(tx, &ts_d0_schema, &d, 0, FOREVER), COSMOSB_OK);
+    for (;;)
+        pause();
+    return 3;
+}
+
+Test(typed_process, pump_without_a_wait_hook_reports_senders_that_died, .timeout = 120)
+{
+    cosmosb_pipe_t *ca = mkpipe(16, 128), *cb = mkpipe(16, 128);
+    void *ma, *mb;
+    cosmosb_receiver_t *ra = mkreceiver(ca, COSMOSB_TRUST_COPY, &ma);
+    cosmosb_receiver_t *rb = mkreceiver(cb, COSMOSB_TRUST_COPY, &mb);
+    struct ptrace tr;
+    memset(&tr, 0, sizeof tr);
+    struct pctx pa = {&tr, 'a'}, pb = {&tr, 'b'};
+    ASSERT_RC(cosmosb_receiver_accept(ra, &ts_d0_schema, on_d0, &pa), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rb, &ts_d0_schema, on_d0, &pb), COSMOSB_OK);
+    size_t psz = cosmosb_pump_memsize(2);
+    void *pmem = aligned_alloc(8, (psz + 7u) & ~(size_t)7u);
+    cosmosb_pump_t *pump;
+    ASSERT_RC(cosmosb_pump_init(pmem, psz, 2, &pump), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(pump, ra), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(pump, rb), COSMOSB_OK);
+    struct die_arg da = {cosmosb_pipe_fd(ca), cosmosb_pipe_eventfd(ca), 1};
+    struct die_arg db = {cosmosb_pipe_fd(cb), cosmosb_pipe_eventfd(cb), 1};
+    pid_t ka = tu_fork(send_and_stay, &da, 60), kb = tu_fork(send_and_stay, &db, 60);
+    cr_assert(ka > 0 && kb > 0);
+    /* Both messages handled while their senders live (their pipes have seen them attach). */
+    int got = 0;
+    uint64_t end = tu_now_ns() + 10 * SEC;
+    while (got < 2 && tu_now_ns() < end) {
+        int rc = cosmosb_pump_run(pump, 10, SEC / 10);
+        cr_assert(rc > 0 || rc == COSMOSB_ETIMEDOUT, "pump: %s", cosmosb_err_name(rc));
+        got += rc > 0 ? rc : 0;
+    }
+    cr_assert_eq(got, 2);
+    kill(ka, SIGKILL);
+    kill(kb, SIGKILL);
+    tu_wait(ka);
+    tu_wait(kb);
+    int rc = cosmosb_pump_run(pump, 10, 5 * SEC);
+    cr_assert_eq(rc, COSMOSB_EPEERDEAD, "pump with every sender dead: %s", cosmosb_err_name(rc));
+    cosmosb_pipe_close(ca);
+    cosmosb_pipe_close(cb);
+    free(ma);
+    free(mb);
+    free(pmem);
+}
+
 /* The wait hook: tells the child (once) that the pump is about to sleep, then sleeps in the wait set. */
 struct hook_ctx {
     cosmosb_waitset_t *ws;

@@ -97,6 +97,8 @@ COSMOSB_API int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn
  * lane) is skipped for this call; the first such error is returned if nothing
  * could be handled: at once when the wait hook wakes the pump for nothing else
  * (a pipe whose senders are gone stays ready in a wait set), else at the deadline.
+ * Without a wait hook the pump looks at its pipes' liveness itself, each on its
+ * pipe's schedule (about every 200 ms), so senders that died are reported then.
  * @param[in,out] pump the pump.
  * @param[in] max the most messages to handle.
  * @param[in] timeout_ns how long to wait when nothing is queued.

@@ -178,10 +178,19 @@ int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
             if (rc != COSMOSB_OK && rc != COSMOSB_ETIMEDOUT && rc != COSMOSB_EAGAIN)
                 return rc;
             woken = rc == COSMOSB_OK;
-        } else if (clock->plat.yield) {
-            clock->plat.yield(clock->plat.ctx);
         } else {
-            cosmosb__cpu_relax();
+            /* No wait hook: a try-once receive never looks at liveness, so a pump whose senders all
+             * died would poll until its deadline (for ever without one). Look on each pipe's own
+             * schedule (every COSMOSB__LIVENESS_NS): a death is then reported like any departure. */
+            for (uint32_t i = 0; i < pump->n; i++) {
+                struct cosmosb_pipe *pp = (struct cosmosb_pipe *)cosmosb_receiver_pipe(pump->rx[i]);
+                if (cosmosb__liveness_due(pp, now))
+                    (void)cosmosb_pipe_check_peer(pp);
+            }
+            if (clock->plat.yield)
+                clock->plat.yield(clock->plat.ctx);
+            else
+                cosmosb__cpu_relax();
         }
         first_err = 0;
     }

@@ -143,20 +143,26 @@ void cosmosb__linux_live_open(struct cosmosb__linux_live *lv, int file_fd)
     int fd = reopen(file_fd, lv->check_dev, lv->check_ino);
     if (fd < 0)
         return; /* no /proc, no access, no descriptor left: judged by the pid alone */
-    uint32_t tag = handle_tag(lv);
-    uint64_t at = base_of(tag, pid) | lv->ns;
-    struct flock l = range_of(at, 1, F_RDLCK), q = range_of(at, 1, F_WRLCK);
-    /* Seen from check_fd too, as what it is (a read lock of an open file description: l_pid -1), or
-     * it is no lock to anybody: only then may our id say so. An emulation or a seccomp filter that
-     * answers 0 and does nothing leaves q as it was (review 18: the flag was set with no lock, and
-     * every peer took the live handle for dead). */
-    if (fcntl(fd, F_OFD_SETLK, &l) != 0 || fcntl(file_fd, F_OFD_GETLK, &q) != 0 || q.l_type != F_RDLCK ||
-        q.l_pid != -1) {
-        close(fd);
+    /* A byte nobody holds yet (another handle of ours with the same tag, or a hostile lock over it:
+     * then another tag), so that what is seen there afterwards is our lock. */
+    for (int attempt = 0; attempt < 4; attempt++) {
+        uint32_t tag = handle_tag(lv);
+        uint64_t at = base_of(tag, pid) | lv->ns;
+        if (locked(file_fd, at, 1) != 0)
+            continue;
+        struct flock l = range_of(at, 1, F_RDLCK), q = range_of(at, 1, F_WRLCK);
+        /* Seen from check_fd, as what it is (a read lock of an open file description: l_pid -1), or it
+         * is no lock to anybody: only then may our id say so. An emulation or a seccomp filter that
+         * answers 0 and does nothing leaves q as it was (review 18: the flag was set with no lock, and
+         * every peer took the live handle for dead). */
+        if (fcntl(fd, F_OFD_SETLK, &l) != 0 || fcntl(file_fd, F_OFD_GETLK, &q) != 0 || q.l_type != F_RDLCK ||
+            q.l_pid != -1)
+            break;
+        lv->lock_fd = fd;
+        lv->id = pid | (tag << COSMOSB__LINUX_ID_TAG_SHIFT) | COSMOSB__LINUX_ID_LOCKED;
         return;
     }
-    lv->lock_fd = fd;
-    lv->id = pid | (tag << COSMOSB__LINUX_ID_TAG_SHIFT) | COSMOSB__LINUX_ID_LOCKED;
+    close(fd);
 }
 
 void cosmosb__linux_live_close(struct cosmosb__linux_live *lv)
