@@ -144,6 +144,23 @@ static void expect_nobody_reaped(cosmosb_arena_t *a, pid_t c, const char *what)
     cr_assert_eq(reaped, 0, "a live participant was reaped: %s", what);
 }
 
+/* A read lock of the test's own (another holder of the memfd, as a leftover or a hostile one) on
+ * [start, start + len) of a's meta memfd; returns its descriptor (close it to let go). */
+static int outside_lock(cosmosb_arena_t *a, uint64_t start, uint64_t len)
+{
+    char path[48];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", cosmosb_arena_meta_fd(a));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    cr_assert(fd >= 0);
+    struct flock l = {0};
+    l.l_type = F_RDLCK;
+    l.l_whence = SEEK_SET;
+    l.l_start = (off_t)start;
+    l.l_len = (off_t)len;
+    cr_assert(fcntl(fd, F_OFD_SETLK, &l) == 0);
+    return fd;
+}
+
 /* ---- arenas ------------------------------------------------------------- */
 
 Test(liveness, an_arena_participant_that_calls_exec_is_reaped, .timeout = 60)
@@ -701,17 +718,9 @@ Test(liveness, a_lock_left_on_our_namespaces_byte_never_makes_a_live_peer_elsewh
     cr_assert_eq(ps.self_id & 0x3fffffu, (uint32_t)want);
     struct stat ns;
     cr_assert(stat("/proc/self/ns/pid", &ns) == 0);
-    char path[48];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", cosmosb_arena_meta_fd(a));
-    int lfd = open(path, O_RDONLY | O_CLOEXEC);
-    cr_assert(lfd >= 0);
-    struct flock l = {0};
-    l.l_type = F_RDLCK;
-    l.l_whence = SEEK_SET;
-    l.l_start = (off_t)(((uint64_t)((ps.self_id >> 22) & 0xffu) << 54) | ((uint64_t)(uint32_t)want << 32) |
-                        (uint32_t)ns.st_ino);
-    l.l_len = 1;
-    cr_assert(fcntl(lfd, F_OFD_SETLK, &l) == 0);
+    int lfd = outside_lock(a, ((uint64_t)((ps.self_id >> 22) & 0xffu) << 54) | ((uint64_t)(uint32_t)want << 32) |
+                                  (uint32_t)ns.st_ino,
+                           1);
     uint32_t reaped = poll_for(a, 300, 1);
     stop(b); /* dead now: the leftover lock does not keep it */
     uint32_t after = poll_for(a, 5000, 1);
@@ -812,16 +821,7 @@ static void faked_setlk_child(cosmosb_arena_t *a, int ready)
 Test(liveness, a_lock_seen_at_our_byte_is_taken_for_ours_only_if_the_byte_was_free, .timeout = 60)
 {
     cosmosb_arena_t *a = new_arena();
-    char path[48];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", cosmosb_arena_meta_fd(a));
-    int hostile = open(path, O_RDONLY | O_CLOEXEC);
-    cr_assert(hostile >= 0);
-    struct flock l = {0};
-    l.l_type = F_RDLCK;
-    l.l_whence = SEEK_SET;
-    l.l_start = 0;
-    l.l_len = (off_t)((uint64_t)1 << 62);
-    cr_assert(fcntl(hostile, F_OFD_SETLK, &l) == 0);
+    int hostile = outside_lock(a, 0, (uint64_t)1 << 62);
     pid_t c = start_child(a, faked_setlk_child);
     close(hostile); /* the hostile lets go */
     expect_nobody_reaped(a, c, "a hostile lock had passed for its own");

@@ -356,23 +356,50 @@ static int send_and_die(void *p)
     return 3;
 }
 
+/* Two pipes a and b, a copying receiver on each (handler on_d0, traced in tr), and a core pump over
+ * both, a first (no wait hook). */
+struct two_rx {
+    cosmosb_pipe_t *ca, *cb;
+    void *ma, *mb, *pmem;
+    cosmosb_receiver_t *ra, *rb;
+    struct ptrace tr;
+    struct pctx pa, pb;
+    cosmosb_pump_t *pump;
+};
+
+static void two_rx_open(struct two_rx *t)
+{
+    memset(t, 0, sizeof *t);
+    t->ca = mkpipe(16, 128);
+    t->cb = mkpipe(16, 128);
+    t->ra = mkreceiver(t->ca, COSMOSB_TRUST_COPY, &t->ma);
+    t->rb = mkreceiver(t->cb, COSMOSB_TRUST_COPY, &t->mb);
+    t->pa = (struct pctx){&t->tr, 'a'};
+    t->pb = (struct pctx){&t->tr, 'b'};
+    ASSERT_RC(cosmosb_receiver_accept(t->ra, &ts_d0_schema, on_d0, &t->pa), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(t->rb, &ts_d0_schema, on_d0, &t->pb), COSMOSB_OK);
+    size_t psz = cosmosb_pump_memsize(2);
+    t->pmem = aligned_alloc(8, (psz + 7u) & ~(size_t)7u);
+    ASSERT_RC(cosmosb_pump_init(t->pmem, psz, 2, &t->pump), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(t->pump, t->ra), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(t->pump, t->rb), COSMOSB_OK);
+}
+
+static void two_rx_close(struct two_rx *t)
+{
+    cosmosb_pipe_close(t->ca);
+    cosmosb_pipe_close(t->cb);
+    free(t->ma);
+    free(t->mb);
+    free(t->pmem);
+}
+
 Test(typed_process, pump_skips_a_receiver_whose_sender_died, .timeout = 120)
 {
-    cosmosb_pipe_t *ca = mkpipe(16, 128), *cb = mkpipe(16, 128);
-    void *ma, *mb;
-    cosmosb_receiver_t *ra = mkreceiver(ca, COSMOSB_TRUST_COPY, &ma);
-    cosmosb_receiver_t *rb = mkreceiver(cb, COSMOSB_TRUST_COPY, &mb);
-    struct ptrace tr;
-    memset(&tr, 0, sizeof tr);
-    struct pctx pa = {&tr, 'a'}, pb = {&tr, 'b'};
-    ASSERT_RC(cosmosb_receiver_accept(ra, &ts_d0_schema, on_d0, &pa), COSMOSB_OK);
-    ASSERT_RC(cosmosb_receiver_accept(rb, &ts_d0_schema, on_d0, &pb), COSMOSB_OK);
-    size_t psz = cosmosb_pump_memsize(2);
-    void *pmem = aligned_alloc(8, (psz + 7u) & ~(size_t)7u);
-    cosmosb_pump_t *pump;
-    ASSERT_RC(cosmosb_pump_init(pmem, psz, 2, &pump), COSMOSB_OK);
-    ASSERT_RC(cosmosb_pump_add(pump, ra), COSMOSB_OK); /* the dying sender's receiver comes first */
-    ASSERT_RC(cosmosb_pump_add(pump, rb), COSMOSB_OK);
+    struct two_rx t;
+    two_rx_open(&t);
+    cosmosb_pipe_t *ca = t.ca, *cb = t.cb;
+    cosmosb_pump_t *pump = t.pump; /* a's receiver, the dying sender's, comes first */
     cosmosb_pipe_t *tb = NULL;
     ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(cb), cosmosb_pipe_eventfd(cb), &tb), COSMOSB_OK);
 
@@ -388,8 +415,8 @@ Test(typed_process, pump_skips_a_receiver_whose_sender_died, .timeout = 120)
     /* what the dead sender committed is still delivered, first (higher priority) */
     cr_assert_eq(cosmosb_pump_run(pump, 100, 0), 8);
     for (uint32_t i = 0; i < 8; i++) {
-        cr_assert_eq(tr.val[i], i < 3 ? 1000 + i : 2000 + i - 3);
-        cr_assert_eq(tr.who[i], i < 3 ? 'a' : 'b');
+        cr_assert_eq(t.tr.val[i], i < 3 ? 1000 + i : 2000 + i - 3);
+        cr_assert_eq(t.tr.who[i], i < 3 ? 'a' : 'b');
     }
     /* then the dead peer is reported, and the other receiver keeps being served */
     int rc = COSMOSB_EAGAIN;
@@ -399,8 +426,8 @@ Test(typed_process, pump_skips_a_receiver_whose_sender_died, .timeout = 120)
         ts_d0 d = {3000 + served, 1};
         ASSERT_RC(cosmosb_typed_send(tb, &ts_d0_schema, &d, 0, 0), COSMOSB_OK);
         cr_assert_eq(cosmosb_pump_run(pump, 10, 0), 1, "the live receiver was not served");
-        cr_assert_eq(tr.val[tr.n - 1], 3000 + served);
-        cr_assert_eq(tr.who[tr.n - 1], 'b');
+        cr_assert_eq(t.tr.val[t.tr.n - 1], 3000 + served);
+        cr_assert_eq(t.tr.who[t.tr.n - 1], 'b');
         served++;
         rc = cosmosb_pump_run(pump, 10, 0);
         cr_assert(rc == COSMOSB_EAGAIN || rc == COSMOSB_EPEERDEAD, "pump: %s", cosmosb_err_name(rc));
@@ -412,19 +439,15 @@ Test(typed_process, pump_skips_a_receiver_whose_sender_died, .timeout = 120)
         ASSERT_RC(cosmosb_typed_send(tb, &ts_d0_schema, &d, i == 1 ? COSMOSB_MSG_URGENT : 0, 0), COSMOSB_OK);
     }
     cr_assert_eq(cosmosb_pump_run(pump, 10, SEC), 3);
-    cr_assert_eq(tr.val[tr.n - 3], 4001u); /* the urgent one first */
-    cr_assert_eq(tr.val[tr.n - 2], 4000u);
-    cr_assert_eq(tr.val[tr.n - 1], 4002u);
+    cr_assert_eq(t.tr.val[t.tr.n - 3], 4001u); /* the urgent one first */
+    cr_assert_eq(t.tr.val[t.tr.n - 2], 4000u);
+    cr_assert_eq(t.tr.val[t.tr.n - 1], 4002u);
     /* with every sender gone, the pump reports an error instead of waiting */
     cosmosb_pipe_close(tb);
     rc = cosmosb_pump_run(pump, 10, 5 * SEC);
     cr_assert(rc == COSMOSB_EPEERDEAD || rc == COSMOSB_ECLOSED, "pump with no live sender: %s",
               cosmosb_err_name(rc));
-    cosmosb_pipe_close(ca);
-    cosmosb_pipe_close(cb);
-    free(ma);
-    free(mb);
-    free(pmem);
+    two_rx_close(&t);
 }
 
 /*
@@ -447,21 +470,10 @@ static int send_and_stay(void *p)
 
 Test(typed_process, pump_without_a_wait_hook_reports_senders_that_died, .timeout = 120)
 {
-    cosmosb_pipe_t *ca = mkpipe(16, 128), *cb = mkpipe(16, 128);
-    void *ma, *mb;
-    cosmosb_receiver_t *ra = mkreceiver(ca, COSMOSB_TRUST_COPY, &ma);
-    cosmosb_receiver_t *rb = mkreceiver(cb, COSMOSB_TRUST_COPY, &mb);
-    struct ptrace tr;
-    memset(&tr, 0, sizeof tr);
-    struct pctx pa = {&tr, 'a'}, pb = {&tr, 'b'};
-    ASSERT_RC(cosmosb_receiver_accept(ra, &ts_d0_schema, on_d0, &pa), COSMOSB_OK);
-    ASSERT_RC(cosmosb_receiver_accept(rb, &ts_d0_schema, on_d0, &pb), COSMOSB_OK);
-    size_t psz = cosmosb_pump_memsize(2);
-    void *pmem = aligned_alloc(8, (psz + 7u) & ~(size_t)7u);
-    cosmosb_pump_t *pump;
-    ASSERT_RC(cosmosb_pump_init(pmem, psz, 2, &pump), COSMOSB_OK);
-    ASSERT_RC(cosmosb_pump_add(pump, ra), COSMOSB_OK);
-    ASSERT_RC(cosmosb_pump_add(pump, rb), COSMOSB_OK);
+    struct two_rx t;
+    two_rx_open(&t);
+    cosmosb_pipe_t *ca = t.ca, *cb = t.cb;
+    cosmosb_pump_t *pump = t.pump;
     struct die_arg da = {cosmosb_pipe_fd(ca), cosmosb_pipe_eventfd(ca), 1};
     struct die_arg db = {cosmosb_pipe_fd(cb), cosmosb_pipe_eventfd(cb), 1};
     pid_t ka = tu_fork(send_and_stay, &da, 60), kb = tu_fork(send_and_stay, &db, 60);
@@ -481,11 +493,7 @@ Test(typed_process, pump_without_a_wait_hook_reports_senders_that_died, .timeout
     tu_wait(kb);
     int rc = cosmosb_pump_run(pump, 10, 5 * SEC);
     cr_assert_eq(rc, COSMOSB_EPEERDEAD, "pump with every sender dead: %s", cosmosb_err_name(rc));
-    cosmosb_pipe_close(ca);
-    cosmosb_pipe_close(cb);
-    free(ma);
-    free(mb);
-    free(pmem);
+    two_rx_close(&t);
 }
 
 /* The wait hook: tells the child (once) that the pump is about to sleep, then sleeps in the wait set. */
