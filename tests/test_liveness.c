@@ -455,7 +455,8 @@ Test(liveness, pipe_peers_in_another_pid_namespace_are_judged_by_their_locks, .t
         cr_assert(msg[0] == 'g' || msg[0] == 'r', "unexpected message '%c'", msg[0]);
         memcpy(msg[0] == 'g' ? &g : &sent_rc, msg + 1, 4);
     }
-    cr_assert_eq(sent_rc, COSMOSB_ETIMEDOUT, "the producer's blocked send returned %s: it took the live consumer for dead",
+    cr_assert_eq(sent_rc, COSMOSB_ETIMEDOUT,
+                 "the producer's blocked send returned %s: it took the live consumer for dead",
                  cosmosb_err_name(sent_rc));
     uint64_t v = 0;
     cosmosb_msg_info_t info;
@@ -643,8 +644,8 @@ Test(liveness, pid_one_of_one_container_finds_pid_one_of_another_dead, .timeout 
     stop(b);
     say(down[1]);
     int st = tu_wait(r);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "pid 1 of one namespace never found pid 1 of another dead (status %d)",
-              st);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "pid 1 of one namespace never found pid 1 of another dead (status %d)", st);
     cosmosb_arena_close(a);
 }
 
@@ -794,7 +795,8 @@ Test(liveness, a_participant_whose_descriptor_was_replaced_takes_nobody_for_dead
     close(ready[1]); /* a child that fails closes the pipe: no hang on a read */
     int ok = hear(ready[0]);
     int st = tu_wait(c);
-    cr_assert(ok && WIFEXITED(st) && WEXITSTATUS(st) == 0, "a participant whose descriptor was replaced reaped a live one");
+    cr_assert(ok && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "a participant whose descriptor was replaced reaped a live one");
     cr_assert_eq(arena_stats(a).participants, 2); /* the child left without leaving: its record stays */
     cosmosb_arena_close(a);
 }

@@ -184,7 +184,7 @@ int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
              * schedule (every COSMOSB__LIVENESS_NS): a death is then reported like any departure. */
             for (uint32_t i = 0; i < pump->n; i++) {
                 struct cosmosb_pipe *pp = (struct cosmosb_pipe *)cosmosb_receiver_pipe(pump->rx[i]);
-                if (cosmosb__liveness_due(pp, now))
+                if (cosmosb__liveness_due(pp, cosmosb__now(pp))) /* its own clock: pipes may have different platforms */
                     (void)cosmosb_pipe_check_peer(pp);
             }
             if (clock->plat.yield)

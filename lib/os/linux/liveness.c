@@ -214,7 +214,8 @@ static int live_peer_alive(void *ctx, uint32_t id)
         /* Dead here: the lock is a leftover (a forked child's, or a hostile one's), but a peer of
          * another namespace with the same tag and pid may be the one asked about: look there too
          * (review 17: a live peer in a container was reaped). */
-        int below = locked(lv->check_fd, base, mine - base), above = locked(lv->check_fd, mine + 1, base + SPAN - mine - 1);
+        int below = locked(lv->check_fd, base, mine - base);
+        int above = locked(lv->check_fd, mine + 1, base + SPAN - mine - 1);
         if (below < 0 || above < 0)
             return COSMOSB_PEER_UNKNOWN;
         return below || above ? COSMOSB_PEER_ALIVE : dead_unless_moved(lv);
