@@ -450,24 +450,27 @@ Test(typed_process, pump_skips_a_receiver_whose_sender_died, .timeout = 120)
     two_rx_close(&t);
 }
 
+/* Attaches, sends a->n messages and stays alive until killed. */
+static int send_and_stay(void *p)
+{
+    struct die_arg *a = p;
+    cosmosb_pipe_t *tx = NULL;
+    CHILD_CHECK_RC(cosmosb_pipe_attach(a->fd, a->efd, &tx), COSMOSB_OK);
+    for (uint32_t i = 0; i < a->n; i++) {
+        ts_d0 d = {1000 + i, 1};
+        CHILD_CHECK_RC(cosmosb_typed_send(tx, &ts_d0_schema, &d, 0, FOREVER), COSMOSB_OK);
+    }
+    for (;;)
+        pause();
+    return 3;
+}
+
 /*
  * Review 19: a core pump with several receivers and no wait hook only ever
  * receives with timeout 0, which never looks at liveness: with every sender
  * killed it polled until its deadline (for ever without one). It now looks on
  * each pipe's schedule, and the death is reported.
  */
-static int send_and_stay(void *p)
-{
-    struct die_arg *a = p;
-    cosmosb_pipe_t *tx = NULL;
-    CHILD_CHECK_RC(cosmosb_pipe_attach(a->fd, a->efd, &tx), COSMOSB_OK);
-    ts_d0 d = {1000, 1};
-    CHILD_CHECK_RC(cosmosb_typed_send(tx, &ts_d0_schema, &d, 0, FOREVER), COSMOSB_OK);
-    for (;;)
-        pause();
-    return 3;
-}
-
 Test(typed_process, pump_without_a_wait_hook_reports_senders_that_died, .timeout = 120)
 {
     struct two_rx t;
