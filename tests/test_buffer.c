@@ -1055,6 +1055,34 @@ Test(buffer_process, attach_refuses_a_buffer_whose_size_or_contents_the_receiver
     cosmosb_bufmgr_close(m);
 }
 
+/* review 21: a hugetlbfs buffer can lose pages under its sealed size (a hole punched, the pool dry):
+ * SIGBUS in the receiver. map_received takes tmpfs memfds only. */
+Test(buffer_process, attach_refuses_a_hugetlb_buffer, .timeout = 60)
+{
+    int bfd = memfd_create("cosmosb-huge", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+    if (bfd < 0)
+        cr_skip_test("memfd_create(MFD_HUGETLB) refused here");
+    if (ftruncate(bfd, 2 << 20) != 0 ||
+        fcntl(bfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE) != 0) {
+        close(bfd);
+        cr_skip_test("this kernel cannot size or seal a hugetlb memfd");
+    }
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    share_buffer_fd_by_hand(m, sv[0], bfd, 77);
+    cosmosb_bufmgr_t *r = NULL;
+    int rc = cosmosb_bufmgr_attach_socket(sv[1], &r, NULL);
+    cr_expect_eq(rc, COSMOSB_EBADF, "%s", cosmosb_err_name(rc));
+    if (rc == COSMOSB_OK)
+        cosmosb_bufmgr_close(r);
+    close(bfd);
+    close(sv[0]);
+    close(sv[1]);
+    cosmosb_bufmgr_close(m);
+}
+
 /* ---- cosmosb_bufmgr_update_socket: buffers created after the first share ---- */
 
 Test(buffer_process, update_socket_adds_new_buffers_and_skips_known_ones, .timeout = 60)

@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,6 +315,24 @@ Test(region, attach_rejects_unsealed_memfds)
     ASSERT_RC(attach_rc(ns, COSMOSB_REGION_ANY), COSMOSB_EBADF);
     close(ns);
     free(img);
+}
+
+/* review 21: a memfd_create(MFD_HUGETLB) file lives on hugetlbfs, where its holder can punch holes
+ * whatever the seals say and the huge page pool can run dry: a mapping of it can fault (SIGBUS) although
+ * its size is sealed. Attach takes tmpfs memfds only and refuses it before mapping anything. */
+Test(region, attach_refuses_a_hugetlb_memfd)
+{
+    int fd = memfd_create("cosmosb-huge", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+    if (fd < 0)
+        cr_skip_test("memfd_create(MFD_HUGETLB) refused here (errno %d)", errno);
+    if (ftruncate(fd, 2 << 20) != 0 || fcntl(fd, F_ADD_SEALS, ALL_SEALS) != 0) {
+        close(fd);
+        cr_skip_test("this kernel cannot size or seal a hugetlb memfd");
+    }
+    int before = count_fds();
+    ASSERT_RC(attach_rc(fd, COSMOSB_REGION_ANY), COSMOSB_EBADF);
+    cr_expect_eq(count_fds(), before);
+    close(fd);
 }
 
 Test(region, attach_rejects_bad_contents)

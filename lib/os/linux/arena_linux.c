@@ -238,8 +238,8 @@ static int check_memfd(int fd, uint64_t *size)
     struct stat st;
     if (fstat(fd, &st) != 0)
         return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
-    if (!S_ISREG(st.st_mode) || st.st_size <= 0)
-        return COSMOSB_EBADF;
+    if (!S_ISREG(st.st_mode) || st.st_size <= 0 || !cosmosb__linux_is_tmpfs(fd))
+        return COSMOSB_EBADF; /* tmpfs only: a hugetlbfs memfd can lose pages under us (SIGBUS) */
     *size = (uint64_t)st.st_size;
     if (*size != page_round(*size))
         return COSMOSB_ECORRUPT;

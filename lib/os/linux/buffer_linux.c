@@ -331,8 +331,8 @@ static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_
     struct stat st;
     if (fstat(fd, &st) != 0)
         return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
-    if (!S_ISREG(st.st_mode) || st.st_size <= 0)
-        return COSMOSB_EBADF;
+    if (!S_ISREG(st.st_mode) || st.st_size <= 0 || !cosmosb__linux_is_tmpfs(fd))
+        return COSMOSB_EBADF; /* tmpfs only: a hugetlbfs memfd can lose pages under us (SIGBUS) */
     uint64_t size = (uint64_t)st.st_size;
     if (size & (COSMOSB_SLICE_ALIGN - 1u))
         return COSMOSB_ECORRUPT;

@@ -24,6 +24,12 @@ static inline int cosmosb__linux_mappable(uint64_t size)
     return size <= SIZE_MAX && size <= off_max;
 }
 
+/* Whether fd is a file of tmpfs (shmem), where plain memfds live. A memfd_create(MFD_HUGETLB) file
+ * lives on hugetlbfs instead: its holder can punch holes in it whatever its seals say (fallocate
+ * PUNCH_HOLE needs no write seal there) and the huge page pool can run dry, so its mappings can
+ * fault with SIGBUS although the size is sealed. Attaches refuse anything else (COSMOSB_EBADF). */
+int cosmosb__linux_is_tmpfs(int fd);
+
 /* Liveness locks (liveness.c): an id with the LOCKED bit holds a read lock on byte (tag << 54 | pid << 32
  * | its pid namespace's inode) of the shared memfd, taken through an open file description of its own;
  * the id is pid | tag << 22 | LOCKED (pids stay below PID_MAX_LIMIT, 2^22). */

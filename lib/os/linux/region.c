@@ -121,8 +121,8 @@ int cosmosb_region_attach(int fd, uint32_t kind, cosmosb_region_t **out)
     struct stat st;
     if (fstat(fd, &st) != 0)
         return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
-    if (!S_ISREG(st.st_mode))
-        return COSMOSB_EBADF;
+    if (!S_ISREG(st.st_mode) || !cosmosb__linux_is_tmpfs(fd))
+        return COSMOSB_EBADF; /* tmpfs only: a hugetlbfs memfd can lose pages under us (SIGBUS) */
     uint64_t size = (uint64_t)st.st_size;
     if (st.st_size < 0 || size < REGION_HDR_SIZE || size > REGION_MAX_SIZE || size != page_round(size))
         return COSMOSB_ECORRUPT;
