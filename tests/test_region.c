@@ -693,6 +693,51 @@ Test(fdpass, recv_errors)
     close(ev);
 }
 
+/* One sendmsg on `sock`: `len` bytes of `body` with SCM_RIGHTS of `fd`. */
+static void send_raw_with_fd(int sock, const void *body, size_t len, int fd)
+{
+    struct iovec iov = {(void *)(uintptr_t)body, len};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = u.buf;
+    mh.msg_controllen = sizeof u.buf;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    cr_assert_eq(sendmsg(sock, &mh, 0), (ssize_t)len);
+}
+
+/* review 21: a zero-length sequenced packet that carries a descriptor is neither end of stream nor to be
+ * left installed in the receiver: ECORRUPT, and the descriptor is closed. */
+Test(fdpass, an_empty_packet_with_descriptors_is_corrupt_and_leaks_nothing)
+{
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    int ev = eventfd(0, EFD_CLOEXEC);
+    cr_assert_geq(ev, 0);
+    int before = count_fds();
+    send_raw_with_fd(sv[0], "", 0, ev);
+    int got[8];
+    uint32_t n = 0;
+    ASSERT_RC(cosmosb_fd_recv(sv[1], got, 8, &n, NULL, NULL), COSMOSB_ECORRUPT);
+    cr_expect_eq(n, 0u);
+    cr_expect_eq(count_fds(), before, "the descriptor of an empty packet leaked");
+    /* a real end of stream is still ECLOSED */
+    close(sv[0]);
+    ASSERT_RC(cosmosb_fd_recv(sv[1], got, 8, &n, NULL, NULL), COSMOSB_ECLOSED);
+    close(sv[1]);
+    close(ev);
+}
+
 Test(fdpass, peer_credentials_errors)
 {
     cosmosb_peer_cred_t cred;

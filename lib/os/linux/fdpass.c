@@ -95,8 +95,8 @@ int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32
     } while (n < 0 && errno == EINTR);
     if (n < 0)
         return cosmosb__linux_err(errno);
-    if (n == 0)
-        return COSMOSB_ECLOSED;
+    /* The control messages first, even when n == 0: a zero-length datagram or sequenced packet can carry
+     * descriptors, which the kernel has installed already (review 21). */
     int got[COSMOSB_FDPASS_MAX_FDS];
     uint32_t ngot = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -126,6 +126,12 @@ int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32
             else
                 close(fd);
         }
+    }
+    if (n == 0) {
+        if (ngot == 0 && !(msg.msg_flags & MSG_CTRUNC))
+            return COSMOSB_ECLOSED; /* end of stream (or an empty message without descriptors) */
+        close_all(got, ngot);
+        return COSMOSB_ECORRUPT; /* an empty message that carried descriptors: not ours, not the end */
     }
     if (msg.msg_flags & MSG_CTRUNC) {
         close_all(got, ngot);
