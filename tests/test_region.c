@@ -738,6 +738,32 @@ Test(fdpass, an_empty_packet_with_descriptors_is_corrupt_and_leaks_nothing)
     close(ev);
 }
 
+/* review 21: a sequenced packet longer than the 12-byte body, whose first 12 bytes look right, is not a
+ * cosmosb fd message (regions.md section 3, step 4): the kernel cuts it (MSG_TRUNC), the call says ECORRUPT. */
+Test(fdpass, a_packet_longer_than_the_body_is_corrupt_and_leaks_nothing)
+{
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    int ev = eventfd(0, EFD_CLOEXEC);
+    cr_assert_geq(ev, 0);
+    int before = count_fds();
+    uint32_t body[4] = {0x46424d43u, 7u, 1u, 0xdeadbeefu}; /* magic, tag, nfds, and 4 bytes too many */
+    send_raw_with_fd(sv[0], body, sizeof body, ev);
+    int got[8];
+    uint32_t n = 0;
+    ASSERT_RC(cosmosb_fd_recv(sv[1], got, 8, &n, NULL, NULL), COSMOSB_ECORRUPT);
+    cr_expect_eq(n, 0u);
+    cr_expect_eq(count_fds(), before, "the descriptor of a long packet leaked");
+    /* the control: the same packet at the right length is accepted */
+    send_raw_with_fd(sv[0], body, 12, ev);
+    ASSERT_RC(cosmosb_fd_recv(sv[1], got, 8, &n, NULL, NULL), COSMOSB_OK);
+    cr_expect_eq(n, 1u);
+    close(got[0]);
+    close(sv[0]);
+    close(sv[1]);
+    close(ev);
+}
+
 Test(fdpass, peer_credentials_errors)
 {
     cosmosb_peer_cred_t cred;

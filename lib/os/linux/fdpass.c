@@ -137,7 +137,9 @@ int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32
         close_all(got, ngot);
         return COSMOSB_EMSGSIZE;
     }
-    if (n != (ssize_t)sizeof body || body.magic != FDPASS_MAGIC || body.nfds != ngot || ngot == 0) {
+    /* MSG_TRUNC: a datagram or packet longer than the body (its tail was dropped): not ours either. */
+    if (n != (ssize_t)sizeof body || (msg.msg_flags & MSG_TRUNC) || body.magic != FDPASS_MAGIC ||
+        body.nfds != ngot || ngot == 0) {
         close_all(got, ngot);
         return COSMOSB_ECORRUPT;
     }
