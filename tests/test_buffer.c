@@ -679,6 +679,43 @@ Test(buffer_core, a_cut_datagram_is_reported)
     cosmosb_bufmgr_close(m);
 }
 
+/* review 21: recv flags that break "bytes counted = bytes stored, each once" are refused. With MSG_TRUNC
+ * a 5000-byte datagram counted 5000 in a 100-byte window; MSG_PEEK stored the same bytes repeatedly. */
+Test(buffer_core, recv_refuses_flags_that_miscount)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    uint32_t id;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    uint8_t out[5000];
+    pattern(out, sizeof out, 12);
+    cr_assert_eq(send(sv[0], out, sizeof out, 0), (ssize_t)sizeof out);
+    cosmosb_window_t w;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 100, &w, &p), COSMOSB_OK);
+    const int bad[] = {MSG_TRUNC, MSG_PEEK, MSG_PEEK | MSG_DONTWAIT, MSG_OOB, MSG_ERRQUEUE, MSG_TRUNC | MSG_DONTWAIT};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t got = 12345;
+        int rc = cosmosb_buffer_recv(m, &w, sv[1], bad[i] | MSG_DONTWAIT, &got);
+        cr_expect_eq(rc, COSMOSB_EINVAL, "flags %#x: %s", (unsigned)bad[i], cosmosb_err_name(rc));
+        cr_expect_leq(got, 100u, "flags %#x: got %llu for a 100-byte window", (unsigned)bad[i],
+                      (unsigned long long)got);
+    }
+    /* nothing was taken from the socket: the datagram is still there, and allowed flags work */
+    uint64_t got = 0;
+    ASSERT_RC(cosmosb_buffer_recv(m, &w, sv[1], MSG_DONTWAIT, &got), COSMOSB_EMSGSIZE);
+    cr_assert_eq(got, 100u);
+    cr_assert(has_pattern(p, 100, 12));
+    ASSERT_RC(cosmosb_buffer_recv(m, &w, sv[1], MSG_DONTWAIT | MSG_NOSIGNAL, &got), COSMOSB_EAGAIN);
+    cr_assert_eq(got, 0u);
+    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    close(sv[0]);
+    close(sv[1]);
+    cosmosb_bufmgr_close(m);
+}
+
 Test(buffer_process, killed_receivers_give_the_space_back, .timeout = 300)
 {
     uint32_t rounds = tu_quick() ? 30u : 200u;

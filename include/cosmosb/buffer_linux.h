@@ -171,9 +171,14 @@ COSMOSB_API int cosmosb_buffer_read(cosmosb_bufmgr_t *mgr, const cosmosb_window_
  * @param[in] mgr the owner's view.
  * @param[in] window a window with the WRITE right.
  * @param[in] sock the socket.
- * @param[in] flags recv(2) flags (MSG_DONTWAIT, ...).
- * @param[out] got bytes received (may be NULL), the kept part of a cut datagram included.
- * @return as cosmosb_buffer_read(); ::COSMOSB_EMSGSIZE (a datagram was cut: its tail is lost).
+ * @param[in] flags 0 or recv(2) flags among MSG_DONTWAIT, MSG_WAITALL and MSG_NOSIGNAL; any other
+ *            (MSG_PEEK would store the same bytes again and again, MSG_TRUNC would count a
+ *            datagram's full length rather than what was stored, MSG_OOB, MSG_ERRQUEUE) is
+ *            ::COSMOSB_EINVAL, before anything is read.
+ * @param[out] got bytes received (may be NULL), the kept part of a cut datagram included; never
+ *             more than the window's length.
+ * @return as cosmosb_buffer_read(); ::COSMOSB_EINVAL (a flag not listed above);
+ *         ::COSMOSB_EMSGSIZE (a datagram was cut: its tail is lost).
  * @par Concurrency: one thread per view.
  */
 COSMOSB_API int cosmosb_buffer_recv(cosmosb_bufmgr_t *mgr, const cosmosb_window_t *window, int sock, int flags,

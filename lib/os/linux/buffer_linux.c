@@ -459,7 +459,9 @@ static int fill_window(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int fd, i
             break;
         }
         if (k == 0)
-            break; /* end of file or stream */
+            break; /* end of file or stream (or a zero-length datagram: the same to us) */
+        if ((uint64_t)k > want)
+            k = (ssize_t)want; /* never count more than was stored (recv flags are checked, but be sure) */
         done += (uint64_t)k;
         if (msg.msg_flags & MSG_TRUNC) {
             rc = COSMOSB_EMSGSIZE; /* a datagram longer than the room left: its tail is lost, say so */
@@ -476,8 +478,18 @@ int cosmosb_buffer_read(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int fd, 
     return fill_window(m, w, fd, 0, 0, got);
 }
 
+/* The recv flags that keep "bytes stored = bytes counted, each byte once": MSG_PEEK would store the same
+ * bytes again and again, MSG_TRUNC would count a datagram's full length, MSG_OOB and MSG_ERRQUEUE read
+ * something else (review 21). */
+#define BUFFER_RECV_FLAGS (MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL)
+
 int cosmosb_buffer_recv(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int sock, int flags, uint64_t *got)
 {
+    if (flags & ~BUFFER_RECV_FLAGS) {
+        if (got)
+            *got = 0;
+        return COSMOSB_EINVAL;
+    }
     return fill_window(m, w, sock, flags, 1, got);
 }
 
