@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -868,6 +870,51 @@ Test(pipefd, attach_takes_only_an_eventfd_as_the_eventfd)
     close(sv[1]);
     close(file);
     cr_assert_eq(count_fds(), fds0, "descriptors leaked");
+    cosmosb_pipe_close(c);
+}
+
+/* review 21: the eventfd check reads /proc/thread-self/fd, as liveness.c does. A thread with a descriptor
+ * table of its own (unshare(CLONE_FILES)) whose fd N is an eventfd, while N in the thread-group leader's
+ * table is a pipe: /proc/self/fd/N named the leader's pipe and the real eventfd was refused. */
+struct own_table_arg {
+    int region_fd, n, rc;
+};
+
+static void *attach_with_own_table(void *argp)
+{
+    struct own_table_arg *arg = argp;
+    arg->rc = 1;
+    if (unshare(CLONE_FILES) != 0)
+        return NULL;
+    int ev = eventfd(0, EFD_CLOEXEC);
+    if (ev < 0 || dup3(ev, arg->n, O_CLOEXEC) < 0)
+        return NULL;
+    close(ev);
+    cosmosb_pipe_t *p = NULL;
+    arg->rc = cosmosb_pipe_attach(arg->region_fd, arg->n, &p);
+    if (arg->rc == COSMOSB_OK)
+        cosmosb_pipe_close(p);
+    return NULL;
+}
+
+Test(pipefd, attach_from_a_thread_with_its_own_descriptor_table)
+{
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.capacity = 16;
+    cosmosb_pipe_t *c = NULL;
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &c), COSMOSB_OK);
+    int pp[2];
+    cr_assert_eq(pipe(pp), 0); /* in the leader's table, pp[1] is a pipe */
+    struct own_table_arg arg = {cosmosb_pipe_fd(c), pp[1], 1};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, attach_with_own_table, &arg), 0);
+    cr_assert_eq(pthread_join(t, NULL), 0);
+    if (arg.rc == 1)
+        cr_skip_test("unshare(CLONE_FILES) or the thread's eventfd failed here");
+    ASSERT_RC(arg.rc, COSMOSB_OK);
+    close(pp[0]);
+    close(pp[1]);
     cosmosb_pipe_close(c);
 }
 

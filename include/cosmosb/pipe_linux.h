@@ -51,7 +51,10 @@ COSMOSB_API int cosmosb_pipe_create(const cosmosb_pipe_config_t *cfg, cosmosb_pi
  * @param[in] event_fd the pipe's eventfd (cosmosb_pipe_eventfd()), or -1 if it has none (or
  *            if the consumer is not trusted: docs/pipe.md, "Notification and hostile peers").
  *            Only an eventfd is taken: the producer writes to it, and another kind of file
- *            (a pipe or socket whose reader is gone) could kill it with SIGPIPE.
+ *            (a pipe or socket whose reader is gone) could kill it with SIGPIPE. It is
+ *            recognised by its /proc/thread-self/fd link before anything asks its file
+ *            system (an fstat() of a FUSE file the peer serves could block for good); in a
+ *            process without /proc only fstat() is left, and that protection with it.
  * @param[out] out the producer handle; close it with cosmosb_pipe_close().
  * @return ::COSMOSB_OK; ::COSMOSB_EBADF (also for an @p event_fd that is not an eventfd);
  *         ::COSMOSB_EPERM (a region memfd sealed against writes); ::COSMOSB_ECORRUPT; ::COSMOSB_EVERSION;
