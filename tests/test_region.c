@@ -5,7 +5,10 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -695,8 +698,8 @@ Test(fdpass, recv_errors)
     close(ev);
 }
 
-/* One sendmsg on `sock`: `len` bytes of `body` with SCM_RIGHTS of `fd`. */
-static void send_raw_with_fd(int sock, const void *body, size_t len, int fd)
+/* One sendmsg on `sock`: `len` bytes of `body` with SCM_RIGHTS of `fd`; sendmsg's result (child-safe). */
+static ssize_t raw_sendmsg_with_fd(int sock, const void *body, size_t len, int fd)
 {
     struct iovec iov = {(void *)(uintptr_t)body, len};
     union {
@@ -715,7 +718,12 @@ static void send_raw_with_fd(int sock, const void *body, size_t len, int fd)
     cm->cmsg_type = SCM_RIGHTS;
     cm->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-    cr_assert_eq(sendmsg(sock, &mh, 0), (ssize_t)len);
+    return sendmsg(sock, &mh, 0);
+}
+
+static void send_raw_with_fd(int sock, const void *body, size_t len, int fd)
+{
+    cr_assert_eq(raw_sendmsg_with_fd(sock, body, len, fd), (ssize_t)len);
 }
 
 /* review 21: a zero-length sequenced packet that carries a descriptor is neither end of stream nor to be
@@ -916,6 +924,144 @@ Test(pipefd, attach_from_a_thread_with_its_own_descriptor_table)
     close(pp[0]);
     close(pp[1]);
     cosmosb_pipe_close(c);
+}
+
+/* ---- review 21: descriptors received and refused are closed without lingering ----
+ * A hostile peer sends a connected TCP loopback socket whose send queue is full (its other end never
+ * reads) with SO_LINGER {1, 30}: the last close() of it blocks 30 s, whatever SO_RCVTIMEO says. Each
+ * refusing path must return within 10 s. The peer is a forked child that keeps the other end open. */
+enum linger_mode { LINGER_FOREIGN_MESSAGE, LINGER_PIPE_SHARE, LINGER_ARENA_SHARE, LINGER_RIDES_ALONG_DATA };
+
+struct linger_peer {
+    int sock;
+    enum linger_mode mode;
+};
+
+static int lingering_tcp_socket(int *keep)
+{
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 1) != 0 ||
+        getsockname(l, (struct sockaddr *)&a, &al) != 0)
+        return -1;
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int small = 4096;
+    (void)setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) != 0)
+        return -1;
+    *keep = accept(l, NULL, NULL); /* kept open, never read */
+    close(l);
+    if (*keep < 0)
+        return -1;
+    (void)setsockopt(*keep, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    static char junk[65536];
+    while (send(c, junk, sizeof junk, MSG_DONTWAIT) > 0) {
+    }
+    struct linger lg = {1, 30};
+    if (setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) != 0)
+        return -1;
+    return c;
+}
+
+static int linger_peer_main(void *argp)
+{
+    struct linger_peer *a = argp;
+    int keep = -1;
+    int c = lingering_tcp_socket(&keep);
+    CHILD_CHECK(c >= 0);
+    int two[2] = {c, c};
+    if (a->mode == LINGER_FOREIGN_MESSAGE) {
+        uint32_t body[3] = {0xdeadbeefu, 0, 1};
+        CHILD_CHECK(raw_sendmsg_with_fd(a->sock, body, sizeof body, c) == (ssize_t)sizeof body);
+    } else if (a->mode == LINGER_PIPE_SHARE) {
+        CHILD_CHECK(cosmosb_fd_send(a->sock, &c, 1, 0x50424d43u) == COSMOSB_OK); /* the pipe tag */
+    } else if (a->mode == LINGER_ARENA_SHARE) {
+        CHILD_CHECK(cosmosb_fd_send(a->sock, two, 2, 0x41524e41u) == COSMOSB_OK); /* the arena tag */
+    } else {
+        CHILD_CHECK(raw_sendmsg_with_fd(a->sock, "hello", 5, c) == 5);
+    }
+    close(c);
+    pause(); /* keeps the never-reading end open until the parent kills us */
+    _exit(0);
+}
+
+/* Runs the refusing call of `mode` against a lingering peer; returns its code, *secs its duration. */
+static int refuse_lingering(enum linger_mode mode, double *secs)
+{
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    struct linger_peer arg = {sv[0], mode};
+    pid_t pid = tu_fork(linger_peer_main, &arg, 120);
+    close(sv[0]);
+    /* wait for the message to be there, so that only the refusal is timed */
+    struct pollfd pfd = {sv[1], POLLIN, 0};
+    cr_assert_eq(poll(&pfd, 1, 10000), 1, "the peer sent nothing");
+    int rc;
+    uint64_t t0 = tu_now_ns();
+    if (mode == LINGER_FOREIGN_MESSAGE) {
+        int fds[8];
+        uint32_t n = 0;
+        rc = cosmosb_fd_recv(sv[1], fds, 8, &n, NULL, NULL);
+    } else if (mode == LINGER_PIPE_SHARE) {
+        cosmosb_pipe_t *p = NULL;
+        rc = cosmosb_pipe_attach_socket(sv[1], &p, NULL);
+        if (rc == COSMOSB_OK)
+            cosmosb_pipe_close(p);
+    } else if (mode == LINGER_ARENA_SHARE) {
+        cosmosb_arena_t *a = NULL;
+        rc = cosmosb_arena_attach_socket(sv[1], 0, &a, NULL);
+        if (rc == COSMOSB_OK)
+            cosmosb_arena_close(a);
+    } else {
+        cosmosb_bufmgr_t *m;
+        uint32_t id;
+        cosmosb_window_t w;
+        ASSERT_RC(cosmosb_bufmgr_create(NULL, 4, &m), COSMOSB_OK);
+        ASSERT_RC(cosmosb_buffer_create(m, 4096, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
+        ASSERT_RC(cosmosb_buffer_alloc(m, id, 5, &w, NULL), COSMOSB_OK);
+        uint64_t got = 0;
+        rc = cosmosb_buffer_recv(m, &w, sv[1], MSG_DONTWAIT, &got);
+        cr_expect_eq(got, 5u);
+        ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+        cosmosb_bufmgr_close(m);
+    }
+    *secs = (double)(tu_now_ns() - t0) / 1e9;
+    kill(pid, SIGKILL);
+    (void)tu_wait(pid);
+    close(sv[1]);
+    return rc;
+}
+
+Test(peerfd, a_refused_foreign_message_does_not_linger_on_its_socket, .timeout = 90)
+{
+    double s;
+    ASSERT_RC(refuse_lingering(LINGER_FOREIGN_MESSAGE, &s), COSMOSB_ECORRUPT);
+    cr_expect_lt(s, 10.0, "cosmosb_fd_recv took %.1f s to refuse (the peer's socket lingers 30 s)", s);
+}
+
+Test(peerfd, a_refused_pipe_share_does_not_linger_on_its_socket, .timeout = 90)
+{
+    double s;
+    ASSERT_RC(refuse_lingering(LINGER_PIPE_SHARE, &s), COSMOSB_EBADF);
+    cr_expect_lt(s, 10.0, "cosmosb_pipe_attach_socket took %.1f s to refuse (the peer's socket lingers 30 s)", s);
+}
+
+Test(peerfd, a_refused_arena_share_does_not_linger_on_its_socket, .timeout = 90)
+{
+    double s;
+    ASSERT_RC(refuse_lingering(LINGER_ARENA_SHARE, &s), COSMOSB_EBADF);
+    cr_expect_lt(s, 10.0, "cosmosb_arena_attach_socket took %.1f s to refuse (the peer's socket lingers 30 s)", s);
+}
+
+Test(peerfd, a_descriptor_riding_along_received_data_does_not_linger, .timeout = 90)
+{
+    double s;
+    ASSERT_RC(refuse_lingering(LINGER_RIDES_ALONG_DATA, &s), COSMOSB_OK);
+    cr_expect_lt(s, 10.0, "cosmosb_buffer_recv took %.1f s (the peer's socket lingers 30 s)", s);
 }
 
 #ifndef SO_PASSPIDFD

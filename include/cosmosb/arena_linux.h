@@ -88,6 +88,8 @@ COSMOSB_API int cosmosb_arena_share(cosmosb_arena_t *arena, int sock, uint32_t f
  * bound the wait, set SO_RCVTIMEO on the socket: the call then returns
  * ::COSMOSB_EAGAIN, and a socket that timed out part way through a message
  * is out of step and must be closed.
+ * Descriptors received and not kept are closed as cosmosb_fd_recv() says: a peer's
+ * lingering socket cannot hold the call, a FUSE file's flush on close can (unbounded).
  * @param[in] sock connected AF_UNIX socket.
  * @param[in] flags 0 (receive-only) or ::COSMOSB_ARENA_WRITER.
  * @param[out] out the new handle.

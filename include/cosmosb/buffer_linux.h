@@ -115,6 +115,8 @@ COSMOSB_API int cosmosb_bufmgr_share_some(cosmosb_bufmgr_t *mgr, int sock, const
  * sends part of it and stops keeps the call waiting. To bound the wait, set
  * SO_RCVTIMEO on the socket: the call then returns ::COSMOSB_EAGAIN, and the
  * socket, out of step part way through a share, must be closed.
+ * Descriptors received and not kept are closed as cosmosb_fd_recv() says: a peer's
+ * lingering socket cannot hold the call, a FUSE file's flush on close can (unbounded).
  * @param[in] sock connected AF_UNIX stream socket.
  * @param[out] out the receiver's view.
  * @param[out] cred kernel-checked credentials of the sender (may be NULL).
@@ -167,7 +169,9 @@ COSMOSB_API int cosmosb_buffer_read(cosmosb_bufmgr_t *mgr, const cosmosb_window_
  *
  * On a datagram or sequenced-packet socket each datagram goes after the
  * previous one; a datagram longer than the room left is cut by the kernel,
- * and the call stops there with ::COSMOSB_EMSGSIZE.
+ * and the call stops there with ::COSMOSB_EMSGSIZE. Descriptors that ride
+ * along the data (SCM_RIGHTS) are closed at once, as cosmosb_fd_recv()
+ * closes those it refuses.
  * @param[in] mgr the owner's view.
  * @param[in] window a window with the WRITE right.
  * @param[in] sock the socket.

@@ -80,6 +80,8 @@ COSMOSB_API int cosmosb_pipe_share(const cosmosb_pipe_t *pipe, int sock);
  * the wait: ::COSMOSB_EAGAIN). Takes the pipe's eventfd if one was sent; a
  * producer that does not trust the consumer receives the descriptors with
  * cosmosb_fd_recv() instead and calls cosmosb_pipe_attach() with -1.
+ * Descriptors received and not kept are closed as cosmosb_fd_recv() says: a peer's
+ * lingering socket cannot hold the call, a FUSE file's flush on close can (unbounded).
  * @param[in] sock connected AF_UNIX socket.
  * @param[out] out the producer handle.
  * @param[out] cred credentials of the process that sent the pipe (may be NULL);

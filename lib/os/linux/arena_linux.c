@@ -302,7 +302,7 @@ int cosmosb_arena_attach_socket(int sock, uint32_t flags, cosmosb_arena_t **out,
     else
         rc = cosmosb_arena_attach_fds(fds[0], fds[1], flags, out);
     for (uint32_t i = 0; i < n; i++)
-        close(fds[i]);
+        cosmosb__linux_close_received(fds[i]); /* the handle holds its own duplicates */
     return rc;
 }
 

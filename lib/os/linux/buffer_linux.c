@@ -389,7 +389,7 @@ static int recv_buffers(cosmosb_bufmgr_t *m, struct host_mgr *h, int sock)
             rc = map_received(m, h, fds[i], ids[i]);
     }
     for (uint32_t i = 0; i < got; i++)
-        close(fds[i]);
+        cosmosb__linux_close_received(fds[i]); /* kept ones were duplicated by map_received */
     return rc;
 }
 
@@ -426,7 +426,7 @@ int cosmosb_bufmgr_update_socket(cosmosb_bufmgr_t *m, int sock)
     if (rc)
         return rc;
     for (uint32_t i = 0; i < n; i++)
-        close(fds[i]);
+        cosmosb__linux_close_received(fds[i]);
     return recv_buffers(m, h, sock);
 }
 
@@ -450,8 +450,17 @@ static int fill_window(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int fd, i
     while (done < w->length) {
         size_t want = (size_t)(w->length - done > (1u << 30) ? (1u << 30) : w->length - done);
         struct iovec iov = {(uint8_t *)p + done, want};
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-        ssize_t k = use_recv ? recvmsg(fd, &msg, sock_flags) : read(fd, (uint8_t *)p + done, want);
+        /* Room for descriptors that ride along the data: we close them ourselves, without lingering
+         * (without a control buffer the kernel closes them in our context, and a peer's socket with
+         * SO_LINGER and a full send queue would block that close: review 21). */
+        union {
+            char buf[COSMOSB__LINUX_CMSG_ROOM];
+            struct cmsghdr align;
+        } ctl;
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+        ssize_t k = use_recv ? recvmsg(fd, &msg, sock_flags | MSG_CMSG_CLOEXEC) : read(fd, (uint8_t *)p + done, want);
+        if (use_recv && k >= 0)
+            cosmosb__linux_close_received_cmsgs(&msg);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {

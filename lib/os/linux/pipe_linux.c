@@ -186,7 +186,7 @@ int cosmosb_pipe_attach_socket(int sock, cosmosb_pipe_t **out, cosmosb_peer_cred
     else
         rc = cosmosb_pipe_attach(fds[0], n > 1 ? fds[1] : -1, out);
     for (uint32_t i = 0; i < n; i++)
-        close(fds[i]);
+        cosmosb__linux_close_received(fds[i]); /* the handle holds its own duplicates */
     return rc;
 }
 
