@@ -280,6 +280,34 @@ Test(buffer_core, ring_wraps_and_reuses_only_after_release)
     bfx_free(&f);
 }
 
+/*
+ * review 21: the state word of a slice's object lives in meta, which every participant (receivers too)
+ * can write. A receiver rewrote it to "free, next generation" and the owner's next allocation handed out
+ * again the bytes of a slice the owner itself still held. The owner now believes ESTALE only for slices
+ * its own private counts no longer hold. The hostile write is emulated here on the fixture's meta
+ * (white box: object entries are the last area of meta, 32 bytes each, as obj_state() in arena_fixture.h).
+ */
+Test(buffer_core, a_scribbled_state_word_does_not_free_a_slice_the_owner_holds)
+{
+    struct bfx f;
+    bfx_init(&f, 1 << 16, COSMOSB_BUFFER_HEAP, 64);
+    const uint32_t nobjects = (uint32_t)(f.ds / 4096u) * 64u; /* blocks of 4096 bytes, 64 objects each */
+    cosmosb_window_t w, w2;
+    void *p = NULL, *p2 = NULL;
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, f.bsize, &w, &p), COSMOSB_OK); /* the whole buffer */
+    pattern(p, f.bsize, 21);
+    volatile uint32_t *st = (volatile uint32_t *)(void *)(f.meta + f.ms - (uint64_t)nobjects * 32u +
+                                                          (uint64_t)w.slice * 32u);
+    cr_assert_eq(*st, 2u | (w.generation << 12), "white-box layout: state word %#x", *st);
+    *st = 0u | ((w.generation + 1u) << 12); /* "free", a later generation: what the hostile receiver wrote */
+    int rc = cosmosb_buffer_alloc(f.m[0], 11, 4096, &w2, &p2);
+    cr_expect_eq(rc, COSMOSB_ENOMEM, "an allocation in a buffer the owner still fills: %s (bytes at +%td)",
+                 cosmosb_err_name(rc), rc == COSMOSB_OK ? (uint8_t *)p2 - (uint8_t *)p : (ptrdiff_t)-1);
+    cr_expect(has_pattern(p, f.bsize, 21), "the owner's bytes were handed out again");
+    cr_expect_eq(bstats(f.m[0], 11).slices, 1u);
+    bfx_free(&f);
+}
+
 Test(buffer_core, heap_first_fit_exhaustion_and_slice_table)
 {
     struct bfx f;
