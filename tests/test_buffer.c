@@ -1148,6 +1148,42 @@ Test(buffer_process, attach_refuses_a_hugetlb_buffer, .timeout = 60)
     cosmosb_bufmgr_close(m);
 }
 
+/* review 21: a share naming buffer id 0 was COSMOSB_EINVAL, and a buffer descriptor opened O_WRONLY
+ * COSMOSB_EPERM, neither listed for the attach. Both are the peer's fault, as the other refusals: a bad
+ * share is ECORRUPT, a descriptor we cannot map as we must is EBADF. */
+Test(buffer_process, attach_refuses_buffer_id_0_and_write_only_descriptors_as_the_other_refusals, .timeout = 60)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    const int good_seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE;
+    for (int c = 0; c < 2; c++) {
+        int sv[2];
+        cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        int bfd = buffer_memfd(1, good_seals);
+        int send_fd = bfd;
+        if (c == 1) {
+            char path[64];
+            snprintf(path, sizeof path, "/proc/self/fd/%d", bfd);
+            send_fd = open(path, O_WRONLY | O_CLOEXEC);
+            cr_assert_geq(send_fd, 0, "reopening the memfd write-only: errno %d", errno);
+        }
+        share_buffer_fd_by_hand(m, sv[0], send_fd, c == 0 ? 0u : 0x99u);
+        cosmosb_bufmgr_t *r = NULL;
+        int rc = cosmosb_bufmgr_attach_socket(sv[1], &r, NULL);
+        int want = c == 0 ? COSMOSB_ECORRUPT : COSMOSB_EBADF;
+        cr_expect_eq(rc, want, "%s: %s, expected %s", c == 0 ? "buffer id 0" : "an O_WRONLY descriptor",
+                     cosmosb_err_name(rc), cosmosb_err_name(want));
+        if (rc == COSMOSB_OK)
+            cosmosb_bufmgr_close(r);
+        if (send_fd != bfd)
+            close(send_fd);
+        close(bfd);
+        close(sv[0]);
+        close(sv[1]);
+    }
+    cosmosb_bufmgr_close(m);
+}
+
 /* ---- cosmosb_bufmgr_update_socket: buffers created after the first share ---- */
 
 Test(buffer_process, update_socket_adds_new_buffers_and_skips_known_ones, .timeout = 60)

@@ -120,9 +120,10 @@ COSMOSB_API int cosmosb_bufmgr_share_some(cosmosb_bufmgr_t *mgr, int sock, const
  * @param[in] sock connected AF_UNIX stream socket.
  * @param[out] out the receiver's view.
  * @param[out] cred kernel-checked credentials of the sender (may be NULL).
- * @return ::COSMOSB_OK; ::COSMOSB_ECORRUPT (unexpected messages); ::COSMOSB_EBADF (a buffer that is
- *         not a sealed tmpfs memfd (hugetlb memfds are refused), or that the kernel would let this
- *         process write); ::COSMOSB_ENOMEM (no
+ * @return ::COSMOSB_OK; ::COSMOSB_ECORRUPT (unexpected messages, a buffer id 0 among them);
+ *         ::COSMOSB_EBADF (a buffer that is not a sealed tmpfs memfd (hugetlb memfds are refused),
+ *         that the kernel would let this process write, or whose descriptor cannot be mapped for
+ *         reading: opened O_WRONLY); ::COSMOSB_ENOMEM (no
  *         memory, or a buffer larger than this process can map, as in cosmosb_buffer_create(): a 64-bit
  *         owner's buffer of 4 GiB or more sent to a 32-bit process); errors of cosmosb_arena_attach_socket().
  * @par Concurrency: thread-safe.

@@ -328,6 +328,9 @@ static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_
     if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW) ||
         !(seals & (F_SEAL_FUTURE_WRITE | F_SEAL_WRITE)))
         return COSMOSB_EBADF; /* its size could change, or we could write it */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
+        return COSMOSB_EBADF; /* we could not map it for reading (it was EPERM from mmap: review 21) */
     struct stat st;
     if (fstat(fd, &st) != 0)
         return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
@@ -347,7 +350,7 @@ static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_
          * every shared mapping: its bytes never change, so a private read-only mapping reads exactly them. */
         map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, dup, 0);
     if (map == MAP_FAILED) {
-        int rc = cosmosb__linux_err(errno);
+        int rc = errno == EACCES ? COSMOSB_EBADF : cosmosb__linux_err(errno); /* as cosmosb_region_attach */
         close(dup);
         return rc;
     }
@@ -381,6 +384,10 @@ static int recv_buffers(cosmosb_bufmgr_t *m, struct host_mgr *h, int sock)
     else
         rc = read_full(sock, ids, (size_t)n * sizeof ids[0]);
     for (uint32_t i = 0; rc == COSMOSB_OK && i < n; i++) {
+        if (ids[i] == 0) {
+            rc = COSMOSB_ECORRUPT; /* no buffer has id 0: a bad share, not a bad argument of ours (review 21) */
+            break;
+        }
         if (host_buf(h, ids[i]))
             continue; /* known from an earlier share */
         if (h->n >= COSMOSB_BUFMGR_MAX_BUFFERS)
