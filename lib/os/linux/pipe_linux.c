@@ -96,8 +96,8 @@ fail:
  * /proc/thread-self: a thread with a descriptor table of its own
  * (unshare(CLONE_FILES)) finds its descriptor there, while /proc/self/fd is
  * the thread-group leader's table, where fd may be another file (as in
- * liveness.c). Without /proc (or with readlink refused) only the fstat()
- * check is left, and a FUSE file then can block it.
+ * liveness.c). Where readlink is refused (no /proc, a seccomp profile: any
+ * errno) only the fstat() check is left, and a FUSE file then can block it.
  */
 static int is_eventfd(int fd)
 {
@@ -109,10 +109,10 @@ static int is_eventfd(int fd)
         link[n] = '\0';
         if (strcmp(link, "anon_inode:[eventfd]") != 0)
             return 0;
-    } else if (thread_self && errno == ENOENT) {
-        return 0; /* not open in our table */
     }
-    /* An eventfd by its link (an anonymous inode: fstat cannot block), or no /proc to ask. */
+    /* An eventfd by its link (an anonymous inode: fstat cannot block), or readlink refused (no /proc, a
+     * seccomp profile's EPERM, ENOSYS or ENOENT: review 15): the inode check alone, as before. A descriptor
+     * that is not open fails fstat. */
     struct stat st;
     return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == 0;
 }
