@@ -736,3 +736,43 @@ Test(arena_process, attach_refuses_memfds_whose_size_is_not_sealed, .timeout = 6
     ASSERT_RC(cosmosb_arena_release(a, &r), COSMOSB_OK);
     cosmosb_arena_close(a);
 }
+
+/* review 21: hugetlbfs memfds can lose pages under a sealed size (a hole punched, the pool dry): SIGBUS.
+ * check_memfd takes tmpfs memfds only, for meta and data alike. */
+static int hugetlb_memfd(void)
+{
+    int fd = memfd_create("cosmosb-huge", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+    if (fd < 0)
+        return -1;
+    if (ftruncate(fd, 2 << 20) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+Test(arena_process, attach_refuses_hugetlb_memfds, .timeout = 60)
+{
+    int probe = hugetlb_memfd();
+    if (probe < 0)
+        cr_skip_test("this kernel refuses a sealed memfd_create(MFD_HUGETLB)");
+    close(probe);
+    cosmosb_arena_t *a = create_arena(1 << 20, 4096, 32, 4, 8);
+    const int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+    for (int which = 0; which < 2; which++) {
+        for (uint32_t flags = 0; flags <= COSMOSB_ARENA_WRITER; flags += COSMOSB_ARENA_WRITER) {
+            int mfd = which == 0 ? hugetlb_memfd() : copy_memfd(cosmosb_arena_meta_fd(a), 1, seals);
+            int dfd = which == 1 ? hugetlb_memfd() : copy_memfd(cosmosb_arena_data_fd(a), 1, seals);
+            cr_assert(mfd >= 0 && dfd >= 0);
+            cosmosb_arena_t *b = NULL;
+            int rc = cosmosb_arena_attach_fds(mfd, dfd, flags, &b);
+            cr_expect_eq(rc, COSMOSB_EBADF, "hugetlb %s, flags %u: %s", which == 0 ? "meta" : "data", flags,
+                         cosmosb_err_name(rc));
+            if (rc == COSMOSB_OK)
+                cosmosb_arena_close(b);
+            close(mfd);
+            close(dfd);
+        }
+    }
+    cosmosb_arena_close(a);
+}

@@ -280,6 +280,34 @@ Test(buffer_core, ring_wraps_and_reuses_only_after_release)
     bfx_free(&f);
 }
 
+/*
+ * review 21: the state word of a slice's object lives in meta, which every participant (receivers too)
+ * can write. A receiver rewrote it to "free, next generation" and the owner's next allocation handed out
+ * again the bytes of a slice the owner itself still held. The owner now believes ESTALE only for slices
+ * its own private counts no longer hold. The hostile write is emulated here on the fixture's meta
+ * (white box: object entries are the last area of meta, 32 bytes each, as obj_state() in arena_fixture.h).
+ */
+Test(buffer_core, a_scribbled_state_word_does_not_free_a_slice_the_owner_holds)
+{
+    struct bfx f;
+    bfx_init(&f, 1 << 16, COSMOSB_BUFFER_HEAP, 64);
+    const uint32_t nobjects = (uint32_t)(f.ds / 4096u) * 64u; /* blocks of 4096 bytes, 64 objects each */
+    cosmosb_window_t w, w2;
+    void *p = NULL, *p2 = NULL;
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, f.bsize, &w, &p), COSMOSB_OK); /* the whole buffer */
+    pattern(p, f.bsize, 21);
+    volatile uint32_t *st = (volatile uint32_t *)(void *)(f.meta + f.ms - (uint64_t)nobjects * 32u +
+                                                          (uint64_t)w.slice * 32u);
+    cr_assert_eq(*st, 2u | (w.generation << 12), "white-box layout: state word %#x", *st);
+    *st = 0u | ((w.generation + 1u) << 12); /* "free", a later generation: what the hostile receiver wrote */
+    int rc = cosmosb_buffer_alloc(f.m[0], 11, 4096, &w2, &p2);
+    cr_expect_eq(rc, COSMOSB_ENOMEM, "an allocation in a buffer the owner still fills: %s (bytes at +%td)",
+                 cosmosb_err_name(rc), rc == COSMOSB_OK ? (uint8_t *)p2 - (uint8_t *)p : (ptrdiff_t)-1);
+    cr_expect(has_pattern(p, f.bsize, 21), "the owner's bytes were handed out again");
+    cr_expect_eq(bstats(f.m[0], 11).slices, 1u);
+    bfx_free(&f);
+}
+
 Test(buffer_core, heap_first_fit_exhaustion_and_slice_table)
 {
     struct bfx f;
@@ -679,6 +707,43 @@ Test(buffer_core, a_cut_datagram_is_reported)
     cosmosb_bufmgr_close(m);
 }
 
+/* review 21: recv flags that break "bytes counted = bytes stored, each once" are refused. With MSG_TRUNC
+ * a 5000-byte datagram counted 5000 in a 100-byte window; MSG_PEEK stored the same bytes repeatedly. */
+Test(buffer_core, recv_refuses_flags_that_miscount)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    uint32_t id;
+    ASSERT_RC(cosmosb_buffer_create(m, 1 << 16, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    uint8_t out[5000];
+    pattern(out, sizeof out, 12);
+    cr_assert_eq(send(sv[0], out, sizeof out, 0), (ssize_t)sizeof out);
+    cosmosb_window_t w;
+    void *p;
+    ASSERT_RC(cosmosb_buffer_alloc(m, id, 100, &w, &p), COSMOSB_OK);
+    const int bad[] = {MSG_TRUNC, MSG_PEEK, MSG_PEEK | MSG_DONTWAIT, MSG_OOB, MSG_ERRQUEUE, MSG_TRUNC | MSG_DONTWAIT};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t got = 12345;
+        int rc = cosmosb_buffer_recv(m, &w, sv[1], bad[i] | MSG_DONTWAIT, &got);
+        cr_expect_eq(rc, COSMOSB_EINVAL, "flags %#x: %s", (unsigned)bad[i], cosmosb_err_name(rc));
+        cr_expect_leq(got, 100u, "flags %#x: got %llu for a 100-byte window", (unsigned)bad[i],
+                      (unsigned long long)got);
+    }
+    /* nothing was taken from the socket: the datagram is still there, and allowed flags work */
+    uint64_t got = 0;
+    ASSERT_RC(cosmosb_buffer_recv(m, &w, sv[1], MSG_DONTWAIT, &got), COSMOSB_EMSGSIZE);
+    cr_assert_eq(got, 100u);
+    cr_assert(has_pattern(p, 100, 12));
+    ASSERT_RC(cosmosb_buffer_recv(m, &w, sv[1], MSG_DONTWAIT | MSG_NOSIGNAL, &got), COSMOSB_EAGAIN);
+    cr_assert_eq(got, 0u);
+    ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+    close(sv[0]);
+    close(sv[1]);
+    cosmosb_bufmgr_close(m);
+}
+
 Test(buffer_process, killed_receivers_give_the_space_back, .timeout = 300)
 {
     uint32_t rounds = tu_quick() ? 30u : 200u;
@@ -1048,6 +1113,70 @@ Test(buffer_process, attach_refuses_a_buffer_whose_size_or_contents_the_receiver
             cr_expect(cosmosb_buffer_fd(r, id) >= 0, "case %zu: the buffer was kept", i);
             cosmosb_bufmgr_close(r);
         }
+        close(bfd);
+        close(sv[0]);
+        close(sv[1]);
+    }
+    cosmosb_bufmgr_close(m);
+}
+
+/* review 21: a hugetlbfs buffer can lose pages under its sealed size (a hole punched, the pool dry):
+ * SIGBUS in the receiver. map_received takes tmpfs memfds only. */
+Test(buffer_process, attach_refuses_a_hugetlb_buffer, .timeout = 60)
+{
+    int bfd = memfd_create("cosmosb-huge", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+    if (bfd < 0)
+        cr_skip_test("memfd_create(MFD_HUGETLB) refused here");
+    if (ftruncate(bfd, 2 << 20) != 0 ||
+        fcntl(bfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE) != 0) {
+        close(bfd);
+        cr_skip_test("this kernel cannot size or seal a hugetlb memfd");
+    }
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    share_buffer_fd_by_hand(m, sv[0], bfd, 77);
+    cosmosb_bufmgr_t *r = NULL;
+    int rc = cosmosb_bufmgr_attach_socket(sv[1], &r, NULL);
+    cr_expect_eq(rc, COSMOSB_EBADF, "%s", cosmosb_err_name(rc));
+    if (rc == COSMOSB_OK)
+        cosmosb_bufmgr_close(r);
+    close(bfd);
+    close(sv[0]);
+    close(sv[1]);
+    cosmosb_bufmgr_close(m);
+}
+
+/* review 21: a share naming buffer id 0 was COSMOSB_EINVAL, and a buffer descriptor opened O_WRONLY
+ * COSMOSB_EPERM, neither listed for the attach. Both are the peer's fault, as the other refusals: a bad
+ * share is ECORRUPT, a descriptor we cannot map as we must is EBADF. */
+Test(buffer_process, attach_refuses_buffer_id_0_and_write_only_descriptors_as_the_other_refusals, .timeout = 60)
+{
+    cosmosb_bufmgr_t *m;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    const int good_seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE;
+    for (int c = 0; c < 2; c++) {
+        int sv[2];
+        cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        int bfd = buffer_memfd(1, good_seals);
+        int send_fd = bfd;
+        if (c == 1) {
+            char path[64];
+            snprintf(path, sizeof path, "/proc/self/fd/%d", bfd);
+            send_fd = open(path, O_WRONLY | O_CLOEXEC);
+            cr_assert_geq(send_fd, 0, "reopening the memfd write-only: errno %d", errno);
+        }
+        share_buffer_fd_by_hand(m, sv[0], send_fd, c == 0 ? 0u : 0x99u);
+        cosmosb_bufmgr_t *r = NULL;
+        int rc = cosmosb_bufmgr_attach_socket(sv[1], &r, NULL);
+        int want = c == 0 ? COSMOSB_ECORRUPT : COSMOSB_EBADF;
+        cr_expect_eq(rc, want, "%s: %s, expected %s", c == 0 ? "buffer id 0" : "an O_WRONLY descriptor",
+                     cosmosb_err_name(rc), cosmosb_err_name(want));
+        if (rc == COSMOSB_OK)
+            cosmosb_bufmgr_close(r);
+        if (send_fd != bfd)
+            close(send_fd);
         close(bfd);
         close(sv[0]);
         close(sv[1]);

@@ -4,7 +4,13 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -135,6 +141,23 @@ Test(region, create_fd_is_close_on_exec_and_anonymous)
     cr_assert_gt(n, 0);
     target[n] = 0;
     cr_assert(strncmp(target, "/memfd:", 7) == 0, "region fd is %s, not a memfd", target);
+    cosmosb_region_close(r);
+}
+
+/* review 21: a debug name longer than memfd_create takes (249 bytes) is EINVAL; it was ENOTSUP, the
+ * code of a kernel without memfd sealing. 249 bytes are still fine. */
+Test(region, create_with_a_too_long_debug_name_is_einval)
+{
+    char name[300];
+    memset(name, 'n', sizeof name);
+    name[250] = '\0';
+    cosmosb_region_t *r = NULL;
+    ASSERT_RC(cosmosb_region_create(name, COSMOSB_REGION_RAW, 100, &r), COSMOSB_EINVAL);
+    cr_assert_null(r);
+    name[sizeof name - 1] = '\0';
+    ASSERT_RC(cosmosb_region_create(name, COSMOSB_REGION_RAW, 100, &r), COSMOSB_EINVAL);
+    name[249] = '\0';
+    ASSERT_RC(cosmosb_region_create(name, COSMOSB_REGION_RAW, 100, &r), COSMOSB_OK);
     cosmosb_region_close(r);
 }
 
@@ -314,6 +337,24 @@ Test(region, attach_rejects_unsealed_memfds)
     ASSERT_RC(attach_rc(ns, COSMOSB_REGION_ANY), COSMOSB_EBADF);
     close(ns);
     free(img);
+}
+
+/* review 21: a memfd_create(MFD_HUGETLB) file lives on hugetlbfs, where its holder can punch holes
+ * whatever the seals say and the huge page pool can run dry: a mapping of it can fault (SIGBUS) although
+ * its size is sealed. Attach takes tmpfs memfds only and refuses it before mapping anything. */
+Test(region, attach_refuses_a_hugetlb_memfd)
+{
+    int fd = memfd_create("cosmosb-huge", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+    if (fd < 0)
+        cr_skip_test("memfd_create(MFD_HUGETLB) refused here (errno %d)", errno);
+    if (ftruncate(fd, 2 << 20) != 0 || fcntl(fd, F_ADD_SEALS, ALL_SEALS) != 0) {
+        close(fd);
+        cr_skip_test("this kernel cannot size or seal a hugetlb memfd");
+    }
+    int before = count_fds();
+    ASSERT_RC(attach_rc(fd, COSMOSB_REGION_ANY), COSMOSB_EBADF);
+    cr_expect_eq(count_fds(), before);
+    close(fd);
 }
 
 Test(region, attach_rejects_bad_contents)
@@ -674,6 +715,82 @@ Test(fdpass, recv_errors)
     close(ev);
 }
 
+/* One sendmsg on `sock`: `len` bytes of `body` with SCM_RIGHTS of `fd`; sendmsg's result (child-safe). */
+static ssize_t raw_sendmsg_with_fd(int sock, const void *body, size_t len, int fd)
+{
+    struct iovec iov = {(void *)(uintptr_t)body, len};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = u.buf;
+    mh.msg_controllen = sizeof u.buf;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    return sendmsg(sock, &mh, 0);
+}
+
+static void send_raw_with_fd(int sock, const void *body, size_t len, int fd)
+{
+    cr_assert_eq(raw_sendmsg_with_fd(sock, body, len, fd), (ssize_t)len);
+}
+
+/* review 21: a zero-length sequenced packet that carries a descriptor is neither end of stream nor to be
+ * left installed in the receiver: ECORRUPT, and the descriptor is closed. */
+Test(fdpass, an_empty_packet_with_descriptors_is_corrupt_and_leaks_nothing)
+{
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    int ev = eventfd(0, EFD_CLOEXEC);
+    cr_assert_geq(ev, 0);
+    int before = count_fds();
+    send_raw_with_fd(sv[0], "", 0, ev);
+    int got[8];
+    uint32_t n = 0;
+    ASSERT_RC(cosmosb_fd_recv(sv[1], got, 8, &n, NULL, NULL), COSMOSB_ECORRUPT);
+    cr_expect_eq(n, 0u);
+    cr_expect_eq(count_fds(), before, "the descriptor of an empty packet leaked");
+    /* a real end of stream is still ECLOSED */
+    close(sv[0]);
+    ASSERT_RC(cosmosb_fd_recv(sv[1], got, 8, &n, NULL, NULL), COSMOSB_ECLOSED);
+    close(sv[1]);
+    close(ev);
+}
+
+/* review 21: a sequenced packet longer than the 12-byte body, whose first 12 bytes look right, is not a
+ * cosmosb fd message (regions.md section 3, step 4): the kernel cuts it (MSG_TRUNC), the call says ECORRUPT. */
+Test(fdpass, a_packet_longer_than_the_body_is_corrupt_and_leaks_nothing)
+{
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    int ev = eventfd(0, EFD_CLOEXEC);
+    cr_assert_geq(ev, 0);
+    int before = count_fds();
+    uint32_t body[4] = {0x46424d43u, 7u, 1u, 0xdeadbeefu}; /* magic, tag, nfds, and 4 bytes too many */
+    send_raw_with_fd(sv[0], body, sizeof body, ev);
+    int got[8];
+    uint32_t n = 0;
+    ASSERT_RC(cosmosb_fd_recv(sv[1], got, 8, &n, NULL, NULL), COSMOSB_ECORRUPT);
+    cr_expect_eq(n, 0u);
+    cr_expect_eq(count_fds(), before, "the descriptor of a long packet leaked");
+    /* the control: the same packet at the right length is accepted */
+    send_raw_with_fd(sv[0], body, 12, ev);
+    ASSERT_RC(cosmosb_fd_recv(sv[1], got, 8, &n, NULL, NULL), COSMOSB_OK);
+    cr_expect_eq(n, 1u);
+    close(got[0]);
+    close(sv[0]);
+    close(sv[1]);
+    close(ev);
+}
+
 Test(fdpass, peer_credentials_errors)
 {
     cosmosb_peer_cred_t cred;
@@ -779,6 +896,189 @@ Test(pipefd, attach_takes_only_an_eventfd_as_the_eventfd)
     close(file);
     cr_assert_eq(count_fds(), fds0, "descriptors leaked");
     cosmosb_pipe_close(c);
+}
+
+/* review 21: the eventfd check reads /proc/thread-self/fd, as liveness.c does. A thread with a descriptor
+ * table of its own (unshare(CLONE_FILES)) whose fd N is an eventfd, while N in the thread-group leader's
+ * table is a pipe: /proc/self/fd/N named the leader's pipe and the real eventfd was refused. */
+struct own_table_arg {
+    int region_fd, n, rc;
+};
+
+static void *attach_with_own_table(void *argp)
+{
+    struct own_table_arg *arg = argp;
+    arg->rc = 1;
+    if (unshare(CLONE_FILES) != 0)
+        return NULL;
+    int ev = eventfd(0, EFD_CLOEXEC);
+    if (ev < 0 || dup3(ev, arg->n, O_CLOEXEC) < 0)
+        return NULL;
+    close(ev);
+    cosmosb_pipe_t *p = NULL;
+    arg->rc = cosmosb_pipe_attach(arg->region_fd, arg->n, &p);
+    if (arg->rc == COSMOSB_OK)
+        cosmosb_pipe_close(p);
+    return NULL;
+}
+
+Test(pipefd, attach_from_a_thread_with_its_own_descriptor_table)
+{
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.capacity = 16;
+    cosmosb_pipe_t *c = NULL;
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &c), COSMOSB_OK);
+    int pp[2];
+    cr_assert_eq(pipe(pp), 0); /* in the leader's table, pp[1] is a pipe */
+    struct own_table_arg arg = {cosmosb_pipe_fd(c), pp[1], 1};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, attach_with_own_table, &arg), 0);
+    cr_assert_eq(pthread_join(t, NULL), 0);
+    if (arg.rc == 1)
+        cr_skip_test("unshare(CLONE_FILES) or the thread's eventfd failed here");
+    ASSERT_RC(arg.rc, COSMOSB_OK);
+    close(pp[0]);
+    close(pp[1]);
+    cosmosb_pipe_close(c);
+}
+
+/* ---- review 21: descriptors received and refused are closed without lingering ----
+ * A hostile peer sends a connected TCP loopback socket whose send queue is full (its other end never
+ * reads) with SO_LINGER {1, 30}: the last close() of it blocks 30 s, whatever SO_RCVTIMEO says. Each
+ * refusing path must return within 10 s. The peer is a forked child that keeps the other end open. */
+enum linger_mode { LINGER_FOREIGN_MESSAGE, LINGER_PIPE_SHARE, LINGER_ARENA_SHARE, LINGER_RIDES_ALONG_DATA };
+
+struct linger_peer {
+    int sock;
+    enum linger_mode mode;
+};
+
+static int lingering_tcp_socket(int *keep)
+{
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 1) != 0 ||
+        getsockname(l, (struct sockaddr *)&a, &al) != 0)
+        return -1;
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int small = 4096;
+    (void)setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) != 0)
+        return -1;
+    *keep = accept(l, NULL, NULL); /* kept open, never read */
+    close(l);
+    if (*keep < 0)
+        return -1;
+    (void)setsockopt(*keep, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    static char junk[65536];
+    while (send(c, junk, sizeof junk, MSG_DONTWAIT) > 0) {
+    }
+    struct linger lg = {1, 30};
+    if (setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) != 0)
+        return -1;
+    return c;
+}
+
+static int linger_peer_main(void *argp)
+{
+    struct linger_peer *a = argp;
+    int keep = -1;
+    int c = lingering_tcp_socket(&keep);
+    CHILD_CHECK(c >= 0);
+    int two[2] = {c, c};
+    if (a->mode == LINGER_FOREIGN_MESSAGE) {
+        uint32_t body[3] = {0xdeadbeefu, 0, 1};
+        CHILD_CHECK(raw_sendmsg_with_fd(a->sock, body, sizeof body, c) == (ssize_t)sizeof body);
+    } else if (a->mode == LINGER_PIPE_SHARE) {
+        CHILD_CHECK(cosmosb_fd_send(a->sock, &c, 1, 0x50424d43u) == COSMOSB_OK); /* the pipe tag */
+    } else if (a->mode == LINGER_ARENA_SHARE) {
+        CHILD_CHECK(cosmosb_fd_send(a->sock, two, 2, 0x41524e41u) == COSMOSB_OK); /* the arena tag */
+    } else {
+        CHILD_CHECK(raw_sendmsg_with_fd(a->sock, "hello", 5, c) == 5);
+    }
+    close(c);
+    pause(); /* keeps the never-reading end open until the parent kills us */
+    _exit(0);
+}
+
+/* Runs the refusing call of `mode` against a lingering peer; returns its code, *secs its duration. */
+static int refuse_lingering(enum linger_mode mode, double *secs)
+{
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    struct linger_peer arg = {sv[0], mode};
+    pid_t pid = tu_fork(linger_peer_main, &arg, 120);
+    close(sv[0]);
+    /* wait for the message to be there, so that only the refusal is timed */
+    struct pollfd pfd = {sv[1], POLLIN, 0};
+    cr_assert_eq(poll(&pfd, 1, 10000), 1, "the peer sent nothing");
+    int rc;
+    uint64_t t0 = tu_now_ns();
+    if (mode == LINGER_FOREIGN_MESSAGE) {
+        int fds[8];
+        uint32_t n = 0;
+        rc = cosmosb_fd_recv(sv[1], fds, 8, &n, NULL, NULL);
+    } else if (mode == LINGER_PIPE_SHARE) {
+        cosmosb_pipe_t *p = NULL;
+        rc = cosmosb_pipe_attach_socket(sv[1], &p, NULL);
+        if (rc == COSMOSB_OK)
+            cosmosb_pipe_close(p);
+    } else if (mode == LINGER_ARENA_SHARE) {
+        cosmosb_arena_t *a = NULL;
+        rc = cosmosb_arena_attach_socket(sv[1], 0, &a, NULL);
+        if (rc == COSMOSB_OK)
+            cosmosb_arena_close(a);
+    } else {
+        cosmosb_bufmgr_t *m;
+        uint32_t id;
+        cosmosb_window_t w;
+        ASSERT_RC(cosmosb_bufmgr_create(NULL, 4, &m), COSMOSB_OK);
+        ASSERT_RC(cosmosb_buffer_create(m, 4096, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
+        ASSERT_RC(cosmosb_buffer_alloc(m, id, 5, &w, NULL), COSMOSB_OK);
+        uint64_t got = 0;
+        rc = cosmosb_buffer_recv(m, &w, sv[1], MSG_DONTWAIT, &got);
+        cr_expect_eq(got, 5u);
+        ASSERT_RC(cosmosb_window_release(m, &w), COSMOSB_OK);
+        cosmosb_bufmgr_close(m);
+    }
+    *secs = (double)(tu_now_ns() - t0) / 1e9;
+    kill(pid, SIGKILL);
+    (void)tu_wait(pid);
+    close(sv[1]);
+    return rc;
+}
+
+Test(peerfd, a_refused_foreign_message_does_not_linger_on_its_socket, .timeout = 90)
+{
+    double s;
+    ASSERT_RC(refuse_lingering(LINGER_FOREIGN_MESSAGE, &s), COSMOSB_ECORRUPT);
+    cr_expect_lt(s, 10.0, "cosmosb_fd_recv took %.1f s to refuse (the peer's socket lingers 30 s)", s);
+}
+
+Test(peerfd, a_refused_pipe_share_does_not_linger_on_its_socket, .timeout = 90)
+{
+    double s;
+    ASSERT_RC(refuse_lingering(LINGER_PIPE_SHARE, &s), COSMOSB_EBADF);
+    cr_expect_lt(s, 10.0, "cosmosb_pipe_attach_socket took %.1f s to refuse (the peer's socket lingers 30 s)", s);
+}
+
+Test(peerfd, a_refused_arena_share_does_not_linger_on_its_socket, .timeout = 90)
+{
+    double s;
+    ASSERT_RC(refuse_lingering(LINGER_ARENA_SHARE, &s), COSMOSB_EBADF);
+    cr_expect_lt(s, 10.0, "cosmosb_arena_attach_socket took %.1f s to refuse (the peer's socket lingers 30 s)", s);
+}
+
+Test(peerfd, a_descriptor_riding_along_received_data_does_not_linger, .timeout = 90)
+{
+    double s;
+    ASSERT_RC(refuse_lingering(LINGER_RIDES_ALONG_DATA, &s), COSMOSB_OK);
+    cr_expect_lt(s, 10.0, "cosmosb_buffer_recv took %.1f s (the peer's socket lingers 30 s)", s);
 }
 
 #ifndef SO_PASSPIDFD

@@ -4,7 +4,9 @@
  *
  * cosmosb_arena_create() makes the meta and data areas as memfds sealed
  * against shrinking and growing (no peer can truncate them and SIGBUS the
- * others), maps both, formats the arena and joins it as participant 0, a
+ * others; attaches take plain tmpfs memfds only, since a memfd_create(MFD_HUGETLB)
+ * file can lose pages under a sealed size: holes punched, the huge page pool
+ * dry), maps both, formats the arena and joins it as participant 0, a
  * writer. Writers are the creator and processes forked from it (they keep
  * its writable mapping: cosmosb_arena_fork_join()), plus, before sealing,
  * processes given the arena with ::COSMOSB_ARENA_SHARE_WRITABLE.
@@ -85,13 +87,17 @@ COSMOSB_API int cosmosb_arena_share(cosmosb_arena_t *arena, int sock, uint32_t f
  * peer that sends part of a message and stops keeps the call waiting). To
  * bound the wait, set SO_RCVTIMEO on the socket: the call then returns
  * ::COSMOSB_EAGAIN, and a socket that timed out part way through a message
- * is out of step and must be closed.
+ * is out of step and must be closed. SO_RCVTIMEO bounds each read, not a
+ * whole call: this one reads the socket once, so one timeout bounds it;
+ * cosmosb_bufmgr_attach_socket() reads it many times.
+ * Descriptors received and not kept are closed as cosmosb_fd_recv() says: a peer's
+ * lingering socket cannot hold the call, a FUSE file's flush on close can (unbounded).
  * @param[in] sock connected AF_UNIX socket.
  * @param[in] flags 0 (receive-only) or ::COSMOSB_ARENA_WRITER.
  * @param[out] out the new handle.
  * @param[out] cred kernel-checked credentials of the sender (may be NULL).
  * @return ::COSMOSB_OK; ::COSMOSB_ECORRUPT (not an arena message, bad header);
- *         ::COSMOSB_EBADF (not sealed memfds); ::COSMOSB_EPERM (writer asked, data sealed; or a
+ *         ::COSMOSB_EBADF (not sealed memfds, or not tmpfs ones: hugetlb memfds are refused); ::COSMOSB_EPERM (writer asked, data sealed; or a
  *         meta memfd sealed against writes); ::COSMOSB_EAGAIN (SO_RCVTIMEO expired);
  *         ::COSMOSB_ENOMEM (no memory, or an area larger than this process can map, as in
  *         cosmosb_arena_create(): a 64-bit creator's arena of 4 GiB or more sent to a 32-bit process);

@@ -71,9 +71,12 @@ COSMOSB_API int cosmosb_buffer_create(cosmosb_bufmgr_t *mgr, uint64_t size, uint
  * @param[in] buffer_id the buffer.
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ERANGE (unknown buffer);
  *         ::COSMOSB_EBUSY if another writable mapping of it exists (a process forked while it was
- *         writable): the owner's writable mapping is gone already and cannot come back, so the buffer
- *         is read-only for the owner (cosmosb_buffer_alloc() gives ::COSMOSB_EPERM) but not sealed, and
- *         windows from it do not claim it; call again once that mapping is gone;
+ *         writable), or if a receiver pinned pages of its read-only mapping (vmsplice(2) into a
+ *         pipe it keeps full: the kernel cannot tell pinned pages from pages being written): the
+ *         owner's writable mapping is gone already and cannot come back, so the buffer is read-only
+ *         for the owner (cosmosb_buffer_alloc() gives ::COSMOSB_EPERM) but not sealed, and windows
+ *         from it do not claim it, until the mapping or the pin is gone (a hostile receiver can keep
+ *         it until it exits); call again then. Seal before sharing to leave receivers no such hold;
  *         ::COSMOSB_EPERM if the buffer can never be sealed (a holder of one of its descriptors added
  *         F_SEAL_SEAL): nothing changed, it stays writable (unless the seal was added while this call
  *         ran: then it is read-only for the owner, as after ::COSMOSB_EBUSY); ::COSMOSB_EIO.
@@ -115,11 +118,22 @@ COSMOSB_API int cosmosb_bufmgr_share_some(cosmosb_bufmgr_t *mgr, int sock, const
  * sends part of it and stops keeps the call waiting. To bound the wait, set
  * SO_RCVTIMEO on the socket: the call then returns ::COSMOSB_EAGAIN, and the
  * socket, out of step part way through a share, must be closed.
+ * SO_RCVTIMEO bounds each read, not the whole call, and a share takes up to
+ * 38 reads (the arena message, the 4-byte count, the descriptors, up to 8
+ * ids of 4 bytes): a peer that sends one byte just before each timeout
+ * stretches the call to about 38 timeouts (review 21: 5.6 s with a 0.2 s
+ * SO_RCVTIMEO and one byte every 150 ms). For a deadline on the whole call,
+ * shutdown(sock, SHUT_RD) from another thread when it passes: the call then
+ * fails.
+ * Descriptors received and not kept are closed as cosmosb_fd_recv() says: a peer's
+ * lingering socket cannot hold the call, a FUSE file's flush on close can (unbounded).
  * @param[in] sock connected AF_UNIX stream socket.
  * @param[out] out the receiver's view.
  * @param[out] cred kernel-checked credentials of the sender (may be NULL).
- * @return ::COSMOSB_OK; ::COSMOSB_ECORRUPT (unexpected messages); ::COSMOSB_EBADF (a buffer that is
- *         not a sealed memfd, or that the kernel would let this process write); ::COSMOSB_ENOMEM (no
+ * @return ::COSMOSB_OK; ::COSMOSB_ECORRUPT (unexpected messages, a buffer id 0 among them);
+ *         ::COSMOSB_EBADF (a buffer that is not a sealed tmpfs memfd (hugetlb memfds are refused),
+ *         that the kernel would let this process write, or whose descriptor cannot be mapped for
+ *         reading: opened O_WRONLY); ::COSMOSB_ENOMEM (no
  *         memory, or a buffer larger than this process can map, as in cosmosb_buffer_create(): a 64-bit
  *         owner's buffer of 4 GiB or more sent to a 32-bit process); errors of cosmosb_arena_attach_socket().
  * @par Concurrency: thread-safe.
@@ -166,13 +180,23 @@ COSMOSB_API int cosmosb_buffer_read(cosmosb_bufmgr_t *mgr, const cosmosb_window_
  *
  * On a datagram or sequenced-packet socket each datagram goes after the
  * previous one; a datagram longer than the room left is cut by the kernel,
- * and the call stops there with ::COSMOSB_EMSGSIZE.
+ * and the call stops there with ::COSMOSB_EMSGSIZE. A zero-length datagram
+ * reads as end of stream (recv(2) returns 0 for both): the call stops there
+ * with ::COSMOSB_OK and a short `*got`, and the datagrams after it stay
+ * queued for the next call. Descriptors that ride
+ * along the data (SCM_RIGHTS) are closed at once, as cosmosb_fd_recv()
+ * closes those it refuses.
  * @param[in] mgr the owner's view.
  * @param[in] window a window with the WRITE right.
  * @param[in] sock the socket.
- * @param[in] flags recv(2) flags (MSG_DONTWAIT, ...).
- * @param[out] got bytes received (may be NULL), the kept part of a cut datagram included.
- * @return as cosmosb_buffer_read(); ::COSMOSB_EMSGSIZE (a datagram was cut: its tail is lost).
+ * @param[in] flags 0 or recv(2) flags among MSG_DONTWAIT, MSG_WAITALL and MSG_NOSIGNAL; any other
+ *            (MSG_PEEK would store the same bytes again and again, MSG_TRUNC would count a
+ *            datagram's full length rather than what was stored, MSG_OOB, MSG_ERRQUEUE) is
+ *            ::COSMOSB_EINVAL, before anything is read.
+ * @param[out] got bytes received (may be NULL), the kept part of a cut datagram included; never
+ *             more than the window's length.
+ * @return as cosmosb_buffer_read(); ::COSMOSB_EINVAL (a flag not listed above);
+ *         ::COSMOSB_EMSGSIZE (a datagram was cut: its tail is lost).
  * @par Concurrency: one thread per view.
  */
 COSMOSB_API int cosmosb_buffer_recv(cosmosb_bufmgr_t *mgr, const cosmosb_window_t *window, int sock, int flags,

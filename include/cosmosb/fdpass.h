@@ -49,10 +49,17 @@ COSMOSB_API int cosmosb_fd_send(int sock, const int *fds, uint32_t nfds, uint32_
  * @param[out] tag the sender's tag (may be NULL).
  * @param[out] cred credentials of the process that sent this message, as checked
  *             by the kernel (SCM_CREDENTIALS; SO_PEERCRED if absent); may be NULL.
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ECLOSED on end of stream;
- *         ::COSMOSB_ECORRUPT if the message is not a cosmosb fd message (any
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ECLOSED on end of stream (or an
+ *         empty datagram without descriptors); ::COSMOSB_ECORRUPT if the message is not a
+ *         cosmosb fd message, an empty datagram that carried descriptors included (any
  *         descriptors it carried are closed); ::COSMOSB_EMSGSIZE if more
  *         descriptors arrived than fit (all are closed); ::COSMOSB_EIO.
+ *
+ * Descriptors it does not hand out (a refused message, ones beyond what fits) are closed
+ * with lingering switched off first, so a peer's socket with SO_LINGER and a full send
+ * queue cannot hold the call in close(). A FUSE file's flush on close is answered by its
+ * FUSE server, which may be the peer: that close cannot be bounded, and neither can the
+ * call. On success the descriptors are handed out as received.
  * @par Concurrency: thread-safe. Blocks until a message arrives.
  */
 COSMOSB_API int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds,

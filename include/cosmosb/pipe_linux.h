@@ -51,7 +51,10 @@ COSMOSB_API int cosmosb_pipe_create(const cosmosb_pipe_config_t *cfg, cosmosb_pi
  * @param[in] event_fd the pipe's eventfd (cosmosb_pipe_eventfd()), or -1 if it has none (or
  *            if the consumer is not trusted: docs/pipe.md, "Notification and hostile peers").
  *            Only an eventfd is taken: the producer writes to it, and another kind of file
- *            (a pipe or socket whose reader is gone) could kill it with SIGPIPE.
+ *            (a pipe or socket whose reader is gone) could kill it with SIGPIPE. It is
+ *            recognised by its /proc/thread-self/fd link before anything asks its file
+ *            system (an fstat() of a FUSE file the peer serves could block for good); in a
+ *            process without /proc only fstat() is left, and that protection with it.
  * @param[out] out the producer handle; close it with cosmosb_pipe_close().
  * @return ::COSMOSB_OK; ::COSMOSB_EBADF (also for an @p event_fd that is not an eventfd);
  *         ::COSMOSB_EPERM (a region memfd sealed against writes); ::COSMOSB_ECORRUPT; ::COSMOSB_EVERSION;
@@ -74,9 +77,12 @@ COSMOSB_API int cosmosb_pipe_share(const cosmosb_pipe_t *pipe, int sock);
  * @brief Receives a pipe's descriptors from a UNIX socket and attaches as a producer.
  *
  * Blocks until the message has arrived (set SO_RCVTIMEO on the socket to bound
- * the wait: ::COSMOSB_EAGAIN). Takes the pipe's eventfd if one was sent; a
+ * the wait: ::COSMOSB_EAGAIN; SO_RCVTIMEO bounds each read, and this call
+ * reads the socket once). Takes the pipe's eventfd if one was sent; a
  * producer that does not trust the consumer receives the descriptors with
  * cosmosb_fd_recv() instead and calls cosmosb_pipe_attach() with -1.
+ * Descriptors received and not kept are closed as cosmosb_fd_recv() says: a peer's
+ * lingering socket cannot hold the call, a FUSE file's flush on close can (unbounded).
  * @param[in] sock connected AF_UNIX socket.
  * @param[out] out the producer handle.
  * @param[out] cred credentials of the process that sent the pipe (may be NULL);

@@ -4,7 +4,8 @@
  *
  * A region is created with memfd_create(), sized, and sealed with
  * F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL, so no peer can truncate it and
- * make the others fault (SIGBUS). It has no name in /dev/shm and needs no
+ * make the others fault (SIGBUS); attach takes plain (tmpfs) memfds only, as
+ * hugetlbfs ones can lose pages under a sealed size. It has no name in /dev/shm and needs no
  * daemon: it travels only as a file descriptor (inheritance or SCM_RIGHTS, see
  * fdpass.h). Its first 64 bytes are a header (magic, ABI version, kind, size,
  * payload offset) that cosmosb_region_attach() validates against fstat() and
@@ -34,11 +35,13 @@ typedef struct cosmosb_region cosmosb_region_t;
 
 /**
  * @brief Creates, sizes, seals and maps a new region.
- * @param[in] debug_name name shown in /proc/PID/fd (not a global name; may be NULL).
+ * @param[in] debug_name name shown in /proc/PID/fd (not a global name; may be NULL); at most
+ *            249 bytes (memfd_create's limit), ::COSMOSB_EINVAL if longer.
  * @param[in] kind COSMOSB_REGION_* kind stored in the header.
  * @param[in] payload_size usable bytes after the header (> 0).
  * @param[out] out the new region; its payload is zero-filled.
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ENOMEM if memory or mappings
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (bad argument, a debug name over 249 bytes included);
+ *         ::COSMOSB_ENOMEM if memory or mappings
  *         are exhausted, or if the region is larger than this process can map (4 GiB or
  *         more in a 32-bit process, 2 GiB if the library was built without a 64-bit
  *         `off_t`); ::COSMOSB_ENOTSUP if the kernel lacks memfd sealing;
@@ -62,7 +65,8 @@ COSMOSB_API int cosmosb_region_create(const char *debug_name, uint32_t kind, uin
  * @param[in] kind expected kind, or ::COSMOSB_REGION_ANY.
  * @param[out] out the mapped region.
  * @return ::COSMOSB_OK; ::COSMOSB_EBADF if @p fd is not an open memfd or lacks the
- *         seals; ::COSMOSB_ECORRUPT if the header is not a libcosmosb header or
+ *         seals, or is not on tmpfs (a memfd_create(MFD_HUGETLB) file is refused: its holder
+ *         can take pages away under a sealed size, and the mapping would fault with SIGBUS); ::COSMOSB_ECORRUPT if the header is not a libcosmosb header or
  *         disagrees with the real size; ::COSMOSB_EVERSION for another ABI;
  *         ::COSMOSB_EINVAL for a kind mismatch or NULL argument; ::COSMOSB_ENOMEM (no memory,
  *         or a region larger than this process can map, as in cosmosb_region_create());

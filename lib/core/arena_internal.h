@@ -222,6 +222,13 @@ static inline int cosmosb__arena_lookup(const struct cosmosb_arena *a, const cos
 #define COSMOSB__UNITS(c) ((c) >> 16)
 #define COSMOSB__UNIT 0x10000u
 
+/* Whether this handle still holds object idx by its own private bookkeeping: references of its own or
+ * transfers of it in flight. Private memory: no peer can change it, unlike the state word in meta. */
+static inline int cosmosb__arena_we_hold(const struct cosmosb_arena *a, uint32_t idx)
+{
+    return idx < a->g.nobjects && a->counts[idx] != 0;
+}
+
 /* arena_open.c */
 int cosmosb__arena_geometry(uint32_t block_size, uint32_t opb, uint32_t maxp, uint32_t maxt, uint64_t data_size,
                             struct cosmosb__arena_geom *g);

@@ -6,8 +6,11 @@
  * taken back, sorted by (buffer, offset): that list is the allocation map.
  * A slice's bytes come back when its arena object is gone (resolving its
  * reference gives ESTALE): every holder in every process released it, or
- * was reaped. Nothing about allocation lives in shared memory, so a peer
- * cannot corrupt it; receivers only resolve windows, and every window is
+ * was reaped. The object's state word lives in meta, which every
+ * participant can write, so ESTALE is believed only while our own private
+ * counts no longer hold the object: a receiver that rewrote the word made
+ * the owner hand out again bytes it still held itself (review 21). Nothing
+ * else about allocation lives in shared memory, so a peer cannot corrupt it; receivers only resolve windows, and every window is
  * checked against the slice object (alive, same generation, a slice of
  * that buffer) and the slice's range.
  */
@@ -111,14 +114,17 @@ static cosmosb_ref_t slice_ref(const cosmosb_bufmgr_t *m, uint32_t object, uint3
     return (cosmosb_ref_t){object, generation, cosmosb_arena_id(m->arena), transfer};
 }
 
-/* Drops the records of slices whose objects are gone; their bytes are free again. */
+/* Drops the records of slices whose objects are gone; their bytes are free again. A slice we still hold
+ * ourselves (a reference or a transfer in flight, by our private counts) is never gone, whatever its state
+ * word in meta says. */
 static void reclaim(cosmosb_bufmgr_t *m)
 {
     uint32_t k = 0;
     for (uint32_t i = 0; i < m->nslices; i++) {
         struct slice_rec *s = &m->slices[i];
         cosmosb_ref_t r = slice_ref(m, s->object, s->generation, 0);
-        if (cosmosb_arena_resolve(m->arena, &r, COSMOSB_SLICE_TYPE_ID, NULL, NULL) == COSMOSB_ESTALE)
+        if (!cosmosb__arena_we_hold(m->arena, s->object) &&
+            cosmosb_arena_resolve(m->arena, &r, COSMOSB_SLICE_TYPE_ID, NULL, NULL) == COSMOSB_ESTALE)
             continue;
         m->slices[k++] = *s;
     }
@@ -210,6 +216,13 @@ int cosmosb_buffer_alloc(cosmosb_bufmgr_t *m, uint32_t id, uint64_t length, cosm
         (void)cosmosb_arena_release(m->arena, &r);
         return rc;
     }
+    /* A record of an earlier generation of this object is certainly gone (the arena gave the object out
+     * again), and our counts now hold the new one: drop it here, since reclaim() would keep it. */
+    uint32_t k = 0;
+    for (uint32_t j = 0; j < m->nslices; j++)
+        if (m->slices[j].object != r.object)
+            m->slices[k++] = m->slices[j];
+    m->nslices = k;
     uint32_t i = lower_bound(m, bi, at);
     __builtin_memmove(&m->slices[i + 1u], &m->slices[i], (size_t)(m->nslices - i) * sizeof(struct slice_rec));
     m->slices[i] = (struct slice_rec){r.object, r.generation, bi, 0, at, len};

@@ -238,8 +238,8 @@ static int check_memfd(int fd, uint64_t *size)
     struct stat st;
     if (fstat(fd, &st) != 0)
         return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
-    if (!S_ISREG(st.st_mode) || st.st_size <= 0)
-        return COSMOSB_EBADF;
+    if (!S_ISREG(st.st_mode) || st.st_size <= 0 || !cosmosb__linux_is_tmpfs(fd))
+        return COSMOSB_EBADF; /* tmpfs only: a hugetlbfs memfd can lose pages under us (SIGBUS) */
     *size = (uint64_t)st.st_size;
     if (*size != page_round(*size))
         return COSMOSB_ECORRUPT;
@@ -302,7 +302,7 @@ int cosmosb_arena_attach_socket(int sock, uint32_t flags, cosmosb_arena_t **out,
     else
         rc = cosmosb_arena_attach_fds(fds[0], fds[1], flags, out);
     for (uint32_t i = 0; i < n; i++)
-        close(fds[i]);
+        cosmosb__linux_close_received(fds[i]); /* the handle holds its own duplicates */
     return rc;
 }
 

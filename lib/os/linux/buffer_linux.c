@@ -328,11 +328,14 @@ static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_
     if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW) ||
         !(seals & (F_SEAL_FUTURE_WRITE | F_SEAL_WRITE)))
         return COSMOSB_EBADF; /* its size could change, or we could write it */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
+        return COSMOSB_EBADF; /* we could not map it for reading (it was EPERM from mmap: review 21) */
     struct stat st;
     if (fstat(fd, &st) != 0)
         return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
-    if (!S_ISREG(st.st_mode) || st.st_size <= 0)
-        return COSMOSB_EBADF;
+    if (!S_ISREG(st.st_mode) || st.st_size <= 0 || !cosmosb__linux_is_tmpfs(fd))
+        return COSMOSB_EBADF; /* tmpfs only: a hugetlbfs memfd can lose pages under us (SIGBUS) */
     uint64_t size = (uint64_t)st.st_size;
     if (size & (COSMOSB_SLICE_ALIGN - 1u))
         return COSMOSB_ECORRUPT;
@@ -347,7 +350,7 @@ static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_
          * every shared mapping: its bytes never change, so a private read-only mapping reads exactly them. */
         map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, dup, 0);
     if (map == MAP_FAILED) {
-        int rc = cosmosb__linux_err(errno);
+        int rc = errno == EACCES ? COSMOSB_EBADF : cosmosb__linux_err(errno); /* as cosmosb_region_attach */
         close(dup);
         return rc;
     }
@@ -381,6 +384,10 @@ static int recv_buffers(cosmosb_bufmgr_t *m, struct host_mgr *h, int sock)
     else
         rc = read_full(sock, ids, (size_t)n * sizeof ids[0]);
     for (uint32_t i = 0; rc == COSMOSB_OK && i < n; i++) {
+        if (ids[i] == 0) {
+            rc = COSMOSB_ECORRUPT; /* no buffer has id 0: a bad share, not a bad argument of ours (review 21) */
+            break;
+        }
         if (host_buf(h, ids[i]))
             continue; /* known from an earlier share */
         if (h->n >= COSMOSB_BUFMGR_MAX_BUFFERS)
@@ -389,7 +396,7 @@ static int recv_buffers(cosmosb_bufmgr_t *m, struct host_mgr *h, int sock)
             rc = map_received(m, h, fds[i], ids[i]);
     }
     for (uint32_t i = 0; i < got; i++)
-        close(fds[i]);
+        cosmosb__linux_close_received(fds[i]); /* kept ones were duplicated by map_received */
     return rc;
 }
 
@@ -426,7 +433,7 @@ int cosmosb_bufmgr_update_socket(cosmosb_bufmgr_t *m, int sock)
     if (rc)
         return rc;
     for (uint32_t i = 0; i < n; i++)
-        close(fds[i]);
+        cosmosb__linux_close_received(fds[i]);
     return recv_buffers(m, h, sock);
 }
 
@@ -450,8 +457,17 @@ static int fill_window(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int fd, i
     while (done < w->length) {
         size_t want = (size_t)(w->length - done > (1u << 30) ? (1u << 30) : w->length - done);
         struct iovec iov = {(uint8_t *)p + done, want};
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-        ssize_t k = use_recv ? recvmsg(fd, &msg, sock_flags) : read(fd, (uint8_t *)p + done, want);
+        /* Room for descriptors that ride along the data: we close them ourselves, without lingering
+         * (without a control buffer the kernel closes them in our context, and a peer's socket with
+         * SO_LINGER and a full send queue would block that close: review 21). */
+        union {
+            char buf[COSMOSB__LINUX_CMSG_ROOM];
+            struct cmsghdr align;
+        } ctl;
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+        ssize_t k = use_recv ? recvmsg(fd, &msg, sock_flags | MSG_CMSG_CLOEXEC) : read(fd, (uint8_t *)p + done, want);
+        if (use_recv && k >= 0)
+            cosmosb__linux_close_received_cmsgs(&msg);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {
@@ -459,7 +475,9 @@ static int fill_window(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int fd, i
             break;
         }
         if (k == 0)
-            break; /* end of file or stream */
+            break; /* end of file or stream (or a zero-length datagram: the same to us) */
+        if ((uint64_t)k > want)
+            k = (ssize_t)want; /* never count more than was stored (recv flags are checked, but be sure) */
         done += (uint64_t)k;
         if (msg.msg_flags & MSG_TRUNC) {
             rc = COSMOSB_EMSGSIZE; /* a datagram longer than the room left: its tail is lost, say so */
@@ -476,8 +494,18 @@ int cosmosb_buffer_read(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int fd, 
     return fill_window(m, w, fd, 0, 0, got);
 }
 
+/* The recv flags that keep "bytes stored = bytes counted, each byte once": MSG_PEEK would store the same
+ * bytes again and again, MSG_TRUNC would count a datagram's full length, MSG_OOB and MSG_ERRQUEUE read
+ * something else (review 21). */
+#define BUFFER_RECV_FLAGS (MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL)
+
 int cosmosb_buffer_recv(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int sock, int flags, uint64_t *got)
 {
+    if (flags & ~BUFFER_RECV_FLAGS) {
+        if (got)
+            *got = 0;
+        return COSMOSB_EINVAL;
+    }
     return fill_window(m, w, sock, flags, 1, got);
 }
 

@@ -16,12 +16,7 @@
 
 #include "os/linux/linux_internal.h"
 
-/* SCM_PIDFD (Linux 6.5), spelled out for older headers. */
-#ifdef SCM_PIDFD
-#define FDPASS_SCM_PIDFD SCM_PIDFD
-#else
-#define FDPASS_SCM_PIDFD 0x04
-#endif
+#define FDPASS_SCM_PIDFD COSMOSB__LINUX_SCM_PIDFD
 
 #define FDPASS_MAGIC 0x46424d43u /* "CMBF" */
 
@@ -64,10 +59,11 @@ int cosmosb_fd_send(int sock, const int *fds, uint32_t nfds, uint32_t tag)
     return n == (ssize_t)sizeof body ? COSMOSB_OK : COSMOSB_EIO;
 }
 
+/* Descriptors we received and do not hand out: closed without lingering (cosmosb__linux_close_received). */
 static void close_all(int *fds, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
-        close(fds[i]);
+        cosmosb__linux_close_received(fds[i]);
 }
 
 int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32_t *tag, cosmosb_peer_cred_t *cred)
@@ -79,9 +75,9 @@ int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32
     struct iovec iov = {.iov_base = &body, .iov_len = sizeof body};
     union {
         /* the descriptors, the credentials, and a pidfd the kernel adds with SO_PASSPIDFD (without room
-         * for it, 3 descriptors or more came back MSG_CTRUNC: review 15) */
-        char buf[CMSG_SPACE(sizeof(int) * COSMOSB_FDPASS_MAX_FDS) + CMSG_SPACE(sizeof(struct ucred)) +
-                 CMSG_SPACE(sizeof(int))];
+         * for it, 3 descriptors or more came back MSG_CTRUNC: review 15); room for as many descriptors as
+         * one message can carry, so that the kernel never closes the excess itself (review 21) */
+        char buf[COSMOSB__LINUX_CMSG_ROOM];
         struct cmsghdr align;
     } ctl;
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
@@ -95,8 +91,8 @@ int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32
     } while (n < 0 && errno == EINTR);
     if (n < 0)
         return cosmosb__linux_err(errno);
-    if (n == 0)
-        return COSMOSB_ECLOSED;
+    /* The control messages first, even when n == 0: a zero-length datagram or sequenced packet can carry
+     * descriptors, which the kernel has installed already (review 21). */
     int got[COSMOSB_FDPASS_MAX_FDS];
     uint32_t ngot = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -111,8 +107,7 @@ int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32
              * SO_PASSPIDFD on the socket (Linux 6.5): not ours to keep. */
             int fd;
             memcpy(&fd, CMSG_DATA(c), sizeof fd);
-            if (fd >= 0)
-                close(fd);
+            cosmosb__linux_close_received(fd);
             continue;
         }
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
@@ -124,14 +119,22 @@ int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32
             if (ngot < COSMOSB_FDPASS_MAX_FDS)
                 got[ngot++] = fd;
             else
-                close(fd);
+                cosmosb__linux_close_received(fd);
         }
+    }
+    if (n == 0) {
+        if (ngot == 0 && !(msg.msg_flags & MSG_CTRUNC))
+            return COSMOSB_ECLOSED; /* end of stream (or an empty message without descriptors) */
+        close_all(got, ngot);
+        return COSMOSB_ECORRUPT; /* an empty message that carried descriptors: not ours, not the end */
     }
     if (msg.msg_flags & MSG_CTRUNC) {
         close_all(got, ngot);
         return COSMOSB_EMSGSIZE;
     }
-    if (n != (ssize_t)sizeof body || body.magic != FDPASS_MAGIC || body.nfds != ngot || ngot == 0) {
+    /* MSG_TRUNC: a datagram or packet longer than the body (its tail was dropped): not ours either. */
+    if (n != (ssize_t)sizeof body || (msg.msg_flags & MSG_TRUNC) || body.magic != FDPASS_MAGIC ||
+        body.nfds != ngot || ngot == 0) {
         close_all(got, ngot);
         return COSMOSB_ECORRUPT;
     }

@@ -24,6 +24,31 @@ static inline int cosmosb__linux_mappable(uint64_t size)
     return size <= SIZE_MAX && size <= off_max;
 }
 
+/* Whether fd is a file of tmpfs (shmem), where plain memfds live. A memfd_create(MFD_HUGETLB) file
+ * lives on hugetlbfs instead: its holder can punch holes in it whatever its seals say (fallocate
+ * PUNCH_HOLE needs no write seal there) and the huge page pool can run dry, so its mappings can
+ * fault with SIGBUS although the size is sealed. Attaches refuse anything else (COSMOSB_EBADF). */
+int cosmosb__linux_is_tmpfs(int fd);
+
+/* Closes a descriptor received from a peer that we do not keep (every error path, and the originals
+ * an attach has duplicated). A socket the peer chose could carry SO_LINGER {1, N} and a full send queue,
+ * and its last close() would then block N seconds whatever SO_RCVTIMEO says: linger is switched off
+ * first (ENOTSOCK on anything else, ignored). A FUSE file's flush on close cannot be bounded this way. */
+void cosmosb__linux_close_received(int fd);
+/* SCM_PIDFD (Linux 6.5), spelled out for older headers. */
+#ifdef SCM_PIDFD
+#define COSMOSB__LINUX_SCM_PIDFD SCM_PIDFD
+#else
+#define COSMOSB__LINUX_SCM_PIDFD 0x04
+#endif
+/* Room for the control data of any one message: SCM_MAX_FD (253) descriptors, credentials, a pidfd and
+ * some more. A smaller buffer makes the kernel close the descriptors that do not fit itself, in our
+ * context, with the lingering wait above. */
+#define COSMOSB__LINUX_CMSG_ROOM 4096u
+/* Closes, as cosmosb__linux_close_received(), every descriptor (SCM_RIGHTS, SCM_PIDFD) in msg's control data. */
+struct msghdr;
+void cosmosb__linux_close_received_cmsgs(struct msghdr *msg);
+
 /* Liveness locks (liveness.c): an id with the LOCKED bit holds a read lock on byte (tag << 54 | pid << 32
  * | its pid namespace's inode) of the shared memfd, taken through an open file description of its own;
  * the id is pid | tag << 22 | LOCKED (pids stay below PID_MAX_LIMIT, 2^22). */

@@ -87,23 +87,34 @@ fail:
 }
 
 /*
- * Is fd an eventfd? Its inode is anonymous (no file type bits: not a pipe, a
- * socket, a device or a file), and where /proc can be read its link says
- * eventfd (other anonymous inodes, timerfd or signalfd, refuse a write with
- * EINVAL anyway: none raises SIGPIPE or blocks).
+ * Is fd an eventfd? Where /proc can be read its link says eventfd, and its
+ * inode is anonymous (no file type bits: not a pipe, a socket, a device or a
+ * file; other anonymous inodes, timerfd or signalfd, refuse a write with
+ * EINVAL anyway: none raises SIGPIPE or blocks). The link first: it names the
+ * file without asking its file system, while fstat() of a FUSE file asks the
+ * FUSE server, which the peer may be and may never answer (review 21). And
+ * /proc/thread-self: a thread with a descriptor table of its own
+ * (unshare(CLONE_FILES)) finds its descriptor there, while /proc/self/fd is
+ * the thread-group leader's table, where fd may be another file (as in
+ * liveness.c). Where readlink is refused (no /proc, a seccomp profile: any
+ * errno) only the fstat() check is left, and a FUSE file then can block it.
  */
 static int is_eventfd(int fd)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0 || (st.st_mode & S_IFMT) != 0)
-        return 0;
     char path[64], link[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int thread_self = access("/proc/thread-self/fd", F_OK) == 0;
+    snprintf(path, sizeof path, "%s/%d", thread_self ? "/proc/thread-self/fd" : "/proc/self/fd", fd);
     ssize_t n = readlink(path, link, sizeof link - 1);
-    if (n < 0)
-        return 1; /* no /proc, or readlink refused (a seccomp profile, say): the inode check alone */
-    link[n] = '\0';
-    return strcmp(link, "anon_inode:[eventfd]") == 0;
+    if (n >= 0) {
+        link[n] = '\0';
+        if (strcmp(link, "anon_inode:[eventfd]") != 0)
+            return 0;
+    }
+    /* An eventfd by its link (an anonymous inode: fstat cannot block), or readlink refused (no /proc, a
+     * seccomp profile's EPERM, ENOSYS or ENOENT: review 15): the inode check alone, as before. A descriptor
+     * that is not open fails fstat. */
+    struct stat st;
+    return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == 0;
 }
 
 int cosmosb_pipe_attach(int region_fd, int event_fd, cosmosb_pipe_t **out)
@@ -175,7 +186,7 @@ int cosmosb_pipe_attach_socket(int sock, cosmosb_pipe_t **out, cosmosb_peer_cred
     else
         rc = cosmosb_pipe_attach(fds[0], n > 1 ? fds[1] : -1, out);
     for (uint32_t i = 0; i < n; i++)
-        close(fds[i]);
+        cosmosb__linux_close_received(fds[i]); /* the handle holds its own duplicates */
     return rc;
 }
 

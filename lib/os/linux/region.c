@@ -24,6 +24,9 @@
 #define REGION_HDR_SIZE 64u
 #define REGION_MAX_SIZE (1ull << 46)
 #define REQUIRED_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+/* memfd_create's name limit: NAME_MAX minus the "memfd:" prefix. A longer name is EINVAL from the kernel,
+ * the same errno as no sealing support, so it is checked here first (review 21). */
+#define REGION_NAME_MAX 249u
 
 struct region_hdr {
     uint32_t magic;
@@ -55,7 +58,8 @@ static uint64_t page_round(uint64_t v)
 
 int cosmosb_region_create(const char *debug_name, uint32_t kind, uint64_t payload_size, cosmosb_region_t **out)
 {
-    if (!out || payload_size == 0 || payload_size > REGION_MAX_SIZE || kind == COSMOSB_REGION_ANY)
+    if (!out || payload_size == 0 || payload_size > REGION_MAX_SIZE || kind == COSMOSB_REGION_ANY ||
+        (debug_name && strnlen(debug_name, REGION_NAME_MAX + 1u) > REGION_NAME_MAX))
         return COSMOSB_EINVAL;
     uint64_t size = page_round(REGION_HDR_SIZE + payload_size);
     if (!cosmosb__linux_mappable(size))
@@ -66,7 +70,7 @@ int cosmosb_region_create(const char *debug_name, uint32_t kind, uint64_t payloa
     int rc;
     r->fd = memfd_create(debug_name ? debug_name : "cosmosb", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (r->fd < 0) {
-        rc = errno == EINVAL ? COSMOSB_ENOTSUP : cosmosb__linux_err(errno);
+        rc = errno == EINVAL ? COSMOSB_ENOTSUP : cosmosb__linux_err(errno); /* the name was checked above */
         free(r);
         return rc;
     }
@@ -121,8 +125,8 @@ int cosmosb_region_attach(int fd, uint32_t kind, cosmosb_region_t **out)
     struct stat st;
     if (fstat(fd, &st) != 0)
         return errno == EOVERFLOW ? COSMOSB_ENOMEM : COSMOSB_EBADF; /* EOVERFLOW: too big for our off_t */
-    if (!S_ISREG(st.st_mode))
-        return COSMOSB_EBADF;
+    if (!S_ISREG(st.st_mode) || !cosmosb__linux_is_tmpfs(fd))
+        return COSMOSB_EBADF; /* tmpfs only: a hugetlbfs memfd can lose pages under us (SIGBUS) */
     uint64_t size = (uint64_t)st.st_size;
     if (st.st_size < 0 || size < REGION_HDR_SIZE || size > REGION_MAX_SIZE || size != page_round(size))
         return COSMOSB_ECORRUPT;
