@@ -53,10 +53,15 @@ COSMOSB_API int cosmosb_pump_init(void *mem, size_t size, uint32_t max_receivers
 
 /**
  * @brief Appends a receiver (lower priority than those added before).
+ *
+ * A pump made by cosmosb_pump_create() also waits on the receiver's pipe from
+ * then on; if the pipe cannot join its wait set, the receiver is not added and
+ * the wait set's error is returned (see cosmosb_waitset_add()).
  * @param[in,out] pump the pump.
  * @param[in] rx the receiver (must outlive the pump).
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ENOMEM (full); ::COSMOSB_EBUSY (already there).
- * @par Concurrency: the pump's thread.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (also: a created pump already waits on the receiver's pipe,
+ *         through another receiver); ::COSMOSB_ENOMEM (full); ::COSMOSB_EBUSY (already there).
+ * @par Concurrency: the pump's thread, not from inside a handler of this pump.
  */
 COSMOSB_API int cosmosb_pump_add(cosmosb_pump_t *pump, cosmosb_receiver_t *rx);
 

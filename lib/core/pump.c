@@ -15,6 +15,7 @@ struct cosmosb_pump {
     uint32_t reserved;
     cosmosb_pump_wait_fn wait;
     void *wait_ctx;
+    cosmosb__pump_add_fn on_add;       /* hosted layer: wait on the receiver's pipe too */
     cosmosb__pump_remove_fn on_remove; /* hosted layer: forget the receiver's pipe in its wait set */
     cosmosb_receiver_t *rx[];
 };
@@ -54,6 +55,15 @@ int cosmosb_pump_add(cosmosb_pump_t *pump, cosmosb_receiver_t *rx)
     if (pump->n >= pump->max)
         return COSMOSB_ENOMEM;
     pump->rx[pump->n++] = rx;
+    if (pump->on_add) {
+        /* A created pump sleeps on its wait set: a receiver whose pipe is not in it would
+         * never wake the pump. Could it not be added, the receiver is not added either. */
+        int rc = pump->on_add(pump->wait_ctx, rx);
+        if (rc != COSMOSB_OK) {
+            pump->rx[--pump->n] = NULL;
+            return rc;
+        }
+    }
     return COSMOSB_OK;
 }
 
@@ -80,10 +90,12 @@ uint32_t cosmosb_pump_count(const cosmosb_pump_t *pump)
     return valid(pump) ? pump->n : 0u;
 }
 
-void cosmosb__pump_set_on_remove(cosmosb_pump_t *pump, cosmosb__pump_remove_fn fn)
+void cosmosb__pump_set_hooks(cosmosb_pump_t *pump, cosmosb__pump_add_fn on_add, cosmosb__pump_remove_fn on_remove)
 {
-    if (valid(pump))
-        pump->on_remove = fn;
+    if (valid(pump)) {
+        pump->on_add = on_add;
+        pump->on_remove = on_remove;
+    }
 }
 
 int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn wait, void *ctx)
@@ -92,7 +104,8 @@ int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn wait, void 
         return COSMOSB_EINVAL;
     pump->wait = wait;
     pump->wait_ctx = ctx;
-    pump->on_remove = NULL; /* a hosted pump's wait set is no longer the context */
+    pump->on_add = NULL; /* a hosted pump's wait set is no longer the context */
+    pump->on_remove = NULL;
     return COSMOSB_OK;
 }
 
