@@ -2434,3 +2434,162 @@ Test(receiver, in_place_urgent_message_holds_its_slot_until_released)
     ASSERT_RC(cosmosb_typed_send(t.c, &ts_d0_schema, &u1, 0, 0), COSMOSB_EROLE);
     tp_close(&t);
 }
+
+/* ------------------------------------------------------------------------- */
+/* Review 20: callbacks cannot receive on the receiver that is calling them  */
+/* ------------------------------------------------------------------------- */
+
+/*
+ * An on_reject callback that received on its own receiver got the next message while the receive that
+ * called it went on: in copy mode the outer receive then copied the next (rejected) message over the one
+ * just delivered (rx->buf); in place, the same message came out twice. Handlers (dispatch, pump) that
+ * released their message and received again did the same. All such nested calls now return EBUSY.
+ */
+struct nest {
+    cosmosb_pump_t *pump;
+    uint32_t calls;
+    int rc_recv, rc_urgent, rc_dispatch, rc_pump, rc_release;
+};
+
+static void nest_try(struct nest *n, cosmosb_receiver_t *rx)
+{
+    cosmosb_typed_msg_t m;
+    n->calls++;
+    n->rc_recv = cosmosb_receiver_recv(rx, &m, 0);
+    n->rc_urgent = cosmosb_receiver_recv_urgent(rx, &m);
+    n->rc_dispatch = cosmosb_receiver_dispatch(rx, 1, 0);
+    if (n->pump)
+        n->rc_pump = cosmosb_pump_run(n->pump, 1, 0);
+}
+
+static void nest_on_reject(void *ctx, cosmosb_receiver_t *rx, const cosmosb_reject_info_t *info)
+{
+    (void)info;
+    struct nest *n = ctx;
+    if (n->calls == 0)
+        nest_try(n, rx);
+}
+
+static void nest_handler(void *ctx, cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg)
+{
+    struct nest *n = ctx;
+    if (n->calls == 0) {
+        n->rc_release = cosmosb_receiver_release(rx, msg); /* even a released message is not done with */
+        nest_try(n, rx);
+    }
+}
+
+static void nest_expect_busy(const struct nest *n, int with_pump)
+{
+    cr_assert_eq(n->calls, 1u);
+    ASSERT_RC(n->rc_recv, COSMOSB_EBUSY);
+    ASSERT_RC(n->rc_urgent, COSMOSB_EBUSY);
+    ASSERT_RC(n->rc_dispatch, COSMOSB_EBUSY);
+    if (with_pump)
+        ASSERT_RC(n->rc_pump, COSMOSB_EBUSY);
+}
+
+static void reject_callback_reentry(uint32_t trust)
+{
+    struct tp t;
+    tp_open(&t, 8, 128, 0);
+    tp_producer(&t);
+    struct nest n;
+    memset(&n, 0, sizeof n);
+    cosmosb_receiver_config_t cfg;
+    ASSERT_RC(cosmosb_receiver_config_init(&cfg), COSMOSB_OK);
+    cfg.trust = trust;
+    cfg.on_reject = nest_on_reject;
+    cfg.reject_ctx = &n;
+    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, NULL, NULL), COSMOSB_OK);
+    ts_d0 bad1 = {1, 5}, good = {2, 1}, bad2 = {3, 9};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &bad1, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &good, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &bad2, 0, 0), COSMOSB_OK);
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+    nest_expect_busy(&n, 0);
+    /* The outer receive delivers the valid message, intact, once. */
+    cr_assert_eq(msg.in_place, trust == COSMOSB_TRUST_IN_PLACE ? 1u : 0u);
+    cr_assert_eq(((const ts_d0 *)msg.data)->id, 2u);
+    cr_assert_eq(((const ts_d0 *)msg.data)->ok, 1u);
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_EAGAIN); /* bad2 rejected on the way */
+    cosmosb_receiver_stats_t st = rstats(rx);
+    cr_assert_eq(st.delivered, 1u);
+    cr_assert_eq(st.rejected_total, 2u);
+    tp_close(&t);
+}
+
+Test(receiver, a_reject_callback_cannot_receive_on_its_receiver_copy_mode)
+{
+    reject_callback_reentry(COSMOSB_TRUST_COPY);
+}
+
+Test(receiver, a_reject_callback_cannot_receive_on_its_receiver_in_place_mode)
+{
+    reject_callback_reentry(COSMOSB_TRUST_IN_PLACE);
+}
+
+static void handler_reentry(uint32_t trust, int through_pump)
+{
+    struct tp t;
+    tp_open(&t, 8, 128, 0);
+    tp_producer(&t);
+    cosmosb_receiver_config_t cfg;
+    ASSERT_RC(cosmosb_receiver_config_init(&cfg), COSMOSB_OK);
+    cfg.trust = trust;
+    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
+    struct nest n;
+    memset(&n, 0, sizeof n);
+    void *pmem = NULL;
+    struct tp t2;
+    if (through_pump) {
+        /* A second receiver with a message queued: a nested run would have handled it. */
+        size_t sz = cosmosb_pump_memsize(2);
+        pmem = aligned_alloc(8, (sz + 7u) & ~(size_t)7u);
+        ASSERT_RC(cosmosb_pump_init(pmem, sz, 2, &n.pump), COSMOSB_OK);
+        ASSERT_RC(cosmosb_pump_add(n.pump, rx), COSMOSB_OK);
+        cosmosb_receiver_t *rx2 = tp_setup(&t2, COSMOSB_TRUST_COPY, NULL);
+        ASSERT_RC(cosmosb_receiver_accept(rx2, &ts_d0_schema, NULL, NULL), COSMOSB_OK);
+        ASSERT_RC(cosmosb_pump_add(n.pump, rx2), COSMOSB_OK);
+        ts_d0 c = {3, 1};
+        ASSERT_RC(cosmosb_typed_send(t2.p, &ts_d0_schema, &c, 0, 0), COSMOSB_OK);
+    }
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, nest_handler, &n), COSMOSB_OK);
+    ts_d0 a = {1, 1}, b = {2, 0};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &a, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &b, 0, 0), COSMOSB_OK);
+    int rc = through_pump ? cosmosb_pump_run(n.pump, 1, 0) : cosmosb_receiver_dispatch(rx, 1, 0);
+    cr_assert_eq(rc, 1);
+    ASSERT_RC(n.rc_release, COSMOSB_OK);
+    nest_expect_busy(&n, through_pump);
+    /* The second message was not taken by the handler: it is handled next, once (and the pump's
+     * other message, which the nested run did not take either). */
+    rc = through_pump ? cosmosb_pump_run(n.pump, 8, 0) : cosmosb_receiver_dispatch(rx, 8, 0);
+    cr_assert_eq(rc, through_pump ? 2 : 1);
+    cosmosb_receiver_stats_t st = rstats(rx);
+    cr_assert_eq(st.delivered, 2u);
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_EAGAIN);
+    if (through_pump)
+        tp_close(&t2);
+    free(pmem);
+    tp_close(&t);
+}
+
+Test(receiver, a_handler_cannot_receive_on_its_receiver_copy_mode)
+{
+    handler_reentry(COSMOSB_TRUST_COPY, 0);
+}
+
+Test(receiver, a_handler_cannot_receive_on_its_receiver_in_place_mode)
+{
+    handler_reentry(COSMOSB_TRUST_IN_PLACE, 0);
+}
+
+Test(pump, a_handler_cannot_run_its_pump_or_receive_on_its_receiver)
+{
+    handler_reentry(COSMOSB_TRUST_COPY, 1);
+}

@@ -108,7 +108,8 @@ COSMOSB_API int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn
  * @param[in] max the most messages to handle.
  * @param[in] timeout_ns how long to wait when nothing is queued.
  * @return how many messages were handled (>= 1); ::COSMOSB_EAGAIN (timeout 0, nothing queued);
- *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EINVAL; or a receiver's error (see above).
+ *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EINVAL; ::COSMOSB_EBUSY (called while this pump runs:
+ *         from one of its handlers or on_reject callbacks); or a receiver's error (see above).
  * @par Concurrency: the pump's thread; handlers run on it.
  */
 COSMOSB_API int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns);

@@ -151,10 +151,25 @@ typedef struct cosmosb_reject_info {
     cosmosb_validate_error_t err; /**< reason and place */
 } cosmosb_reject_info_t;
 
-/** @brief Called for each rejected message (after it was consumed). */
+/**
+ * @brief Called for each rejected message (after it was consumed), from inside the receive that rejected it.
+ *
+ * It runs on the receiver's thread while that receive is still in progress: it
+ * may not receive on @p rx itself (cosmosb_receiver_recv(),
+ * cosmosb_receiver_recv_urgent() and cosmosb_receiver_dispatch() on @p rx return
+ * ::COSMOSB_EBUSY meanwhile, as does cosmosb_pump_run() on a pump that is running).
+ */
 typedef void (*cosmosb_reject_fn)(void *ctx, cosmosb_receiver_t *rx, const cosmosb_reject_info_t *info);
 
-/** @brief Called by cosmosb_receiver_dispatch() / the pump for each delivered message. */
+/**
+ * @brief Called by cosmosb_receiver_dispatch() / the pump for each delivered message.
+ *
+ * The message is released when the handler returns. Meanwhile receiving on
+ * @p rx returns ::COSMOSB_EBUSY (cosmosb_receiver_recv(),
+ * cosmosb_receiver_recv_urgent(), cosmosb_receiver_dispatch()), even if the
+ * handler released the message itself, and so does cosmosb_pump_run() on the
+ * pump that called the handler.
+ */
 typedef void (*cosmosb_handler_fn)(void *ctx, cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg);
 
 /** @brief Options of a receiver. Start from cosmosb_receiver_config_init(). */
@@ -230,7 +245,8 @@ COSMOSB_API int cosmosb_receiver_accept(cosmosb_receiver_t *rx, const cosmosb_sc
  * @param[in,out] rx the receiver (the previous message must have been released).
  * @param[out] msg the message.
  * @param[in] timeout_ns how long to wait (for the whole call).
- * @return ::COSMOSB_OK; ::COSMOSB_EBUSY (previous message not released); the pipe's
+ * @return ::COSMOSB_OK; ::COSMOSB_EBUSY (previous message not released, or called from this
+ *         receiver's on_reject callback or from a handler it is running); the pipe's
  *         errors (::COSMOSB_EAGAIN, ::COSMOSB_ETIMEDOUT, ::COSMOSB_ECORRUPT, ::COSMOSB_EPEERDEAD, ...).
  * @par Concurrency: the receiver's thread.
  */
@@ -262,7 +278,8 @@ COSMOSB_API int cosmosb_receiver_release(cosmosb_receiver_t *rx, const cosmosb_t
  * @param[in,out] rx the receiver.
  * @param[in] max the most messages to handle.
  * @param[in] timeout_ns how long to wait for the first.
- * @return how many were handled (>= 1), or a negative code as cosmosb_receiver_recv().
+ * @return how many were handled (>= 1), or a negative code as cosmosb_receiver_recv()
+ *         (::COSMOSB_EBUSY from this receiver's on_reject callback or handlers).
  * @par Concurrency: the receiver's thread; handlers run on it.
  */
 COSMOSB_API int cosmosb_receiver_dispatch(cosmosb_receiver_t *rx, uint32_t max, uint64_t timeout_ns);

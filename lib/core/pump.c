@@ -12,7 +12,7 @@ struct cosmosb_pump {
     uint32_t magic;
     uint32_t max;
     uint32_t n;
-    uint32_t reserved;
+    uint32_t running; /* 1 while cosmosb_pump_run() runs (handlers and on_reject callbacks included) */
     cosmosb_pump_wait_fn wait;
     void *wait_ctx;
     cosmosb__pump_add_fn on_add;       /* hosted layer: wait on the receiver's pipe too */
@@ -142,10 +142,8 @@ static int step(cosmosb_pump_t *pump, int *first_err, int *all_failed)
     return 0;
 }
 
-int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
+static int run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
 {
-    if (!valid(pump) || max == 0 || pump->n == 0)
-        return COSMOSB_EINVAL;
     int handled = 0;
     int first_err = 0;
     int all_failed = 0;
@@ -207,4 +205,18 @@ int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
         }
         first_err = 0;
     }
+}
+
+int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
+{
+    if (!valid(pump) || max == 0 || pump->n == 0)
+        return COSMOSB_EINVAL;
+    /* From a handler or an on_reject callback of this pump's run: the outer run holds a message of
+     * one of its receivers and is in the middle of a step. */
+    if (pump->running)
+        return COSMOSB_EBUSY;
+    pump->running = 1;
+    int rc = run(pump, max, timeout_ns);
+    pump->running = 0;
+    return rc;
 }

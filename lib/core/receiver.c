@@ -31,6 +31,8 @@ struct cosmosb_receiver {
     uint32_t hash_mask;
     uint32_t outstanding;    /* OUT_*: the message last delivered and not yet released */
     uint32_t cur_type;       /* index in types[] of that message's accepted type */
+    uint32_t in_callback;    /* 1 while on_reject or a handler runs: a nested receive would corrupt ours */
+    uint32_t reserved2;
     cosmosb_pipe_t *pipe;
     cosmosb_validate_hooks_t hooks;
     cosmosb_reject_fn on_reject;
@@ -182,7 +184,11 @@ static void reject(cosmosb_receiver_t *rx, const cosmosb_msg_view_t *view, uint3
         info.len = view->info.len;
         info.producer = view->info.producer;
         info.err = *err;
+        /* The callback may not receive on rx: the receive that called us still runs (a nested one
+         * would fill rx->buf / rx->view under it). Such calls return EBUSY meanwhile. */
+        rx->in_callback = 1;
         rx->on_reject(rx->reject_ctx, rx, &info);
+        rx->in_callback = 0;
     }
 }
 
@@ -282,7 +288,7 @@ static int receive(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg, uint64_t ti
 {
     if (!valid(rx) || !msg)
         return COSMOSB_EINVAL;
-    if (rx->outstanding != OUT_NONE)
+    if (rx->outstanding != OUT_NONE || rx->in_callback)
         return COSMOSB_EBUSY;
     /* A finite timeout is for the whole call: a rejected message does not restart it
      * (a sender trickling invalid messages could otherwise hold the call forever). */
@@ -364,8 +370,12 @@ void cosmosb__receiver_drop_outstanding(cosmosb_receiver_t *rx)
 int cosmosb__receiver_deliver(cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg)
 {
     const struct rx_type *t = &rx->types[rx->cur_type];
-    if (t->handler)
+    if (t->handler) {
+        /* Even should the handler release the message, it may not receive on rx before we do. */
+        rx->in_callback = 1;
         t->handler(t->ctx, rx, msg);
+        rx->in_callback = 0;
+    }
     return cosmosb_receiver_release(rx, msg);
 }
 
@@ -373,6 +383,8 @@ int cosmosb_receiver_dispatch(cosmosb_receiver_t *rx, uint32_t max, uint64_t tim
 {
     if (!valid(rx) || max == 0)
         return COSMOSB_EINVAL;
+    if (rx->in_callback)
+        return COSMOSB_EBUSY;
     int handled = 0;
     while ((uint32_t)handled < max) {
         cosmosb_typed_msg_t msg;
