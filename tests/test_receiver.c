@@ -261,6 +261,63 @@ Test(receiver, accept_rules)
     tp_close(&t);
 }
 
+/*
+ * Review 20: a second descriptor of an accepted id replaced the handler whatever its rules, while
+ * messages stayed checked against the first: a handler written for BOOL got a U8 of 7. Only the same
+ * type (a copy of the descriptor, as another translation unit has it) may replace the handler now.
+ */
+COSMOSB_SCHEMA(ac_d0_copy, "test.D0", 1, TS_D0_FIELDS) /* the same type, another object */
+#define AC_D0_LAX(F) F(U32, id) F(U8, ok)
+COSMOSB_SCHEMA(ac_d0_lax, "test.D0", 1, AC_D0_LAX) /* same name, version and size; no BOOL rule */
+#define AC_D0_RENAMED(F) F(U32, id) F(BOOL, okay)
+COSMOSB_SCHEMA(ac_d0_renamed, "test.D0", 1, AC_D0_RENAMED)
+COSMOSB_SCHEMA(ac_point_copy, "test.Point", 1, TS_POINT_FIELDS)
+#define AC_POINT_WIDE(F) F(I32, x) F(I32, y) F(BOOL, visible) F(ENUM, color, 0, 9)
+COSMOSB_SCHEMA(ac_point_wide, "test.Point", 1, AC_POINT_WIDE)
+#define AC_HOLD(F) F(U8, a) F(STRUCT, ts_point, p)
+COSMOSB_SCHEMA(ac_hold, "test.AcceptHold", 1, AC_HOLD)
+#define AC_HOLD_COPY(F) F(U8, a) F(STRUCT, ac_point_copy, p)
+COSMOSB_SCHEMA(ac_hold_copy, "test.AcceptHold", 1, AC_HOLD_COPY)
+#define AC_HOLD_WIDE(F) F(U8, a) F(STRUCT, ac_point_wide, p)
+COSMOSB_SCHEMA(ac_hold_wide, "test.AcceptHold", 1, AC_HOLD_WIDE)
+
+static void ac_count(void *ctx, cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg)
+{
+    (void)rx;
+    (void)msg;
+    (*(uint32_t *)ctx)++;
+}
+
+Test(receiver, accept_takes_another_descriptor_of_an_id_only_if_it_is_the_same_type)
+{
+    struct tp t;
+    cosmosb_receiver_t *rx = tp_setup(&t, COSMOSB_TRUST_COPY, NULL);
+    uint32_t first = 0, second = 0;
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, ac_count, &first), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_d0_lax_schema, ac_count, &second), COSMOSB_EINCOMPAT);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_d0_renamed_schema, ac_count, &second), COSMOSB_EINCOMPAT);
+    /* Refused: the handler stays, and so do the rules (a BOOL of 7 is rejected). */
+    ac_d0_lax bad = {1, 7};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ac_d0_lax_schema, &bad, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_dispatch(rx, 1, 0), COSMOSB_EAGAIN);
+    cr_assert_eq(rstats(rx).rejected_total, 1u);
+    /* A copy of the descriptor is the same type: it replaces the handler. */
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_d0_copy_schema, ac_count, &second), COSMOSB_OK);
+    ts_d0 good = {2, 1};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &good, 0, 0), COSMOSB_OK);
+    cr_assert_eq(cosmosb_receiver_dispatch(rx, 1, 0), 1);
+    cr_assert_eq(first, 0u);
+    cr_assert_eq(second, 1u);
+    /* Nested types are compared too: copies are the same, a wider enum inside is not. */
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_hold_schema, NULL, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_hold_copy_schema, NULL, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_hold_wide_schema, NULL, NULL), COSMOSB_EINCOMPAT);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_point_schema, NULL, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_point_copy_schema, NULL, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_point_wide_schema, NULL, NULL), COSMOSB_EINCOMPAT);
+    tp_close(&t);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Delivery                                                                  */
 /* ------------------------------------------------------------------------- */

@@ -227,9 +227,12 @@ COSMOSB_API int cosmosb_receiver_init(void *mem, size_t size, cosmosb_pipe_t *pi
  * @param[in] schema the type (it must outlive the receiver).
  * @param[in] handler called by cosmosb_receiver_dispatch() (may be NULL for pull-style receiving).
  * @param[in] ctx passed to @p handler.
- * @return ::COSMOSB_OK (replaces the handler if already accepted); ::COSMOSB_EINVAL (malformed
+ * @return ::COSMOSB_OK (replaces the handler if already accepted, by this descriptor or by one
+ *         describing the same type: name, version, size, alignment, base, every field with its rule,
+ *         nested types; e.g. a copy from another translation unit); ::COSMOSB_EINVAL (malformed
  *         descriptor); ::COSMOSB_ENOMEM (max_types reached); ::COSMOSB_EMSGSIZE (larger than max_size);
- *         ::COSMOSB_EINCOMPAT (a different type with the same id is accepted).
+ *         ::COSMOSB_EINCOMPAT (a different type with the same id is accepted: another name with the
+ *         same hash, or the same name with any other difference; nothing changes).
  * @par Concurrency: the receiver's thread.
  */
 COSMOSB_API int cosmosb_receiver_accept(cosmosb_receiver_t *rx, const cosmosb_schema_t *schema,

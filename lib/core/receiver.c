@@ -146,10 +146,11 @@ int cosmosb_receiver_accept(cosmosb_receiver_t *rx, const cosmosb_schema_t *sche
     uint32_t e = lookup(rx, id);
     if (e) {
         struct rx_type *t = &rx->types[e - 1u];
-        if (t->schema != schema && !cosmosb__streq(t->schema->name, schema->name))
-            return COSMOSB_EINCOMPAT; /* two names with one hash */
-        if (t->schema != schema && (t->schema->size != schema->size || t->schema->version != schema->version))
-            return COSMOSB_EINCOMPAT;
+        /* Another descriptor of the id: only a copy of the accepted one (another translation unit's)
+         * may replace the handler, since messages stay checked against the first. Before review 20 a
+         * same-named descriptor of the same size and version with other rules was taken too. */
+        if (!cosmosb__schema_same(t->schema, schema))
+            return COSMOSB_EINCOMPAT; /* two names with one hash, or another type of this name */
         t->handler = handler;
         t->ctx = ctx;
         return COSMOSB_OK;

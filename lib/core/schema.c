@@ -295,6 +295,60 @@ int cosmosb__schema_zero_ok(const cosmosb_schema_t *s, uint32_t nesting)
     return 1;
 }
 
+/* ------------------------------------------------------------------------- */
+/* Equality of two descriptors                                               */
+/* ------------------------------------------------------------------------- */
+
+static int same_type(const cosmosb_schema_t *a, const cosmosb_schema_t *b, uint32_t level);
+
+static int same_entry(const cosmosb_field_t *fa, const cosmosb_field_t *fb, uint32_t level)
+{
+    if (fa->kind != fb->kind || fa->count != fb->count)
+        return 0;
+    if (fa->kind == COSMOSB_FIELD_SINCE)
+        return 1;
+    if (!cosmosb__streq(fa->name, fb->name) || fa->elem_size != fb->elem_size || fa->elem_align != fb->elem_align)
+        return 0;
+    switch (fa->kind) {
+    case COSMOSB_FIELD_ENUM:
+        return fa->min == fb->min && fa->max == fb->max;
+    case COSMOSB_FIELD_WINDOW:
+        return fa->rights == fb->rights;
+    case COSMOSB_FIELD_REF:
+        return cosmosb__streq(cosmosb__str_empty(fa->target) ? "" : fa->target,
+                              cosmosb__str_empty(fb->target) ? "" : fb->target);
+    case COSMOSB_FIELD_STRUCT:
+        return same_type(fa->type, fb->type, level + 1u);
+    default:
+        return 1;
+    }
+}
+
+static int same_type(const cosmosb_schema_t *a, const cosmosb_schema_t *b, uint32_t level)
+{
+    if (a == b)
+        return 1;
+    /* Checked descriptors have at most (MAX_DEPTH + 1) * (MAX_NESTING + 1) levels of bases and nested types. */
+    if (!a || !b || level >= (COSMOSB_SCHEMA_MAX_DEPTH + 1u) * (COSMOSB_SCHEMA_MAX_NESTING + 1u))
+        return 0;
+    if (!cosmosb__streq(a->name, b->name) || a->version != b->version || a->size != b->size ||
+        a->align != b->align || a->field_count != b->field_count || !a->base != !b->base)
+        return 0;
+    if (a->base && !same_type(a->base, b->base, level + 1u))
+        return 0;
+    if (a->field_count && (!a->fields || !b->fields))
+        return 0;
+    for (uint32_t i = 0; i < a->field_count; i++)
+        if (!same_entry(&a->fields[i], &b->fields[i], level))
+            return 0;
+    return 1;
+}
+
+int cosmosb__schema_same(const cosmosb_schema_t *a, const cosmosb_schema_t *b)
+{
+    return same_type(a, b, 0);
+}
+
 /* A small string builder for the reason (no libc). */
 struct reason {
     char *buf;

@@ -77,6 +77,11 @@ static inline int cosmosb__is_pow2(uint32_t v)
 /* Size and alignment a kind implies (0 for STRUCT and CHARS, which carry their own). */
 uint32_t cosmosb__kind_size(uint32_t kind);
 
+/* Whether two checked descriptors describe the same type: name, version, size, alignment, base,
+ * every entry (SINCE markers included) with its rule (ENUM range, REF target, WINDOW rights), and
+ * nested types, compared deeply. Identical copies (one per translation unit) are the same type. */
+int cosmosb__schema_same(const cosmosb_schema_t *a, const cosmosb_schema_t *b);
+
 /* Whether an all-zero value of the type passes validation (every appended field must). */
 int cosmosb__schema_zero_ok(const cosmosb_schema_t *s, uint32_t nesting);
 
