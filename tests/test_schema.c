@@ -1281,6 +1281,49 @@ COSMOSB_SCHEMA(rg_point, "test.Point", 1, RG_POINT)
 #define RG_HOLDER(F) F(U32, n) F(STRUCT, ts_mix, m) F(STRUCT, rg_point, p)
 COSMOSB_SCHEMA(rg_holder, "test.Holder", 1, RG_HOLDER)
 
+/* Review 20: one "test.RegE" v1 with an enum of 0..1, another of 0..9: the registry took the wider one
+ * after the narrower (a one-way compatibility check; the export kept 0..1), not the other way round. */
+#define RG_E_NARROW(F) F(ENUM, e, 0, 1)
+COSMOSB_SCHEMA(rg_e_narrow, "test.RegE", 1, RG_E_NARROW)
+#define RG_E_WIDE(F) F(ENUM, e, 0, 9)
+COSMOSB_SCHEMA(rg_e_wide, "test.RegE", 1, RG_E_WIDE)
+COSMOSB_SCHEMA(rg_e_copy, "test.RegE", 1, RG_E_NARROW)
+
+Test(schema_registry, same_name_needs_the_same_type_in_either_order)
+{
+    void *mem1, *mem2;
+    cosmosb_schema_registry_t *a = reg_make(4, &mem1), *b = reg_make(4, &mem2);
+    ASSERT_RC(cosmosb_schema_registry_add(a, &rg_e_narrow_schema), COSMOSB_OK);
+    ASSERT_RC(cosmosb_schema_registry_add(a, &rg_e_wide_schema), COSMOSB_EINCOMPAT);
+    ASSERT_RC(cosmosb_schema_registry_add(a, &rg_e_copy_schema), COSMOSB_OK); /* the same type */
+    ASSERT_RC(cosmosb_schema_registry_add(b, &rg_e_wide_schema), COSMOSB_OK);
+    ASSERT_RC(cosmosb_schema_registry_add(b, &rg_e_narrow_schema), COSMOSB_EINCOMPAT);
+    cr_assert_eq(cosmosb_schema_registry_count(a), 1u);
+    cr_assert_eq(cosmosb_schema_registry_count(b), 1u);
+    /* Any other difference of rule too: WINDOW rights, a REF target, a SINCE marker moved. */
+    struct mut m;
+    mut_init(&m, &ts_misc_schema);
+    ASSERT_RC(cosmosb_schema_registry_add(a, &ts_misc_schema), COSMOSB_OK);
+    ASSERT_RC(cosmosb_schema_registry_add(a, &m.s), COSMOSB_OK);
+    m.f[mut_find(&m, "attachment")].rights = 0;
+    ASSERT_RC(cosmosb_schema_registry_add(a, &m.s), COSMOSB_EINCOMPAT);
+    mut_init(&m, &ts_misc_schema);
+    m.f[mut_find(&m, "chart")].target = "test.Other";
+    ASSERT_RC(cosmosb_schema_registry_add(a, &m.s), COSMOSB_EINCOMPAT);
+    ASSERT_RC(cosmosb_schema_registry_add(b, &ts_evo2_schema), COSMOSB_OK);
+    mut_init(&m, &ts_evo2_schema);
+    ASSERT_RC(cosmosb_schema_registry_add(b, &m.s), COSMOSB_OK);
+    uint32_t x = mut_find(&m, "extra"); /* "extra" moved into version 1: same layout, other minimum size */
+    cr_assert_eq(m.f[x - 1u].kind, COSMOSB_FIELD_SINCE);
+    cosmosb_field_t tmp = m.f[x - 1u];
+    m.f[x - 1u] = m.f[x];
+    m.f[x] = tmp;
+    ASSERT_RC(cosmosb_schema_check(&m.s), COSMOSB_OK);
+    ASSERT_RC(cosmosb_schema_registry_add(b, &m.s), COSMOSB_EINCOMPAT);
+    free(mem1);
+    free(mem2);
+}
+
 Test(schema_registry, same_id_different_layout_is_incompatible)
 {
     void *mem;

@@ -482,7 +482,10 @@ COSMOSB_API int cosmosb_schema_registry_init(void *mem, size_t size, uint32_t ma
  * @param[in] schema the type.
  * @return ::COSMOSB_OK (also if already there); ::COSMOSB_EINVAL (malformed descriptor);
  *         ::COSMOSB_ENOMEM (full; nothing added); ::COSMOSB_EINCOMPAT (another type with
- *         the same id, or the same name with a different layout, is registered).
+ *         the same id is registered: another name with the same hash, or the same name with any
+ *         difference in version, size, alignment, base, fields, their rules or nested types;
+ *         nothing added). A descriptor describing the same type as a registered one (a copy from
+ *         another translation unit) is already there.
  * @par Concurrency: one thread at a time per registry.
  */
 COSMOSB_API int cosmosb_schema_registry_add(cosmosb_schema_registry_t *reg, const cosmosb_schema_t *schema);
