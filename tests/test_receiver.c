@@ -2650,3 +2650,29 @@ Test(pump, a_handler_cannot_run_its_pump_or_receive_on_its_receiver)
 {
     handler_reentry(COSMOSB_TRUST_COPY, 1);
 }
+
+/* Review 20: dispatch and the pump counted handled messages in an int up to a uint32_t max (signed
+ * overflow past INT32_MAX). A max above INT32_MAX is refused, as cosmosb_pipe_recv_batch() refuses n. */
+Test(receiver, dispatch_and_pump_refuse_a_max_above_int32_max)
+{
+    struct tp t;
+    cosmosb_receiver_t *rx = tp_setup(&t, COSMOSB_TRUST_COPY, NULL);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, NULL, NULL), COSMOSB_OK);
+    size_t sz = cosmosb_pump_memsize(1);
+    void *pmem = aligned_alloc(8, (sz + 7u) & ~(size_t)7u);
+    cosmosb_pump_t *pump;
+    ASSERT_RC(cosmosb_pump_init(pmem, sz, 1, &pump), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(pump, rx), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_dispatch(rx, UINT32_MAX, 0), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_receiver_dispatch(rx, (uint32_t)INT32_MAX + 1u, 0), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_pump_run(pump, UINT32_MAX, 0), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_pump_run(pump, (uint32_t)INT32_MAX + 1u, 0), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_receiver_dispatch(rx, INT32_MAX, 0), COSMOSB_EAGAIN);
+    ASSERT_RC(cosmosb_pump_run(pump, INT32_MAX, 0), COSMOSB_EAGAIN);
+    ts_d0 d = {1, 1};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &d, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &d, 0, 0), COSMOSB_OK);
+    cr_assert_eq(cosmosb_receiver_dispatch(rx, INT32_MAX, 0), 2);
+    free(pmem);
+    tp_close(&t);
+}

@@ -105,7 +105,7 @@ COSMOSB_API int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn
  * Without a wait hook the pump looks at its pipes' liveness itself, each on its
  * pipe's schedule (about every 200 ms), so senders that died are reported then.
  * @param[in,out] pump the pump.
- * @param[in] max the most messages to handle.
+ * @param[in] max the most messages to handle, 1..INT32_MAX (::COSMOSB_EINVAL otherwise).
  * @param[in] timeout_ns how long to wait when nothing is queued.
  * @return how many messages were handled (>= 1); ::COSMOSB_EAGAIN (timeout 0, nothing queued);
  *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EINVAL; ::COSMOSB_EBUSY (called while this pump runs:

@@ -279,7 +279,7 @@ COSMOSB_API int cosmosb_receiver_release(cosmosb_receiver_t *rx, const cosmosb_t
  * A message whose accepted type has no handler is released undelivered and
  * counted as delivered. Waits (up to @p timeout_ns) only for the first message.
  * @param[in,out] rx the receiver.
- * @param[in] max the most messages to handle.
+ * @param[in] max the most messages to handle, 1..INT32_MAX (::COSMOSB_EINVAL otherwise).
  * @param[in] timeout_ns how long to wait for the first.
  * @return how many were handled (>= 1), or a negative code as cosmosb_receiver_recv()
  *         (::COSMOSB_EBUSY from this receiver's on_reject callback or handlers).

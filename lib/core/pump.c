@@ -209,7 +209,8 @@ static int run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
 
 int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
 {
-    if (!valid(pump) || max == 0 || pump->n == 0)
+    /* The count is returned as an int: more than INT32_MAX could not be (cosmosb_pipe_recv_batch's rule). */
+    if (!valid(pump) || max == 0 || max > (uint32_t)INT32_MAX || pump->n == 0)
         return COSMOSB_EINVAL;
     /* From a handler or an on_reject callback of this pump's run: the outer run holds a message of
      * one of its receivers and is in the middle of a step. */

@@ -382,7 +382,8 @@ int cosmosb__receiver_deliver(cosmosb_receiver_t *rx, const cosmosb_typed_msg_t 
 
 int cosmosb_receiver_dispatch(cosmosb_receiver_t *rx, uint32_t max, uint64_t timeout_ns)
 {
-    if (!valid(rx) || max == 0)
+    /* The count is returned as an int: more than INT32_MAX could not be (cosmosb_pipe_recv_batch's rule). */
+    if (!valid(rx) || max == 0 || max > (uint32_t)INT32_MAX)
         return COSMOSB_EINVAL;
     if (rx->in_callback)
         return COSMOSB_EBUSY;
