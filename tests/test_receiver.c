@@ -2676,3 +2676,39 @@ Test(receiver, dispatch_and_pump_refuse_a_max_above_int32_max)
     free(pmem);
     tp_close(&t);
 }
+
+/* Review 20: cosmosb_typed_send_tagged() trusted the tag's sizes: a size of 0xFFFFFFF8 wrapped header + size
+ * to 0 (it fit any slot) and the struct copy took 4 GiB. A tag whose sizes are not its schema's is refused. */
+Test(receiver, a_tag_with_sizes_of_its_own_is_refused)
+{
+    struct tp t;
+    cosmosb_receiver_t *rx = tp_setup(&t, COSMOSB_TRUST_COPY, NULL);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, NULL, NULL), COSMOSB_OK);
+    _Alignas(8) uint8_t big[64];
+    memset(big, 0, sizeof big);
+    cosmosb_typed_tag_t good, tag;
+    ASSERT_RC(cosmosb_typed_tag_init(&ts_d0_schema, &good), COSMOSB_OK);
+    tag = good;
+    tag.size = ts_d0_schema.size + 8u; /* fits the slot, but is not the type's size */
+    ASSERT_RC(cosmosb_typed_send_tagged(t.p, &tag, big, 0, 0), COSMOSB_EINVAL);
+    tag.size = 0xFFFFFFF8u; /* 8 + size wraps to 0 */
+    ASSERT_RC(cosmosb_typed_send_tagged(t.p, &tag, big, 0, 0), COSMOSB_EINVAL);
+    tag.size = 0;
+    ASSERT_RC(cosmosb_typed_send_tagged(t.p, &tag, big, 0, 0), COSMOSB_EINVAL);
+    tag = good;
+    tag.header_size = 4; /* shorter than a header */
+    ASSERT_RC(cosmosb_typed_send_tagged(t.p, &tag, big, 0, 0), COSMOSB_EINVAL);
+    tag.header_size = 12; /* not 8 + 16 per ancestor */
+    ASSERT_RC(cosmosb_typed_send_tagged(t.p, &tag, big, 0, 0), COSMOSB_EINVAL);
+    /* Nothing was reserved or sent: the tag as made still sends, and only its message comes. */
+    ((ts_d0 *)big)->id = 5;
+    ((ts_d0 *)big)->ok = 1;
+    ASSERT_RC(cosmosb_typed_send_tagged(t.p, &good, big, 0, 0), COSMOSB_OK);
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+    cr_assert_eq(((const ts_d0 *)msg.data)->id, 5u);
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_EAGAIN);
+    cr_assert_eq(rstats(rx).rejected_total, 0u);
+    tp_close(&t);
+}

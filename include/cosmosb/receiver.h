@@ -104,7 +104,10 @@ COSMOSB_API int cosmosb_typed_tag_init(const cosmosb_schema_t *schema, cosmosb_t
  * @param[in] msg the struct (`tag->size` bytes).
  * @param[in] flags ::COSMOSB_MSG_URGENT or 0.
  * @param[in] timeout_ns how long to wait for space.
- * @return as cosmosb_pipe_send(); ::COSMOSB_EMSGSIZE if header plus struct exceed the slot size.
+ * @return as cosmosb_pipe_send(); ::COSMOSB_EMSGSIZE if header plus struct exceed the slot size;
+ *         ::COSMOSB_EINVAL (NULL arguments, or a tag not as cosmosb_typed_tag_init() makes it: a
+ *         header size other than 8 plus 16 per ancestor up to ::COSMOSB_TYPED_HEADER_MAX, a size other
+ *         than its schema's, or above ::COSMOSB_SCHEMA_MAX_SIZE); nothing is reserved then.
  * @par Concurrency: as cosmosb_pipe_send().
  */
 COSMOSB_API int cosmosb_typed_send_tagged(cosmosb_pipe_t *pipe, const cosmosb_typed_tag_t *tag, const void *msg,
