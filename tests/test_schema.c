@@ -459,6 +459,65 @@ static cosmosb_schema_t hs(const char *name, uint32_t version, uint32_t size, ui
     return s;
 }
 
+/* Review 20: names were taken whatever their bytes, and the JSON export wrote them as they are, so the
+ * project's own reader refused the library's output. Type, field and REF target names must be UTF-8. */
+Test(schema_check, names_must_be_well_formed_utf8)
+{
+    static const char *const bad[] = {
+        "test.\xff",            /* never in UTF-8 */
+        "test.\x80x",           /* a stray continuation byte */
+        "test.\xc0\xaf",        /* overlong "/" */
+        "test.\xe0\x80\xaf",    /* overlong, three bytes */
+        "test.\xf0\x80\x80\xaf", /* overlong, four bytes */
+        "test.\xed\xa0\x80",    /* a surrogate, U+D800 */
+        "test.\xed\xbf\xbf",    /* a surrogate, U+DFFF */
+        "test.\xf4\x90\x80\x80", /* above U+10FFFF */
+        "test.\xe2\x82",        /* truncated at the end */
+        "test.\xe2\x82x",       /* truncated in the middle */
+        "test.\xc3",            /* truncated, two bytes */
+    };
+    static const char *const good[] = {
+        "test.\xc3\xa9t\xc3\xa9",  /* U+00E9 */
+        "test.\xe2\x82\xac",       /* U+20AC */
+        "test.\xed\x9f\xbf",       /* U+D7FF, just below the surrogates */
+        "test.\xef\xbf\xbd",       /* U+FFFD */
+        "test.\xf0\x9f\x98\x80",   /* U+1F600 */
+        "test.\xf4\x8f\xbf\xbf",   /* U+10FFFF */
+    };
+    struct mut m;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mut_init(&m, &ts_misc_schema);
+        m.s.name = bad[i];
+        REFUSED(m, "type name not UTF-8");
+        mut_init(&m, &ts_misc_schema);
+        m.f[mut_find(&m, "tag")].name = bad[i];
+        REFUSED(m, "field name not UTF-8");
+        mut_init(&m, &ts_misc_schema);
+        m.f[mut_find(&m, "chart")].target = bad[i];
+        REFUSED(m, "REF target not UTF-8");
+    }
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        mut_init(&m, &ts_misc_schema);
+        m.s.name = good[i];
+        m.f[mut_find(&m, "tag")].name = good[i];
+        m.f[mut_find(&m, "chart")].target = good[i];
+        ASSERT_RC(cosmosb_schema_check(&m.s), COSMOSB_OK);
+    }
+    /* A base's and a nested type's names are checked too. */
+    struct mut base, d;
+    mut_init(&base, &ts_d0_schema);
+    base.s.name = bad[0];
+    mut_init(&d, &ts_d1_schema);
+    d.s.base = &base.s;
+    REFUSED(d, "base name not UTF-8");
+    struct mut pt;
+    mut_init(&pt, &ts_point_schema);
+    pt.f[mut_find(&pt, "x")].name = bad[5];
+    mut_init(&m, &ts_misc_schema);
+    m.f[mut_find(&m, "origin")].type = &pt.s;
+    REFUSED(m, "nested field name not UTF-8");
+}
+
 Test(schema_check, hand_made_rules)
 {
     cosmosb_field_t f[4];

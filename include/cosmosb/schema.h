@@ -289,7 +289,9 @@ COSMOSB_API uint64_t cosmosb_schema_type_id(const cosmosb_schema_t *schema);
 /**
  * @brief Checks that a descriptor is well formed and describes its struct.
  *
- * Every entry has a known kind and sane sizes; ENUM ranges are ordered and
+ * Names (of the type, its fields, REF targets) are well-formed UTF-8 (no
+ * overlong forms, no surrogates, nothing above U+10FFFF), as the JSON export
+ * needs. Every entry has a known kind and sane sizes; ENUM ranges are ordered and
  * fit int32; nested types and bases are themselves valid; derivation depth at
  * most ::COSMOSB_SCHEMA_MAX_DEPTH and nesting at most
  * ::COSMOSB_SCHEMA_MAX_NESTING; SINCE markers have increasing versions not
