@@ -518,6 +518,42 @@ Test(schema_check, names_must_be_well_formed_utf8)
     REFUSED(m, "nested field name not UTF-8");
 }
 
+/* Review 20: introspection and validation trust a checked descriptor, but a missing field table
+ * (fields NULL, field_count > 0) was dereferenced. A cheap guard refuses it (EINVAL, or 0). */
+Test(schema_check, a_missing_field_table_is_refused_not_dereferenced)
+{
+    _Alignas(8) uint8_t data[256];
+    memset(data, 0, sizeof data);
+    cosmosb_field_info_t info;
+    struct mut m;
+    cr_assert_leq(ts_misc_schema.size, sizeof data);
+    mut_init(&m, &ts_misc_schema);
+    m.s.fields = NULL;
+    ASSERT_RC(cosmosb_schema_check(&m.s), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_schema_validate(&m.s, data, m.s.size, NULL, NULL), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_schema_validate(&m.s, data, 4, NULL, NULL), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_schema_field(&m.s, 0, &info), COSMOSB_EINVAL);
+    cr_assert_eq(cosmosb_schema_min_size(&m.s), 0u);
+    cr_assert_eq(cosmosb_schema_field_count(&m.s), 0u);
+    /* A base without its table. */
+    struct mut base, d;
+    mut_init(&base, &ts_d0_schema);
+    base.s.fields = NULL;
+    mut_init(&d, &ts_d1_schema);
+    d.s.base = &base.s;
+    ASSERT_RC(cosmosb_schema_validate(&d.s, data, d.s.size, NULL, NULL), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_schema_field(&d.s, 0, &info), COSMOSB_EINVAL);
+    cr_assert_eq(cosmosb_schema_min_size(&d.s), 0u);
+    /* A nested type without its table: not refused by the cheap guard, but never dereferenced. */
+    struct mut pt;
+    mut_init(&pt, &ts_point_schema);
+    pt.s.fields = NULL;
+    mut_init(&m, &ts_misc_schema);
+    m.f[mut_find(&m, "origin")].type = &pt.s;
+    (void)cosmosb_schema_validate(&m.s, data, m.s.size, NULL, NULL);
+    ASSERT_RC(cosmosb_schema_field(&m.s, 0, &info), COSMOSB_OK);
+}
+
 Test(schema_check, hand_made_rules)
 {
     cosmosb_field_t f[4];

@@ -332,7 +332,8 @@ COSMOSB_API uint32_t cosmosb_schema_field_count(const cosmosb_schema_t *schema);
  * @param[in] schema a descriptor that passes cosmosb_schema_check().
  * @param[in] index the field.
  * @param[out] info filled in.
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (NULL); ::COSMOSB_ERANGE (no such field).
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (NULL, or the type or a base has field_count > 0 and no
+ *         fields table); ::COSMOSB_ERANGE (no such field).
  * @par Concurrency: pure function, any thread.
  */
 COSMOSB_API int cosmosb_schema_field(const cosmosb_schema_t *schema, uint32_t index, cosmosb_field_info_t *info);
@@ -343,7 +344,7 @@ COSMOSB_API int cosmosb_schema_field(const cosmosb_schema_t *schema, uint32_t in
  * A message shorter than this is rejected; a longer one that ends before
  * `size` comes from an older sender and its missing fields read as zero.
  * @param[in] schema a descriptor that passes cosmosb_schema_check().
- * @return the size in bytes, or 0 for NULL.
+ * @return the size in bytes, or 0 for NULL (or a type or base with field_count > 0 and no fields table).
  * @par Concurrency: pure function, any thread.
  */
 COSMOSB_API uint32_t cosmosb_schema_min_size(const cosmosb_schema_t *schema);
@@ -445,7 +446,9 @@ typedef struct cosmosb_validate_error {
  * @param[in] present bytes of the message body.
  * @param[in] hooks REF and WINDOW checks (may be NULL: such fields must then be null/empty).
  * @param[out] err where it failed (may be NULL).
- * @return ::COSMOSB_OK; ::COSMOSB_EBADMSG (see @p err); ::COSMOSB_EINVAL (NULL schema or data).
+ * @return ::COSMOSB_OK; ::COSMOSB_EBADMSG (see @p err); ::COSMOSB_EINVAL (NULL schema or data, or
+ *         the type or a base with field_count > 0 and no fields table; such a nested type's fields
+ *         are not checked, as it has none: call cosmosb_schema_check() for the whole descriptor).
  * @par Concurrency: reentrant; the hooks decide the rest.
  */
 COSMOSB_API int cosmosb_schema_validate(const cosmosb_schema_t *schema, const void *data, uint32_t present,

@@ -230,7 +230,7 @@ uint32_t cosmosb_schema_field_count(const cosmosb_schema_t *schema)
 
 int cosmosb_schema_field(const cosmosb_schema_t *schema, uint32_t index, cosmosb_field_info_t *info)
 {
-    if (!schema || !info)
+    if (!schema || !info || !cosmosb__fields_present(schema))
         return COSMOSB_EINVAL;
     struct cosmosb__field_walk w;
     cosmosb__walk_init(&w, schema);
@@ -258,7 +258,7 @@ int cosmosb_schema_field(const cosmosb_schema_t *schema, uint32_t index, cosmosb
 
 uint32_t cosmosb_schema_min_size(const cosmosb_schema_t *schema)
 {
-    if (!schema)
+    if (!schema || !cosmosb__fields_present(schema))
         return 0;
     /* A derived message always carries its whole base struct (a base that grew
      * moves the derived fields, which the compatibility check refuses). */
