@@ -391,7 +391,7 @@ COSMOSB_API int cosmosb_schema_compatible(const cosmosb_schema_t *old_schema, co
 /** @brief Why a message was refused (indexes ::cosmosb_receiver_stats_t::rejected). */
 typedef enum cosmosb_reject_reason {
     COSMOSB_REJECT_NONE = 0,       /**< not rejected */
-    COSMOSB_REJECT_TYPE = 1,       /**< neither the type nor any ancestor is accepted (::COSMOSB_ETYPE) */
+    COSMOSB_REJECT_TYPE = 1,       /**< neither the type nor any ancestor is accepted (counted; the receive goes on) */
     COSMOSB_REJECT_HEADER = 2,     /**< the typed-message header is malformed */
     COSMOSB_REJECT_SHORT = 3,      /**< shorter than the accepted type's minimum size */
     COSMOSB_REJECT_TRUNCATED = 4,  /**< the message ends inside a field */
