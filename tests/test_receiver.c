@@ -261,6 +261,63 @@ Test(receiver, accept_rules)
     tp_close(&t);
 }
 
+/*
+ * Review 20: a second descriptor of an accepted id replaced the handler whatever its rules, while
+ * messages stayed checked against the first: a handler written for BOOL got a U8 of 7. Only the same
+ * type (a copy of the descriptor, as another translation unit has it) may replace the handler now.
+ */
+COSMOSB_SCHEMA(ac_d0_copy, "test.D0", 1, TS_D0_FIELDS) /* the same type, another object */
+#define AC_D0_LAX(F) F(U32, id) F(U8, ok)
+COSMOSB_SCHEMA(ac_d0_lax, "test.D0", 1, AC_D0_LAX) /* same name, version and size; no BOOL rule */
+#define AC_D0_RENAMED(F) F(U32, id) F(BOOL, okay)
+COSMOSB_SCHEMA(ac_d0_renamed, "test.D0", 1, AC_D0_RENAMED)
+COSMOSB_SCHEMA(ac_point_copy, "test.Point", 1, TS_POINT_FIELDS)
+#define AC_POINT_WIDE(F) F(I32, x) F(I32, y) F(BOOL, visible) F(ENUM, color, 0, 9)
+COSMOSB_SCHEMA(ac_point_wide, "test.Point", 1, AC_POINT_WIDE)
+#define AC_HOLD(F) F(U8, a) F(STRUCT, ts_point, p)
+COSMOSB_SCHEMA(ac_hold, "test.AcceptHold", 1, AC_HOLD)
+#define AC_HOLD_COPY(F) F(U8, a) F(STRUCT, ac_point_copy, p)
+COSMOSB_SCHEMA(ac_hold_copy, "test.AcceptHold", 1, AC_HOLD_COPY)
+#define AC_HOLD_WIDE(F) F(U8, a) F(STRUCT, ac_point_wide, p)
+COSMOSB_SCHEMA(ac_hold_wide, "test.AcceptHold", 1, AC_HOLD_WIDE)
+
+static void ac_count(void *ctx, cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg)
+{
+    (void)rx;
+    (void)msg;
+    (*(uint32_t *)ctx)++;
+}
+
+Test(receiver, accept_takes_another_descriptor_of_an_id_only_if_it_is_the_same_type)
+{
+    struct tp t;
+    cosmosb_receiver_t *rx = tp_setup(&t, COSMOSB_TRUST_COPY, NULL);
+    uint32_t first = 0, second = 0;
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, ac_count, &first), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_d0_lax_schema, ac_count, &second), COSMOSB_EINCOMPAT);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_d0_renamed_schema, ac_count, &second), COSMOSB_EINCOMPAT);
+    /* Refused: the handler stays, and so do the rules (a BOOL of 7 is rejected). */
+    ac_d0_lax bad = {1, 7};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ac_d0_lax_schema, &bad, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_dispatch(rx, 1, 0), COSMOSB_EAGAIN);
+    cr_assert_eq(rstats(rx).rejected_total, 1u);
+    /* A copy of the descriptor is the same type: it replaces the handler. */
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_d0_copy_schema, ac_count, &second), COSMOSB_OK);
+    ts_d0 good = {2, 1};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &good, 0, 0), COSMOSB_OK);
+    cr_assert_eq(cosmosb_receiver_dispatch(rx, 1, 0), 1);
+    cr_assert_eq(first, 0u);
+    cr_assert_eq(second, 1u);
+    /* Nested types are compared too: copies are the same, a wider enum inside is not. */
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_hold_schema, NULL, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_hold_copy_schema, NULL, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_hold_wide_schema, NULL, NULL), COSMOSB_EINCOMPAT);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_point_schema, NULL, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_point_copy_schema, NULL, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ac_point_wide_schema, NULL, NULL), COSMOSB_EINCOMPAT);
+    tp_close(&t);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Delivery                                                                  */
 /* ------------------------------------------------------------------------- */
@@ -2432,5 +2489,226 @@ Test(receiver, in_place_urgent_message_holds_its_slot_until_released)
     }
     /* a consumer handle cannot send */
     ASSERT_RC(cosmosb_typed_send(t.c, &ts_d0_schema, &u1, 0, 0), COSMOSB_EROLE);
+    tp_close(&t);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Review 20: callbacks cannot receive on the receiver that is calling them  */
+/* ------------------------------------------------------------------------- */
+
+/*
+ * An on_reject callback that received on its own receiver got the next message while the receive that
+ * called it went on: in copy mode the outer receive then copied the next (rejected) message over the one
+ * just delivered (rx->buf); in place, the same message came out twice. Handlers (dispatch, pump) that
+ * released their message and received again did the same. All such nested calls now return EBUSY.
+ */
+struct nest {
+    cosmosb_pump_t *pump;
+    uint32_t calls;
+    int rc_recv, rc_urgent, rc_dispatch, rc_pump, rc_release;
+};
+
+static void nest_try(struct nest *n, cosmosb_receiver_t *rx)
+{
+    cosmosb_typed_msg_t m;
+    n->calls++;
+    n->rc_recv = cosmosb_receiver_recv(rx, &m, 0);
+    n->rc_urgent = cosmosb_receiver_recv_urgent(rx, &m);
+    n->rc_dispatch = cosmosb_receiver_dispatch(rx, 1, 0);
+    if (n->pump)
+        n->rc_pump = cosmosb_pump_run(n->pump, 1, 0);
+}
+
+static void nest_on_reject(void *ctx, cosmosb_receiver_t *rx, const cosmosb_reject_info_t *info)
+{
+    (void)info;
+    struct nest *n = ctx;
+    if (n->calls == 0)
+        nest_try(n, rx);
+}
+
+static void nest_handler(void *ctx, cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg)
+{
+    struct nest *n = ctx;
+    if (n->calls == 0) {
+        n->rc_release = cosmosb_receiver_release(rx, msg); /* even a released message is not done with */
+        nest_try(n, rx);
+    }
+}
+
+static void nest_expect_busy(const struct nest *n, int with_pump)
+{
+    cr_assert_eq(n->calls, 1u);
+    ASSERT_RC(n->rc_recv, COSMOSB_EBUSY);
+    ASSERT_RC(n->rc_urgent, COSMOSB_EBUSY);
+    ASSERT_RC(n->rc_dispatch, COSMOSB_EBUSY);
+    if (with_pump)
+        ASSERT_RC(n->rc_pump, COSMOSB_EBUSY);
+}
+
+static void reject_callback_reentry(uint32_t trust)
+{
+    struct tp t;
+    tp_open(&t, 8, 128, 0);
+    tp_producer(&t);
+    struct nest n;
+    memset(&n, 0, sizeof n);
+    cosmosb_receiver_config_t cfg;
+    ASSERT_RC(cosmosb_receiver_config_init(&cfg), COSMOSB_OK);
+    cfg.trust = trust;
+    cfg.on_reject = nest_on_reject;
+    cfg.reject_ctx = &n;
+    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, NULL, NULL), COSMOSB_OK);
+    ts_d0 bad1 = {1, 5}, good = {2, 1}, bad2 = {3, 9};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &bad1, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &good, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &bad2, 0, 0), COSMOSB_OK);
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+    nest_expect_busy(&n, 0);
+    /* The outer receive delivers the valid message, intact, once. */
+    cr_assert_eq(msg.in_place, trust == COSMOSB_TRUST_IN_PLACE ? 1u : 0u);
+    cr_assert_eq(((const ts_d0 *)msg.data)->id, 2u);
+    cr_assert_eq(((const ts_d0 *)msg.data)->ok, 1u);
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_EAGAIN); /* bad2 rejected on the way */
+    cosmosb_receiver_stats_t st = rstats(rx);
+    cr_assert_eq(st.delivered, 1u);
+    cr_assert_eq(st.rejected_total, 2u);
+    tp_close(&t);
+}
+
+Test(receiver, a_reject_callback_cannot_receive_on_its_receiver_copy_mode)
+{
+    reject_callback_reentry(COSMOSB_TRUST_COPY);
+}
+
+Test(receiver, a_reject_callback_cannot_receive_on_its_receiver_in_place_mode)
+{
+    reject_callback_reentry(COSMOSB_TRUST_IN_PLACE);
+}
+
+static void handler_reentry(uint32_t trust, int through_pump)
+{
+    struct tp t;
+    tp_open(&t, 8, 128, 0);
+    tp_producer(&t);
+    cosmosb_receiver_config_t cfg;
+    ASSERT_RC(cosmosb_receiver_config_init(&cfg), COSMOSB_OK);
+    cfg.trust = trust;
+    cosmosb_receiver_t *rx = tp_receiver(&t, &cfg);
+    struct nest n;
+    memset(&n, 0, sizeof n);
+    void *pmem = NULL;
+    struct tp t2;
+    if (through_pump) {
+        /* A second receiver with a message queued: a nested run would have handled it. */
+        size_t sz = cosmosb_pump_memsize(2);
+        pmem = aligned_alloc(8, (sz + 7u) & ~(size_t)7u);
+        ASSERT_RC(cosmosb_pump_init(pmem, sz, 2, &n.pump), COSMOSB_OK);
+        ASSERT_RC(cosmosb_pump_add(n.pump, rx), COSMOSB_OK);
+        cosmosb_receiver_t *rx2 = tp_setup(&t2, COSMOSB_TRUST_COPY, NULL);
+        ASSERT_RC(cosmosb_receiver_accept(rx2, &ts_d0_schema, NULL, NULL), COSMOSB_OK);
+        ASSERT_RC(cosmosb_pump_add(n.pump, rx2), COSMOSB_OK);
+        ts_d0 c = {3, 1};
+        ASSERT_RC(cosmosb_typed_send(t2.p, &ts_d0_schema, &c, 0, 0), COSMOSB_OK);
+    }
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, nest_handler, &n), COSMOSB_OK);
+    ts_d0 a = {1, 1}, b = {2, 0};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &a, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &b, 0, 0), COSMOSB_OK);
+    int rc = through_pump ? cosmosb_pump_run(n.pump, 1, 0) : cosmosb_receiver_dispatch(rx, 1, 0);
+    cr_assert_eq(rc, 1);
+    ASSERT_RC(n.rc_release, COSMOSB_OK);
+    nest_expect_busy(&n, through_pump);
+    /* The second message was not taken by the handler: it is handled next, once (and the pump's
+     * other message, which the nested run did not take either). */
+    rc = through_pump ? cosmosb_pump_run(n.pump, 8, 0) : cosmosb_receiver_dispatch(rx, 8, 0);
+    cr_assert_eq(rc, through_pump ? 2 : 1);
+    cosmosb_receiver_stats_t st = rstats(rx);
+    cr_assert_eq(st.delivered, 2u);
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_EAGAIN);
+    if (through_pump)
+        tp_close(&t2);
+    free(pmem);
+    tp_close(&t);
+}
+
+Test(receiver, a_handler_cannot_receive_on_its_receiver_copy_mode)
+{
+    handler_reentry(COSMOSB_TRUST_COPY, 0);
+}
+
+Test(receiver, a_handler_cannot_receive_on_its_receiver_in_place_mode)
+{
+    handler_reentry(COSMOSB_TRUST_IN_PLACE, 0);
+}
+
+Test(pump, a_handler_cannot_run_its_pump_or_receive_on_its_receiver)
+{
+    handler_reentry(COSMOSB_TRUST_COPY, 1);
+}
+
+/* Review 20: dispatch and the pump counted handled messages in an int up to a uint32_t max (signed
+ * overflow past INT32_MAX). A max above INT32_MAX is refused, as cosmosb_pipe_recv_batch() refuses n. */
+Test(receiver, dispatch_and_pump_refuse_a_max_above_int32_max)
+{
+    struct tp t;
+    cosmosb_receiver_t *rx = tp_setup(&t, COSMOSB_TRUST_COPY, NULL);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, NULL, NULL), COSMOSB_OK);
+    size_t sz = cosmosb_pump_memsize(1);
+    void *pmem = aligned_alloc(8, (sz + 7u) & ~(size_t)7u);
+    cosmosb_pump_t *pump;
+    ASSERT_RC(cosmosb_pump_init(pmem, sz, 1, &pump), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(pump, rx), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_dispatch(rx, UINT32_MAX, 0), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_receiver_dispatch(rx, (uint32_t)INT32_MAX + 1u, 0), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_pump_run(pump, UINT32_MAX, 0), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_pump_run(pump, (uint32_t)INT32_MAX + 1u, 0), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_receiver_dispatch(rx, INT32_MAX, 0), COSMOSB_EAGAIN);
+    ASSERT_RC(cosmosb_pump_run(pump, INT32_MAX, 0), COSMOSB_EAGAIN);
+    ts_d0 d = {1, 1};
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &d, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(t.p, &ts_d0_schema, &d, 0, 0), COSMOSB_OK);
+    cr_assert_eq(cosmosb_receiver_dispatch(rx, INT32_MAX, 0), 2);
+    free(pmem);
+    tp_close(&t);
+}
+
+/* Review 20: cosmosb_typed_send_tagged() trusted the tag's sizes: a size of 0xFFFFFFF8 wrapped header + size
+ * to 0 (it fit any slot) and the struct copy took 4 GiB. A tag whose sizes are not its schema's is refused. */
+Test(receiver, a_tag_with_sizes_of_its_own_is_refused)
+{
+    struct tp t;
+    cosmosb_receiver_t *rx = tp_setup(&t, COSMOSB_TRUST_COPY, NULL);
+    ASSERT_RC(cosmosb_receiver_accept(rx, &ts_d0_schema, NULL, NULL), COSMOSB_OK);
+    _Alignas(8) uint8_t big[64];
+    memset(big, 0, sizeof big);
+    cosmosb_typed_tag_t good, tag;
+    ASSERT_RC(cosmosb_typed_tag_init(&ts_d0_schema, &good), COSMOSB_OK);
+    tag = good;
+    tag.size = ts_d0_schema.size + 8u; /* fits the slot, but is not the type's size */
+    ASSERT_RC(cosmosb_typed_send_tagged(t.p, &tag, big, 0, 0), COSMOSB_EINVAL);
+    tag.size = 0xFFFFFFF8u; /* 8 + size wraps to 0 */
+    ASSERT_RC(cosmosb_typed_send_tagged(t.p, &tag, big, 0, 0), COSMOSB_EINVAL);
+    tag.size = 0;
+    ASSERT_RC(cosmosb_typed_send_tagged(t.p, &tag, big, 0, 0), COSMOSB_EINVAL);
+    tag = good;
+    tag.header_size = 4; /* shorter than a header */
+    ASSERT_RC(cosmosb_typed_send_tagged(t.p, &tag, big, 0, 0), COSMOSB_EINVAL);
+    tag.header_size = 12; /* not 8 + 16 per ancestor */
+    ASSERT_RC(cosmosb_typed_send_tagged(t.p, &tag, big, 0, 0), COSMOSB_EINVAL);
+    /* Nothing was reserved or sent: the tag as made still sends, and only its message comes. */
+    ((ts_d0 *)big)->id = 5;
+    ((ts_d0 *)big)->ok = 1;
+    ASSERT_RC(cosmosb_typed_send_tagged(t.p, &good, big, 0, 0), COSMOSB_OK);
+    cosmosb_typed_msg_t msg;
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_OK);
+    cr_assert_eq(((const ts_d0 *)msg.data)->id, 5u);
+    ASSERT_RC(cosmosb_receiver_release(rx, &msg), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_recv(rx, &msg, 0), COSMOSB_EAGAIN);
+    cr_assert_eq(rstats(rx).rejected_total, 0u);
     tp_close(&t);
 }

@@ -195,3 +195,55 @@ Test(receiver_linux, remove_a_receiver_whose_sender_died, .timeout = 30)
     cosmosb_pipe_close(a);
     cosmosb_pipe_close(b);
 }
+
+/* Review 20: a receiver added to a created pump (after another was removed) had its pipe left out of the
+ * pump's wait set, so a message on it never woke the pump: this run never returned. */
+Test(receiver_linux, a_receiver_added_to_a_created_pump_wakes_it, .timeout = 30)
+{
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.slot_size = 128;
+    cosmosb_pipe_t *a, *b, *c;
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &a), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &b), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &c), COSMOSB_OK);
+    cosmosb_receiver_t *ra, *rb, *rc, *rc2;
+    ASSERT_RC(cosmosb_receiver_create(a, NULL, &ra), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_create(b, NULL, &rb), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_create(c, NULL, &rc), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_create(c, NULL, &rc2), COSMOSB_OK);
+    struct seen sa = {0}, sb = {0}, sc = {0};
+    ASSERT_RC(cosmosb_receiver_accept(ra, &rl_ping_schema, on_ping, &sa), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rb, &rl_ping_schema, on_ping, &sb), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rc, &rl_ping_schema, on_ping, &sc), COSMOSB_OK);
+    cosmosb_receiver_t *both[2] = {ra, rb};
+    cosmosb_pump_t *pump;
+    ASSERT_RC(cosmosb_pump_create(both, 2, &pump), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_remove(pump, rb), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(pump, rc), COSMOSB_OK);
+    cr_assert_eq(cosmosb_pump_count(pump), 2u);
+
+    /* A producer in another process sends to c while the pump sleeps: it wakes the pump. */
+    struct late_sender ls = {cosmosb_pipe_fd(c), cosmosb_pipe_eventfd(c), 77};
+    pid_t pid = tu_fork(send_late, &ls, 20);
+    int r = cosmosb_pump_run(pump, 1, COSMOSB_TIMEOUT_FOREVER);
+    cr_assert_eq(r, 1, "the pump handled %d messages (%s)", r, r < 0 ? cosmosb_strerror(r) : "");
+    cr_assert_eq(sc.count, 1u);
+    cr_assert_eq(sc.last_seq, 77u);
+    cr_assert_eq(sa.count + sb.count, 0u);
+    cr_assert(tu_wait_ok(pid), "the sender process failed");
+
+    /* A second receiver of pipe c cannot join the wait set (c is in it): it is not added. */
+    ASSERT_RC(cosmosb_pump_remove(pump, ra), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(pump, rc2), COSMOSB_EINVAL);
+    cr_assert_eq(cosmosb_pump_count(pump), 1u);
+
+    cosmosb_pump_destroy(pump);
+    cosmosb_receiver_destroy(ra);
+    cosmosb_receiver_destroy(rb);
+    cosmosb_receiver_destroy(rc);
+    cosmosb_receiver_destroy(rc2);
+    cosmosb_pipe_close(a);
+    cosmosb_pipe_close(b);
+    cosmosb_pipe_close(c);
+}

@@ -459,6 +459,101 @@ static cosmosb_schema_t hs(const char *name, uint32_t version, uint32_t size, ui
     return s;
 }
 
+/* Review 20: names were taken whatever their bytes, and the JSON export wrote them as they are, so the
+ * project's own reader refused the library's output. Type, field and REF target names must be UTF-8. */
+Test(schema_check, names_must_be_well_formed_utf8)
+{
+    static const char *const bad[] = {
+        "test.\xff",            /* never in UTF-8 */
+        "test.\x80x",           /* a stray continuation byte */
+        "test.\xc0\xaf",        /* overlong "/" */
+        "test.\xe0\x80\xaf",    /* overlong, three bytes */
+        "test.\xf0\x80\x80\xaf", /* overlong, four bytes */
+        "test.\xed\xa0\x80",    /* a surrogate, U+D800 */
+        "test.\xed\xbf\xbf",    /* a surrogate, U+DFFF */
+        "test.\xf4\x90\x80\x80", /* above U+10FFFF */
+        "test.\xe2\x82",        /* truncated at the end */
+        "test.\xe2\x82x",       /* truncated in the middle */
+        "test.\xc3",            /* truncated, two bytes */
+    };
+    static const char *const good[] = {
+        "test.\xc3\xa9t\xc3\xa9",  /* U+00E9 */
+        "test.\xe2\x82\xac",       /* U+20AC */
+        "test.\xed\x9f\xbf",       /* U+D7FF, just below the surrogates */
+        "test.\xef\xbf\xbd",       /* U+FFFD */
+        "test.\xf0\x9f\x98\x80",   /* U+1F600 */
+        "test.\xf4\x8f\xbf\xbf",   /* U+10FFFF */
+    };
+    struct mut m;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mut_init(&m, &ts_misc_schema);
+        m.s.name = bad[i];
+        REFUSED(m, "type name not UTF-8");
+        mut_init(&m, &ts_misc_schema);
+        m.f[mut_find(&m, "tag")].name = bad[i];
+        REFUSED(m, "field name not UTF-8");
+        mut_init(&m, &ts_misc_schema);
+        m.f[mut_find(&m, "chart")].target = bad[i];
+        REFUSED(m, "REF target not UTF-8");
+    }
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        mut_init(&m, &ts_misc_schema);
+        m.s.name = good[i];
+        m.f[mut_find(&m, "tag")].name = good[i];
+        m.f[mut_find(&m, "chart")].target = good[i];
+        ASSERT_RC(cosmosb_schema_check(&m.s), COSMOSB_OK);
+    }
+    /* A base's and a nested type's names are checked too. */
+    struct mut base, d;
+    mut_init(&base, &ts_d0_schema);
+    base.s.name = bad[0];
+    mut_init(&d, &ts_d1_schema);
+    d.s.base = &base.s;
+    REFUSED(d, "base name not UTF-8");
+    struct mut pt;
+    mut_init(&pt, &ts_point_schema);
+    pt.f[mut_find(&pt, "x")].name = bad[5];
+    mut_init(&m, &ts_misc_schema);
+    m.f[mut_find(&m, "origin")].type = &pt.s;
+    REFUSED(m, "nested field name not UTF-8");
+}
+
+/* Review 20: introspection and validation trust a checked descriptor, but a missing field table
+ * (fields NULL, field_count > 0) was dereferenced. A cheap guard refuses it (EINVAL, or 0). */
+Test(schema_check, a_missing_field_table_is_refused_not_dereferenced)
+{
+    _Alignas(8) uint8_t data[256];
+    memset(data, 0, sizeof data);
+    cosmosb_field_info_t info;
+    struct mut m;
+    cr_assert_leq(ts_misc_schema.size, sizeof data);
+    mut_init(&m, &ts_misc_schema);
+    m.s.fields = NULL;
+    ASSERT_RC(cosmosb_schema_check(&m.s), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_schema_validate(&m.s, data, m.s.size, NULL, NULL), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_schema_validate(&m.s, data, 4, NULL, NULL), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_schema_field(&m.s, 0, &info), COSMOSB_EINVAL);
+    cr_assert_eq(cosmosb_schema_min_size(&m.s), 0u);
+    cr_assert_eq(cosmosb_schema_field_count(&m.s), 0u);
+    /* A base without its table. */
+    struct mut base, d;
+    mut_init(&base, &ts_d0_schema);
+    base.s.fields = NULL;
+    mut_init(&d, &ts_d1_schema);
+    d.s.base = &base.s;
+    ASSERT_RC(cosmosb_schema_validate(&d.s, data, d.s.size, NULL, NULL), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_schema_field(&d.s, 0, &info), COSMOSB_EINVAL);
+    cr_assert_eq(cosmosb_schema_min_size(&d.s), 0u);
+    /* A nested type without its table: not refused by the cheap guard, but never dereferenced. */
+    struct mut pt;
+    mut_init(&pt, &ts_point_schema);
+    pt.s.fields = NULL;
+    mut_init(&m, &ts_misc_schema);
+    m.f[mut_find(&m, "origin")].type = &pt.s;
+    (void)cosmosb_schema_validate(&m.s, data, m.s.size, NULL, NULL);
+    ASSERT_RC(cosmosb_schema_field(&m.s, 0, &info), COSMOSB_OK);
+}
+
 Test(schema_check, hand_made_rules)
 {
     cosmosb_field_t f[4];
@@ -1280,6 +1375,49 @@ Test(schema_registry, full_is_all_or_nothing)
 COSMOSB_SCHEMA(rg_point, "test.Point", 1, RG_POINT)
 #define RG_HOLDER(F) F(U32, n) F(STRUCT, ts_mix, m) F(STRUCT, rg_point, p)
 COSMOSB_SCHEMA(rg_holder, "test.Holder", 1, RG_HOLDER)
+
+/* Review 20: one "test.RegE" v1 with an enum of 0..1, another of 0..9: the registry took the wider one
+ * after the narrower (a one-way compatibility check; the export kept 0..1), not the other way round. */
+#define RG_E_NARROW(F) F(ENUM, e, 0, 1)
+COSMOSB_SCHEMA(rg_e_narrow, "test.RegE", 1, RG_E_NARROW)
+#define RG_E_WIDE(F) F(ENUM, e, 0, 9)
+COSMOSB_SCHEMA(rg_e_wide, "test.RegE", 1, RG_E_WIDE)
+COSMOSB_SCHEMA(rg_e_copy, "test.RegE", 1, RG_E_NARROW)
+
+Test(schema_registry, same_name_needs_the_same_type_in_either_order)
+{
+    void *mem1, *mem2;
+    cosmosb_schema_registry_t *a = reg_make(4, &mem1), *b = reg_make(4, &mem2);
+    ASSERT_RC(cosmosb_schema_registry_add(a, &rg_e_narrow_schema), COSMOSB_OK);
+    ASSERT_RC(cosmosb_schema_registry_add(a, &rg_e_wide_schema), COSMOSB_EINCOMPAT);
+    ASSERT_RC(cosmosb_schema_registry_add(a, &rg_e_copy_schema), COSMOSB_OK); /* the same type */
+    ASSERT_RC(cosmosb_schema_registry_add(b, &rg_e_wide_schema), COSMOSB_OK);
+    ASSERT_RC(cosmosb_schema_registry_add(b, &rg_e_narrow_schema), COSMOSB_EINCOMPAT);
+    cr_assert_eq(cosmosb_schema_registry_count(a), 1u);
+    cr_assert_eq(cosmosb_schema_registry_count(b), 1u);
+    /* Any other difference of rule too: WINDOW rights, a REF target, a SINCE marker moved. */
+    struct mut m;
+    mut_init(&m, &ts_misc_schema);
+    ASSERT_RC(cosmosb_schema_registry_add(a, &ts_misc_schema), COSMOSB_OK);
+    ASSERT_RC(cosmosb_schema_registry_add(a, &m.s), COSMOSB_OK);
+    m.f[mut_find(&m, "attachment")].rights = 0;
+    ASSERT_RC(cosmosb_schema_registry_add(a, &m.s), COSMOSB_EINCOMPAT);
+    mut_init(&m, &ts_misc_schema);
+    m.f[mut_find(&m, "chart")].target = "test.Other";
+    ASSERT_RC(cosmosb_schema_registry_add(a, &m.s), COSMOSB_EINCOMPAT);
+    ASSERT_RC(cosmosb_schema_registry_add(b, &ts_evo2_schema), COSMOSB_OK);
+    mut_init(&m, &ts_evo2_schema);
+    ASSERT_RC(cosmosb_schema_registry_add(b, &m.s), COSMOSB_OK);
+    uint32_t x = mut_find(&m, "extra"); /* "extra" moved into version 1: same layout, other minimum size */
+    cr_assert_eq(m.f[x - 1u].kind, COSMOSB_FIELD_SINCE);
+    cosmosb_field_t tmp = m.f[x - 1u];
+    m.f[x - 1u] = m.f[x];
+    m.f[x] = tmp;
+    ASSERT_RC(cosmosb_schema_check(&m.s), COSMOSB_OK);
+    ASSERT_RC(cosmosb_schema_registry_add(b, &m.s), COSMOSB_EINCOMPAT);
+    free(mem1);
+    free(mem2);
+}
 
 Test(schema_registry, same_id_different_layout_is_incompatible)
 {

@@ -41,6 +41,18 @@ typedef struct jv {
 
 #define JSON_MAX_DEPTH 32
 #define JSON_MAX_FILE (64u << 20)
+/* Bounds while parsing (review 20: a value costs a 64-byte node, so a document of small values took
+ * about 32 times its size in memory, and nothing bounded an array before it was built):
+ * - at most one value per JSON_BYTES_PER_VALUE bytes of input (plus a few): an export spends at least 7
+ *   bytes per value (the shortest member, `"max":0}`), so every document in the format fits;
+ * - at most JSON_MAX_ITEMS items in an array (the reader takes at most 65536 types, and 65536 fields a
+ *   type) and JSON_MAX_KEYS keys in an object (a type has 8, a field at most 8; duplicate keys are
+ *   looked for by comparing each key with the previous ones, which stays cheap this way).
+ * Containers are shrunk to their size when they close, so the tree costs at most about 64 bytes per
+ * value: some 13 times the input, not 32. */
+#define JSON_BYTES_PER_VALUE 5u
+#define JSON_MAX_ITEMS 65536u
+#define JSON_MAX_KEYS 64u
 
 typedef struct parser {
     const char *p, *end;
@@ -50,6 +62,8 @@ typedef struct parser {
     int oom;
     char *err;
     size_t err_size;
+    size_t values;     /* values parsed so far */
+    size_t max_values; /* the budget: see JSON_BYTES_PER_VALUE */
 } parser_t;
 
 static void set_err(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -350,6 +364,8 @@ static int parse_value(parser_t *ps, jv_t *v);
 
 static int push_item(parser_t *ps, jv_t *v, size_t *cap, char *key)
 {
+    if (v->n >= (v->t == J_OBJ ? JSON_MAX_KEYS : JSON_MAX_ITEMS))
+        return perr(ps, v->t == J_OBJ ? "more than 64 keys in an object" : "more than 65536 items in an array");
     if (v->n == *cap) {
         size_t nc = *cap ? *cap * 2u : 4u;
         jv_t *ni = realloc(v->items, nc * sizeof *ni);
@@ -423,6 +439,17 @@ static int parse_container(parser_t *ps, jv_t *v, int obj)
         if (ps->p < ps->end && *ps->p == (obj ? '}' : ']')) {
             ps->p++;
             ps->depth--;
+            /* Give back the room the doubling left over: only open containers hold any. */
+            if (cap > v->n) {
+                jv_t *ni = realloc(v->items, v->n * sizeof *ni);
+                if (ni)
+                    v->items = ni;
+                if (obj) {
+                    char **nk = realloc(v->keys, v->n * sizeof *nk);
+                    if (nk)
+                        v->keys = nk;
+                }
+            }
             return 0;
         }
         return perr(ps, obj ? "',' or '}' expected" : "',' or ']' expected");
@@ -444,6 +471,8 @@ static int parse_value(parser_t *ps, jv_t *v)
     v->line = ps->line;
     if (ps->p >= ps->end)
         return perr(ps, "unexpected end of input");
+    if (++ps->values > ps->max_values)
+        return perr(ps, "more values than a cosmosb-schemas document of this size can hold");
     switch (*ps->p) {
     case '{':
         return parse_container(ps, v, 1);
@@ -491,6 +520,8 @@ typedef struct doc_type {
 struct schema_doc {
     doc_type_t *types;
     uint32_t n;
+    uint32_t mask;   /* slots - 1 */
+    uint32_t *slots; /* index by name: type index + 1, or 0 (open addressing on the type id) */
 };
 
 static const char *const kind_names[] = {"?",    "u8",   "u16",   "u32",    "u64", "i8",     "i16",  "i32", "i64",
@@ -797,12 +828,52 @@ static int build_type(bctx_t *b, const jv_t *o, doc_type_t *t)
     return 0;
 }
 
-static doc_type_t *find_type(schema_doc_t *doc, const char *name)
+/*
+ * The index of the types by name: a hash table on the type id (the names' FNV-1a hash). Review 20:
+ * names were made unique by comparing every pair and each link looked its type up in the whole list,
+ * so 65,536 types took 46 s. Returns 0, -2 (out of memory), or the index + 1 of a type whose name
+ * an earlier type already has.
+ */
+static long index_build(schema_doc_t *doc)
 {
-    for (uint32_t i = 0; i < doc->n; i++)
-        if (strcmp(doc->types[i].s.name, name) == 0)
-            return &doc->types[i];
-    return NULL;
+    uint32_t cap = 2;
+    while (cap < 2u * doc->n)
+        cap <<= 1;
+    doc->slots = calloc(cap, sizeof *doc->slots);
+    if (!doc->slots)
+        return -2;
+    doc->mask = cap - 1u;
+    for (uint32_t i = 0; i < doc->n; i++) {
+        uint32_t h = (uint32_t)(doc->types[i].id ^ (doc->types[i].id >> 32)) & doc->mask;
+        for (;; h = (h + 1u) & doc->mask) {
+            uint32_t e = doc->slots[h];
+            if (e == 0) {
+                doc->slots[h] = i + 1u;
+                break;
+            }
+            if (strcmp(doc->types[e - 1u].s.name, doc->types[i].s.name) == 0)
+                return (long)i + 1;
+        }
+    }
+    return 0;
+}
+
+static doc_type_t *find_type(const schema_doc_t *doc, const char *name)
+{
+    if (!doc->slots) { /* before the index is built */
+        for (uint32_t i = 0; i < doc->n; i++)
+            if (strcmp(doc->types[i].s.name, name) == 0)
+                return &doc->types[i];
+        return NULL;
+    }
+    uint64_t id = cosmosb_schema_id_of(name);
+    for (uint32_t h = (uint32_t)(id ^ (id >> 32)) & doc->mask;; h = (h + 1u) & doc->mask) {
+        uint32_t e = doc->slots[h];
+        if (e == 0)
+            return NULL;
+        if (strcmp(doc->types[e - 1u].s.name, name) == 0)
+            return &doc->types[e - 1u];
+    }
 }
 
 /*
@@ -844,11 +915,15 @@ static int verify_layout(bctx_t *b, const doc_type_t *t)
 
 static int link_and_check(bctx_t *b, schema_doc_t *doc)
 {
-    /* Names are unique. */
-    for (uint32_t i = 0; i < doc->n; i++)
-        for (uint32_t j = 0; j < i; j++)
-            if (strcmp(doc->types[i].s.name, doc->types[j].s.name) == 0)
-                return berr(b, doc->types[i].line, "type %s appears twice", doc->types[i].s.name);
+    /* Names are unique (and indexed for the links). */
+    long dup = index_build(doc);
+    if (dup == -2) {
+        b->oom = 1;
+        set_err(b->err, b->err_size, "out of memory");
+        return -1;
+    }
+    if (dup > 0)
+        return berr(b, doc->types[dup - 1].line, "type %s appears twice", doc->types[dup - 1].s.name);
     /* Links by name. */
     for (uint32_t i = 0; i < doc->n; i++) {
         doc_type_t *t = &doc->types[i];
@@ -910,6 +985,7 @@ void schema_doc_free(schema_doc_t *doc)
     for (uint32_t i = 0; i < doc->n; i++)
         type_free(&doc->types[i]);
     free(doc->types);
+    free(doc->slots);
     free(doc);
 }
 
@@ -922,7 +998,7 @@ int schema_doc_parse(const char *json, size_t len, schema_doc_t **out, char *err
         return -1;
     }
     *out = NULL;
-    parser_t ps = {json, json + len, 1, json, 0, 0, err, err_size};
+    parser_t ps = {json, json + len, 1, json, 0, 0, err, err_size, 0, len / JSON_BYTES_PER_VALUE + 64u};
     /* A UTF-8 byte order mark is tolerated. */
     if (len >= 3 && memcmp(json, "\xEF\xBB\xBF", 3) == 0)
         ps.p += 3;
@@ -1057,8 +1133,6 @@ const cosmosb_schema_t *schema_doc_find(const schema_doc_t *doc, const char *nam
 {
     if (!doc || !name)
         return NULL;
-    for (uint32_t i = 0; i < doc->n; i++)
-        if (strcmp(doc->types[i].s.name, name) == 0)
-            return &doc->types[i].s;
-    return NULL;
+    const doc_type_t *t = find_type(doc, name);
+    return t ? &t->s : NULL;
 }

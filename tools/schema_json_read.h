@@ -40,7 +40,9 @@ typedef struct schema_doc schema_doc_t;
  * @param err on failure, a one-line message (may be NULL).
  * @param err_size bytes at @p err.
  * @return 0, or -1 (bad JSON, not a cosmosb-schemas document, inconsistent
- *         descriptors: see @p err), or -2 (out of memory).
+ *         descriptors: see @p err; also more than one value per 5 bytes of
+ *         input, an array of more than 65536 items or an object of more than
+ *         64 keys, refused while parsing), or -2 (out of memory).
  */
 int schema_doc_parse(const char *json, size_t len, schema_doc_t **out, char *err, size_t err_size);
 

@@ -25,6 +25,7 @@
 
 #include <cosmosb/error.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,126 @@ static void test_refusals(const char *json)
     refuse_edit(json, "fraction", "\"count\":4", "\"count\":4.0", "integer");
 }
 
+/* A growable string for generated documents. */
+struct gbuf {
+    char *b;
+    size_t n, cap;
+};
+
+static void gput(struct gbuf *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void gput(struct gbuf *g, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = g->b ? vsnprintf(g->b + g->n, g->cap - g->n, fmt, ap) : -1;
+        va_end(ap);
+        if (k >= 0 && (size_t)k < g->cap - g->n) {
+            g->n += (size_t)k;
+            return;
+        }
+        size_t cap = g->cap ? g->cap * 2u : 1u << 16;
+        char *nb = realloc(g->b, cap);
+        if (!nb) {
+            fprintf(stderr, "out of memory\n");
+            exit(1);
+        }
+        g->b = nb;
+        g->cap = cap;
+    }
+}
+
+/*
+ * Review 20: the reader made names unique by comparing every pair and looked each link up in the whole
+ * list (65,536 types took 46 s; this test's bound is ctest's timeout), and it parsed any number of values
+ * (a 64-byte node each: about 32 times the input in memory) and array items before looking at them.
+ */
+static void test_large_documents(void)
+{
+    /* The most types the reader takes; every other one derives from the last (each link a lookup).
+     * Round 1 gives type n-2 the name of type 7: refused as a name twice. */
+    const uint32_t n = 65536u;
+    struct gbuf g = {NULL, 0, 0};
+    char last[32];
+    snprintf(last, sizeof last, "t%06u", n - 1u);
+    for (int round = 0; round < 2; round++) {
+        g.n = 0;
+        gput(&g, "{\"format\":\"cosmosb-schemas\",\"format_version\":1,\"types\":[");
+        for (uint32_t i = 0; i < n; i++) {
+            char nm[32];
+            snprintf(nm, sizeof nm, "t%06u", round && i == n - 2u ? 7u : i);
+            unsigned long long id = (unsigned long long)cosmosb_schema_id_of(nm);
+            if (i + 1u < n)
+                gput(&g,
+                     "%s{\"name\":\"%s\",\"id\":\"0x%016llx\",\"version\":1,\"size\":1,\"align\":1,"
+                     "\"min_size\":1,\"base\":\"%s\",\"fields\":[]}",
+                     i ? ",\n" : "", nm, id, last);
+            else
+                gput(&g,
+                     ",\n{\"name\":\"%s\",\"id\":\"0x%016llx\",\"version\":1,\"size\":1,\"align\":1,"
+                     "\"min_size\":1,\"base\":null,\"fields\":[{\"name\":\"a\",\"kind\":\"u8\",\"offset\":0,"
+                     "\"size\":1,\"count\":1,\"since\":1}]}",
+                     nm, id);
+        }
+        gput(&g, "]}\n");
+        if (round) {
+            expect_refused("a name twice among many", g.b, "t000007 appears twice");
+            break;
+        }
+        schema_doc_t *doc = NULL;
+        char err[SCHEMA_DOC_ERR_MAX];
+        err[0] = '\0';
+        int rc = schema_doc_parse(g.b, g.n, &doc, err, sizeof err);
+        CHECK(rc == 0, "%u types refused: %s", n, err);
+        if (rc != 0)
+            continue;
+        CHECK(schema_doc_count(doc) == n, "%u types read of %u", schema_doc_count(doc), n);
+        const cosmosb_schema_t *top = schema_doc_find(doc, last);
+        CHECK(top && top->base == NULL, "the last type is not found");
+        for (uint32_t i = 0; top && i + 1u < n; i += 4099u) {
+            char nm[32];
+            snprintf(nm, sizeof nm, "t%06u", i);
+            const cosmosb_schema_t *t = schema_doc_find(doc, nm);
+            CHECK(t && t == schema_doc_at(doc, i) && t->base == top, "type %s not linked to its base", nm);
+        }
+        CHECK(schema_doc_find(doc, "t999999") == NULL, "a type that is not there is found");
+        schema_doc_free(doc);
+    }
+
+    /* Small values: one per 2 bytes is more than a document of the format can have. */
+    g.n = 0;
+    gput(&g, "{\"format\":\"cosmosb-schemas\",\"format_version\":1,\"types\":[],\"pad\":[0");
+    for (int i = 0; i < 20000; i++)
+        gput(&g, ",0");
+    gput(&g, "]}");
+    expect_refused("a document of small values", g.b, "more values");
+    /* Long arrays and wide objects are refused while they are parsed. */
+    g.n = 0;
+    gput(&g, "{\"format\":\"cosmosb-schemas\",\"format_version\":1,\"types\":[],\"pad\":[\"xxxxxxxx\"");
+    for (uint32_t i = 0; i < 65536u; i++)
+        gput(&g, ",\"xxxxxxxx\"");
+    gput(&g, "]}");
+    expect_refused("an array of 65537 items", g.b, "more than 65536 items");
+    g.n = 0;
+    gput(&g, "{\"format\":\"cosmosb-schemas\",\"format_version\":1,\"types\":[],\"pad\":{\"key0\":\"xxxxxxxx\"");
+    for (int i = 1; i < 65; i++)
+        gput(&g, ",\"key%d\":\"xxxxxxxx\"", i);
+    gput(&g, "}}");
+    expect_refused("an object of 65 keys", g.b, "more than 64 keys");
+    /* Names made twice are found through the index too. */
+    g.n = 0;
+    gput(&g, "{\"format\":\"cosmosb-schemas\",\"format_version\":1,\"types\":[");
+    for (int i = 0; i < 3; i++)
+        gput(&g,
+             "%s{\"name\":\"%s\",\"id\":\"0x%016llx\",\"version\":1,\"size\":1,\"align\":1,\"min_size\":1,"
+             "\"base\":null,\"fields\":[{\"name\":\"a\",\"kind\":\"u8\",\"offset\":0,\"size\":1,\"count\":1,"
+             "\"since\":1}]}",
+             i ? "," : "", i == 2 ? "x.A" : i ? "x.B" : "x.A", (unsigned long long)cosmosb_schema_id_of(i == 1 ? "x.B" : "x.A"));
+    gput(&g, "]}");
+    expect_refused("a name twice", g.b, "appears twice");
+    free(g.b);
+}
+
 /* Truncations and byte corruptions: refused, or consistent; never a crash. */
 static void test_corruptions(const char *json)
 {
@@ -286,6 +407,7 @@ int main(int argc, char **argv)
     }
     test_round_trip(json);
     test_refusals(json);
+    test_large_documents();
     test_corruptions(json);
     free(json);
     if (failures) {

@@ -36,7 +36,7 @@
     XX(EIO, -15, "operating system call failed")                                    \
     XX(EROLE, -16, "operation not allowed for this endpoint's role")                \
     XX(EOVERFLOW, -17, "counter or size overflow")                                  \
-    XX(ETYPE, -18, "unknown or unaccepted message type")                            \
+    XX(ETYPE, -18, "object of another type than the one asked for")                 \
     XX(EBADMSG, -19, "message failed schema validation")                            \
     XX(ESTALE, -20, "stale handle: the object was released or its memory reused")   \
     XX(ERANGE, -21, "offset or length outside the object, window or buffer")        \

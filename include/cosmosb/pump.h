@@ -53,10 +53,15 @@ COSMOSB_API int cosmosb_pump_init(void *mem, size_t size, uint32_t max_receivers
 
 /**
  * @brief Appends a receiver (lower priority than those added before).
+ *
+ * A pump made by cosmosb_pump_create() also waits on the receiver's pipe from
+ * then on; if the pipe cannot join its wait set, the receiver is not added and
+ * the wait set's error is returned (see cosmosb_waitset_add()).
  * @param[in,out] pump the pump.
  * @param[in] rx the receiver (must outlive the pump).
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ENOMEM (full); ::COSMOSB_EBUSY (already there).
- * @par Concurrency: the pump's thread.
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (also: a created pump already waits on the receiver's pipe,
+ *         through another receiver); ::COSMOSB_ENOMEM (full); ::COSMOSB_EBUSY (already there).
+ * @par Concurrency: the pump's thread, not from inside a handler of this pump.
  */
 COSMOSB_API int cosmosb_pump_add(cosmosb_pump_t *pump, cosmosb_receiver_t *rx);
 
@@ -100,10 +105,11 @@ COSMOSB_API int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn
  * Without a wait hook the pump looks at its pipes' liveness itself, each on its
  * pipe's schedule (about every 200 ms), so senders that died are reported then.
  * @param[in,out] pump the pump.
- * @param[in] max the most messages to handle.
+ * @param[in] max the most messages to handle, 1..INT32_MAX (::COSMOSB_EINVAL otherwise).
  * @param[in] timeout_ns how long to wait when nothing is queued.
  * @return how many messages were handled (>= 1); ::COSMOSB_EAGAIN (timeout 0, nothing queued);
- *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EINVAL; or a receiver's error (see above).
+ *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EINVAL; ::COSMOSB_EBUSY (called while this pump runs:
+ *         from one of its handlers or on_reject callbacks); or a receiver's error (see above).
  * @par Concurrency: the pump's thread; handlers run on it.
  */
 COSMOSB_API int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns);

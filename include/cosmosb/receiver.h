@@ -104,7 +104,10 @@ COSMOSB_API int cosmosb_typed_tag_init(const cosmosb_schema_t *schema, cosmosb_t
  * @param[in] msg the struct (`tag->size` bytes).
  * @param[in] flags ::COSMOSB_MSG_URGENT or 0.
  * @param[in] timeout_ns how long to wait for space.
- * @return as cosmosb_pipe_send(); ::COSMOSB_EMSGSIZE if header plus struct exceed the slot size.
+ * @return as cosmosb_pipe_send(); ::COSMOSB_EMSGSIZE if header plus struct exceed the slot size;
+ *         ::COSMOSB_EINVAL (NULL arguments, or a tag not as cosmosb_typed_tag_init() makes it: a
+ *         header size other than 8 plus 16 per ancestor up to ::COSMOSB_TYPED_HEADER_MAX, a size other
+ *         than its schema's, or above ::COSMOSB_SCHEMA_MAX_SIZE); nothing is reserved then.
  * @par Concurrency: as cosmosb_pipe_send().
  */
 COSMOSB_API int cosmosb_typed_send_tagged(cosmosb_pipe_t *pipe, const cosmosb_typed_tag_t *tag, const void *msg,
@@ -151,10 +154,25 @@ typedef struct cosmosb_reject_info {
     cosmosb_validate_error_t err; /**< reason and place */
 } cosmosb_reject_info_t;
 
-/** @brief Called for each rejected message (after it was consumed). */
+/**
+ * @brief Called for each rejected message (after it was consumed), from inside the receive that rejected it.
+ *
+ * It runs on the receiver's thread while that receive is still in progress: it
+ * may not receive on @p rx itself (cosmosb_receiver_recv(),
+ * cosmosb_receiver_recv_urgent() and cosmosb_receiver_dispatch() on @p rx return
+ * ::COSMOSB_EBUSY meanwhile, as does cosmosb_pump_run() on a pump that is running).
+ */
 typedef void (*cosmosb_reject_fn)(void *ctx, cosmosb_receiver_t *rx, const cosmosb_reject_info_t *info);
 
-/** @brief Called by cosmosb_receiver_dispatch() / the pump for each delivered message. */
+/**
+ * @brief Called by cosmosb_receiver_dispatch() / the pump for each delivered message.
+ *
+ * The message is released when the handler returns. Meanwhile receiving on
+ * @p rx returns ::COSMOSB_EBUSY (cosmosb_receiver_recv(),
+ * cosmosb_receiver_recv_urgent(), cosmosb_receiver_dispatch()), even if the
+ * handler released the message itself, and so does cosmosb_pump_run() on the
+ * pump that called the handler.
+ */
 typedef void (*cosmosb_handler_fn)(void *ctx, cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg);
 
 /** @brief Options of a receiver. Start from cosmosb_receiver_config_init(). */
@@ -212,9 +230,12 @@ COSMOSB_API int cosmosb_receiver_init(void *mem, size_t size, cosmosb_pipe_t *pi
  * @param[in] schema the type (it must outlive the receiver).
  * @param[in] handler called by cosmosb_receiver_dispatch() (may be NULL for pull-style receiving).
  * @param[in] ctx passed to @p handler.
- * @return ::COSMOSB_OK (replaces the handler if already accepted); ::COSMOSB_EINVAL (malformed
+ * @return ::COSMOSB_OK (replaces the handler if already accepted, by this descriptor or by one
+ *         describing the same type: name, version, size, alignment, base, every field with its rule,
+ *         nested types; e.g. a copy from another translation unit); ::COSMOSB_EINVAL (malformed
  *         descriptor); ::COSMOSB_ENOMEM (max_types reached); ::COSMOSB_EMSGSIZE (larger than max_size);
- *         ::COSMOSB_EINCOMPAT (a different type with the same id is accepted).
+ *         ::COSMOSB_EINCOMPAT (a different type with the same id is accepted: another name with the
+ *         same hash, or the same name with any other difference; nothing changes).
  * @par Concurrency: the receiver's thread.
  */
 COSMOSB_API int cosmosb_receiver_accept(cosmosb_receiver_t *rx, const cosmosb_schema_t *schema,
@@ -230,7 +251,8 @@ COSMOSB_API int cosmosb_receiver_accept(cosmosb_receiver_t *rx, const cosmosb_sc
  * @param[in,out] rx the receiver (the previous message must have been released).
  * @param[out] msg the message.
  * @param[in] timeout_ns how long to wait (for the whole call).
- * @return ::COSMOSB_OK; ::COSMOSB_EBUSY (previous message not released); the pipe's
+ * @return ::COSMOSB_OK; ::COSMOSB_EBUSY (previous message not released, or called from this
+ *         receiver's on_reject callback or from a handler it is running); the pipe's
  *         errors (::COSMOSB_EAGAIN, ::COSMOSB_ETIMEDOUT, ::COSMOSB_ECORRUPT, ::COSMOSB_EPEERDEAD, ...).
  * @par Concurrency: the receiver's thread.
  */
@@ -260,9 +282,10 @@ COSMOSB_API int cosmosb_receiver_release(cosmosb_receiver_t *rx, const cosmosb_t
  * A message whose accepted type has no handler is released undelivered and
  * counted as delivered. Waits (up to @p timeout_ns) only for the first message.
  * @param[in,out] rx the receiver.
- * @param[in] max the most messages to handle.
+ * @param[in] max the most messages to handle, 1..INT32_MAX (::COSMOSB_EINVAL otherwise).
  * @param[in] timeout_ns how long to wait for the first.
- * @return how many were handled (>= 1), or a negative code as cosmosb_receiver_recv().
+ * @return how many were handled (>= 1), or a negative code as cosmosb_receiver_recv()
+ *         (::COSMOSB_EBUSY from this receiver's on_reject callback or handlers).
  * @par Concurrency: the receiver's thread; handlers run on it.
  */
 COSMOSB_API int cosmosb_receiver_dispatch(cosmosb_receiver_t *rx, uint32_t max, uint64_t timeout_ns);

@@ -289,7 +289,9 @@ COSMOSB_API uint64_t cosmosb_schema_type_id(const cosmosb_schema_t *schema);
 /**
  * @brief Checks that a descriptor is well formed and describes its struct.
  *
- * Every entry has a known kind and sane sizes; ENUM ranges are ordered and
+ * Names (of the type, its fields, REF targets) are well-formed UTF-8 (no
+ * overlong forms, no surrogates, nothing above U+10FFFF), as the JSON export
+ * needs. Every entry has a known kind and sane sizes; ENUM ranges are ordered and
  * fit int32; nested types and bases are themselves valid; derivation depth at
  * most ::COSMOSB_SCHEMA_MAX_DEPTH and nesting at most
  * ::COSMOSB_SCHEMA_MAX_NESTING; SINCE markers have increasing versions not
@@ -330,7 +332,8 @@ COSMOSB_API uint32_t cosmosb_schema_field_count(const cosmosb_schema_t *schema);
  * @param[in] schema a descriptor that passes cosmosb_schema_check().
  * @param[in] index the field.
  * @param[out] info filled in.
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (NULL); ::COSMOSB_ERANGE (no such field).
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (NULL, or the type or a base has field_count > 0 and no
+ *         fields table); ::COSMOSB_ERANGE (no such field).
  * @par Concurrency: pure function, any thread.
  */
 COSMOSB_API int cosmosb_schema_field(const cosmosb_schema_t *schema, uint32_t index, cosmosb_field_info_t *info);
@@ -341,7 +344,7 @@ COSMOSB_API int cosmosb_schema_field(const cosmosb_schema_t *schema, uint32_t in
  * A message shorter than this is rejected; a longer one that ends before
  * `size` comes from an older sender and its missing fields read as zero.
  * @param[in] schema a descriptor that passes cosmosb_schema_check().
- * @return the size in bytes, or 0 for NULL.
+ * @return the size in bytes, or 0 for NULL (or a type or base with field_count > 0 and no fields table).
  * @par Concurrency: pure function, any thread.
  */
 COSMOSB_API uint32_t cosmosb_schema_min_size(const cosmosb_schema_t *schema);
@@ -388,7 +391,7 @@ COSMOSB_API int cosmosb_schema_compatible(const cosmosb_schema_t *old_schema, co
 /** @brief Why a message was refused (indexes ::cosmosb_receiver_stats_t::rejected). */
 typedef enum cosmosb_reject_reason {
     COSMOSB_REJECT_NONE = 0,       /**< not rejected */
-    COSMOSB_REJECT_TYPE = 1,       /**< neither the type nor any ancestor is accepted (::COSMOSB_ETYPE) */
+    COSMOSB_REJECT_TYPE = 1,       /**< neither the type nor any ancestor is accepted (counted; the receive goes on) */
     COSMOSB_REJECT_HEADER = 2,     /**< the typed-message header is malformed */
     COSMOSB_REJECT_SHORT = 3,      /**< shorter than the accepted type's minimum size */
     COSMOSB_REJECT_TRUNCATED = 4,  /**< the message ends inside a field */
@@ -443,7 +446,9 @@ typedef struct cosmosb_validate_error {
  * @param[in] present bytes of the message body.
  * @param[in] hooks REF and WINDOW checks (may be NULL: such fields must then be null/empty).
  * @param[out] err where it failed (may be NULL).
- * @return ::COSMOSB_OK; ::COSMOSB_EBADMSG (see @p err); ::COSMOSB_EINVAL (NULL schema or data).
+ * @return ::COSMOSB_OK; ::COSMOSB_EBADMSG (see @p err); ::COSMOSB_EINVAL (NULL schema or data, or
+ *         the type or a base with field_count > 0 and no fields table; such a nested type's fields
+ *         are not checked, as it has none: call cosmosb_schema_check() for the whole descriptor).
  * @par Concurrency: reentrant; the hooks decide the rest.
  */
 COSMOSB_API int cosmosb_schema_validate(const cosmosb_schema_t *schema, const void *data, uint32_t present,
@@ -482,7 +487,10 @@ COSMOSB_API int cosmosb_schema_registry_init(void *mem, size_t size, uint32_t ma
  * @param[in] schema the type.
  * @return ::COSMOSB_OK (also if already there); ::COSMOSB_EINVAL (malformed descriptor);
  *         ::COSMOSB_ENOMEM (full; nothing added); ::COSMOSB_EINCOMPAT (another type with
- *         the same id, or the same name with a different layout, is registered).
+ *         the same id is registered: another name with the same hash, or the same name with any
+ *         difference in version, size, alignment, base, fields, their rules or nested types;
+ *         nothing added). A descriptor describing the same type as a registered one (a copy from
+ *         another translation unit) is already there.
  * @par Concurrency: one thread at a time per registry.
  */
 COSMOSB_API int cosmosb_schema_registry_add(cosmosb_schema_registry_t *reg, const cosmosb_schema_t *schema);

@@ -12,9 +12,10 @@ struct cosmosb_pump {
     uint32_t magic;
     uint32_t max;
     uint32_t n;
-    uint32_t reserved;
+    uint32_t running; /* 1 while cosmosb_pump_run() runs (handlers and on_reject callbacks included) */
     cosmosb_pump_wait_fn wait;
     void *wait_ctx;
+    cosmosb__pump_add_fn on_add;       /* hosted layer: wait on the receiver's pipe too */
     cosmosb__pump_remove_fn on_remove; /* hosted layer: forget the receiver's pipe in its wait set */
     cosmosb_receiver_t *rx[];
 };
@@ -54,6 +55,15 @@ int cosmosb_pump_add(cosmosb_pump_t *pump, cosmosb_receiver_t *rx)
     if (pump->n >= pump->max)
         return COSMOSB_ENOMEM;
     pump->rx[pump->n++] = rx;
+    if (pump->on_add) {
+        /* A created pump sleeps on its wait set: a receiver whose pipe is not in it would
+         * never wake the pump. Could it not be added, the receiver is not added either. */
+        int rc = pump->on_add(pump->wait_ctx, rx);
+        if (rc != COSMOSB_OK) {
+            pump->rx[--pump->n] = NULL;
+            return rc;
+        }
+    }
     return COSMOSB_OK;
 }
 
@@ -80,10 +90,12 @@ uint32_t cosmosb_pump_count(const cosmosb_pump_t *pump)
     return valid(pump) ? pump->n : 0u;
 }
 
-void cosmosb__pump_set_on_remove(cosmosb_pump_t *pump, cosmosb__pump_remove_fn fn)
+void cosmosb__pump_set_hooks(cosmosb_pump_t *pump, cosmosb__pump_add_fn on_add, cosmosb__pump_remove_fn on_remove)
 {
-    if (valid(pump))
-        pump->on_remove = fn;
+    if (valid(pump)) {
+        pump->on_add = on_add;
+        pump->on_remove = on_remove;
+    }
 }
 
 int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn wait, void *ctx)
@@ -92,7 +104,8 @@ int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn wait, void 
         return COSMOSB_EINVAL;
     pump->wait = wait;
     pump->wait_ctx = ctx;
-    pump->on_remove = NULL; /* a hosted pump's wait set is no longer the context */
+    pump->on_add = NULL; /* a hosted pump's wait set is no longer the context */
+    pump->on_remove = NULL;
     return COSMOSB_OK;
 }
 
@@ -129,10 +142,8 @@ static int step(cosmosb_pump_t *pump, int *first_err, int *all_failed)
     return 0;
 }
 
-int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
+static int run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
 {
-    if (!valid(pump) || max == 0 || pump->n == 0)
-        return COSMOSB_EINVAL;
     int handled = 0;
     int first_err = 0;
     int all_failed = 0;
@@ -194,4 +205,19 @@ int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
         }
         first_err = 0;
     }
+}
+
+int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
+{
+    /* The count is returned as an int: more than INT32_MAX could not be (cosmosb_pipe_recv_batch's rule). */
+    if (!valid(pump) || max == 0 || max > (uint32_t)INT32_MAX || pump->n == 0)
+        return COSMOSB_EINVAL;
+    /* From a handler or an on_reject callback of this pump's run: the outer run holds a message of
+     * one of its receivers and is in the middle of a step. */
+    if (pump->running)
+        return COSMOSB_EBUSY;
+    pump->running = 1;
+    int rc = run(pump, max, timeout_ns);
+    pump->running = 0;
+    return rc;
 }

@@ -4,11 +4,16 @@
 
 #include "cosmosb/pump.h"
 
+/* Called by cosmosb_pump_add() with the wait hook's context once the receiver
+ * is in the list, so a hosted pump can wait on the receiver's pipe too. A
+ * negative code undoes the add, and cosmosb_pump_add() returns it. */
+typedef int (*cosmosb__pump_add_fn)(void *wait_ctx, cosmosb_receiver_t *rx);
+
 /* Called by cosmosb_pump_remove() with the wait hook's context, so a hosted
  * pump can drop the receiver's pipe from its wait set. */
 typedef void (*cosmosb__pump_remove_fn)(void *wait_ctx, cosmosb_receiver_t *rx);
 
-/* Installs that callback (NULL: none). */
-void cosmosb__pump_set_on_remove(cosmosb_pump_t *pump, cosmosb__pump_remove_fn fn);
+/* Installs those callbacks (NULL: none). cosmosb_pump_set_wait() clears both. */
+void cosmosb__pump_set_hooks(cosmosb_pump_t *pump, cosmosb__pump_add_fn on_add, cosmosb__pump_remove_fn on_remove);
 
 #endif /* COSMOSB_PUMP_INTERNAL_H */

@@ -31,6 +31,8 @@ struct cosmosb_receiver {
     uint32_t hash_mask;
     uint32_t outstanding;    /* OUT_*: the message last delivered and not yet released */
     uint32_t cur_type;       /* index in types[] of that message's accepted type */
+    uint32_t in_callback;    /* 1 while on_reject or a handler runs: a nested receive would corrupt ours */
+    uint32_t reserved2;
     cosmosb_pipe_t *pipe;
     cosmosb_validate_hooks_t hooks;
     cosmosb_reject_fn on_reject;
@@ -144,10 +146,11 @@ int cosmosb_receiver_accept(cosmosb_receiver_t *rx, const cosmosb_schema_t *sche
     uint32_t e = lookup(rx, id);
     if (e) {
         struct rx_type *t = &rx->types[e - 1u];
-        if (t->schema != schema && !cosmosb__streq(t->schema->name, schema->name))
-            return COSMOSB_EINCOMPAT; /* two names with one hash */
-        if (t->schema != schema && (t->schema->size != schema->size || t->schema->version != schema->version))
-            return COSMOSB_EINCOMPAT;
+        /* Another descriptor of the id: only a copy of the accepted one (another translation unit's)
+         * may replace the handler, since messages stay checked against the first. Before review 20 a
+         * same-named descriptor of the same size and version with other rules was taken too. */
+        if (!cosmosb__schema_same(t->schema, schema))
+            return COSMOSB_EINCOMPAT; /* two names with one hash, or another type of this name */
         t->handler = handler;
         t->ctx = ctx;
         return COSMOSB_OK;
@@ -182,7 +185,11 @@ static void reject(cosmosb_receiver_t *rx, const cosmosb_msg_view_t *view, uint3
         info.len = view->info.len;
         info.producer = view->info.producer;
         info.err = *err;
+        /* The callback may not receive on rx: the receive that called us still runs (a nested one
+         * would fill rx->buf / rx->view under it). Such calls return EBUSY meanwhile. */
+        rx->in_callback = 1;
         rx->on_reject(rx->reject_ctx, rx, &info);
+        rx->in_callback = 0;
     }
 }
 
@@ -282,7 +289,7 @@ static int receive(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg, uint64_t ti
 {
     if (!valid(rx) || !msg)
         return COSMOSB_EINVAL;
-    if (rx->outstanding != OUT_NONE)
+    if (rx->outstanding != OUT_NONE || rx->in_callback)
         return COSMOSB_EBUSY;
     /* A finite timeout is for the whole call: a rejected message does not restart it
      * (a sender trickling invalid messages could otherwise hold the call forever). */
@@ -364,15 +371,22 @@ void cosmosb__receiver_drop_outstanding(cosmosb_receiver_t *rx)
 int cosmosb__receiver_deliver(cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg)
 {
     const struct rx_type *t = &rx->types[rx->cur_type];
-    if (t->handler)
+    if (t->handler) {
+        /* Even should the handler release the message, it may not receive on rx before we do. */
+        rx->in_callback = 1;
         t->handler(t->ctx, rx, msg);
+        rx->in_callback = 0;
+    }
     return cosmosb_receiver_release(rx, msg);
 }
 
 int cosmosb_receiver_dispatch(cosmosb_receiver_t *rx, uint32_t max, uint64_t timeout_ns)
 {
-    if (!valid(rx) || max == 0)
+    /* The count is returned as an int: more than INT32_MAX could not be (cosmosb_pipe_recv_batch's rule). */
+    if (!valid(rx) || max == 0 || max > (uint32_t)INT32_MAX)
         return COSMOSB_EINVAL;
+    if (rx->in_callback)
+        return COSMOSB_EBUSY;
     int handled = 0;
     while ((uint32_t)handled < max) {
         cosmosb_typed_msg_t msg;

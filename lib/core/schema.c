@@ -75,9 +75,48 @@ static uint32_t kind_align(uint32_t kind)
 
 static int check_type(const cosmosb_schema_t *s, uint32_t nesting);
 
+/*
+ * Whether a NUL-terminated string is well-formed UTF-8: no stray continuation byte, no
+ * truncated sequence, no overlong form, no surrogate (U+D800..U+DFFF), nothing above U+10FFFF.
+ * Names are exported in JSON as they are (review 20: a name that was not UTF-8 made the
+ * library's own export unreadable by its reader).
+ */
+static int utf8_ok(const char *str)
+{
+    const unsigned char *p = (const unsigned char *)str;
+    while (*p) {
+        unsigned char c = *p++;
+        if (c < 0x80u)
+            continue;
+        uint32_t n, cp;
+        if (c >= 0xC2u && c <= 0xDFu) {
+            n = 1;
+            cp = c & 0x1Fu;
+        } else if (c >= 0xE0u && c <= 0xEFu) {
+            n = 2;
+            cp = c & 0x0Fu;
+        } else if (c >= 0xF0u && c <= 0xF4u) {
+            n = 3;
+            cp = c & 0x07u;
+        } else {
+            return 0; /* a continuation byte, C0/C1 (always overlong), or F5..FF */
+        }
+        for (uint32_t i = 0; i < n; i++, p++) {
+            if ((*p & 0xC0u) != 0x80u) /* the NUL ends a truncated sequence here too */
+                return 0;
+            cp = (cp << 6) | (*p & 0x3Fu);
+        }
+        if ((n == 2 && (cp < 0x800u || (cp >= 0xD800u && cp <= 0xDFFFu))) || (n == 3 && (cp < 0x10000u || cp > 0x10FFFFu)))
+            return 0;
+    }
+    return 1;
+}
+
 static int check_entry(const cosmosb_schema_t *s, const cosmosb_field_t *f, uint32_t nesting)
 {
-    if (!f->name || !*f->name || f->count == 0 || f->reserved != 0)
+    if (!f->name || !*f->name || !utf8_ok(f->name) || f->count == 0 || f->reserved != 0)
+        return COSMOSB_EINVAL;
+    if (f->target && !utf8_ok(f->target))
         return COSMOSB_EINVAL;
     uint32_t expect_size = cosmosb__kind_size(f->kind);
     switch (f->kind) {
@@ -125,7 +164,7 @@ static int check_type(const cosmosb_schema_t *s, uint32_t nesting)
     for (const cosmosb_schema_t *b = s; b; b = b->base) {
         if (depth++ > COSMOSB_SCHEMA_MAX_DEPTH)
             return COSMOSB_EINVAL;
-        if (cosmosb__str_empty(b->name) || b->version == 0 || b->size == 0 ||
+        if (cosmosb__str_empty(b->name) || !utf8_ok(b->name) || b->version == 0 || b->size == 0 ||
             b->size > COSMOSB_SCHEMA_MAX_SIZE || !cosmosb__is_pow2(b->align) || b->align > 64u ||
             (b->size & (b->align - 1u)) || (b->field_count && !b->fields))
             return COSMOSB_EINVAL;
@@ -191,7 +230,7 @@ uint32_t cosmosb_schema_field_count(const cosmosb_schema_t *schema)
 
 int cosmosb_schema_field(const cosmosb_schema_t *schema, uint32_t index, cosmosb_field_info_t *info)
 {
-    if (!schema || !info)
+    if (!schema || !info || !cosmosb__fields_present(schema))
         return COSMOSB_EINVAL;
     struct cosmosb__field_walk w;
     cosmosb__walk_init(&w, schema);
@@ -219,7 +258,7 @@ int cosmosb_schema_field(const cosmosb_schema_t *schema, uint32_t index, cosmosb
 
 uint32_t cosmosb_schema_min_size(const cosmosb_schema_t *schema)
 {
-    if (!schema)
+    if (!schema || !cosmosb__fields_present(schema))
         return 0;
     /* A derived message always carries its whole base struct (a base that grew
      * moves the derived fields, which the compatibility check refuses). */
@@ -293,6 +332,60 @@ int cosmosb__schema_zero_ok(const cosmosb_schema_t *s, uint32_t nesting)
         }
     }
     return 1;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Equality of two descriptors                                               */
+/* ------------------------------------------------------------------------- */
+
+static int same_type(const cosmosb_schema_t *a, const cosmosb_schema_t *b, uint32_t level);
+
+static int same_entry(const cosmosb_field_t *fa, const cosmosb_field_t *fb, uint32_t level)
+{
+    if (fa->kind != fb->kind || fa->count != fb->count)
+        return 0;
+    if (fa->kind == COSMOSB_FIELD_SINCE)
+        return 1;
+    if (!cosmosb__streq(fa->name, fb->name) || fa->elem_size != fb->elem_size || fa->elem_align != fb->elem_align)
+        return 0;
+    switch (fa->kind) {
+    case COSMOSB_FIELD_ENUM:
+        return fa->min == fb->min && fa->max == fb->max;
+    case COSMOSB_FIELD_WINDOW:
+        return fa->rights == fb->rights;
+    case COSMOSB_FIELD_REF:
+        return cosmosb__streq(cosmosb__str_empty(fa->target) ? "" : fa->target,
+                              cosmosb__str_empty(fb->target) ? "" : fb->target);
+    case COSMOSB_FIELD_STRUCT:
+        return same_type(fa->type, fb->type, level + 1u);
+    default:
+        return 1;
+    }
+}
+
+static int same_type(const cosmosb_schema_t *a, const cosmosb_schema_t *b, uint32_t level)
+{
+    if (a == b)
+        return 1;
+    /* Checked descriptors have at most (MAX_DEPTH + 1) * (MAX_NESTING + 1) levels of bases and nested types. */
+    if (!a || !b || level >= (COSMOSB_SCHEMA_MAX_DEPTH + 1u) * (COSMOSB_SCHEMA_MAX_NESTING + 1u))
+        return 0;
+    if (!cosmosb__streq(a->name, b->name) || a->version != b->version || a->size != b->size ||
+        a->align != b->align || a->field_count != b->field_count || !a->base != !b->base)
+        return 0;
+    if (a->base && !same_type(a->base, b->base, level + 1u))
+        return 0;
+    if (a->field_count && (!a->fields || !b->fields))
+        return 0;
+    for (uint32_t i = 0; i < a->field_count; i++)
+        if (!same_entry(&a->fields[i], &b->fields[i], level))
+            return 0;
+    return 1;
+}
+
+int cosmosb__schema_same(const cosmosb_schema_t *a, const cosmosb_schema_t *b)
+{
+    return same_type(a, b, 0);
 }
 
 /* A small string builder for the reason (no libc). */

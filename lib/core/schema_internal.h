@@ -32,11 +32,12 @@ static inline void cosmosb__walk_init(struct cosmosb__field_walk *w, const cosmo
 }
 
 /* Next own field (markers consumed on the way); NULL at the end. Needs a
- * descriptor that passed cosmosb_schema_check() (no overflow possible then). */
+ * descriptor that passed cosmosb_schema_check() (no overflow possible then);
+ * a table that is missing (fields NULL, field_count > 0) is walked as empty. */
 static inline const cosmosb_field_t *cosmosb__walk_next(struct cosmosb__field_walk *w, uint32_t *offset)
 {
     const cosmosb_schema_t *s = w->schema;
-    while (w->next < s->field_count) {
+    while (s->fields && w->next < s->field_count) {
         const cosmosb_field_t *f = &s->fields[w->next++];
         if (f->kind == COSMOSB_FIELD_SINCE) {
             w->since = f->count;
@@ -64,6 +65,18 @@ static inline int cosmosb__streq(const char *a, const char *b)
     return *a == *b;
 }
 
+/* Whether the type and its bases (as far as a checked descriptor can reach) have their field
+ * tables: the cheap guard of the introspection and validation calls, which trust the rest
+ * (review 20: fields NULL with field_count > 0 was dereferenced). */
+static inline int cosmosb__fields_present(const cosmosb_schema_t *s)
+{
+    uint32_t depth = 0;
+    for (const cosmosb_schema_t *b = s; b && depth <= COSMOSB_SCHEMA_MAX_DEPTH; b = b->base, depth++)
+        if (b->field_count && !b->fields)
+            return 0;
+    return 1;
+}
+
 static inline int cosmosb__str_empty(const char *s)
 {
     return !s || !*s;
@@ -76,6 +89,11 @@ static inline int cosmosb__is_pow2(uint32_t v)
 
 /* Size and alignment a kind implies (0 for STRUCT and CHARS, which carry their own). */
 uint32_t cosmosb__kind_size(uint32_t kind);
+
+/* Whether two checked descriptors describe the same type: name, version, size, alignment, base,
+ * every entry (SINCE markers included) with its rule (ENUM range, REF target, WINDOW rights), and
+ * nested types, compared deeply. Identical copies (one per translation unit) are the same type. */
+int cosmosb__schema_same(const cosmosb_schema_t *a, const cosmosb_schema_t *b);
 
 /* Whether an all-zero value of the type passes validation (every appended field must). */
 int cosmosb__schema_zero_ok(const cosmosb_schema_t *s, uint32_t nesting);

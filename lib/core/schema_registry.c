@@ -92,15 +92,12 @@ static void insert_hash(cosmosb_schema_registry_t *r, uint32_t index)
     r->hash[i] = index + 1u;
 }
 
-/* Two descriptors of one name must describe the same layout to share a registry. */
+/* Two descriptors of one id must describe the same type to share a registry (deep equality, the
+ * receiver's rule): before review 20 a one-way compatibility check merged them, so adding a type whose
+ * enum was wider than the registered one's succeeded, the other order not, and the export kept the first. */
 static int same_layout(const cosmosb_schema_t *a, const cosmosb_schema_t *b)
 {
-    if (a == b)
-        return 1;
-    if (!cosmosb__streq(a->name, b->name) || a->size != b->size || a->align != b->align ||
-        a->version != b->version || cosmosb_schema_field_count(a) != cosmosb_schema_field_count(b))
-        return 0;
-    return cosmosb_schema_compatible(a, b, NULL, 0) == COSMOSB_OK;
+    return cosmosb__schema_same(a, b);
 }
 
 static int add_one(cosmosb_schema_registry_t *r, const cosmosb_schema_t *s, uint32_t level)

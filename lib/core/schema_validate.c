@@ -283,7 +283,7 @@ int cosmosb__schema_validate_body(const cosmosb_schema_t *schema, const void *da
 int cosmosb_schema_validate(const cosmosb_schema_t *schema, const void *data, uint32_t present,
                             const cosmosb_validate_hooks_t *hooks, cosmosb_validate_error_t *err)
 {
-    if (!schema || !data)
+    if (!schema || !data || !cosmosb__fields_present(schema))
         return COSMOSB_EINVAL;
     if (err) {
         err->reason = COSMOSB_REJECT_NONE;

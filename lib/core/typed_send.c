@@ -26,7 +26,12 @@ int cosmosb_typed_tag_init(const cosmosb_schema_t *schema, cosmosb_typed_tag_t *
 int cosmosb_typed_send_tagged(cosmosb_pipe_t *pipe, const cosmosb_typed_tag_t *tag, const void *msg,
                               uint32_t flags, uint64_t timeout_ns)
 {
-    if (!tag || !msg || !tag->schema || tag->header_size > COSMOSB_TYPED_HEADER_MAX)
+    /* A tag is plain data the caller may have changed: its sizes are checked against what
+     * cosmosb_typed_tag_init() can make before they size a copy (review 20: a size of 0xFFFFFFF8
+     * wrapped header + size to 0 and copied 4 GiB). With them bounded, len cannot wrap. */
+    if (!tag || !msg || !tag->schema || tag->header_size < 8u || tag->header_size > COSMOSB_TYPED_HEADER_MAX ||
+        (tag->header_size - 8u) % 16u != 0u || tag->size != tag->schema->size || tag->size == 0u ||
+        tag->size > COSMOSB_SCHEMA_MAX_SIZE)
         return COSMOSB_EINVAL;
     cosmosb_slot_t slot;
     int rc = cosmosb_pipe_reserve(pipe, flags, timeout_ns, &slot);

@@ -43,6 +43,11 @@ struct pump_box {
     uint64_t pump[]; /* cosmosb_pump_memsize() bytes, 8-aligned */
 };
 
+static int add_to_waitset(void *ws, cosmosb_receiver_t *rx)
+{
+    return cosmosb_waitset_add((cosmosb_waitset_t *)ws, cosmosb_receiver_pipe(rx));
+}
+
 static void drop_from_waitset(void *ws, cosmosb_receiver_t *rx)
 {
     (void)cosmosb_waitset_remove((cosmosb_waitset_t *)ws, cosmosb_receiver_pipe(rx));
@@ -65,15 +70,13 @@ int cosmosb_pump_create(cosmosb_receiver_t *const *receivers, uint32_t n, cosmos
     }
     cosmosb_pump_t *pump = NULL;
     rc = cosmosb_pump_init(box->pump, psize, n, &pump);
-    for (uint32_t i = 0; rc == COSMOSB_OK && i < n; i++) {
-        rc = cosmosb_pump_add(pump, receivers[i]);
-        if (rc == COSMOSB_OK)
-            rc = cosmosb_waitset_add(box->ws, cosmosb_receiver_pipe(receivers[i]));
-    }
     if (rc == COSMOSB_OK) {
         rc = cosmosb_pump_set_wait(pump, cosmosb_waitset_pump_wait, box->ws);
-        cosmosb__pump_set_on_remove(pump, drop_from_waitset);
+        /* Every receiver added, now or later by cosmosb_pump_add(), has its pipe in the wait set. */
+        cosmosb__pump_set_hooks(pump, add_to_waitset, drop_from_waitset);
     }
+    for (uint32_t i = 0; rc == COSMOSB_OK && i < n; i++)
+        rc = cosmosb_pump_add(pump, receivers[i]);
     if (rc != COSMOSB_OK) {
         cosmosb_waitset_destroy(box->ws);
         free(box);
