@@ -10,9 +10,10 @@
  * participant can write, so ESTALE is believed only while our own private
  * counts no longer hold the object: a receiver that rewrote the word made
  * the owner hand out again bytes it still held itself (review 21). Nothing
- * else about allocation lives in shared memory, so a peer cannot corrupt it; receivers only resolve windows, and every window is
- * checked against the slice object (alive, same generation, a slice of
- * that buffer) and the slice's range.
+ * else about allocation lives in shared memory, so a peer cannot corrupt
+ * it; receivers only resolve windows, and every window is checked against
+ * the slice object (alive, same generation, a slice of that buffer) and
+ * the slice's range.
  */
 #include "core/buffer_internal.h"
 #include "core/arena_internal.h"
