@@ -645,6 +645,29 @@ Test(fdpass, send_errors)
     close(ev);
 }
 
+/* One sendmsg on `sock`: `len` bytes of `body` with SCM_RIGHTS of `fd`; sendmsg's result (child-safe). */
+static ssize_t raw_sendmsg_with_fd(int sock, const void *body, size_t len, int fd)
+{
+    struct iovec iov = {(void *)(uintptr_t)body, len};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = u.buf;
+    mh.msg_controllen = sizeof u.buf;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    return sendmsg(sock, &mh, 0);
+}
+
 Test(fdpass, recv_errors)
 {
     int sv[2];
@@ -672,24 +695,7 @@ Test(fdpass, recv_errors)
     before = count_fds();
     char junk[64];
     memset(junk, 'J', sizeof junk);
-    struct iovec iov = {junk, sizeof junk};
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr mh;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = u.buf;
-    mh.msg_controllen = sizeof u.buf;
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &ev, sizeof ev);
-    cr_assert_eq(sendmsg(sv[0], &mh, 0), (ssize_t)sizeof junk);
+    cr_assert_eq(raw_sendmsg_with_fd(sv[0], junk, sizeof junk, ev), (ssize_t)sizeof junk);
     ASSERT_RC(cosmosb_fd_recv(sv[1], got, 8, &n, NULL, NULL), COSMOSB_ECORRUPT);
     cr_assert_eq(count_fds(), before, "descriptor of a foreign message leaked");
     close(sv[0]);
@@ -713,29 +719,6 @@ Test(fdpass, recv_errors)
     cr_assert(tu_is_code(rc), "recv on a pipe: %d", rc);
     close(pp[0]);
     close(ev);
-}
-
-/* One sendmsg on `sock`: `len` bytes of `body` with SCM_RIGHTS of `fd`; sendmsg's result (child-safe). */
-static ssize_t raw_sendmsg_with_fd(int sock, const void *body, size_t len, int fd)
-{
-    struct iovec iov = {(void *)(uintptr_t)body, len};
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr mh;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = u.buf;
-    mh.msg_controllen = sizeof u.buf;
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-    return sendmsg(sock, &mh, 0);
 }
 
 static void send_raw_with_fd(int sock, const void *body, size_t len, int fd)
