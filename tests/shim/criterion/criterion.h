@@ -70,6 +70,8 @@ void cr_shim_skip(const char *fmt, ...);
 #define cr_expect_neq(...) CR_SHIM_CMP_(0, !=, __VA_ARGS__, "")
 #define cr_expect_lt(...) CR_SHIM_CMP_(0, <, __VA_ARGS__, "")
 #define cr_expect_gt(...) CR_SHIM_CMP_(0, >, __VA_ARGS__, "")
+#define cr_expect_leq(...) CR_SHIM_CMP_(0, <=, __VA_ARGS__, "")
+#define cr_expect_geq(...) CR_SHIM_CMP_(0, >=, __VA_ARGS__, "")
 #define cr_assert_str_eq(...) CR_SHIM_STR_(1, ==, __VA_ARGS__, "")
 #define cr_assert_str_neq(...) CR_SHIM_STR_(1, !=, __VA_ARGS__, "")
 #define cr_expect_str_eq(...) CR_SHIM_STR_(0, ==, __VA_ARGS__, "")
