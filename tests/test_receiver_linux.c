@@ -198,6 +198,52 @@ Test(receiver_linux, remove_a_receiver_whose_sender_died, .timeout = 30)
 
 /* Review 20: a receiver added to a created pump (after another was removed) had its pipe left out of the
  * pump's wait set, so a message on it never woke the pump: this run never returned. */
+/* review 22: a handler that destroys its created pump (to end the loop) made the run write to, and go on
+ * stepping over, the freed pump. Now the run handles nothing more and frees it on its way out. */
+static cosmosb_pump_t *quit_pump;
+static uint32_t quit_calls;
+static void quit_handler(void *ctx, cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg)
+{
+    (void)ctx;
+    (void)rx;
+    (void)msg;
+    quit_calls++;
+    cosmosb_pump_destroy(quit_pump);
+}
+
+Test(receiver_linux, a_handler_may_destroy_its_pump_and_the_run_ends_there, .timeout = 30)
+{
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.slot_size = 128;
+    cosmosb_pipe_t *a, *b, *tx;
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &a), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &b), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(a), cosmosb_pipe_eventfd(a), &tx), COSMOSB_OK);
+    cosmosb_receiver_t *ra, *rb;
+    ASSERT_RC(cosmosb_receiver_create(a, NULL, &ra), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_create(b, NULL, &rb), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(ra, &rl_ping_schema, quit_handler, NULL), COSMOSB_OK);
+    cosmosb_receiver_t *both[2] = {ra, rb};
+    ASSERT_RC(cosmosb_pump_create(both, 2, &quit_pump), COSMOSB_OK);
+    rl_ping p;
+    memset(&p, 0, sizeof p);
+    for (int i = 0; i < 3; i++)
+        ASSERT_RC(cosmosb_typed_send(tx, &rl_ping_schema, &p, 0, COSMOSB_TIMEOUT_NONE), COSMOSB_OK);
+    quit_calls = 0;
+    int r = cosmosb_pump_run(quit_pump, 4, COSMOSB_TIMEOUT_NONE);
+    cr_assert_eq(r, 1, "the run went on after its pump was destroyed: %d", r);
+    cr_assert_eq(quit_calls, 1u);
+    /* the two other messages are still queued, for whoever receives next */
+    ASSERT_RC(cosmosb_receiver_accept(ra, &rl_ping_schema, NULL, NULL), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_dispatch(ra, 4, COSMOSB_TIMEOUT_NONE), 2);
+    cosmosb_receiver_destroy(ra);
+    cosmosb_receiver_destroy(rb);
+    cosmosb_pipe_close(tx);
+    cosmosb_pipe_close(a);
+    cosmosb_pipe_close(b);
+}
+
 Test(receiver_linux, a_receiver_added_to_a_created_pump_wakes_it, .timeout = 30)
 {
     cosmosb_pipe_config_t cfg;

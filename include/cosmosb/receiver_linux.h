@@ -30,7 +30,9 @@ COSMOSB_API int cosmosb_receiver_create(cosmosb_pipe_t *pipe, const cosmosb_rece
 /**
  * @brief Frees a receiver made by cosmosb_receiver_create() (its pipe stays open). NULL is ignored.
  *
- * An outstanding in-place message is consumed first.
+ * An outstanding in-place message is consumed first. Never from the
+ * receiver's own handler or `on_reject` callback (the receive that called
+ * it still uses the receiver).
  * @param[in] rx the receiver.
  * @par Concurrency: the receiver's thread.
  */
@@ -48,6 +50,10 @@ COSMOSB_API int cosmosb_pump_create(cosmosb_receiver_t *const *receivers, uint32
 
 /**
  * @brief Frees a pump made by cosmosb_pump_create() (receivers and pipes stay). NULL is ignored.
+ *
+ * May be called from a handler or an `on_reject` callback of the pump's own
+ * cosmosb_pump_run(): the run then handles no more messages and frees the
+ * pump as it returns (the count handled so far, 0 if none).
  * @param[in] pump the pump.
  * @par Concurrency: the pump's thread.
  */

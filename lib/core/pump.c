@@ -17,6 +17,7 @@ struct cosmosb_pump {
     void *wait_ctx;
     cosmosb__pump_add_fn on_add;       /* hosted layer: wait on the receiver's pipe too */
     cosmosb__pump_remove_fn on_remove; /* hosted layer: forget the receiver's pipe in its wait set */
+    cosmosb__pump_free_fn free_later;  /* hosted layer: destroyed by a handler of its run, freed at its end */
     cosmosb_receiver_t *rx[];
 };
 
@@ -153,9 +154,9 @@ static int run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
     int have_deadline = 0;
     int woken = 0; /* the wait hook said a pipe may be ready */
     for (;;) {
-        while ((uint32_t)handled < max && step(pump, &first_err, &all_failed))
+        while ((uint32_t)handled < max && !pump->free_later && step(pump, &first_err, &all_failed))
             handled++;
-        if (handled)
+        if (handled || pump->free_later) /* a handler or callback destroyed the pump: the run ends */
             return handled;
         if (all_failed)
             return first_err;
@@ -219,5 +220,15 @@ int cosmosb_pump_run(cosmosb_pump_t *pump, uint32_t max, uint64_t timeout_ns)
     pump->running = 1;
     int rc = run(pump, max, timeout_ns);
     pump->running = 0;
+    if (pump->free_later)
+        pump->free_later(pump); /* last use of pump: cosmosb_pump_destroy() from a handler of this run */
     return rc;
+}
+
+int cosmosb__pump_free_later(cosmosb_pump_t *pump, cosmosb__pump_free_fn free_fn)
+{
+    if (!valid(pump) || !pump->running)
+        return 0;
+    pump->free_later = free_fn;
+    return 1;
 }
