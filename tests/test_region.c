@@ -930,11 +930,18 @@ Test(pipefd, attach_from_a_thread_with_its_own_descriptor_table)
  * A hostile peer sends a connected TCP loopback socket whose send queue is full (its other end never
  * reads) with SO_LINGER {1, 30}: the last close() of it blocks 30 s, whatever SO_RCVTIMEO says. Each
  * refusing path must return within 10 s. The peer is a forked child that keeps the other end open. */
-enum linger_mode { LINGER_FOREIGN_MESSAGE, LINGER_PIPE_SHARE, LINGER_ARENA_SHARE, LINGER_RIDES_ALONG_DATA };
+enum linger_mode {
+    LINGER_FOREIGN_MESSAGE,
+    LINGER_PIPE_SHARE,
+    LINGER_ARENA_SHARE,
+    LINGER_RIDES_ALONG_DATA,
+    LINGER_RIDES_ALONG_BUFFER_SHARE
+};
 
 struct linger_peer {
     int sock;
     enum linger_mode mode;
+    int ready; /* a byte is written here once the peer closed its own descriptor of the socket */
 };
 
 static int lingering_tcp_socket(int *keep)
@@ -981,10 +988,20 @@ static int linger_peer_main(void *argp)
         CHILD_CHECK(cosmosb_fd_send(a->sock, &c, 1, 0x50424d43u) == COSMOSB_OK); /* the pipe tag */
     } else if (a->mode == LINGER_ARENA_SHARE) {
         CHILD_CHECK(cosmosb_fd_send(a->sock, two, 2, 0x41524e41u) == COSMOSB_OK); /* the arena tag */
-    } else {
+    } else if (a->mode == LINGER_RIDES_ALONG_DATA) {
         CHILD_CHECK(raw_sendmsg_with_fd(a->sock, "hello", 5, c) == 5);
+    } else {
+        /* a buffer manager's share whose count of buffers (0) carries the socket (review 22) */
+        cosmosb_bufmgr_t *m;
+        CHILD_CHECK(cosmosb_bufmgr_create(NULL, 4, &m) == COSMOSB_OK);
+        CHILD_CHECK(cosmosb_arena_share(cosmosb_bufmgr_arena(m), a->sock, 0) == COSMOSB_OK);
+        uint32_t zero = 0;
+        CHILD_CHECK(raw_sendmsg_with_fd(a->sock, &zero, sizeof zero, c) == (ssize_t)sizeof zero);
     }
+    /* Ours closed before the parent looks (else the parent's close might not be the last one, and
+     * would not linger even without the fix). */
     close(c);
+    CHILD_CHECK(write(a->ready, "r", 1) == 1);
     pause(); /* keeps the never-reading end open until the parent kills us */
     _exit(0);
 }
@@ -994,12 +1011,16 @@ static int refuse_lingering(enum linger_mode mode, double *secs)
 {
     int sv[2];
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    struct linger_peer arg = {sv[0], mode};
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    struct linger_peer arg = {sv[0], mode, ready[1]};
     pid_t pid = tu_fork(linger_peer_main, &arg, 120);
     close(sv[0]);
-    /* wait for the message to be there, so that only the refusal is timed */
-    struct pollfd pfd = {sv[1], POLLIN, 0};
-    cr_assert_eq(poll(&pfd, 1, 10000), 1, "the peer sent nothing");
+    close(ready[1]);
+    /* wait for the message to be there and the peer's descriptor closed, so that only the refusal is timed */
+    char r;
+    cr_assert_eq(read(ready[0], &r, 1), 1, "the peer sent nothing");
+    close(ready[0]);
     int rc;
     uint64_t t0 = tu_now_ns();
     if (mode == LINGER_FOREIGN_MESSAGE) {
@@ -1016,6 +1037,11 @@ static int refuse_lingering(enum linger_mode mode, double *secs)
         rc = cosmosb_arena_attach_socket(sv[1], 0, &a, NULL);
         if (rc == COSMOSB_OK)
             cosmosb_arena_close(a);
+    } else if (mode == LINGER_RIDES_ALONG_BUFFER_SHARE) {
+        cosmosb_bufmgr_t *r = NULL;
+        rc = cosmosb_bufmgr_attach_socket(sv[1], &r, NULL);
+        if (rc == COSMOSB_OK)
+            cosmosb_bufmgr_close(r);
     } else {
         cosmosb_bufmgr_t *m;
         uint32_t id;
@@ -1062,6 +1088,13 @@ Test(peerfd, a_descriptor_riding_along_received_data_does_not_linger, .timeout =
     double s;
     ASSERT_RC(refuse_lingering(LINGER_RIDES_ALONG_DATA, &s), COSMOSB_OK);
     cr_expect_lt(s, 10.0, "cosmosb_buffer_recv took %.1f s (the peer's socket lingers 30 s)", s);
+}
+
+Test(peerfd, a_descriptor_riding_along_a_buffer_share_does_not_linger, .timeout = 90)
+{
+    double s;
+    ASSERT_RC(refuse_lingering(LINGER_RIDES_ALONG_BUFFER_SHARE, &s), COSMOSB_OK);
+    cr_expect_lt(s, 10.0, "cosmosb_bufmgr_attach_socket took %.1f s (the peer's socket lingers 30 s)", s);
 }
 
 #ifndef SO_PASSPIDFD

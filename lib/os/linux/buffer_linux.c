@@ -268,13 +268,25 @@ static int write_all(int fd, const void *buf, size_t n)
     return COSMOSB_OK;
 }
 
-static int read_full(int fd, void *buf, size_t n)
+/* n bytes from the peer's socket. recvmsg with room for descriptors: a descriptor riding along the bytes
+ * would otherwise be closed by the kernel in our thread, and a lingering socket's close waits (review 22);
+ * we close them ourselves, without lingering. */
+static int read_full(int sock, void *buf, size_t n)
 {
     uint8_t *p = buf;
     while (n) {
-        ssize_t k = read(fd, p, n);
+        struct iovec iov = {.iov_base = p, .iov_len = n};
+        union {
+            char buf[COSMOSB__LINUX_CMSG_ROOM];
+            struct cmsghdr align;
+        } ctl;
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                             .msg_controllen = sizeof ctl.buf};
+        ssize_t k = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
         if (k < 0 && errno == EINTR)
             continue;
+        if (k >= 0)
+            cosmosb__linux_close_received_cmsgs(&msg);
         if (k <= 0)
             return k < 0 ? cosmosb__linux_err(errno) : COSMOSB_ECLOSED;
         p += k;
