@@ -280,6 +280,36 @@ Test(buffer_core, ring_wraps_and_reuses_only_after_release)
     bfx_free(&f);
 }
 
+
+/* review 22: the check above counted the owner's private counts per object index, so a dead slice whose
+ * index the arena gave to another object of the owner's (the buffer manager shares the participant's
+ * arena) kept its record, and its bytes, for as long as that object lived: an empty buffer was full. */
+Test(buffer_core, a_dead_slice_whose_index_holds_another_object_is_reclaimed)
+{
+    struct bfx f;
+    bfx_init(&f, 1 << 16, COSMOSB_BUFFER_HEAP, 64);
+    cosmosb_window_t w;
+    void *p = NULL;
+    ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, f.bsize, &w, &p), COSMOSB_OK); /* the whole buffer */
+    uint32_t dead = w.slice;
+    ASSERT_RC(cosmosb_window_release(f.m[0], &w), COSMOSB_OK); /* nobody holds it now */
+    /* ordinary use of the same arena: short-lived objects, until one takes the dead slice's index */
+    cosmosb_ref_t r;
+    void *d;
+    for (int i = 0; i < 1000; i++) {
+        ASSERT_RC(cosmosb_arena_alloc(f.a[0], 0x1234, 16, 0, &r, &d), COSMOSB_OK);
+        if (r.object == dead)
+            break; /* kept */
+        ASSERT_RC(cosmosb_arena_release(f.a[0], &r), COSMOSB_OK);
+    }
+    cr_assert_eq(r.object, dead, "no object took the dead slice's index");
+    int rc = cosmosb_buffer_alloc(f.m[0], 11, 4096, &w, &p);
+    cr_assert_eq(rc, COSMOSB_OK, "allocating 4 KiB in an empty 64 KiB buffer: %s (slices recorded: %u)",
+                 cosmosb_err_name(rc), bstats(f.m[0], 11).slices);
+    ASSERT_RC(cosmosb_window_release(f.m[0], &w), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(f.a[0], &r), COSMOSB_OK);
+    bfx_free(&f);
+}
 /*
  * review 21: the state word of a slice's object lives in meta, which every participant (receivers too)
  * can write. A receiver rewrote it to "free, next generation" and the owner's next allocation handed out

@@ -222,13 +222,6 @@ static inline int cosmosb__arena_lookup(const struct cosmosb_arena *a, const cos
 #define COSMOSB__UNITS(c) ((c) >> 16)
 #define COSMOSB__UNIT 0x10000u
 
-/* Whether this handle still holds object idx by its own private bookkeeping: references of its own or
- * transfers of it in flight. Private memory: no peer can change it, unlike the state word in meta. */
-static inline int cosmosb__arena_we_hold(const struct cosmosb_arena *a, uint32_t idx)
-{
-    return idx < a->g.nobjects && a->counts[idx] != 0;
-}
-
 /* arena_open.c */
 int cosmosb__arena_geometry(uint32_t block_size, uint32_t opb, uint32_t maxp, uint32_t maxt, uint64_t data_size,
                             struct cosmosb__arena_geom *g);
@@ -245,6 +238,15 @@ struct cosmosb__arena_objinfo {
 };
 int cosmosb__arena_header(const struct cosmosb_arena *a, uint32_t idx, uint32_t gen,
                           struct cosmosb__arena_objinfo *out);
+/* Whether this handle still holds object idx of generation gen by its own bookkeeping: references of its
+ * own or transfers of it in flight (private counts, per index), and the object's header in data names
+ * that generation (data is not writable by receivers; counts alone would also count a later object at
+ * the same index: review 22). Unlike the state word in meta, no receiver can change either. */
+static inline int cosmosb__arena_we_hold(const struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
+{
+    struct cosmosb__arena_objinfo info;
+    return idx < a->g.nobjects && a->counts[idx] != 0 && cosmosb__arena_header(a, idx, gen, &info) == COSMOSB_OK;
+}
 void cosmosb__arena_drop_bit(struct cosmosb_arena *a, uint32_t idx, uint32_t part);
 void cosmosb__arena_try_free(struct cosmosb_arena *a, uint32_t idx);
 int cosmosb__arena_decide_free(struct cosmosb_arena *a, uint32_t idx);

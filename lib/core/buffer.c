@@ -124,7 +124,7 @@ static void reclaim(cosmosb_bufmgr_t *m)
     for (uint32_t i = 0; i < m->nslices; i++) {
         struct slice_rec *s = &m->slices[i];
         cosmosb_ref_t r = slice_ref(m, s->object, s->generation, 0);
-        if (!cosmosb__arena_we_hold(m->arena, s->object) &&
+        if (!cosmosb__arena_we_hold(m->arena, s->object, s->generation) &&
             cosmosb_arena_resolve(m->arena, &r, COSMOSB_SLICE_TYPE_ID, NULL, NULL) == COSMOSB_ESTALE)
             continue;
         m->slices[k++] = *s;
@@ -217,13 +217,6 @@ int cosmosb_buffer_alloc(cosmosb_bufmgr_t *m, uint32_t id, uint64_t length, cosm
         (void)cosmosb_arena_release(m->arena, &r);
         return rc;
     }
-    /* A record of an earlier generation of this object is certainly gone (the arena gave the object out
-     * again), and our counts now hold the new one: drop it here, since reclaim() would keep it. */
-    uint32_t k = 0;
-    for (uint32_t j = 0; j < m->nslices; j++)
-        if (m->slices[j].object != r.object)
-            m->slices[k++] = m->slices[j];
-    m->nslices = k;
     uint32_t i = lower_bound(m, bi, at);
     __builtin_memmove(&m->slices[i + 1u], &m->slices[i], (size_t)(m->nslices - i) * sizeof(struct slice_rec));
     m->slices[i] = (struct slice_rec){r.object, r.generation, bi, 0, at, len};
