@@ -628,57 +628,97 @@ static int reaper_in_ns(void *vp)
     return 3;
 }
 
+/* Do two live participants of a hold liveness locks for pid with the same tag? The documented limit
+ * (docs/liveness.md: tags collide 1 time in 256, and a dead one then looks alive); the test below
+ * cannot tell anything then, and tries again (CI saw it once). */
+static int tags_collide(cosmosb_arena_t *a, pid_t pid)
+{
+    uint32_t seen = 0, tags[2] = {0, 0};
+    for (uint32_t p = 0; p < 32u; p++) {
+        cosmosb_arena_participant_stats_t st;
+        if (cosmosb_arena_participant_stats(a, p, &st) != COSMOSB_OK || st.state != 1u)
+            continue;
+        if ((st.self_id & (1u << 30)) && (st.self_id & 0x3fffffu) == (uint32_t)pid && seen < 2u)
+            tags[seen++] = (st.self_id >> 22) & 0xffu;
+    }
+    return seen == 2u && tags[0] == tags[1];
+}
+
 Test(liveness, pid_one_of_one_container_finds_pid_one_of_another_dead, .timeout = 60)
 {
     /* Both are pid 1 of their namespaces: the checker's own lock sat on the byte it looked at for the
      * other (same pid number), and its own live pid answered for the dead one. */
     cosmosb_arena_t *a = new_arena();
-    int up[2], down[2];
-    cr_assert(pipe(up) == 0 && pipe(down) == 0);
-    struct ns_part pb = {a, up[1], down[0]}, pa = {a, up[1], down[0]};
-    struct ns_spawn sb = {1, holder_in_ns, &pb}, sa = {1, reaper_in_ns, &pa};
-    pid_t b = ns_start(&sb, up[0]);
-    uint32_t bidx;
-    cr_assert(read(up[0], &bidx, sizeof bidx) == (ssize_t)sizeof bidx);
-    pid_t r = ns_start(&sa, up[0]);
-    stop(b);
-    say(down[1]);
-    int st = tu_wait(r);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-              "pid 1 of one namespace never found pid 1 of another dead (status %d)", st);
+    for (int attempt = 0;; attempt++) {
+        int up[2], down[2];
+        cr_assert(pipe(up) == 0 && pipe(down) == 0);
+        struct ns_part pb = {a, up[1], down[0]}, pa = {a, up[1], down[0]};
+        struct ns_spawn sb = {1, holder_in_ns, &pb}, sa = {1, reaper_in_ns, &pa};
+        pid_t b = ns_start(&sb, up[0]);
+        uint32_t bidx;
+        cr_assert(read(up[0], &bidx, sizeof bidx) == (ssize_t)sizeof bidx);
+        pid_t r = ns_start(&sa, up[0]);
+        if (tags_collide(a, 1)) {
+            /* the same tag for both pid 1s: the documented limit (the reaper's own lock answers for
+             * the dead one); both go, we reap them, and start again with new tags */
+            stop(b);
+            stop(r);
+            cr_assert_eq(poll_for(a, 2000, 2), 2);
+            cr_assert_lt(attempt, 4, "tags collided five times in a row (1 in 256 each)");
+            continue;
+        }
+        stop(b);
+        say(down[1]);
+        int st = tu_wait(r);
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                  "pid 1 of one namespace never found pid 1 of another dead (status %d)", st);
+        break;
+    }
     cosmosb_arena_close(a);
 }
 
 Test(liveness, a_dead_participant_is_reaped_when_another_participant_gets_its_pid, .timeout = 60)
 {
     cosmosb_arena_t *a = new_arena();
-    int up[2];
-    cr_assert(pipe(up) == 0);
-    pid_t x = fork();
-    cr_assert(x >= 0);
-    if (x == 0) {
-        (void)child_join_and_hold(a, 1);
-        say(up[1]);
-        for (;;)
-            pause();
+    for (int attempt = 0;; attempt++) {
+        int up[2];
+        cr_assert(pipe(up) == 0);
+        pid_t x = fork();
+        cr_assert(x >= 0);
+        if (x == 0) {
+            (void)child_join_and_hold(a, 1);
+            say(up[1]);
+            for (;;)
+                pause();
+        }
+        cr_assert(hear(up[0]));
+        stop(x);
+        pid_t y = clone_with_pid(x);
+        if (y < 0) {
+            cosmosb_arena_close(a);
+            cr_skip_test("clone3 with set_tid is not permitted here (errno %d)", errno);
+        }
+        if (y == 0) {
+            (void)child_join_and_hold(a, 1);
+            say(up[1]);
+            for (;;)
+                pause();
+        }
+        cr_assert(hear(up[0]), "the pid's new owner failed");
+        close(up[0]);
+        close(up[1]);
+        if (tags_collide(a, x)) {
+            /* both gone now: reap them and start again with new tags */
+            stop(y);
+            cr_assert_eq(poll_for(a, 2000, 2), 2);
+            cr_assert_lt(attempt, 4, "tags collided five times in a row (1 in 256 each)");
+            continue;
+        }
+        uint32_t reaped = poll_for(a, 300, 1);
+        stop(y);
+        cr_assert_eq(reaped, 1, "a dead participant whose pid another participant took was not reaped");
+        break;
     }
-    cr_assert(hear(up[0]));
-    stop(x);
-    pid_t y = clone_with_pid(x);
-    if (y < 0) {
-        cosmosb_arena_close(a);
-        cr_skip_test("clone3 with set_tid is not permitted here (errno %d)", errno);
-    }
-    if (y == 0) {
-        (void)child_join_and_hold(a, 1);
-        say(up[1]);
-        for (;;)
-            pause();
-    }
-    cr_assert(hear(up[0]), "the pid's new owner failed");
-    uint32_t reaped = poll_for(a, 300, 1);
-    stop(y);
-    cr_assert_eq(reaped, 1, "a dead participant whose pid another participant took was not reaped");
     cosmosb_arena_close(a);
 }
 
