@@ -1950,8 +1950,11 @@ static void tt_copy_mode(int in_process)
      * is required holds either way: nothing invalid is delivered, and the handshakes below rewrite a
      * slot at a known moment, deterministically. */
     cr_assert_gt(r.flips, 0u, "the producer never rewrote a committed slot");
+    /* Info, not a warning: Criterion 2.4 exits with status 1 after any cr_log_warn, though every test
+     * passed (the suite failed that way on loaded machines: once in CI's soak, once in 15 runs with
+     * both CPUs busy). */
     if (r.st.rejected_total == 0)
-        cr_log_warn("TOCTOU copy %s: no torn snapshot in this run (the two sides never overlapped)",
+        cr_log_info("TOCTOU copy %s: no torn snapshot in this run (the two sides never overlapped)",
                     in_process ? "process" : "thread");
     cr_assert_gt(r.st.delivered, 0u);
     /* ... and none of them reached the handler */
