@@ -858,14 +858,10 @@ static long index_build(schema_doc_t *doc)
     return 0;
 }
 
+/* A type by name, through the index (built by link_and_check before any lookup: every document
+ * handed out went through it). */
 static doc_type_t *find_type(const schema_doc_t *doc, const char *name)
 {
-    if (!doc->slots) { /* before the index is built */
-        for (uint32_t i = 0; i < doc->n; i++)
-            if (strcmp(doc->types[i].s.name, name) == 0)
-                return &doc->types[i];
-        return NULL;
-    }
     uint64_t id = cosmosb_schema_id_of(name);
     for (uint32_t h = (uint32_t)(id ^ (id >> 32)) & doc->mask;; h = (h + 1u) & doc->mask) {
         uint32_t e = doc->slots[h];
