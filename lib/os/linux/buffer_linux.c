@@ -268,25 +268,15 @@ static int write_all(int fd, const void *buf, size_t n)
     return COSMOSB_OK;
 }
 
-/* n bytes from the peer's socket. recvmsg with room for descriptors: a descriptor riding along the bytes
- * would otherwise be closed by the kernel in our thread, and a lingering socket's close waits (review 22);
- * we close them ourselves, without lingering. */
+/* n bytes from the peer's socket; descriptors riding along are closed without lingering (review 22:
+ * read() let the kernel close them in our thread). */
 static int read_full(int sock, void *buf, size_t n)
 {
     uint8_t *p = buf;
     while (n) {
-        struct iovec iov = {.iov_base = p, .iov_len = n};
-        union {
-            char buf[COSMOSB__LINUX_CMSG_ROOM];
-            struct cmsghdr align;
-        } ctl;
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-                             .msg_controllen = sizeof ctl.buf};
-        ssize_t k = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+        ssize_t k = cosmosb__linux_recv_bytes(sock, p, n, 0, NULL);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k >= 0)
-            cosmosb__linux_close_received_cmsgs(&msg);
         if (k <= 0)
             return k < 0 ? cosmosb__linux_err(errno) : COSMOSB_ECLOSED;
         p += k;
@@ -468,18 +458,10 @@ static int fill_window(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int fd, i
         return rc;
     while (done < w->length) {
         size_t want = (size_t)(w->length - done > (1u << 30) ? (1u << 30) : w->length - done);
-        struct iovec iov = {(uint8_t *)p + done, want};
-        /* Room for descriptors that ride along the data: we close them ourselves, without lingering
-         * (without a control buffer the kernel closes them in our context, and a peer's socket with
-         * SO_LINGER and a full send queue would block that close: review 21). */
-        union {
-            char buf[COSMOSB__LINUX_CMSG_ROOM];
-            struct cmsghdr align;
-        } ctl;
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
-        ssize_t k = use_recv ? recvmsg(fd, &msg, sock_flags | MSG_CMSG_CLOEXEC) : read(fd, (uint8_t *)p + done, want);
-        if (use_recv && k >= 0)
-            cosmosb__linux_close_received_cmsgs(&msg);
+        /* A socket's descriptors riding along the data are closed by us, without lingering (review 21). */
+        int mflags = 0;
+        ssize_t k = use_recv ? cosmosb__linux_recv_bytes(fd, (uint8_t *)p + done, want, sock_flags, &mflags)
+                             : read(fd, (uint8_t *)p + done, want);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {
@@ -491,7 +473,7 @@ static int fill_window(cosmosb_bufmgr_t *m, const cosmosb_window_t *w, int fd, i
         if ((uint64_t)k > want)
             k = (ssize_t)want; /* never count more than was stored (recv flags are checked, but be sure) */
         done += (uint64_t)k;
-        if (msg.msg_flags & MSG_TRUNC) {
+        if (mflags & MSG_TRUNC) {
             rc = COSMOSB_EMSGSIZE; /* a datagram longer than the room left: its tail is lost, say so */
             break;
         }

@@ -48,6 +48,10 @@ void cosmosb__linux_close_received(int fd);
 /* Closes, as cosmosb__linux_close_received(), every descriptor (SCM_RIGHTS, SCM_PIDFD) in msg's control data. */
 struct msghdr;
 void cosmosb__linux_close_received_cmsgs(struct msghdr *msg);
+/* recvmsg of up to len bytes from a peer's socket, with room for the descriptors that may ride along:
+ * they are closed here, without lingering (else the kernel closes them in our thread, and a lingering
+ * socket's close waits). recvmsg's result and errno; *msg_flags (if not NULL) its msg_flags. */
+ssize_t cosmosb__linux_recv_bytes(int sock, void *buf, size_t len, int flags, int *msg_flags);
 
 /* Liveness locks (liveness.c): an id with the LOCKED bit holds a read lock on byte (tag << 54 | pid << 32
  * | its pid namespace's inode) of the shared memfd, taken through an open file description of its own;

@@ -43,3 +43,19 @@ void cosmosb__linux_close_received_cmsgs(struct msghdr *msg)
         }
     }
 }
+
+ssize_t cosmosb__linux_recv_bytes(int sock, void *buf, size_t len, int flags, int *msg_flags)
+{
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    union {
+        char buf[COSMOSB__LINUX_CMSG_ROOM];
+        struct cmsghdr align;
+    } ctl;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+    ssize_t k = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
+    if (k >= 0)
+        cosmosb__linux_close_received_cmsgs(&msg);
+    if (msg_flags)
+        *msg_flags = k >= 0 ? msg.msg_flags : 0;
+    return k;
+}
