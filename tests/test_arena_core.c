@@ -14,6 +14,7 @@
 #include "test_util.h"
 
 #include "arena_fixture.h"
+#include "core/arena_layout.h" /* white box: meta words a hostile peer rewrites */
 
 Test(arena_core, config_and_geometry_errors)
 {
@@ -1300,5 +1301,272 @@ Test(arena_core, accept_stops_at_65535_references_and_the_transfer_stays)
     const void *d;
     ASSERT_RC(cosmosb_arena_resolve(a, &r, 6, &d, NULL), COSMOSB_ESTALE);
     assert_empty(a);
+    fx_free(&f);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * A hostile participant rewrites meta (object state words, block words) to make the writer's
+ * allocator take again the storage of objects the writer still holds. Meta is writable by all, so
+ * such objects may look dead to everybody else; but the allocator itself never hands out bytes of an
+ * object it holds by its own, private bookkeeping (docs/arena.md, section 9, "Its own objects").
+ * The bytes are checked through the pointers alloc returned (resolve refuses the scribbled entries).
+ */
+
+/* White box: where block b's state word is (the layout's header geometry fields, read back). */
+static volatile uint32_t *blk_state(struct afx *f, uint32_t b)
+{
+    const struct cosmosb__arena_hdr *h = (const struct cosmosb__arena_hdr *)(const void *)f->meta;
+    uint64_t off = sizeof *h + (uint64_t)h->max_participants * h->part_stride + (uint64_t)b * h->block_stride;
+    return (volatile uint32_t *)(void *)(f->meta + off);
+}
+
+static volatile uint32_t *ent_state(struct afx *f, uint32_t idx)
+{
+    const struct cosmosb__arena_hdr *h = (const struct cosmosb__arena_hdr *)(const void *)f->meta;
+    uint64_t nobj = (uint64_t)h->nblocks * h->objects_per_block;
+    uint64_t obj_off = (sizeof *h + (uint64_t)h->max_participants * h->part_stride +
+                        (uint64_t)h->nblocks * h->block_stride + 63u) & ~63ull;
+    cr_assert_lt(idx, nobj);
+    return (volatile uint32_t *)(void *)(f->meta + obj_off + (uint64_t)idx * h->obj_stride);
+}
+
+/* Every object entry "FREE, next generation"; every block word "FREE, next generation". */
+static void forge_all_free(struct afx *f)
+{
+    const struct cosmosb__arena_hdr *h = (const struct cosmosb__arena_hdr *)(const void *)f->meta;
+    for (uint32_t i = 0; i < h->nblocks * h->objects_per_block; i++) {
+        volatile uint32_t *w = ent_state(f, i);
+        *w = COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, COSMOSB__OBJ_GEN(*w) + 1u);
+    }
+    for (uint32_t b = 0; b < h->nblocks; b++) {
+        volatile uint32_t *w = blk_state(f, b);
+        *w = COSMOSB__BLK_WORD(COSMOSB__BLK_FREE, 0, COSMOSB__BLK_GEN(*w) + 1u);
+    }
+}
+
+struct held {
+    uint8_t *p;
+    uint32_t size;
+    uint8_t seed;
+};
+
+static void fill(struct held *o, uint8_t seed)
+{
+    o->seed = seed;
+    for (uint32_t i = 0; i < o->size; i++)
+        o->p[i] = (uint8_t)(seed + i * 13u);
+}
+
+static int untouched(const struct held *o)
+{
+    for (uint32_t i = 0; i < o->size; i++)
+        if (o->p[i] != (uint8_t)(o->seed + i * 13u))
+            return 0;
+    return 1;
+}
+
+/* Allocates until ENOMEM (or max), filling each object; the objects are dropped (released) at once
+ * or kept as the caller says; returns how many it allocated. */
+static int alloc_and_fill_until_full(cosmosb_arena_t *a, uint32_t size, int max)
+{
+    int n = 0;
+    cosmosb_ref_t r;
+    void *p;
+    while (n < max && cosmosb_arena_alloc(a, 5, size, 0, &r, &p) == COSMOSB_OK) {
+        memset(p, 0xa5, size);
+        (void)cosmosb_arena_release(a, &r);
+        n++;
+    }
+    return n;
+}
+
+Test(arena_core, scribbled_state_words_never_make_the_allocator_overwrite_what_it_holds)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    /* Holds 10 objects of the current block (entries 0-9), then the hostile peer marks everything free. */
+    struct held o[10];
+    cosmosb_ref_t r[10];
+    for (int i = 0; i < 10; i++) {
+        void *p;
+        ASSERT_RC(cosmosb_arena_alloc(a, 5, 200, 0, &r[i], &p), COSMOSB_OK);
+        o[i].p = p;
+        o[i].size = 200;
+        fill(&o[i], (uint8_t)(i * 31 + 1));
+        ASSERT_RC(cosmosb_arena_freeze(a, &r[i]), COSMOSB_OK);
+    }
+    forge_all_free(&f);
+    /* The block fills, the allocator looks whether it is empty to start it over, then takes others. */
+    int n = alloc_and_fill_until_full(a, 200, 5000);
+    cr_assert_gt(n, 100, "the allocator still works: %d objects", n);
+    for (int i = 0; i < 10; i++)
+        cr_expect(untouched(&o[i]), "object %d, held by its allocator, was overwritten", i);
+    fx_free(&f);
+}
+
+Test(arena_core, a_held_run_is_never_taken_again_whatever_the_block_words_say)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    struct held o;
+    cosmosb_ref_t r;
+    void *p;
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 5 * 4096, 0, &r, &p), COSMOSB_OK); /* a run of 6 blocks */
+    o.p = p;
+    o.size = 5 * 4096;
+    fill(&o, 77);
+    ASSERT_RC(cosmosb_arena_freeze(a, &r), COSMOSB_OK);
+    forge_all_free(&f);
+    int n = alloc_and_fill_until_full(a, 1000, 5000);
+    cr_assert_gt(n, 10, "the allocator still works: %d objects", n);
+    n = 0;
+    while (n < 40 && cosmosb_arena_alloc(a, 5, 3 * 4096, 0, &r, &p) == COSMOSB_OK) { /* runs of 4 */
+        memset(p, 0xa5, 3 * 4096);
+        (void)cosmosb_arena_release(a, &r);
+        n++;
+    }
+    cr_expect(untouched(&o), "the run its allocator holds was overwritten");
+    fx_free(&f);
+}
+
+Test(arena_core, scribbled_block_words_never_hand_out_a_block_of_what_the_allocator_holds)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    /* Objects held in several retired blocks (7 of 500 bytes fill a block). */
+    struct held o[40];
+    for (int i = 0; i < 40; i++) {
+        cosmosb_ref_t r;
+        void *p;
+        ASSERT_RC(cosmosb_arena_alloc(a, 5, 500, 0, &r, &p), COSMOSB_OK);
+        o[i].p = p;
+        o[i].size = 500;
+        fill(&o[i], (uint8_t)(i * 7 + 3));
+        ASSERT_RC(cosmosb_arena_freeze(a, &r), COSMOSB_OK);
+    }
+    /* Only the block words: the held blocks look free in the pool; their entries stay as they are. */
+    const struct cosmosb__arena_hdr *h = (const struct cosmosb__arena_hdr *)(const void *)f.meta;
+    for (uint32_t b = 0; b < h->nblocks; b++) {
+        volatile uint32_t *w = blk_state(&f, b);
+        *w = COSMOSB__BLK_WORD(COSMOSB__BLK_FREE, 0, COSMOSB__BLK_GEN(*w) + 1u);
+    }
+    int n = alloc_and_fill_until_full(a, 500, 5000);
+    cr_assert_gt(n, 10, "the allocator still works: %d objects", n);
+    for (int i = 0; i < 40; i++)
+        cr_expect(untouched(&o[i]), "object %d, held by its allocator, was overwritten", i);
+    fx_free(&f);
+}
+
+/* Fills the first block (32 entries of 64 bytes, references in r), releases them all, and allocates
+ * once more: the block starts over, the new object (kept) at entry 0, the cursor at entry 1. */
+static void fill_block_then_start_over(cosmosb_arena_t *a, cosmosb_ref_t r[32])
+{
+    cosmosb_ref_t x;
+    void *p;
+    for (int i = 0; i < 32; i++) {
+        ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &r[i], &p), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_freeze(a, &r[i]), COSMOSB_OK);
+    }
+    for (int i = 0; i < 32; i++)
+        ASSERT_RC(cosmosb_arena_release(a, &r[i]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &x, &p), COSMOSB_OK);
+    cr_assert_eq(x.object, r[0].object, "white box: the block is reused in place");
+}
+
+/* An entry of the writer's current block at or behind its cursor holds no object: the writer
+ * allocates there next. A peer that makes such an entry look FROZEN again (its old header still
+ * matches) cannot make the writer take a reference to bytes it is about to hand out. */
+Test(arena_core, a_reference_into_the_allocators_unused_entries_is_stale)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_ref_t r[32];
+    fill_block_then_start_over(a, r);
+    volatile uint32_t *w = ent_state(&f, r[5].object);
+    cr_assert_eq(COSMOSB__OBJ_STATE(*w), COSMOSB__OBJ_FREE);
+    *w = COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, r[5].generation); /* entry 5 "frozen" again */
+    ASSERT_RC(cosmosb_arena_acquire(a, &r[5]), COSMOSB_ESTALE);
+    fx_free(&f);
+}
+
+/* Random forgeries of entry and block words while the writer allocates, keeps and releases: what
+ * it keeps is never overwritten. */
+Test(arena_core, random_forgeries_never_make_the_allocator_overwrite_what_it_holds)
+{
+    struct afx f;
+    fx_init(&f, 32 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    const struct cosmosb__arena_hdr *h = (const struct cosmosb__arena_hdr *)(const void *)f.meta;
+    uint32_t nobj = h->nblocks * h->objects_per_block;
+    srand(4242);
+    enum { KEEP = 48 };
+    struct held o[KEEP];
+    cosmosb_ref_t kr[KEEP];
+    int nk = 0;
+    for (int round = 0; round < (int)tu_scale(20000); round++) {
+        int what = rand() % 10;
+        if (what == 0) { /* an entry "free" */
+            volatile uint32_t *w = ent_state(&f, (uint32_t)rand() % nobj);
+            *w = COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, COSMOSB__OBJ_GEN(*w) + (uint32_t)(rand() % 2));
+        } else if (what == 1) { /* a block "free" */
+            volatile uint32_t *w = blk_state(&f, (uint32_t)rand() % h->nblocks);
+            *w = COSMOSB__BLK_WORD(COSMOSB__BLK_FREE, 0, COSMOSB__BLK_GEN(*w) + 1u);
+        } else if (what == 2 && nk) { /* one of ours let go (it may be stale by now: ignore the answer) */
+            int k = rand() % nk;
+            (void)cosmosb_arena_release(a, &kr[k]);
+            o[k] = o[nk - 1];
+            kr[k] = kr[nk - 1];
+            nk--;
+        } else {
+            uint32_t size = rand() % 8 == 0 ? 4096u + (uint32_t)(rand() % 8192) : 16u + (uint32_t)(rand() % 1500);
+            cosmosb_ref_t r;
+            void *p;
+            if (cosmosb_arena_alloc(a, 5, size, 0, &r, &p) != COSMOSB_OK)
+                continue;
+            struct held t = {p, size, 0};
+            fill(&t, (uint8_t)rand());
+            if (nk < KEEP && rand() % 3 == 0) {
+                o[nk] = t;
+                kr[nk++] = r;
+            } else {
+                (void)cosmosb_arena_release(a, &r);
+            }
+        }
+        if (round % 64 == 0)
+            for (int k = 0; k < nk; k++)
+                cr_assert(untouched(&o[k]), "round %d: a kept object of %u bytes was overwritten", round, o[k].size);
+    }
+    for (int k = 0; k < nk; k++)
+        cr_assert(untouched(&o[k]), "a kept object of %u bytes was overwritten", o[k].size);
+    fx_free(&f);
+}
+
+/* An entry the writer's allocator skips (not clean FREE: here a peer made it look FROZEN, with its
+ * old header still in data) gets no object in the block's new life; its old header is never found
+ * again, so a reference to it, once taken, resolves to nothing (the bytes are the next object's). */
+Test(arena_core, a_skipped_entry_never_resolves_to_bytes_the_allocator_hands_out)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_ref_t r[32], y;
+    void *p;
+    fill_block_then_start_over(a, r);
+    *ent_state(&f, r[1].object) = COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, r[1].generation);
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &y, &p), COSMOSB_OK);
+    cr_assert_eq(y.object, r[2].object, "white box: entry 1 is skipped");
+    memset(p, 0x5a, 64);
+    int rc = cosmosb_arena_acquire(a, &r[1]);
+    if (rc == COSMOSB_OK) {
+        const void *d;
+        rc = cosmosb_arena_resolve(a, &r[1], 5, &d, NULL);
+        cr_expect_neq(rc, COSMOSB_OK, "the skipped entry resolved to %s the new object's bytes",
+                      rc == COSMOSB_OK && d == p ? "exactly" : "");
+        ASSERT_RC(cosmosb_arena_release(a, &r[1]), COSMOSB_OK);
+    }
     fx_free(&f);
 }

@@ -338,6 +338,41 @@ Test(buffer_core, a_scribbled_state_word_does_not_free_a_slice_the_owner_holds)
     bfx_free(&f);
 }
 
+/* Review 22: a receiver that rewrites the state word of every object of the arena ("free, next
+ * generation") made the arena's allocator take the entries of the owner's slice descriptors again, and
+ * the owner then handed out bytes of slices it still held. */
+Test(buffer_core, scribbling_every_state_word_does_not_free_the_slices_the_owner_holds)
+{
+    struct bfx f;
+    bfx_init(&f, 1 << 16, COSMOSB_BUFFER_HEAP, 64);
+    const uint32_t nobjects = (uint32_t)(f.ds / 4096u) * 64u; /* blocks of 4096 bytes, 64 objects each */
+    cosmosb_window_t w[3], x;
+    uint8_t *p[3];
+    for (int i = 0; i < 3; i++) {
+        void *q;
+        ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 4000, &w[i], &q), COSMOSB_OK);
+        p[i] = q;
+        pattern(p[i], 4000, 40u + (uint32_t)i);
+    }
+    for (uint32_t idx = 0; idx < nobjects; idx++) { /* what the hostile receiver writes */
+        volatile uint32_t *st = (volatile uint32_t *)(void *)(f.meta + f.ms - (uint64_t)nobjects * 32u +
+                                                              (uint64_t)idx * 32u);
+        *st = 0u | (((*st >> 12) + 1u) << 12);
+    }
+    int n = 0;
+    void *q;
+    /* Slices come and go: their descriptors fill the arena block, which its allocator then starts over. */
+    while (n < 500 && cosmosb_buffer_alloc(f.m[0], 11, 1000, &x, &q) == COSMOSB_OK) {
+        memset(q, 0xa5, 1000);
+        ASSERT_RC(cosmosb_window_release(f.m[0], &x), COSMOSB_OK);
+        n++;
+    }
+    cr_expect_eq(n, 500, "the owner can still allocate (%d)", n);
+    for (int i = 0; i < 3; i++)
+        cr_expect(has_pattern(p[i], 4000, 40u + (uint32_t)i), "slice %d, held by the owner, was handed out again", i);
+    bfx_free(&f);
+}
+
 Test(buffer_core, heap_first_fit_exhaustion_and_slice_table)
 {
     struct bfx f;

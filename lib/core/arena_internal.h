@@ -74,6 +74,10 @@ struct cosmosb_arena {
     uint32_t *xobj;       /* [maxt] object index + 1 of an entry in use, 0 if free */
     uint32_t *scratch;    /* [maxt] reaping scratch */
     uint32_t *counts;     /* [nobjects] our references: own (low 16 bits) and outstanding transfers (high 16) */
+    /* Runs we hold, so that our allocator never takes one of their blocks whatever meta says (docs/arena.md,
+     * section 9, "Its own objects"). Written when we begin to hold the object at entry 0 of a block. */
+    uint32_t *run_blocks; /* [nblocks] blocks spanned by the object at entry 0 of block b (1: not a run) */
+    uint32_t *run_head;   /* [nblocks] head + 1 of the run we last began to hold with b as a tail; 0: none */
     void *host;           /* owned by the hosted layer (lib/os), NULL for a core handle */
     uint32_t lock_stuck;     /* a graph-lock word we waited on in vain (0: none) ... */
     uint32_t lock_stuck_seq; /* ... and lock_seq then: the same hold met again is given up on at once */
@@ -247,6 +251,7 @@ static inline int cosmosb__arena_we_hold(const struct cosmosb_arena *a, uint32_t
     struct cosmosb__arena_objinfo info;
     return idx < a->g.nobjects && a->counts[idx] != 0 && cosmosb__arena_header(a, idx, gen, &info) == COSMOSB_OK;
 }
+int cosmosb__arena_may_hold(struct cosmosb_arena *a, uint32_t idx, uint32_t gen);
 void cosmosb__arena_drop_bit(struct cosmosb_arena *a, uint32_t idx, uint32_t part);
 void cosmosb__arena_try_free(struct cosmosb_arena *a, uint32_t idx);
 int cosmosb__arena_decide_free(struct cosmosb_arena *a, uint32_t idx);

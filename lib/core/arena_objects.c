@@ -18,11 +18,92 @@ static uint32_t round16(uint32_t v)
 
 /* ---------------------------------------------------------------- blocks */
 
+/* ---------------------------------------------------------------- our own objects */
+
+/*
+ * Does this handle hold, by its private bookkeeping, an object stored in
+ * block b: one whose entry is in b (own references or transfers in flight:
+ * counts), or a run with b as a tail? No peer can write either. The
+ * allocator asks before it takes a block, starts one over or returns one to
+ * the pool, so whatever a hostile participant writes into meta (entry state
+ * words "free", block words "free"), it never hands out bytes of an object
+ * it holds itself (docs/arena.md, section 9, "Its own objects").
+ */
+static int we_use_block(const struct cosmosb_arena *a, uint32_t b)
+{
+    const uint32_t *c = a->counts + ((size_t)b << a->g.opb_shift);
+    uint32_t any = 0;
+    for (uint32_t i = 0, n = 1u << a->g.opb_shift; i < n; i++)
+        any |= c[i];
+    if (any)
+        return 1;
+    uint32_t h1 = a->run_head[b];
+    if (h1 == 0 || h1 - 1u >= b)
+        return 0;
+    uint32_t h = h1 - 1u;
+    return a->counts[(size_t)h << a->g.opb_shift] != 0 && a->run_blocks[h] > b - h;
+}
+
+/* We begin to hold the object at entry 0 of block h, which spans k blocks: remember a run's extent. */
+static void note_head(struct cosmosb_arena *a, uint32_t h, uint32_t k)
+{
+    if (k == 0)
+        k = 1;
+    if (k > a->g.nblocks - h)
+        k = a->g.nblocks - h;
+    a->run_blocks[h] = k;
+    for (uint32_t t = 1; t < k; t++)
+        a->run_head[h + t] = h + 1u;
+}
+
+/*
+ * Blocks spanned by the object of generation gen at entry 0 of block h, by
+ * its header in data (which receivers cannot write; every field read once);
+ * 1 if the header does not check.
+ */
+static uint32_t head_blocks(const struct cosmosb_arena *a, uint32_t h, uint32_t gen)
+{
+    const uint8_t *bd = cosmosb__ablock_data(a, h);
+    uint64_t room = (uint64_t)(a->g.nblocks - h) << a->g.block_shift;
+    uint32_t off = *(const volatile uint32_t *)(const void *)bd;
+    if (off < a->g.first_off || (off & 15u) || (uint64_t)off + COSMOSB_ARENA_OBJECT_HEADER > room)
+        return 1;
+    const volatile struct cosmosb__arena_objhdr *oh =
+        (const volatile struct cosmosb__arena_objhdr *)(const volatile void *)(bd + off);
+    uint32_t size = oh->size, pay = oh->payload_off;
+    if (oh->magic != COSMOSB__ARENA_OBJ_MAGIC || oh->object != (h << a->g.opb_shift) || oh->generation != gen)
+        return 1;
+    uint64_t end = (uint64_t)off + pay + size;
+    if (end > room)
+        end = room;
+    return (uint32_t)((end + a->g.block_size - 1u) >> a->g.block_shift);
+}
+
+/*
+ * Acquire and accept call this before they begin to hold object idx of
+ * generation gen (our count goes from 0 to 1). An entry of our current
+ * block at or behind our cursor holds no object (we allocate there next; a
+ * peer that made it look FROZEN again cannot make us hold bytes we are
+ * about to hand out): returns 0, the caller refuses (ESTALE). Otherwise
+ * remembers the extent of an object at entry 0 (a run) and returns 1.
+ */
+int cosmosb__arena_may_hold(struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
+{
+    uint32_t b = cosmosb__aobj_block(a, idx), i = cosmosb__aobj_entry(a, idx);
+    if (a->cur_block == b + 1u && i >= a->cur_entry)
+        return 0;
+    if (i == 0)
+        note_head(a, b, head_blocks(a, b, gen));
+    return 1;
+}
+
+/* ---------------------------------------------------------------- blocks */
+
 /* Tries to take block b for bump allocation; w is its state as last read. */
 static int try_claim(struct cosmosb_arena *a, uint32_t b, uint32_t w)
 {
     struct cosmosb__arena_block *blk = cosmosb__ablock(a, b);
-    if (COSMOSB__BLK_KIND(w) != COSMOSB__BLK_FREE)
+    if (COSMOSB__BLK_KIND(w) != COSMOSB__BLK_FREE || we_use_block(a, b))
         return 0;
     /* SC CAS: claims the block against other claimers; acquires its freer's work. */
     if (cosmosb__cas_val_seq_cst(&blk->state, w, COSMOSB__BLK_WORD(COSMOSB__BLK_OWNED, a->self, COSMOSB__BLK_GEN(w))) !=
@@ -142,7 +223,8 @@ static int claim_run(struct cosmosb_arena *a, uint32_t k, uint32_t *out)
     for (uint32_t h = 0; h + k <= a->g.nblocks; h++) {
         uint32_t j;
         for (j = 0; j < k; j++) /* Relaxed: a filter; the CASes decide. */
-            if (COSMOSB__BLK_KIND(cosmosb__load_relaxed(&cosmosb__ablock(a, h + j)->state)) != COSMOSB__BLK_FREE)
+            if (COSMOSB__BLK_KIND(cosmosb__load_relaxed(&cosmosb__ablock(a, h + j)->state)) != COSMOSB__BLK_FREE ||
+                we_use_block(a, h + j))
                 break;
         if (j < k) {
             h += j; /* the next candidate starts after the busy block */
@@ -236,6 +318,8 @@ void cosmosb__arena_block_check(struct cosmosb_arena *a, uint32_t b)
     for (uint32_t i = 0; i < n; i++) /* Acquire: an entry's FREE was stored last by its freer. */
         if (COSMOSB__OBJ_STATE(cosmosb__load_acquire(&cosmosb__aobj(a, first + i)->state)) != COSMOSB__OBJ_FREE)
             return;
+    if (we_use_block(a, b))
+        return; /* every entry looks FREE, yet we hold an object in it: meta was scribbled; keep it out of the pool */
     COSMOSB__ARENA_POINT(a, COSMOSB__AP_BLOCK_SCANNED, b);
     /* Relaxed: aux of a retired block changes only in run_free (a later incarnation's aux only leads to a
      * CAS from our word w, which then fails). */
@@ -325,7 +409,7 @@ static int block_empty(const struct cosmosb_arena *a, uint32_t b, uint32_t n)
         if (COSMOSB__OBJ_STATE(cosmosb__load_acquire(&((const struct cosmosb__arena_obj *)(const void *)e)->state)) !=
             COSMOSB__OBJ_FREE)
             return 0;
-    return 1;
+    return !we_use_block(a, b); /* and nothing in it is ours by our own bookkeeping (a scribbled FREE) */
 }
 
 /*
@@ -335,7 +419,7 @@ static int block_empty(const struct cosmosb_arena *a, uint32_t b, uint32_t n)
  */
 static inline void take_entry(struct cosmosb_arena *a, struct cosmosb__arena_obj *e, uint8_t *wb, uint32_t i,
                               uint32_t idx, uint32_t gen, uint32_t off, uint32_t pay, uint64_t type_id, uint32_t size,
-                              uint32_t max_children, cosmosb_ref_t *ref, void **data)
+                              uint32_t max_children, uint32_t *count, cosmosb_ref_t *ref, void **data)
 {
     struct cosmosb__arena_objhdr *oh = (struct cosmosb__arena_objhdr *)(void *)(wb + off);
     /* A clean FREE entry of a block we own is written by nobody but us,
@@ -359,7 +443,7 @@ static inline void take_entry(struct cosmosb_arena *a, struct cosmosb__arena_obj
     oh->generation = gen;
     oh->object = idx;
     oh->payload_off = pay;
-    a->counts[idx] = 1;
+    *count = 1; /* a->counts[idx], addressed by the caller before its acquire load */
     *ref = (cosmosb_ref_t){idx, gen, a->arena_id, 0};
     if (data)
         *data = (uint8_t *)oh + pay;
@@ -442,15 +526,25 @@ COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_i
         /* Acquire: a clean FREE entry was fully released by its freer. */
         uint32_t w = cosmosb__load_acquire(&e->state);
         uint32_t gen = COSMOSB__OBJ_GEN(w);
-        if (w != COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, gen)) {
+        /* An entry we hold by our own counts is not free, whatever its word says (a scribble). */
+        if (w != COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, gen) || a->counts[idx] != 0) {
             if (big) /* a run head's entry 0 still being cleaned: give the run back, retry */
                 cosmosb__arena_retire(a, b, a->self);
-            else
-                set_cursor(a, i + 1u, off); /* a stale entry (its freer has not finished): skip it */
+            else {
+                /* A stale entry (only a scribble, or a block returned to the pool by a forged `used`,
+                 * leaves one here): skip it, with its offset cleared, so that no old header of it is
+                 * ever found again in this block's new life: a peer that makes it look FROZEN cannot
+                 * make us hold bytes we hand out (docs/arena.md, section 9, "Its own objects"). */
+                if (a->counts[idx] == 0)
+                    ((uint32_t *)(void *)(a->wdata + ((uint64_t)b << a->g.block_shift)))[i] = 0;
+                set_cursor(a, i + 1u, off);
+            }
             continue;
         }
         take_entry(a, e, a->wdata + ((uint64_t)b << a->g.block_shift), i, idx, gen, off, pay, type_id, size,
-                   max_children, ref, data);
+                   max_children, &a->counts[idx], ref, data);
+        if (i == 0) /* a run's extent (or 1 block): what our allocator must not take while we hold it */
+            note_head(a, b, big ? (uint32_t)((off + need + a->g.block_size - 1u) >> a->g.block_shift) : 1u);
         if (big)
             cosmosb__arena_retire(a, b, a->self); /* one object per run */
         else
@@ -481,14 +575,17 @@ int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uin
         struct cosmosb__arena_obj *e = a->cur_e;
         uint8_t *wb = a->cur_wb;
         uint32_t idx = a->cur_idx, stride = a->g.obj_stride;
+        uint32_t *count = &a->counts[idx];
         /* Acquire: a clean FREE entry was fully released by its freer. */
         uint32_t w = cosmosb__load_acquire(&e->state);
+        /* Our counts of the entries at and behind the cursor are 0 (docs/arena.md, section 9, "Its own
+         * objects"): no check of them here. */
         if (COSMOSB__LIKELY(w == COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, COSMOSB__OBJ_GEN(w)))) {
             a->cur_entry = i + 1u;
             a->cur_off = off + (uint32_t)need;
             a->cur_idx = idx + 1u;
             a->cur_e = (struct cosmosb__arena_obj *)(void *)((uint8_t *)e + stride); /* one past the block's last: never used */
-            take_entry(a, e, wb, i, idx, COSMOSB__OBJ_GEN(w), off, pay, type_id, size, max_children, ref, data);
+            take_entry(a, e, wb, i, idx, COSMOSB__OBJ_GEN(w), off, pay, type_id, size, max_children, count, ref, data);
             return COSMOSB_OK;
         }
     }
@@ -622,6 +719,8 @@ int cosmosb_arena_acquire(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
         a->counts[idx]++;
         return COSMOSB_OK;
     }
+    if (!cosmosb__arena_may_hold(a, idx, COSMOSB__OBJ_GEN(w)))
+        return COSMOSB_ESTALE;
     cosmosb__au32 *hold = cosmosb__aholders(a, idx);
     /* SC: set our bit, then look again: a freer that decided before our bit
      * was set has changed the state, and we back off; one that looks after

@@ -212,6 +212,8 @@ int cosmosb_arena_accept(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
     uint32_t idx = ref->object;
     if (COSMOSB__OWN(a->counts[idx]) == 0xffffu)
         return COSMOSB_EOVERFLOW;
+    if (a->counts[idx] == 0 && !cosmosb__arena_may_hold(a, idx, COSMOSB__OBJ_GEN(ow)))
+        return COSMOSB_ESTALE;
     if (a->counts[idx]++ == 0) {
         /* SC: our bit is set before the transfer stops pinning the object. */
         (void)cosmosb__fetch_or_seq_cst(&cosmosb__aholders(a, idx)[a->myw], a->mybit);
