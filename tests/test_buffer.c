@@ -4,12 +4,15 @@
  * only after release, exhaustion), forged windows, the validation hook; and
  * between processes: receivers cannot write or obtain a writable mapping,
  * sealed buffers, reading a file straight into a slice, and receivers
- * SIGKILLed at random points while holding windows.
+ * SIGKILLed at random points while holding windows; SO_RCVTIMEO bounding a
+ * whole attach against a peer that trickles its share.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "cosmosb/cosmosb.h"
 #include "test_util.h"
@@ -1307,4 +1310,143 @@ Test(buffer_process, update_socket_adds_new_buffers_and_skips_known_ones, .timeo
     close(sv[0]);
     close(sv[1]);
     cosmosb_bufmgr_close(m);
+}
+
+/* ---- SO_RCVTIMEO bounds a whole attach or update, not each of its reads ---- */
+
+/* The buffer part of a share (count, descriptors, ids), sent by a thread one byte every gap_ms: each
+ * read of the receiver waits less than its SO_RCVTIMEO, the whole share takes many of them. Stops at the
+ * first failed send (the receiver shut its end down). */
+struct trickle {
+    int sock;
+    uint32_t n;
+    unsigned gap_ms;
+    int fds[COSMOSB_BUFMGR_MAX_BUFFERS];
+    uint32_t ids[COSMOSB_BUFMGR_MAX_BUFFERS];
+};
+
+static int trickle_bytes(const struct trickle *t, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    for (size_t i = 0; i < len; i++) {
+        tu_sleep_ms(t->gap_ms);
+        if (send(t->sock, p + i, 1, MSG_NOSIGNAL) != 1)
+            return -1;
+    }
+    return 0;
+}
+
+static void *trickle_run(void *arg)
+{
+    const struct trickle *t = arg;
+    if (trickle_bytes(t, &t->n, sizeof t->n) != 0)
+        return NULL;
+    tu_sleep_ms(t->gap_ms);
+    if (cosmosb_fd_send(t->sock, t->fds, t->n, 0x42554600u | t->n) != COSMOSB_OK)
+        return NULL;
+    (void)trickle_bytes(t, t->ids, (size_t)t->n * sizeof t->ids[0]);
+    return NULL;
+}
+
+static void trickle_init(struct trickle *t, int sock, uint32_t n, unsigned gap_ms)
+{
+    memset(t, 0, sizeof *t);
+    t->sock = sock;
+    t->n = n;
+    t->gap_ms = gap_ms;
+    for (uint32_t i = 0; i < n; i++) {
+        t->fds[i] = buffer_memfd(1, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE);
+        t->ids[i] = 0x700u + i;
+    }
+}
+
+static void trickle_free(struct trickle *t)
+{
+    for (uint32_t i = 0; i < t->n; i++)
+        close(t->fds[i]);
+}
+
+/* The receiver's SO_RCVTIMEO, the bound under test (0: none). */
+static void set_rcvtimeo(int sock, long usec)
+{
+    struct timeval tv = {.tv_sec = (time_t)(usec / 1000000), .tv_usec = (suseconds_t)(usec % 1000000)};
+    cr_assert_eq(setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+}
+
+static long get_rcvtimeo(int sock)
+{
+    struct timeval tv;
+    socklen_t len = sizeof tv;
+    cr_assert_eq(getsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, &len), 0);
+    return (long)tv.tv_sec * 1000000L + (long)tv.tv_usec;
+}
+
+/* Runs attach (update == 0) or update (update != 0) on a socket with SO_RCVTIMEO rcvtimeo_us while a
+ * thread trickles a share of n buffers, one byte every gap_ms; returns its result and the time it took. */
+static int trickled_call(int update, long rcvtimeo_us, int nonblock, uint32_t n, unsigned gap_ms, double *secs)
+{
+    cosmosb_bufmgr_t *m, *r = NULL;
+    ASSERT_RC(cosmosb_bufmgr_create(NULL, 16, &m), COSMOSB_OK);
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    if (update) {
+        ASSERT_RC(cosmosb_bufmgr_share(m, sv[0]), COSMOSB_OK); /* no buffers yet: arena and a count of 0 */
+        ASSERT_RC(cosmosb_bufmgr_attach_socket(sv[1], &r, NULL), COSMOSB_OK);
+    }
+    set_rcvtimeo(sv[1], rcvtimeo_us);
+    if (nonblock) /* O_NONBLOCK: reads that would wait fail at once, whatever SO_RCVTIMEO says */
+        cr_assert_eq(fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) | O_NONBLOCK), 0);
+    ASSERT_RC(cosmosb_arena_share(cosmosb_bufmgr_arena(m), sv[0], 0), COSMOSB_OK); /* at once: fits the socket */
+    struct trickle t;
+    trickle_init(&t, sv[0], n, gap_ms);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, trickle_run, &t), 0);
+    uint64_t t0 = tu_now_ns();
+    int rc = update ? cosmosb_bufmgr_update_socket(r, sv[1]) : cosmosb_bufmgr_attach_socket(sv[1], &r, NULL);
+    *secs = (double)(tu_now_ns() - t0) / 1e9;
+    cr_expect_eq(get_rcvtimeo(sv[1]), rcvtimeo_us, "the call changed the socket's SO_RCVTIMEO");
+    shutdown(sv[1], SHUT_RDWR); /* the trickler's next send fails: it stops */
+    cr_assert_eq(pthread_join(th, NULL), 0);
+    if (r)
+        cosmosb_bufmgr_close(r);
+    trickle_free(&t);
+    close(sv[0]);
+    close(sv[1]);
+    cosmosb_bufmgr_close(m);
+    return rc;
+}
+
+/* Review 21 (probe p7): 36 bytes trickled one every 150 ms kept an attach with a 0.2 s SO_RCVTIMEO going
+ * for 5.6 s, as each read waited less than the timeout. Now the timeout bounds the whole call. */
+Test(buffer_process, so_rcvtimeo_bounds_a_whole_attach_and_update_against_a_trickling_peer, .timeout = 60)
+{
+    for (int update = 0; update < 2; update++) {
+        double secs;
+        int rc = trickled_call(update, 200000, 0, COSMOSB_BUFMGR_MAX_BUFFERS, 150, &secs);
+        cr_log_info("%s, trickled share, SO_RCVTIMEO 0.2 s: %s after %.3f s", update ? "update" : "attach",
+                    cosmosb_err_name(rc), secs);
+        cr_expect_eq(rc, COSMOSB_EAGAIN, "%s: %s after %.3f s", update ? "update" : "attach", cosmosb_err_name(rc),
+                     secs);
+        cr_expect_lt(secs, 2.0, "%s took %.3f s with a 0.2 s SO_RCVTIMEO", update ? "update" : "attach", secs);
+        cr_expect_geq(secs, 0.15, "%s gave up after %.3f s, before its 0.2 s SO_RCVTIMEO", update ? "update" : "attach",
+                      secs);
+    }
+}
+
+/* What the deadline must not change: a share that arrives within SO_RCVTIMEO is taken, SO_RCVTIMEO 0
+ * still waits as long as it takes, a non-blocking socket still returns at once; the option stays as set. */
+Test(buffer_process, so_rcvtimeo_zero_or_long_enough_still_takes_a_slow_share, .timeout = 60)
+{
+    double secs;
+    /* 8 bytes and a message, 20 ms apart: about 0.2 s in all */
+    int rc = trickled_call(0, 0, 0, 1, 20, &secs);
+    cr_expect_eq(rc, COSMOSB_OK, "no SO_RCVTIMEO: %s after %.3f s", cosmosb_err_name(rc), secs);
+    rc = trickled_call(0, 1500000, 0, 1, 20, &secs);
+    cr_expect_eq(rc, COSMOSB_OK, "SO_RCVTIMEO 1.5 s: %s after %.3f s", cosmosb_err_name(rc), secs);
+    rc = trickled_call(1, 1500000, 0, 1, 20, &secs);
+    cr_expect_eq(rc, COSMOSB_OK, "update, SO_RCVTIMEO 1.5 s: %s after %.3f s", cosmosb_err_name(rc), secs);
+    /* O_NONBLOCK: the count is not there yet, EAGAIN at once whatever SO_RCVTIMEO says */
+    rc = trickled_call(0, 1500000, 1, 1, 20, &secs);
+    cr_expect_eq(rc, COSMOSB_EAGAIN, "non-blocking: %s after %.3f s", cosmosb_err_name(rc), secs);
+    cr_expect_lt(secs, 0.5, "non-blocking: %.3f s", secs);
 }

@@ -87,9 +87,9 @@ COSMOSB_API int cosmosb_arena_share(cosmosb_arena_t *arena, int sock, uint32_t f
  * peer that sends part of a message and stops keeps the call waiting). To
  * bound the wait, set SO_RCVTIMEO on the socket: the call then returns
  * ::COSMOSB_EAGAIN, and a socket that timed out part way through a message
- * is out of step and must be closed. SO_RCVTIMEO bounds each read, not a
- * whole call: this one reads the socket once, so one timeout bounds it;
- * cosmosb_bufmgr_attach_socket() reads it many times.
+ * is out of step and must be closed. This call reads the socket once, so
+ * SO_RCVTIMEO bounds the whole call (cosmosb_bufmgr_attach_socket(), which
+ * reads it many times, bounds all its reads together by SO_RCVTIMEO too).
  * Descriptors received and not kept are closed as cosmosb_fd_recv() says: a peer's
  * lingering socket cannot hold the call, a FUSE file's flush on close can (unbounded).
  * @param[in] sock connected AF_UNIX socket.

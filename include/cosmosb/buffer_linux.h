@@ -116,15 +116,17 @@ COSMOSB_API int cosmosb_bufmgr_share_some(cosmosb_bufmgr_t *mgr, int sock, const
  *
  * Blocks until the whole share (several messages) has arrived; a peer that
  * sends part of it and stops keeps the call waiting. To bound the wait, set
- * SO_RCVTIMEO on the socket: the call then returns ::COSMOSB_EAGAIN, and the
- * socket, out of step part way through a share, must be closed.
- * SO_RCVTIMEO bounds each read, not the whole call, and a share takes up to
- * 38 reads (the arena message, the 4-byte count, the descriptors, up to 8
- * ids of 4 bytes): a peer that sends one byte just before each timeout
- * stretches the call to about 38 timeouts (review 21: 5.6 s with a 0.2 s
- * SO_RCVTIMEO and one byte every 150 ms). For a deadline on the whole call,
- * shutdown(sock, SHUT_RD) from another thread when it passes: the call then
- * fails.
+ * SO_RCVTIMEO on the socket: it bounds the whole call, not each of its reads
+ * (a share takes up to 38: the arena message, the 4-byte count, the
+ * descriptors, up to 8 ids of 4 bytes). The call reads SO_RCVTIMEO when it
+ * starts, and every read waits (poll(2)) at most the time left until then;
+ * a peer that trickles its share one byte at a time cannot stretch it (review
+ * 21: it took 5.6 s with a 0.2 s SO_RCVTIMEO and one byte every 150 ms). Past
+ * that deadline the call returns ::COSMOSB_EAGAIN, and the socket, out of
+ * step part way through a share, must be closed. The socket's options are
+ * never changed. SO_RCVTIMEO 0 (the default): no deadline, the call blocks
+ * as long as the share takes. A socket with O_NONBLOCK is read as before:
+ * ::COSMOSB_EAGAIN as soon as a read would wait.
  * Descriptors received and not kept are closed as cosmosb_fd_recv() says: a peer's
  * lingering socket cannot hold the call, a FUSE file's flush on close can (unbounded).
  * @param[in] sock connected AF_UNIX stream socket.
@@ -143,7 +145,7 @@ COSMOSB_API int cosmosb_bufmgr_attach_socket(int sock, cosmosb_bufmgr_t **out, c
 /**
  * @brief Receives the buffers of a later cosmosb_bufmgr_share() (ones already known are skipped).
  *
- * Blocks as cosmosb_bufmgr_attach_socket() does.
+ * Blocks as cosmosb_bufmgr_attach_socket() does: SO_RCVTIMEO bounds the whole call.
  * @param[in] mgr the receiver's view.
  * @param[in] sock the socket.
  * @return as cosmosb_bufmgr_attach_socket().

@@ -77,8 +77,8 @@ COSMOSB_API int cosmosb_pipe_share(const cosmosb_pipe_t *pipe, int sock);
  * @brief Receives a pipe's descriptors from a UNIX socket and attaches as a producer.
  *
  * Blocks until the message has arrived (set SO_RCVTIMEO on the socket to bound
- * the wait: ::COSMOSB_EAGAIN; SO_RCVTIMEO bounds each read, and this call
- * reads the socket once). Takes the pipe's eventfd if one was sent; a
+ * the wait: ::COSMOSB_EAGAIN; this call reads the socket once, so SO_RCVTIMEO
+ * bounds the whole call). Takes the pipe's eventfd if one was sent; a
  * producer that does not trust the consumer receives the descriptors with
  * cosmosb_fd_recv() instead and calls cosmosb_pipe_attach() with -1.
  * Descriptors received and not kept are closed as cosmosb_fd_recv() says: a peer's

@@ -290,11 +290,18 @@ fail:
 
 int cosmosb_arena_attach_socket(int sock, uint32_t flags, cosmosb_arena_t **out, cosmosb_peer_cred_t *cred)
 {
+    /* one read: the socket's SO_RCVTIMEO bounds it, and so the whole call, without a deadline of ours */
+    return cosmosb__linux_arena_attach_socket(sock, flags, out, cred, NULL);
+}
+
+int cosmosb__linux_arena_attach_socket(int sock, uint32_t flags, cosmosb_arena_t **out, cosmosb_peer_cred_t *cred,
+                                       const struct cosmosb__linux_deadline *d)
+{
     if (!out)
         return COSMOSB_EINVAL;
     int fds[2];
     uint32_t n = 0, tag = 0;
-    int rc = cosmosb_fd_recv(sock, fds, 2, &n, &tag, cred);
+    int rc = cosmosb__linux_fd_recv(sock, fds, 2, &n, &tag, cred, d);
     if (rc)
         return rc;
     if (tag != ARENA_SHARE_TAG || n != 2)

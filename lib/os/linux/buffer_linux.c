@@ -268,14 +268,18 @@ static int write_all(int fd, const void *buf, size_t n)
     return COSMOSB_OK;
 }
 
-/* n bytes from the peer's socket; descriptors riding along are closed without lingering (review 22:
- * read() let the kernel close them in our thread). */
-static int read_full(int sock, void *buf, size_t n)
+/* n bytes from the peer's socket, every wait bounded by the call's deadline d; descriptors riding along
+ * are closed without lingering (review 22: read() let the kernel close them in our thread). */
+static int read_full(int sock, void *buf, size_t n, const struct cosmosb__linux_deadline *d)
 {
     uint8_t *p = buf;
     while (n) {
-        ssize_t k = cosmosb__linux_recv_bytes(sock, p, n, 0, NULL);
-        if (k < 0 && errno == EINTR)
+        int rc = cosmosb__linux_deadline_wait(sock, d);
+        if (rc)
+            return rc;
+        ssize_t k = cosmosb__linux_recv_bytes(sock, p, n, cosmosb__linux_deadline_flags(d), NULL);
+        /* EAGAIN under a deadline: readable a moment ago, taken since (another reader): wait again */
+        if (k < 0 && (errno == EINTR || (errno == EAGAIN && cosmosb__linux_deadline_flags(d))))
             continue;
         if (k <= 0)
             return k < 0 ? cosmosb__linux_err(errno) : COSMOSB_ECLOSED;
@@ -366,11 +370,11 @@ static int map_received(cosmosb_bufmgr_t *m, struct host_mgr *h, int fd, uint32_
     return COSMOSB_OK;
 }
 
-/* Receives the buffer part of a share: count, descriptors, ids. */
-static int recv_buffers(cosmosb_bufmgr_t *m, struct host_mgr *h, int sock)
+/* Receives the buffer part of a share: count, descriptors, ids; every read bounded by the call's deadline d. */
+static int recv_buffers(cosmosb_bufmgr_t *m, struct host_mgr *h, int sock, const struct cosmosb__linux_deadline *d)
 {
     uint32_t n;
-    int rc = read_full(sock, &n, sizeof n);
+    int rc = read_full(sock, &n, sizeof n, d);
     if (rc)
         return rc;
     if (n > COSMOSB_BUFMGR_MAX_BUFFERS)
@@ -379,12 +383,12 @@ static int recv_buffers(cosmosb_bufmgr_t *m, struct host_mgr *h, int sock)
         return COSMOSB_OK;
     int fds[COSMOSB_BUFMGR_MAX_BUFFERS];
     uint32_t got = 0, tag = 0, ids[COSMOSB_BUFMGR_MAX_BUFFERS];
-    if ((rc = cosmosb_fd_recv(sock, fds, COSMOSB_BUFMGR_MAX_BUFFERS, &got, &tag, NULL)) != 0)
+    if ((rc = cosmosb__linux_fd_recv(sock, fds, COSMOSB_BUFMGR_MAX_BUFFERS, &got, &tag, NULL, d)) != 0)
         return rc;
     if (got != n || tag != (BUF_SHARE_TAG | n))
         rc = COSMOSB_ECORRUPT;
     else
-        rc = read_full(sock, ids, (size_t)n * sizeof ids[0]);
+        rc = read_full(sock, ids, (size_t)n * sizeof ids[0], d);
     for (uint32_t i = 0; rc == COSMOSB_OK && i < n; i++) {
         if (ids[i] == 0) {
             rc = COSMOSB_ECORRUPT; /* no buffer has id 0: a bad share, not a bad argument of ours (review 21) */
@@ -406,8 +410,11 @@ int cosmosb_bufmgr_attach_socket(int sock, cosmosb_bufmgr_t **out, cosmosb_peer_
 {
     if (!out)
         return COSMOSB_EINVAL;
+    /* Up to 38 reads: the socket's SO_RCVTIMEO bounds all of them together, not each one (review 21). */
+    struct cosmosb__linux_deadline d;
+    cosmosb__linux_deadline_start(sock, &d);
     cosmosb_arena_t *a;
-    int rc = cosmosb_arena_attach_socket(sock, 0, &a, cred);
+    int rc = cosmosb__linux_arena_attach_socket(sock, 0, &a, cred, &d);
     if (rc)
         return rc;
     cosmosb_bufmgr_t *m;
@@ -415,7 +422,7 @@ int cosmosb_bufmgr_attach_socket(int sock, cosmosb_bufmgr_t **out, cosmosb_peer_
         cosmosb_arena_close(a);
         return rc;
     }
-    if ((rc = recv_buffers(m, host_of(m), sock)) != 0) {
+    if ((rc = recv_buffers(m, host_of(m), sock, &d)) != 0) {
         cosmosb_bufmgr_close(m);
         return rc;
     }
@@ -428,15 +435,18 @@ int cosmosb_bufmgr_update_socket(cosmosb_bufmgr_t *m, int sock)
     struct host_mgr *h = host_of(m);
     if (!h)
         return COSMOSB_EINVAL;
+    /* As cosmosb_bufmgr_attach_socket(): one deadline, the socket's SO_RCVTIMEO, for all the reads. */
+    struct cosmosb__linux_deadline d;
+    cosmosb__linux_deadline_start(sock, &d);
     /* The arena part again: its descriptors are the ones we have; drop them. */
     int fds[2];
     uint32_t n = 0, tag = 0;
-    int rc = cosmosb_fd_recv(sock, fds, 2, &n, &tag, NULL);
+    int rc = cosmosb__linux_fd_recv(sock, fds, 2, &n, &tag, NULL, &d);
     if (rc)
         return rc;
     for (uint32_t i = 0; i < n; i++)
         cosmosb__linux_close_received(fds[i]);
-    return recv_buffers(m, h, sock);
+    return recv_buffers(m, h, sock, &d);
 }
 
 int cosmosb_buffer_fd(const cosmosb_bufmgr_t *m, uint32_t id)

@@ -68,6 +68,12 @@ static void close_all(int *fds, uint32_t n)
 
 int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32_t *tag, cosmosb_peer_cred_t *cred)
 {
+    return cosmosb__linux_fd_recv(sock, fds, max_fds, nfds, tag, cred, NULL);
+}
+
+int cosmosb__linux_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32_t *tag,
+                           cosmosb_peer_cred_t *cred, const struct cosmosb__linux_deadline *d)
+{
     if (sock < 0 || !fds || !nfds || max_fds == 0)
         return COSMOSB_EINVAL;
     *nfds = 0;
@@ -86,9 +92,17 @@ int cosmosb_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32
     struct ucred sender;
     int have_sender = 0;
     ssize_t n;
+    int again;
     do {
-        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
+        int rc = cosmosb__linux_deadline_wait(sock, d); /* the call's deadline, if it has one */
+        if (rc)
+            return rc;
+        msg.msg_controllen = sizeof ctl.buf;
+        msg.msg_flags = 0;
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | cosmosb__linux_deadline_flags(d));
+        /* EAGAIN under a deadline: readable a moment ago, taken since (another reader): wait again */
+        again = n < 0 && (errno == EINTR || (errno == EAGAIN && cosmosb__linux_deadline_flags(d)));
+    } while (again);
     if (n < 0)
         return cosmosb__linux_err(errno);
     /* The control messages first, even when n == 0: a zero-length datagram or sequenced packet can carry

@@ -53,6 +53,31 @@ void cosmosb__linux_close_received_cmsgs(struct msghdr *msg);
  * socket's close waits). recvmsg's result and errno; *msg_flags (if not NULL) its msg_flags. */
 ssize_t cosmosb__linux_recv_bytes(int sock, void *buf, size_t len, int flags, int *msg_flags);
 
+/* One deadline for a whole call that reads a socket several times (cosmosb_bufmgr_attach_socket: up to
+ * 38 reads). SO_RCVTIMEO bounds one read: a peer sending a byte just before each timeout would stretch
+ * the call to 38 timeouts (review 21). The deadline is the call's start plus the socket's SO_RCVTIMEO;
+ * each read first waits (poll) at most the time left, then reads with MSG_DONTWAIT. The socket's options
+ * are never changed. Inactive (every read blocks as the socket says) when SO_RCVTIMEO is 0 (no timeout),
+ * when it cannot be read (not a socket: the read reports that), or when the socket is O_NONBLOCK (each
+ * read returns at once as before). */
+struct cosmosb__linux_deadline {
+    int active;
+    int64_t at_ns; /* CLOCK_MONOTONIC */
+};
+void cosmosb__linux_deadline_start(int sock, struct cosmosb__linux_deadline *d);
+/* Waits until sock is readable (or hung up, or in error: the read says which) or the deadline passes
+ * (COSMOSB_EAGAIN, as a timed-out read); COSMOSB_OK at once if d is NULL or inactive. Past the deadline,
+ * bytes already queued are still taken (a wait of 0): only waiting is refused. */
+int cosmosb__linux_deadline_wait(int sock, const struct cosmosb__linux_deadline *d);
+/* The recv flags a read under d adds: MSG_DONTWAIT if active (the wait came first), else 0. */
+int cosmosb__linux_deadline_flags(const struct cosmosb__linux_deadline *d);
+/* cosmosb_fd_recv() with every wait bounded by d (NULL: as cosmosb_fd_recv). */
+int cosmosb__linux_fd_recv(int sock, int *fds, uint32_t max_fds, uint32_t *nfds, uint32_t *tag,
+                           cosmosb_peer_cred_t *cred, const struct cosmosb__linux_deadline *d);
+/* cosmosb_arena_attach_socket() with its read bounded by d (NULL: as cosmosb_arena_attach_socket). */
+int cosmosb__linux_arena_attach_socket(int sock, uint32_t flags, cosmosb_arena_t **out, cosmosb_peer_cred_t *cred,
+                                       const struct cosmosb__linux_deadline *d);
+
 /* Liveness locks (liveness.c): an id with the LOCKED bit holds a read lock on byte (tag << 54 | pid << 32
  * | its pid namespace's inode) of the shared memfd, taken through an open file description of its own;
  * the id is pid | tag << 22 | LOCKED (pids stay below PID_MAX_LIMIT, 2^22). */
