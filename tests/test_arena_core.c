@@ -931,7 +931,7 @@ Test(arena_core, stale_and_forged_references_are_refused)
     /* forged transfer tokens: random values never crash and never accept */
     r = make(a, 5, 40, 0, 7);
     ASSERT_RC(cosmosb_arena_give(a, &r, 1, &t), COSMOSB_OK);
-    srand(12345);
+    srand(tu_seed(12345u));
     for (int i = 0; i < 20000; i++) {
         x = t;
         switch (i % 4) {
@@ -1064,7 +1064,7 @@ Test(arena_core, random_operations_match_model)
     static struct mobj m[OBJ];
     memset(m, 0, sizeof m);
     int outstanding[P] = {0}; /* live transfers per giver (max_transfers = 64) */
-    srand(4242);
+    srand(tu_seed(4242u));
     uint64_t steps = tu_scale(200000);
     for (uint64_t step = 0; step < steps; step++) {
         int o = rand() % OBJ, who = rand() % P, op = rand() % 6;
@@ -1183,7 +1183,7 @@ static void scribble_rounds(uint32_t maxp)
     fx_init(&f, 1 << 20, 4096, 32, maxp, 16);
     cosmosb_arena_t *a = fx_join(&f, 0, 1);
     cosmosb_arena_t *b = fx_join(&f, 1, 0);
-    srand(99);
+    srand(tu_seed(99u));
     cosmosb_ref_t keep[64];
     int nk = 0;
     for (int round = 0; round < (int)tu_scale(3000); round++) {
@@ -1502,7 +1502,7 @@ Test(arena_core, random_forgeries_never_make_the_allocator_overwrite_what_it_hol
     cosmosb_arena_t *a = fx_join(&f, 0, 1);
     const struct cosmosb__arena_hdr *h = (const struct cosmosb__arena_hdr *)(const void *)f.meta;
     uint32_t nobj = h->nblocks * h->objects_per_block;
-    srand(4242);
+    srand(tu_seed(4242u));
     enum { KEEP = 48 };
     struct held o[KEEP];
     cosmosb_ref_t kr[KEEP];
@@ -1568,5 +1568,221 @@ Test(arena_core, a_skipped_entry_never_resolves_to_bytes_the_allocator_hands_out
                       rc == COSMOSB_OK && d == p ? "exactly" : "");
         ASSERT_RC(cosmosb_arena_release(a, &r[1]), COSMOSB_OK);
     }
+    fx_free(&f);
+}
+
+/* ---- review 23: runs over the allocator's current block, revived run headers */
+
+static volatile uint32_t *blk_aux(struct afx *f, uint32_t b)
+{
+    return blk_state(f, b) + 1; /* struct cosmosb__arena_block: state, aux, used, tail_gen */
+}
+
+static void set_blk(struct afx *f, uint32_t b, uint32_t kind, uint32_t part)
+{
+    volatile uint32_t *w = blk_state(f, b);
+    *w = COSMOSB__BLK_WORD(kind, part, COSMOSB__BLK_GEN(*w) + 1u);
+}
+
+static void pat(uint8_t *p, uint32_t n, uint8_t s)
+{
+    for (uint32_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(s + i * 13u);
+}
+
+static int pat_ok(const uint8_t *p, uint32_t n, uint8_t s)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (p[i] != (uint8_t)(s + i * 13u))
+            return 0;
+    return 1;
+}
+
+/* A: a run the allocator claims may cover its own current block (the block word forged FREE); the
+ * fast path then hands out bytes of that run, which the allocator holds. */
+Test(arena_core, a_run_is_never_claimed_over_the_allocators_current_block)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_ref_t ra, rx, rb;
+    void *pa, *px, *pb;
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &ra, &pa), COSMOSB_OK); /* current block 0, cursor at 1 */
+    ASSERT_RC(cosmosb_arena_release(a, &ra), COSMOSB_OK);              /* nothing held in block 0 */
+    set_blk(&f, 0, COSMOSB__BLK_FREE, 0);                              /* hostile: block 0 "free" */
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 5000, 0, &rx, &px), COSMOSB_OK); /* a run of 2 */
+    cr_log_info("run X at object %u (block %u)", rx.object, rx.object / 32u);
+    pat(px, 5000, 77);
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &rb, &pb), COSMOSB_OK); /* fast path, block 0 entry 1 */
+    memset(pb, 0x5a, 64);
+    int inside = (uint8_t *)pb >= (uint8_t *)px && (uint8_t *)pb < (uint8_t *)px + 5000;
+    cr_log_info("B at object %u, %s X's bytes", rb.object, inside ? "INSIDE" : "outside");
+    cr_expect(pat_ok(px, 5000, 77), "the run X, held by its allocator, was overwritten by B");
+    fx_free(&f);
+}
+
+/* Frees a 6-block run at block 0 (its header stays in data), makes blocks 0 (and 1) look taken. */
+static cosmosb_ref_t stale_run_at_0(struct afx *f, cosmosb_arena_t *a, int also1)
+{
+    cosmosb_ref_t r0;
+    void *p;
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 5 * 4096, 0, &r0, &p), COSMOSB_OK);
+    cr_assert_eq(r0.object, 0u);
+    pat(p, 5 * 4096, 9);
+    ASSERT_RC(cosmosb_arena_freeze(a, &r0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &r0), COSMOSB_OK);
+    cr_assert_eq(COSMOSB__BLK_KIND(*blk_state(f, 0)), COSMOSB__BLK_FREE);
+    set_blk(f, 0, COSMOSB__BLK_OWNED, 1); /* hostile: block 0 looks taken by participant 1 */
+    if (also1)
+        set_blk(f, 1, COSMOSB__BLK_OWNED, 1);
+    return r0;
+}
+static void resurrect(struct afx *f, const cosmosb_ref_t *r0)
+{
+    *ent_state(f, 0) = COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, r0->generation);
+    *blk_aux(f, 0) = 6;
+}
+
+/* B: a stale run header at entry 0 of another block, made FROZEN again, is acquired although its
+ * extent covers the allocator's current block: the fast path hands out bytes of what it holds. */
+Test(arena_core, a_revived_run_over_the_allocators_current_block_is_stale)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_ref_t r0 = stale_run_at_0(&f, a, 0), ra, rb;
+    void *pa, *pb;
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &ra, &pa), COSMOSB_OK);
+    cr_assert_eq(ra.object / 32u, 1u, "white box: current block 1");
+    resurrect(&f, &r0);
+    int rc = cosmosb_arena_acquire(a, &r0);
+    cr_expect_eq(rc, COSMOSB_ESTALE, "acquire of the revived run: %s", cosmosb_err_name(rc));
+    if (rc != COSMOSB_OK) {
+        fx_free(&f);
+        return;
+    }
+    const void *d;
+    uint32_t sz;
+    ASSERT_RC(cosmosb_arena_resolve(a, &r0, 5, &d, &sz), COSMOSB_OK);
+    int overlaps = 0;
+    for (int k = 0; k < 20; k++) {
+        ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &rb, &pb), COSMOSB_OK);
+        if ((const uint8_t *)pb >= (const uint8_t *)d && (const uint8_t *)pb < (const uint8_t *)d + sz)
+            overlaps++;
+        ASSERT_RC(cosmosb_arena_release(a, &rb), COSMOSB_OK);
+    }
+    cr_expect_eq(overlaps, 0, "%d of 20 new objects lie inside the %u bytes of the object the writer holds", overlaps,
+                 sz);
+    ASSERT_RC(cosmosb_arena_release(a, &r0), COSMOSB_OK);
+    fx_free(&f);
+}
+
+/* C: holding (then releasing) a resurrected stale run whose extent overlaps a run the allocator
+ * really holds overwrites run_head of that run's tails; the allocator then claims them. */
+static void clobber(int do_acquire)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_ref_t r0 = stale_run_at_0(&f, a, 1), r1, ry;
+    void *p1, *py;
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 2 * 4096, 0, &r1, &p1), COSMOSB_OK); /* run of 3 */
+    cr_assert_eq(r1.object, 2u * 32u, "white box: R1 at blocks 2..4");
+    pat(p1, 2 * 4096, 55);
+    ASSERT_RC(cosmosb_arena_freeze(a, &r1), COSMOSB_OK); /* kept */
+    if (do_acquire) {
+        resurrect(&f, &r0);
+        int rc = cosmosb_arena_acquire(a, &r0); /* refused (ESTALE); were it taken, it is let go again */
+        cr_expect_eq(rc, COSMOSB_ESTALE, "acquire of the revived run: %s", cosmosb_err_name(rc));
+        if (rc == COSMOSB_OK)
+            ASSERT_RC(cosmosb_arena_release(a, &r0), COSMOSB_OK);
+    }
+    set_blk(&f, 3, COSMOSB__BLK_FREE, 0); /* hostile: R1's tails "free" */
+    set_blk(&f, 4, COSMOSB__BLK_FREE, 0);
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 4096, 0, &ry, &py), COSMOSB_OK); /* run of 2 */
+    cr_log_info("%s: new run at block %u", do_acquire ? "after acquire+release" : "control", ry.object / 32u);
+    memset(py, 0xa5, 4096);
+    cr_expect(pat_ok(p1, 2 * 4096, 55), "R1, a run its allocator holds, was overwritten");
+    fx_free(&f);
+}
+Test(arena_core, a_held_runs_tails_stay_out_of_the_allocators_reach)
+{
+    clobber(0);
+}
+
+Test(arena_core, a_revived_run_cannot_take_over_the_record_of_a_held_run)
+{
+    clobber(1);
+}
+
+/* D: honest: two writers and a receiver, transfers both ways, runs and small objects; at the end
+ * everything is released and every block is back in the pool. */
+Test(arena_core, two_writers_and_a_receiver_give_back_every_block)
+{
+    struct afx f;
+    fx_init(&f, 64 * 4096, 4096, 32, 4, 64);
+    cosmosb_arena_t *w[2] = {fx_join(&f, 0, 1), fx_join(&f, 1, 1)};
+    cosmosb_arena_t *rcv = fx_join(&f, 2, 0);
+    enum { K = 64 };
+    cosmosb_ref_t held[2][K];
+    int nh[2] = {0, 0};
+    srand(tu_seed(23u));
+    for (int round = 0; round < (int)tu_scale(20000); round++) {
+        int me = rand() % 2, other = 1 - me;
+        int what = rand() % 6;
+        if (what <= 2) {
+            uint32_t size = rand() % 6 == 0 ? 4096u + (uint32_t)(rand() % 9000) : 16u + (uint32_t)(rand() % 1200);
+            cosmosb_ref_t r;
+            void *p;
+            int rc = cosmosb_arena_alloc(w[me], 5, size, 0, &r, &p);
+            if (rc != COSMOSB_OK) {
+                cr_assert_eq(rc, COSMOSB_ENOMEM);
+                continue;
+            }
+            ASSERT_RC(cosmosb_arena_freeze(w[me], &r), COSMOSB_OK);
+            if (nh[me] < K)
+                held[me][nh[me]++] = r;
+            else
+                ASSERT_RC(cosmosb_arena_release(w[me], &r), COSMOSB_OK);
+        } else if (what == 3 && nh[me]) { /* give to the other writer, which accepts */
+            int k = rand() % nh[me];
+            cosmosb_ref_t t;
+            ASSERT_RC(cosmosb_arena_give(w[me], &held[me][k], (uint32_t)other, &t), COSMOSB_OK);
+            if (nh[other] < K && cosmosb_arena_accept(w[other], &t) == COSMOSB_OK) {
+                held[other][nh[other]++] = held[me][k];
+            } else {
+                ASSERT_RC(cosmosb_arena_decline(w[other], &t), COSMOSB_OK);
+            }
+            if (rand() % 2) {
+                ASSERT_RC(cosmosb_arena_release(w[me], &held[me][k]), COSMOSB_OK);
+                held[me][k] = held[me][--nh[me]];
+            }
+        } else if (what == 4 && nh[me]) {
+            int k = rand() % nh[me];
+            ASSERT_RC(cosmosb_arena_release(w[me], &held[me][k]), COSMOSB_OK);
+            held[me][k] = held[me][--nh[me]];
+        } else if (what == 5 && nh[me]) { /* the receiver holds one for a while */
+            int k = rand() % nh[me];
+            if (cosmosb_arena_acquire(rcv, &held[me][k]) == COSMOSB_OK)
+                ASSERT_RC(cosmosb_arena_release(rcv, &held[me][k]), COSMOSB_OK);
+        }
+    }
+    for (int m = 0; m < 2; m++)
+        for (int k = 0; k < nh[m]; k++)
+            ASSERT_RC(cosmosb_arena_release(w[m], &held[m][k]), COSMOSB_OK);
+    for (int m = 0; m < 2; m++)
+        ASSERT_RC(cosmosb_arena_reclaim(w[m]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_poll(rcv, NULL), COSMOSB_OK);
+    cosmosb_arena_stats_t s = stats(rcv);
+    cr_log_info("before leave: live %u, free blocks %u of %u", s.live_objects, s.blocks_free, s.blocks_total);
+    cr_expect_eq(s.live_objects, 0u);
+    cr_expect_geq(s.blocks_free + 2u, s.blocks_total, "only the two current blocks may be out of the pool");
+    cosmosb_arena_leave(w[0]);
+    cosmosb_arena_leave(w[1]);
+    f.h[0] = f.h[1] = NULL;
+    ASSERT_RC(cosmosb_arena_poll(rcv, NULL), COSMOSB_OK);
+    s = stats(rcv);
+    cr_log_info("after leave: live %u, free blocks %u of %u", s.live_objects, s.blocks_free, s.blocks_total);
+    cr_expect_eq(s.blocks_free, s.blocks_total, "blocks left out of the pool after both writers left");
     fx_free(&f);
 }

@@ -410,7 +410,7 @@ static void sigkill_rounds(uint32_t maxp, uint32_t rounds)
     }
     cosmosb_arena_stats_t base, s;
     ASSERT_RC(cosmosb_arena_stats(a, &base), COSMOSB_OK);
-    srand(2026);
+    srand(tu_seed(2026u));
     uint64_t accepted = 0, declined = 0, graph_deaths = 0;
     for (uint32_t round = 0; round < rounds; round++) {
         int pp[2];

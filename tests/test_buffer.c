@@ -434,7 +434,7 @@ Test(buffer_core, forged_windows_never_pass)
     void *p;
     ASSERT_RC(cosmosb_buffer_alloc(f.m[0], 11, 3000, &w, &p), COSMOSB_OK);
     ASSERT_RC(cosmosb_window_give(f.m[0], &w, 1, &t), COSMOSB_OK);
-    srand(77);
+    srand(tu_seed(77u));
     for (int i = 0; i < 50000; i++) {
         cosmosb_window_t x = t;
         uint8_t *b = (uint8_t *)&x;
@@ -820,7 +820,7 @@ Test(buffer_process, killed_receivers_give_the_space_back, .timeout = 300)
     uint32_t id;
     ASSERT_RC(cosmosb_buffer_create(m, 4 << 20, COSMOSB_BUFFER_HEAP, &id), COSMOSB_OK);
     cosmosb_arena_t *a = cosmosb_bufmgr_arena(m);
-    srand(31);
+    srand(tu_seed(31u));
     uint64_t sent_total = 0;
     for (uint32_t round = 0; round < rounds; round++) {
         int sv[2];

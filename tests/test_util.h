@@ -32,6 +32,17 @@ static inline uint64_t tu_scale(uint64_t n)
     return tu_quick() ? n / 10 : n;
 }
 
+/* The seed of a randomized test: its fixed default, or COSMOSB_TEST_SEED (any number) mixed into it, so
+ * that a soak can run the same tests through other sequences (README, "Tests"). */
+static inline unsigned tu_seed(unsigned dflt)
+{
+    const char *e = getenv("COSMOSB_TEST_SEED");
+    unsigned s = dflt;
+    if (e && e[0])
+        s = dflt ^ (unsigned)(strtoul(e, NULL, 0) * 2654435761u);
+    return s;
+}
+
 static inline uint64_t tu_now_ns(void)
 {
     struct timespec ts;

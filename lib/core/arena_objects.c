@@ -29,19 +29,31 @@ static uint32_t round16(uint32_t v)
  * words "free", block words "free"), it never hands out bytes of an object
  * it holds itself (docs/arena.md, section 9, "Its own objects").
  */
+/* Is block b a tail of a run we hold (by our counts of its head), other than one headed at block except? */
+static int in_held_run(const struct cosmosb_arena *a, uint32_t b, uint32_t except)
+{
+    uint32_t h1 = a->run_head[b];
+    if (h1 == 0 || h1 - 1u >= b || h1 - 1u == except)
+        return 0;
+    uint32_t h = h1 - 1u;
+    return a->counts[(size_t)h << a->g.opb_shift] != 0 && a->run_blocks[h] > b - h;
+}
+
 static int we_use_block(const struct cosmosb_arena *a, uint32_t b)
 {
     const uint32_t *c = a->counts + ((size_t)b << a->g.opb_shift);
     uint32_t any = 0;
     for (uint32_t i = 0, n = 1u << a->g.opb_shift; i < n; i++)
         any |= c[i];
-    if (any)
-        return 1;
-    uint32_t h1 = a->run_head[b];
-    if (h1 == 0 || h1 - 1u >= b)
-        return 0;
-    uint32_t h = h1 - 1u;
-    return a->counts[(size_t)h << a->g.opb_shift] != 0 && a->run_blocks[h] > b - h;
+    return any != 0 || in_held_run(a, b, UINT32_MAX);
+}
+
+/* May we take block b for allocation (claim it, alone or in a run)? Not our current block (its word may
+ * have been made FREE by a peer: a run over it would put the cursor's bytes inside the run; review 23),
+ * nor one we use. */
+static int may_take_block(const struct cosmosb_arena *a, uint32_t b)
+{
+    return a->cur_block != b + 1u && !we_use_block(a, b);
 }
 
 /* We begin to hold the object at entry 0 of block h, which spans k blocks: remember a run's extent. */
@@ -92,8 +104,18 @@ int cosmosb__arena_may_hold(struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
     uint32_t b = cosmosb__aobj_block(a, idx), i = cosmosb__aobj_entry(a, idx);
     if (a->cur_block == b + 1u && i >= a->cur_entry)
         return 0;
-    if (i == 0)
-        note_head(a, b, head_blocks(a, b, gen));
+    if (i == 0) {
+        uint32_t k = head_blocks(a, b, gen);
+        if (k > a->g.nblocks - b)
+            k = a->g.nblocks - b;
+        /* Honest runs never overlap what we hold or our current block: such an extent comes from an old
+         * header made to look alive again. Refused, so that it can neither cover the bytes our cursor
+         * hands out nor take over the record of a run we hold (review 23). */
+        for (uint32_t t = b; t < b + k; t++)
+            if ((t != b && a->cur_block == t + 1u) || in_held_run(a, t, b))
+                return 0;
+        note_head(a, b, k);
+    }
     return 1;
 }
 
@@ -103,7 +125,7 @@ int cosmosb__arena_may_hold(struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
 static int try_claim(struct cosmosb_arena *a, uint32_t b, uint32_t w)
 {
     struct cosmosb__arena_block *blk = cosmosb__ablock(a, b);
-    if (COSMOSB__BLK_KIND(w) != COSMOSB__BLK_FREE || we_use_block(a, b))
+    if (COSMOSB__BLK_KIND(w) != COSMOSB__BLK_FREE || !may_take_block(a, b))
         return 0;
     /* SC CAS: claims the block against other claimers; acquires its freer's work. */
     if (cosmosb__cas_val_seq_cst(&blk->state, w, COSMOSB__BLK_WORD(COSMOSB__BLK_OWNED, a->self, COSMOSB__BLK_GEN(w))) !=
@@ -224,7 +246,7 @@ static int claim_run(struct cosmosb_arena *a, uint32_t k, uint32_t *out)
         uint32_t j;
         for (j = 0; j < k; j++) /* Relaxed: a filter; the CASes decide. */
             if (COSMOSB__BLK_KIND(cosmosb__load_relaxed(&cosmosb__ablock(a, h + j)->state)) != COSMOSB__BLK_FREE ||
-                we_use_block(a, h + j))
+                !may_take_block(a, h + j))
                 break;
         if (j < k) {
             h += j; /* the next candidate starts after the busy block */
