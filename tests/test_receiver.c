@@ -2249,6 +2249,278 @@ Test(pump, invalid_messages_never_reach_handlers_and_wait_hook_is_used)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Adding and removing receivers from a handler or callback of the run       */
+/* ------------------------------------------------------------------------- */
+
+/* Like pfx_init, with an on_reject callback on every receiver; only the first `added` join the pump. */
+static void pfx_init_cb(struct pfx *f, uint32_t n, uint32_t added, cosmosb_reject_fn fn)
+{
+    memset(f, 0, sizeof *f);
+    size_t sz = cosmosb_pump_memsize(n);
+    cr_assert_gt(sz, 0u);
+    f->pmem = aligned_alloc(8, (sz + 7u) & ~(size_t)7u);
+    ASSERT_RC(cosmosb_pump_init(f->pmem, sz, n, &f->pump), COSMOSB_OK);
+    for (uint32_t i = 0; i < n; i++) {
+        tp_open(&f->t[i], 64, 512, 0);
+        tp_producer(&f->t[i]);
+        cosmosb_receiver_config_t cfg;
+        ASSERT_RC(cosmosb_receiver_config_init(&cfg), COSMOSB_OK);
+        cfg.trust = COSMOSB_TRUST_COPY;
+        cfg.max_types = 32;
+        cfg.on_reject = fn;
+        f->rx[i] = tp_receiver(&f->t[i], &cfg);
+        f->h[i] = (struct hctx){&f->tr, (char)('0' + i)};
+        ASSERT_RC(cosmosb_receiver_accept(f->rx[i], &ts_d0_schema, h_d0, &f->h[i]), COSMOSB_OK);
+        if (i < added)
+            ASSERT_RC(cosmosb_pump_add(f->pump, f->rx[i]), COSMOSB_OK);
+    }
+}
+
+/* What a handler or an on_reject callback does to its pump (the first time only). */
+static struct {
+    struct pfx *f;
+    int remove[3]; /* indexes of receivers to remove, in this order (-1: none) */
+    int add[3];    /* then to add */
+    int free0;     /* after the removals, close receiver 0 and its pipe (it must be removed) */
+    int calls;
+    int rc[6];
+} edit;
+
+static void edit_reset(struct pfx *f)
+{
+    memset(&edit, 0, sizeof edit);
+    edit.f = f;
+    for (int i = 0; i < 3; i++)
+        edit.remove[i] = edit.add[i] = -1;
+}
+
+static void do_edit(void)
+{
+    if (edit.calls++)
+        return;
+    struct pfx *f = edit.f;
+    int k = 0;
+    for (int i = 0; i < 3; i++)
+        if (edit.remove[i] >= 0)
+            edit.rc[k++] = cosmosb_pump_remove(f->pump, f->rx[edit.remove[i]]);
+    if (edit.free0) {
+        tp_close(&f->t[0]);
+        memset(&f->t[0], 0, sizeof f->t[0]);
+        f->rx[0] = NULL;
+    }
+    for (int i = 0; i < 3; i++)
+        if (edit.add[i] >= 0)
+            edit.rc[k++] = cosmosb_pump_add(f->pump, f->rx[edit.add[i]]);
+    for (int i = 0; i < k; i++)
+        cr_assert_eq(edit.rc[i], COSMOSB_OK, "edit %d: %s", i, cosmosb_strerror(edit.rc[i]));
+}
+
+static void h_edit(void *ctx, cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg)
+{
+    h_d0(ctx, rx, msg);
+    do_edit();
+}
+
+static void rej_edit(void *ctx, cosmosb_receiver_t *rx, const cosmosb_reject_info_t *info)
+{
+    (void)ctx;
+    (void)rx;
+    (void)info;
+    do_edit();
+}
+
+static void send_bad(struct pfx *f, int i, uint32_t flags)
+{
+    ts_d0 bad = {5, 3}; /* a bool of 3: rejected */
+    ASSERT_RC(cosmosb_typed_send(f->t[i].p, &ts_d0_schema, &bad, flags, 0), COSMOSB_OK);
+}
+
+/* The message still queued on a receiver the pump no longer serves. */
+static uint32_t left_on(struct pfx *f, int i)
+{
+    cosmosb_typed_msg_t m;
+    ASSERT_RC(cosmosb_receiver_recv(f->rx[i], &m, COSMOSB_TIMEOUT_NONE), COSMOSB_OK);
+    uint32_t id = ((const ts_d0 *)m.data)->id;
+    ASSERT_RC(cosmosb_receiver_release(f->rx[i], &m), COSMOSB_OK);
+    return id;
+}
+
+static void expect_trace(const struct pfx *f, uint32_t n, const uint32_t *val, const char *who)
+{
+    cr_assert_eq(f->tr.n, n, "%u messages handled, expected %u", f->tr.n, n);
+    for (uint32_t i = 0; i < n; i++) {
+        cr_assert_eq(f->tr.val[i], val[i], "message %u: %u, expected %u", i, f->tr.val[i], val[i]);
+        cr_assert_eq(f->tr.who[i], who[i], "message %u by %c, expected %c", i, f->tr.who[i], who[i]);
+    }
+}
+
+Test(pump, a_handler_may_remove_receivers_and_the_run_goes_on_with_the_others)
+{
+    struct pfx f;
+    pfx_init(&f, 3);
+    edit_reset(&f);
+    edit.remove[0] = 1; /* another receiver, then its own */
+    edit.remove[1] = 0;
+    ASSERT_RC(cosmosb_receiver_accept(f.rx[0], &ts_d0_schema, h_edit, &f.h[0]), COSMOSB_OK);
+    psend(&f, 0, 1, 0);
+    psend(&f, 0, 2, 0);
+    psend(&f, 1, 11, 0);
+    psend(&f, 2, 21, 0);
+    psend(&f, 2, 22, 0);
+    cr_assert_eq(cosmosb_pump_run(f.pump, 10, 0), 3);
+    expect_trace(&f, 3, (const uint32_t[]){1, 21, 22}, "022");
+    cr_assert_eq(cosmosb_pump_count(f.pump), 1u);
+    /* the removed receivers' messages were not handled by the run: still queued */
+    cr_assert_eq(left_on(&f, 0), 2u);
+    cr_assert_eq(left_on(&f, 1), 11u);
+    ASSERT_RC(cosmosb_pump_run(f.pump, 10, 0), COSMOSB_EAGAIN);
+
+    /* A handler that removes every receiver: the run ends and returns what it handled. */
+    ASSERT_RC(cosmosb_pump_remove(f.pump, f.rx[2]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(f.pump, f.rx[0]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_add(f.pump, f.rx[2]), COSMOSB_OK);
+    edit_reset(&f);
+    edit.remove[0] = 2;
+    edit.remove[1] = 0;
+    psend(&f, 0, 3, 0);
+    psend(&f, 0, 4, 0);
+    psend(&f, 2, 23, 0);
+    cr_assert_eq(cosmosb_pump_run(f.pump, 10, 2000000000ull), 1);
+    cr_assert_eq(cosmosb_pump_count(f.pump), 0u);
+    ASSERT_RC(cosmosb_pump_run(f.pump, 10, 0), COSMOSB_EINVAL);
+    cr_assert_eq(left_on(&f, 0), 4u);
+    cr_assert_eq(left_on(&f, 2), 23u);
+    pfx_free(&f, 3);
+}
+
+Test(pump, a_receiver_added_by_a_handler_is_served_from_the_next_step)
+{
+    struct pfx f;
+    pfx_init(&f, 3);
+    ASSERT_RC(cosmosb_pump_remove(f.pump, f.rx[2]), COSMOSB_OK);
+    edit_reset(&f);
+    edit.add[0] = 2;
+    ASSERT_RC(cosmosb_receiver_accept(f.rx[0], &ts_d0_schema, h_edit, &f.h[0]), COSMOSB_OK);
+    psend(&f, 0, 1, 0);
+    psend(&f, 0, 2, 0);
+    psend(&f, 1, 11, 0);
+    psend(&f, 2, 21, 0);
+    psend(&f, 2, 91, COSMOSB_MSG_URGENT);
+    /* added last (lowest priority), but its urgent message goes first from the next step */
+    cr_assert_eq(cosmosb_pump_run(f.pump, 10, 0), 5);
+    expect_trace(&f, 5, (const uint32_t[]){1, 91, 2, 11, 21}, "02012");
+    cr_assert_eq(cosmosb_pump_count(f.pump), 3u);
+    pfx_free(&f, 3);
+}
+
+/* Before: the step went on with the next index of the shifted list, so the receiver after the removed
+ * one was skipped (its urgent message handled after a lower-priority one's). */
+Test(pump, an_on_reject_callback_may_remove_its_receiver_and_the_order_holds)
+{
+    struct pfx f;
+    pfx_init_cb(&f, 3, 3, rej_edit);
+    edit_reset(&f);
+    edit.remove[0] = 0;
+    send_bad(&f, 0, COSMOSB_MSG_URGENT);
+    psend(&f, 0, 2, 0);
+    psend(&f, 1, 11, COSMOSB_MSG_URGENT);
+    psend(&f, 1, 12, 0);
+    psend(&f, 2, 21, COSMOSB_MSG_URGENT);
+    cr_assert_eq(cosmosb_pump_run(f.pump, 1, 0), 1);
+    cr_assert_eq(edit.calls, 1);
+    cr_assert_eq(cosmosb_pump_run(f.pump, 10, 0), 2);
+    expect_trace(&f, 3, (const uint32_t[]){11, 21, 12}, "121");
+    cr_assert_eq(left_on(&f, 0), 2u); /* taken by no one */
+    pfx_free(&f, 3);
+}
+
+/* Before: the receive went on after the callback and took the next message; the step handed it to the
+ * receiver now at that index (another one: wrong handler, not released), and the removed receiver kept
+ * it outstanding (every later receive on it: EBUSY). */
+Test(pump, a_receive_ends_when_its_on_reject_callback_removes_the_receiver)
+{
+    struct pfx f;
+    pfx_init_cb(&f, 2, 2, rej_edit);
+    edit_reset(&f);
+    edit.remove[0] = 0;
+    send_bad(&f, 0, 0);
+    psend(&f, 0, 2, 0);
+    ASSERT_RC(cosmosb_pump_run(f.pump, 4, 0), COSMOSB_EAGAIN);
+    cr_assert_eq(f.tr.n, 0u);
+    cr_assert_eq(rstats(f.rx[0]).rejected_total, 1u);
+    cr_assert_eq(rstats(f.rx[0]).delivered, 0u);
+    cr_assert_eq(left_on(&f, 0), 2u);
+    pfx_free(&f, 2);
+}
+
+/* Before: the removed receiver's next message was still taken and handled, or (without one) the run
+ * polled an empty list until its deadline. */
+Test(pump, a_run_whose_receivers_are_all_removed_by_callbacks_ends, .timeout = 30)
+{
+    struct pfx f;
+    pfx_init_cb(&f, 1, 1, rej_edit);
+    edit_reset(&f);
+    edit.remove[0] = 0;
+    send_bad(&f, 0, 0);
+    psend(&f, 0, 2, 0);
+    uint64_t t0 = tu_now_ns();
+    cr_assert_eq(cosmosb_pump_run(f.pump, 4, 5000000000ull), 0);
+    cr_assert_lt(tu_now_ns() - t0, 2000000000ull, "the run waited on an empty pump");
+    cr_assert_eq(f.tr.n, 0u);
+    cr_assert_eq(cosmosb_pump_count(f.pump), 0u);
+    cr_assert_eq(left_on(&f, 0), 2u);
+    pfx_free(&f, 1);
+}
+
+static void *send_bad_later(void *arg)
+{
+    tu_sleep_ms(50); /* the pump sleeps in its lone receiver's receive by now (not required) */
+    send_bad(arg, 0, 0);
+    return NULL;
+}
+
+/* Before: the lone receiver's blocking receive went on after its callback added a receiver, so the
+ * message queued on that one waited for the end of the timeout (the run returned ETIMEDOUT). */
+Test(pump, a_receiver_added_by_a_callback_ends_the_lone_receivers_wait, .timeout = 30)
+{
+    struct pfx f;
+    pfx_init_cb(&f, 2, 1, rej_edit);
+    edit_reset(&f);
+    edit.add[0] = 1;
+    psend(&f, 1, 11, 0);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, send_bad_later, &f), 0);
+    uint64_t t0 = tu_now_ns();
+    int rc = cosmosb_pump_run(f.pump, 4, 10000000000ull);
+    uint64_t took = tu_now_ns() - t0;
+    pthread_join(th, NULL);
+    cr_assert_eq(rc, 1, "the run returned %d (%s)", rc, rc < 0 ? cosmosb_strerror(rc) : "");
+    cr_assert_lt(took, 5000000000ull);
+    expect_trace(&f, 1, (const uint32_t[]){11}, "1");
+    cr_assert_eq(cosmosb_pump_count(f.pump), 2u);
+    pfx_free(&f, 2);
+}
+
+/* Before: the run kept the first receiver's pipe as its clock for the whole run, and read it after a
+ * callback had removed that receiver and closed its pipe (a use after free under ASan). */
+Test(pump, a_callback_may_remove_and_close_the_first_receiver_whose_clock_the_run_used, .timeout = 30)
+{
+    struct pfx f;
+    pfx_init_cb(&f, 3, 3, rej_edit); /* two left: the run polls and reads a clock */
+    edit_reset(&f);
+    edit.remove[0] = 0;
+    edit.free0 = 1;
+    send_bad(&f, 1, 0);
+    ASSERT_RC(cosmosb_pump_run(f.pump, 4, 20000000u), COSMOSB_ETIMEDOUT);
+    cr_assert_eq(edit.calls, 1);
+    cr_assert_eq(cosmosb_pump_count(f.pump), 2u);
+    psend(&f, 1, 12, 0);
+    cr_assert_eq(cosmosb_pump_run(f.pump, 4, 20000000u), 1);
+    expect_trace(&f, 1, (const uint32_t[]){12}, "1");
+    pfx_free(&f, 3);
+}
+
+/* ------------------------------------------------------------------------- */
 /* Many accepted types; several producers                                    */
 /* ------------------------------------------------------------------------- */
 

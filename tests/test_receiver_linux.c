@@ -293,3 +293,157 @@ Test(receiver_linux, a_receiver_added_to_a_created_pump_wakes_it, .timeout = 30)
     cosmosb_pipe_close(b);
     cosmosb_pipe_close(c);
 }
+
+/* A handler of a created pump removes receivers and adds one back: the pump's wait set follows (the
+ * re-added receiver's pipe wakes a blocking run, the removed one's does not). */
+static struct {
+    cosmosb_pump_t *pump;
+    cosmosb_receiver_t *remove[2];
+    cosmosb_receiver_t *add;
+    uint32_t calls;
+    int rc[3];
+} rl_edit;
+
+static void edit_handler(void *ctx, cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg)
+{
+    on_ping(ctx, rx, msg);
+    if (rl_edit.calls++)
+        return;
+    rl_edit.rc[0] = cosmosb_pump_remove(rl_edit.pump, rl_edit.remove[0]);
+    rl_edit.rc[1] = rl_edit.remove[1] ? cosmosb_pump_remove(rl_edit.pump, rl_edit.remove[1]) : COSMOSB_OK;
+    rl_edit.rc[2] = rl_edit.add ? cosmosb_pump_add(rl_edit.pump, rl_edit.add) : COSMOSB_OK;
+}
+
+Test(receiver_linux, a_handler_may_remove_and_add_receivers_of_a_created_pump, .timeout = 30)
+{
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.slot_size = 128;
+    cosmosb_pipe_t *a, *b, *c, *ta, *tc;
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &a), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &b), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &c), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(a), cosmosb_pipe_eventfd(a), &ta), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(c), cosmosb_pipe_eventfd(c), &tc), COSMOSB_OK);
+    cosmosb_receiver_t *ra, *rb, *rc;
+    ASSERT_RC(cosmosb_receiver_create(a, NULL, &ra), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_create(b, NULL, &rb), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_create(c, NULL, &rc), COSMOSB_OK);
+    struct seen sa = {0}, sb = {0}, sc = {0};
+    ASSERT_RC(cosmosb_receiver_accept(ra, &rl_ping_schema, edit_handler, &sa), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rb, &rl_ping_schema, on_ping, &sb), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rc, &rl_ping_schema, on_ping, &sc), COSMOSB_OK);
+    cosmosb_receiver_t *all[3] = {ra, rb, rc};
+    cosmosb_pump_t *pump;
+    ASSERT_RC(cosmosb_pump_create(all, 3, &pump), COSMOSB_OK);
+    memset(&rl_edit, 0, sizeof rl_edit);
+    rl_edit.pump = pump;
+    rl_edit.remove[0] = rb; /* out of the wait set and back in */
+    rl_edit.remove[1] = rc; /* out for good */
+    rl_edit.add = rb;
+    rl_ping p;
+    memset(&p, 0, sizeof p);
+    ASSERT_RC(cosmosb_typed_send(ta, &rl_ping_schema, &p, 0, COSMOSB_TIMEOUT_NONE), COSMOSB_OK);
+    cr_assert_eq(cosmosb_pump_run(pump, 4, COSMOSB_TIMEOUT_NONE), 1);
+    cr_assert_eq(rl_edit.calls, 1u);
+    for (int i = 0; i < 3; i++)
+        ASSERT_RC(rl_edit.rc[i], COSMOSB_OK);
+    cr_assert_eq(cosmosb_pump_count(pump), 2u);
+
+    /* A producer in another process sends to the re-added b while the pump sleeps: it wakes the pump. */
+    struct late_sender ls = {cosmosb_pipe_fd(b), cosmosb_pipe_eventfd(b), 5};
+    pid_t pid = tu_fork(send_late, &ls, 20);
+    int r = cosmosb_pump_run(pump, 1, 10000000000ull);
+    cr_assert_eq(r, 1, "the pump handled %d messages (%s)", r, r < 0 ? cosmosb_strerror(r) : "");
+    cr_assert_eq(sb.count, 1u);
+    cr_assert_eq(sb.last_seq, 5u);
+    cr_assert(tu_wait_ok(pid), "the sender process failed");
+
+    /* A message on the removed c neither wakes the pump nor is handled (b, whose sender is gone, is
+     * taken out too: it would end the wait with COSMOSB_ECLOSED). */
+    ASSERT_RC(cosmosb_pump_remove(pump, rb), COSMOSB_OK);
+    ASSERT_RC(cosmosb_typed_send(tc, &rl_ping_schema, &p, 0, COSMOSB_TIMEOUT_NONE), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pump_run(pump, 4, 50000000u), COSMOSB_ETIMEDOUT);
+    cr_assert_eq(sc.count, 0u);
+    cr_assert_eq(sa.count, 1u);
+
+    cosmosb_pump_destroy(pump);
+    cosmosb_receiver_destroy(ra);
+    cosmosb_receiver_destroy(rb);
+    cosmosb_receiver_destroy(rc);
+    cosmosb_pipe_close(ta);
+    cosmosb_pipe_close(tc);
+    cosmosb_pipe_close(a);
+    cosmosb_pipe_close(b);
+    cosmosb_pipe_close(c);
+}
+
+/* Before: the run kept the first receiver's pipe as its clock for the whole run; an on_reject callback
+ * that removed that receiver and closed it made the run read the freed pipe (a use after free). */
+#define RL_OTHER(F) F(U32, x)
+COSMOSB_SCHEMA(rl_other, "test.linux.Other", 1, RL_OTHER)
+
+static struct {
+    cosmosb_pump_t *pump;
+    cosmosb_receiver_t *rx;
+    cosmosb_pipe_t *pipe;
+    int rc;
+    uint32_t calls;
+} rl_drop;
+
+static void drop_first(void *ctx, cosmosb_receiver_t *rx, const cosmosb_reject_info_t *info)
+{
+    (void)ctx;
+    (void)rx;
+    (void)info;
+    if (rl_drop.calls++)
+        return;
+    rl_drop.rc = cosmosb_pump_remove(rl_drop.pump, rl_drop.rx);
+    cosmosb_receiver_destroy(rl_drop.rx);
+    cosmosb_pipe_close(rl_drop.pipe);
+}
+
+Test(receiver_linux, an_on_reject_callback_may_remove_and_close_the_first_receiver, .timeout = 30)
+{
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.slot_size = 128;
+    cosmosb_pipe_t *a, *b, *tb;
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &a), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &b), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(b), cosmosb_pipe_eventfd(b), &tb), COSMOSB_OK);
+    cosmosb_receiver_config_t rcfg;
+    cosmosb_receiver_config_init(&rcfg);
+    rcfg.on_reject = drop_first;
+    cosmosb_receiver_t *ra, *rb;
+    ASSERT_RC(cosmosb_receiver_create(a, NULL, &ra), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_create(b, &rcfg, &rb), COSMOSB_OK);
+    struct seen sa = {0}, sb = {0};
+    ASSERT_RC(cosmosb_receiver_accept(ra, &rl_ping_schema, on_ping, &sa), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rb, &rl_ping_schema, on_ping, &sb), COSMOSB_OK);
+    cosmosb_receiver_t *both[2] = {ra, rb};
+    cosmosb_pump_t *pump;
+    ASSERT_RC(cosmosb_pump_create(both, 2, &pump), COSMOSB_OK);
+    memset(&rl_drop, 0, sizeof rl_drop);
+    rl_drop.pump = pump;
+    rl_drop.rx = ra;
+    rl_drop.pipe = a;
+    rl_other o = {1};
+    ASSERT_RC(cosmosb_typed_send(tb, &rl_other_schema, &o, 0, COSMOSB_TIMEOUT_NONE), COSMOSB_OK); /* not accepted */
+    ASSERT_RC(cosmosb_pump_run(pump, 4, 20000000u), COSMOSB_ETIMEDOUT);
+    cr_assert_eq(rl_drop.calls, 1u);
+    ASSERT_RC(rl_drop.rc, COSMOSB_OK);
+    cr_assert_eq(cosmosb_pump_count(pump), 1u);
+    rl_ping p;
+    memset(&p, 0, sizeof p);
+    p.seq = 3;
+    ASSERT_RC(cosmosb_typed_send(tb, &rl_ping_schema, &p, 0, COSMOSB_TIMEOUT_NONE), COSMOSB_OK);
+    cr_assert_eq(cosmosb_pump_run(pump, 4, 1000000000u), 1);
+    cr_assert_eq(sb.count, 1u);
+    cr_assert_eq(sb.last_seq, 3u);
+
+    cosmosb_pump_destroy(pump);
+    cosmosb_receiver_destroy(rb);
+    cosmosb_pipe_close(tb);
+    cosmosb_pipe_close(b);
+}

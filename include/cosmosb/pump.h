@@ -57,11 +57,18 @@ COSMOSB_API int cosmosb_pump_init(void *mem, size_t size, uint32_t max_receivers
  * A pump made by cosmosb_pump_create() also waits on the receiver's pipe from
  * then on; if the pipe cannot join its wait set, the receiver is not added and
  * the wait set's error is returned (see cosmosb_waitset_add()).
+ *
+ * May be called from a handler or an `on_reject` callback of this pump's
+ * running cosmosb_pump_run(): the run serves the receiver from its next step
+ * (a message on it, urgent ones first, is handled by the same run if it may
+ * handle more). An `on_reject` callback that adds (or removes) a receiver ends
+ * the run's receive that called it, so nothing more is taken from that receiver's
+ * pipe before the run looks at its new list.
  * @param[in,out] pump the pump.
- * @param[in] rx the receiver (must outlive the pump).
+ * @param[in] rx the receiver (must stay valid while it is in the pump).
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (also: a created pump already waits on the receiver's pipe,
  *         through another receiver); ::COSMOSB_ENOMEM (full); ::COSMOSB_EBUSY (already there).
- * @par Concurrency: the pump's thread, not from inside a handler of this pump.
+ * @par Concurrency: the pump's thread (also from its handlers and `on_reject` callbacks).
  */
 COSMOSB_API int cosmosb_pump_add(cosmosb_pump_t *pump, cosmosb_receiver_t *rx);
 
@@ -69,11 +76,22 @@ COSMOSB_API int cosmosb_pump_add(cosmosb_pump_t *pump, cosmosb_receiver_t *rx);
  * @brief Removes a receiver (for example one whose producers died); the others keep their order.
  *
  * A pump made by cosmosb_pump_create() also stops waiting on the receiver's pipe.
- * The receiver and its pipe are not closed.
+ * The receiver and its pipe are not closed; once removed, the pump no longer
+ * uses them, and they may be destroyed (not from the receiver's own handler
+ * or `on_reject` callback: the receive that called it still runs).
+ *
+ * May be called from a handler or an `on_reject` callback of this pump's
+ * running cosmosb_pump_run(), for any receiver, its own included: from its
+ * next step the run no longer receives on it (messages still queued on it
+ * stay in its pipe), and an `on_reject` callback that removes a receiver ends
+ * the run's receive that called it (nothing more is taken from that pipe). The run
+ * goes on with the others in their order; if none is left, it ends and
+ * returns how many messages it handled (0 if none). Its time source, the
+ * first receiver's pipe, is then read from the new first receiver.
  * @param[in,out] pump the pump.
  * @param[in] rx a receiver added before.
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ERANGE (not in this pump).
- * @par Concurrency: the pump's thread, not from inside a handler of this pump.
+ * @par Concurrency: the pump's thread (also from its handlers and `on_reject` callbacks).
  */
 COSMOSB_API int cosmosb_pump_remove(cosmosb_pump_t *pump, cosmosb_receiver_t *rx);
 
@@ -104,10 +122,18 @@ COSMOSB_API int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn
  * (a pipe whose senders are gone stays ready in a wait set), else at the deadline.
  * Without a wait hook the pump looks at its pipes' liveness itself, each on its
  * pipe's schedule (about every 200 ms), so senders that died are reported then.
+ *
+ * Handlers and `on_reject` callbacks may add and remove receivers of this pump
+ * (cosmosb_pump_add(), cosmosb_pump_remove()): each step reads the list anew,
+ * starting over from the top when a callback changed it during the step, so
+ * the priority order holds and a removed receiver is not received on again.
+ * The timeout is counted on the first receiver's pipe clock, from the new
+ * first receiver's once the first is removed.
  * @param[in,out] pump the pump.
  * @param[in] max the most messages to handle, 1..INT32_MAX (::COSMOSB_EINVAL otherwise).
  * @param[in] timeout_ns how long to wait when nothing is queued.
- * @return how many messages were handled (>= 1); ::COSMOSB_EAGAIN (timeout 0, nothing queued);
+ * @return how many messages were handled (>= 1; 0 only if handlers or callbacks removed every receiver,
+ *         or destroyed a created pump, before any was handled); ::COSMOSB_EAGAIN (timeout 0, nothing queued);
  *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EINVAL; ::COSMOSB_EBUSY (called while this pump runs:
  *         from one of its handlers or on_reject callbacks); or a receiver's error (see above).
  * @par Concurrency: the pump's thread; handlers run on it.

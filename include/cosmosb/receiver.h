@@ -161,6 +161,8 @@ typedef struct cosmosb_reject_info {
  * may not receive on @p rx itself (cosmosb_receiver_recv(),
  * cosmosb_receiver_recv_urgent() and cosmosb_receiver_dispatch() on @p rx return
  * ::COSMOSB_EBUSY meanwhile, as does cosmosb_pump_run() on a pump that is running).
+ * It may add receivers to and remove them from a running pump, @p rx included
+ * (cosmosb_pump_add(), cosmosb_pump_remove()).
  */
 typedef void (*cosmosb_reject_fn)(void *ctx, cosmosb_receiver_t *rx, const cosmosb_reject_info_t *info);
 
@@ -171,7 +173,8 @@ typedef void (*cosmosb_reject_fn)(void *ctx, cosmosb_receiver_t *rx, const cosmo
  * @p rx returns ::COSMOSB_EBUSY (cosmosb_receiver_recv(),
  * cosmosb_receiver_recv_urgent(), cosmosb_receiver_dispatch()), even if the
  * handler released the message itself, and so does cosmosb_pump_run() on the
- * pump that called the handler.
+ * pump that called the handler. A handler may add receivers to and remove them
+ * from the pump that called it, @p rx included (cosmosb_pump_add(), cosmosb_pump_remove()).
  */
 typedef void (*cosmosb_handler_fn)(void *ctx, cosmosb_receiver_t *rx, const cosmosb_typed_msg_t *msg);
 

@@ -32,7 +32,7 @@ struct cosmosb_receiver {
     uint32_t outstanding;    /* OUT_*: the message last delivered and not yet released */
     uint32_t cur_type;       /* index in types[] of that message's accepted type */
     uint32_t in_callback;    /* 1 while on_reject or a handler runs: a nested receive would corrupt ours */
-    uint32_t reserved2;
+    uint32_t stop;           /* set by cosmosb__receiver_interrupt(): the receive ends after this reject */
     cosmosb_pipe_t *pipe;
     cosmosb_validate_hooks_t hooks;
     cosmosb_reject_fn on_reject;
@@ -291,6 +291,7 @@ static int receive(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg, uint64_t ti
         return COSMOSB_EINVAL;
     if (rx->outstanding != OUT_NONE || rx->in_callback)
         return COSMOSB_EBUSY;
+    rx->stop = 0;
     /* A finite timeout is for the whole call: a rejected message does not restart it
      * (a sender trickling invalid messages could otherwise hold the call forever). */
     struct cosmosb_pipe *clock = (struct cosmosb_pipe *)rx->pipe;
@@ -309,6 +310,12 @@ static int receive(cosmosb_receiver_t *rx, cosmosb_typed_msg_t *msg, uint64_t ti
         set_err(&err, COSMOSB_REJECT_NONE, 0);
         if (!process(rx, &view, msg, &err)) {
             reject(rx, &view, epoch, &err);
+            if (rx->stop) {
+                /* Its pump's list changed in the callback: the pump looks again before anything more
+                 * is taken from this pipe (the receiver may no longer be in it). */
+                rx->stop = 0;
+                return COSMOSB_EAGAIN;
+            }
             /* Bounded whatever the sender does (it may queue a new invalid message for each one we
              * reject): a finite call ends at its deadline, a try-once call after MAX_REJECTS_PER_CALL. */
             if (finite) {
@@ -365,6 +372,12 @@ void cosmosb__receiver_drop_outstanding(cosmosb_receiver_t *rx)
         (void)cosmosb__consumer_consume_handled(rx->pipe, &rx->view, rx->view_epoch);
     rx->outstanding = OUT_NONE;
     rx->out_data = NULL;
+}
+
+void cosmosb__receiver_interrupt(cosmosb_receiver_t *rx)
+{
+    if (valid(rx))
+        rx->stop = 1;
 }
 
 /* Calls the handler of the message just received, then releases it. */
