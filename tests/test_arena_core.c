@@ -1786,3 +1786,261 @@ Test(arena_core, two_writers_and_a_receiver_give_back_every_block)
     cr_expect_eq(s.blocks_free, s.blocks_total, "blocks left out of the pool after both writers left");
     fx_free(&f);
 }
+
+/* Review 24: an old small-object header left inside the head block of a run the writer has just allocated
+ * (the run's payload not written there yet): made FROZEN again, it is acquired and resolves to bytes
+ * of the run the writer holds and is writing. */
+Test(arena_core, a_revived_entry_inside_a_held_run_is_stale)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_ref_t r[3], rb, rcc, rr;
+    void *p[3], *pb, *pcc, *pr;
+    for (int i = 0; i < 3; i++) {
+        ASSERT_RC(cosmosb_arena_alloc(a, 5, 200, 0, &r[i], &p[i]), COSMOSB_OK);
+        pat(p[i], 200, (uint8_t)(40 + i));
+        ASSERT_RC(cosmosb_arena_freeze(a, &r[i]), COSMOSB_OK);
+    }
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 3800, 0, &rb, &pb), COSMOSB_OK);  /* block 1 */
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 3800, 0, &rcc, &pcc), COSMOSB_OK); /* block 2 (current) */
+    cr_assert_eq(rb.object / 32u, 1u);
+    cr_assert_eq(rcc.object / 32u, 2u);
+    for (int i = 0; i < 3; i++)
+        ASSERT_RC(cosmosb_arena_release(a, &r[i]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &rb), COSMOSB_OK);
+    (void)stats(a); /* block checks: blocks 0 and 1 back to the pool */
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 5000, 0, &rr, &pr), COSMOSB_OK); /* run of 2 */
+    cr_log_info("run at block %u", rr.object / 32u);
+    cr_assert_eq(rr.object, 0u, "white box: the run at blocks 0-1");
+    memset(pr, 0x11, 64); /* the writer fills its run progressively: first 64 bytes so far */
+    /* hostile receiver: entry 1 of block 0 (old object r[1]) looks FROZEN again */
+    *ent_state(&f, r[1].object) = COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, r[1].generation);
+    int rc = cosmosb_arena_acquire(a, &r[1]);
+    cr_expect_eq(rc, COSMOSB_ESTALE, "acquire of the revived entry inside the held run: %s", cosmosb_err_name(rc));
+    if (rc == COSMOSB_OK) {
+        const void *d;
+        uint32_t sz;
+        int rr = cosmosb_arena_resolve(a, &r[1], 5, &d, &sz);
+        cr_log_info("resolve: %s", cosmosb_err_name(rr));
+        int inside = rr == COSMOSB_OK && (const uint8_t *)d >= (const uint8_t *)pr && (const uint8_t *)d < (const uint8_t *)pr + 5000;
+        cr_log_info("it resolves to %u bytes %s the run the writer holds", sz, inside ? "INSIDE" : "outside");
+        memset(pr, 0x22, 5000); /* the writer writes its run */
+        cr_expect(!inside, "a held object's bytes alias the writer's own run (changed: %s)",
+                  inside && !pat_ok(d, 200, 41) ? "yes" : "no");
+        ASSERT_RC(cosmosb_arena_release(a, &r[1]), COSMOSB_OK);
+    }
+    fx_free(&f);
+}
+
+/* Review 24 (honest use): a writer accepts back its own run (its record of it stale), and an honest run next to
+ * its current block; two writers. Both must be accepted. */
+Test(arena_core, honest_runs_are_accepted_back_and_next_to_the_current_block)
+{
+    struct afx f;
+    fx_init(&f, 32 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *w1 = fx_join(&f, 0, 1), *w2 = fx_join(&f, 1, 1), *rv = fx_join(&f, 2, 0);
+    cosmosb_ref_t s, run, t, back, t2, run2;
+    void *p;
+    ASSERT_RC(cosmosb_arena_alloc(w1, 5, 64, 0, &s, &p), COSMOSB_OK); /* w1 current block 0 */
+    ASSERT_RC(cosmosb_arena_freeze(w1, &s), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_alloc(w1, 5, 9000, 0, &run, &p), COSMOSB_OK); /* run next to it */
+    cr_log_info("w1 small at block %u, run at block %u", s.object / 32u, run.object / 32u);
+    ASSERT_RC(cosmosb_arena_freeze(w1, &run), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_give(w1, &run, 2, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(w1, &run), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_accept(rv, &t), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_reclaim(w1), COSMOSB_OK); /* w1 holds nothing of the run now */
+    ASSERT_RC(cosmosb_arena_give(rv, &t, 0, &back), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(rv, &t), COSMOSB_OK);
+    int rc = cosmosb_arena_accept(w1, &back);
+    cr_expect_eq(rc, COSMOSB_OK, "w1 accepting back its own run: %s", cosmosb_err_name(rc));
+    /* w2: a run right after w1's current block? w2's current block first */
+    cosmosb_ref_t s2;
+    ASSERT_RC(cosmosb_arena_alloc(w2, 5, 64, 0, &s2, &p), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_alloc(w2, 5, 9000, 0, &run2, &p), COSMOSB_OK);
+    cr_log_info("w2 small at block %u, run at block %u", s2.object / 32u, run2.object / 32u);
+    ASSERT_RC(cosmosb_arena_freeze(w2, &run2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_give(w2, &run2, 0, &t2), COSMOSB_OK);
+    rc = cosmosb_arena_accept(w1, &t2);
+    cr_expect_eq(rc, COSMOSB_OK, "w1 accepting w2's run: %s", cosmosb_err_name(rc));
+    fx_free(&f);
+}
+
+/* Review 24: the writer holds a small object S (honest, block 1); a revived stale run header at block 0
+ * whose extent covers block 1 is acquired although honest runs never cover a block with a live object:
+ * the writer then holds two objects whose bytes overlap. */
+Test(arena_core, a_revived_run_over_a_block_of_a_held_object_is_stale)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_ref_t r0 = stale_run_at_0(&f, a, 0), rs, rz;
+    void *ps, *pz;
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 3800, 0, &rs, &ps), COSMOSB_OK);
+    cr_assert_eq(rs.object / 32u, 1u, "white box: S in block 1");
+    pat(ps, 3800, 3);
+    ASSERT_RC(cosmosb_arena_freeze(a, &rs), COSMOSB_OK);
+    for (uint32_t b = 2; b < 6; b++)
+        set_blk(&f, b, COSMOSB__BLK_OWNED, 1); /* hostile: blocks 2-5 look taken */
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 3800, 0, &rz, &pz), COSMOSB_OK);
+    cr_log_info("current block now %u", rz.object / 32u);
+    resurrect(&f, &r0);
+    int rc = cosmosb_arena_acquire(a, &r0);
+    cr_expect_eq(rc, COSMOSB_ESTALE, "acquire of a revived run covering a block of a held object: %s",
+                 cosmosb_err_name(rc));
+    if (rc == COSMOSB_OK) {
+        const void *d;
+        uint32_t sz;
+        ASSERT_RC(cosmosb_arena_resolve(a, &r0, 5, &d, &sz), COSMOSB_OK);
+        int cover = (const uint8_t *)ps >= (const uint8_t *)d && (const uint8_t *)ps < (const uint8_t *)d + sz;
+        cr_log_info("the revived run's %u bytes %s S", sz, cover ? "COVER" : "do not cover");
+        cr_expect(!cover, "two held objects overlap");
+        ASSERT_RC(cosmosb_arena_release(a, &r0), COSMOSB_OK);
+    }
+    fx_free(&f);
+}
+
+/* Review 24: a block started over in place: its first new object A covers old headers of entries 1-9 of
+ * the block's previous life. Once the block is retired, entry 5 made FROZEN again is acquired and
+ * resolves into A, which the writer holds. */
+Test(arena_core, a_revived_entry_beyond_the_used_part_of_a_retired_block_never_resolves)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_ref_t r[10], ra, rz;
+    void *p, *pa, *pz;
+    for (int i = 0; i < 10; i++) {
+        ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &r[i], &p), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_freeze(a, &r[i]), COSMOSB_OK);
+    }
+    for (int i = 0; i < 10; i++)
+        ASSERT_RC(cosmosb_arena_release(a, &r[i]), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 3800, 0, &ra, &pa), COSMOSB_OK); /* block 0 started over */
+    cr_assert_eq(ra.object, 0u, "white box: A at entry 0 of block 0");
+    memset(pa, 0x11, 64); /* only its start written so far */
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 3800, 0, &rz, &pz), COSMOSB_OK); /* block 0 retired */
+    cr_assert_eq(rz.object / 32u, 1u);
+    *ent_state(&f, r[5].object) = COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, r[5].generation);
+    int rc = cosmosb_arena_acquire(a, &r[5]);
+    cr_log_info("acquire of entry 5 (beyond used) of the retired block: %s", cosmosb_err_name(rc));
+    if (rc == COSMOSB_OK) {
+        const void *d;
+        int rr = cosmosb_arena_resolve(a, &r[5], 5, &d, NULL);
+        cr_log_info("resolve: %s", cosmosb_err_name(rr));
+        int inside = rr == COSMOSB_OK && (const uint8_t *)d >= (const uint8_t *)pa && (const uint8_t *)d < (const uint8_t *)pa + 3800;
+        cr_log_info("it resolves %s A, which the writer holds", inside ? "INSIDE" : "outside");
+        cr_expect(!inside, "a revived stale entry aliases the writer's live object A");
+        ASSERT_RC(cosmosb_arena_release(a, &r[5]), COSMOSB_OK);
+    }
+    fx_free(&f);
+}
+
+/* Review 24 (honest use): two writers and a receiver; graphs, acquire, give/accept in every direction (back to the
+ * allocator too), runs. No honest accept or acquire may be refused; at the end every block is free. */
+Test(arena_core, honest_graphs_acquire_and_give_back_every_block)
+{
+    struct afx f;
+    fx_init(&f, 64 * 4096, 4096, 32, 4, 64);
+    cosmosb_arena_t *h[3] = {fx_join(&f, 0, 1), fx_join(&f, 1, 1), fx_join(&f, 2, 0)};
+    enum { K = 48 };
+    cosmosb_ref_t held[3][K];
+    int nh[3] = {0, 0, 0};
+    srand(tu_seed(2424u));
+    int refused = 0, allocs = 0, enomem = 0;
+    for (int round = 0; round < (int)tu_scale(20000); round++) {
+        int me = rand() % 3, what = rand() % 8;
+        if (what <= 2 && me < 2 && nh[me] < K) {
+            uint32_t size = rand() % 6 == 0 ? 4096u + (uint32_t)(rand() % 9000) : 16u + (uint32_t)(rand() % 1000);
+            uint32_t maxc = rand() % 3 == 0 ? 2u : 0u;
+            cosmosb_ref_t r;
+            void *p;
+            int rc = cosmosb_arena_alloc(h[me], 5, size, maxc, &r, &p);
+            if (rc != COSMOSB_OK) {
+                cr_assert_eq(rc, COSMOSB_ENOMEM);
+                enomem++;
+                if (size < 3000) {
+                    uint32_t fb = 0;
+                    for (uint32_t b = 0; b < 64; b++)
+                        fb += COSMOSB__BLK_KIND(*blk_state(&f, b)) == COSMOSB__BLK_FREE;
+                    if (fb)
+                        cr_log_info("small ENOMEM with %u free blocks", fb);
+                    cr_expect_eq(fb, 0u);
+                }
+                continue;
+            }
+            allocs++;
+            memset(p, 0x33, size);
+            for (uint32_t c = 0; c < maxc && nh[me] > 0; c++) {
+                cosmosb_ref_t ch = held[me][rand() % nh[me]];
+                int arc = cosmosb_arena_add_child(h[me], &r, &ch);
+                cr_assert(arc == COSMOSB_OK || arc == COSMOSB_ESTATE, "add_child: %s", cosmosb_err_name(arc));
+            }
+            ASSERT_RC(cosmosb_arena_freeze(h[me], &r), COSMOSB_OK);
+            held[me][nh[me]++] = r;
+        } else if (what == 3 && nh[me] > 0) {
+            int k = rand() % nh[me], to = (me + 1 + rand() % 2) % 3;
+            if (nh[to] >= K)
+                continue;
+            cosmosb_ref_t t;
+            ASSERT_RC(cosmosb_arena_give(h[me], &held[me][k], (uint32_t)to, &t), COSMOSB_OK);
+            int rc = cosmosb_arena_accept(h[to], &t);
+            if (rc != COSMOSB_OK) {
+                refused++;
+                cr_log_info("honest accept refused: %s (object %u)", cosmosb_err_name(rc), t.object);
+                ASSERT_RC(cosmosb_arena_decline(h[to], &t), COSMOSB_OK);
+                continue;
+            }
+            t.transfer = 0;
+            held[to][nh[to]++] = t;
+            if (rand() % 2) {
+                ASSERT_RC(cosmosb_arena_release(h[me], &held[me][k]), COSMOSB_OK);
+                held[me][k] = held[me][--nh[me]];
+            }
+        } else if (what == 4 && nh[me] > 0 && nh[me] < K) {
+            cosmosb_ref_t r = held[me][rand() % nh[me]];
+            int rc = cosmosb_arena_acquire(h[me], &r);
+            if (rc != COSMOSB_OK) {
+                refused++;
+                cr_log_info("honest acquire refused: %s", cosmosb_err_name(rc));
+                continue;
+            }
+            held[me][nh[me]++] = r;
+        } else if (what == 5 && nh[me] > 0) {
+            cosmosb_ref_t r = held[me][rand() % nh[me]], ch[2];
+            uint32_t n = 0;
+            ASSERT_RC(cosmosb_arena_inspect(h[me], &r, NULL, ch, 2, &n), COSMOSB_OK);
+            for (uint32_t c = 0; c < n && c < 2; c++) {
+                ASSERT_RC(cosmosb_arena_resolve(h[me], &ch[c], 5, NULL, NULL), COSMOSB_OK);
+                if (nh[me] < K) { /* a child seen through a held parent may be acquired */
+                    int rc = cosmosb_arena_acquire(h[me], &ch[c]);
+                    if (rc != COSMOSB_OK) {
+                        refused++;
+                        cr_log_info("honest acquire of a child refused: %s", cosmosb_err_name(rc));
+                    } else
+                        held[me][nh[me]++] = ch[c];
+                }
+            }
+        } else if (nh[me] > 0) {
+            int k = rand() % nh[me];
+            ASSERT_RC(cosmosb_arena_release(h[me], &held[me][k]), COSMOSB_OK);
+            held[me][k] = held[me][--nh[me]];
+        }
+    }
+    for (int p = 0; p < 3; p++)
+        while (nh[p] > 0)
+            ASSERT_RC(cosmosb_arena_release(h[p], &held[p][--nh[p]]), COSMOSB_OK);
+    for (int p = 0; p < 3; p++)
+        ASSERT_RC(cosmosb_arena_poll(h[p], NULL), COSMOSB_OK);
+    cosmosb_arena_stats_t s = stats(h[2]);
+    uint32_t free_blocks = 0;
+    for (uint32_t b = 0; b < 64; b++)
+        free_blocks += COSMOSB__BLK_KIND(*blk_state(&f, b)) == COSMOSB__BLK_FREE;
+    cr_log_info("allocs %d enomem %d refused %d live %u free blocks %u", allocs, enomem, refused, s.live_objects,
+                free_blocks);
+    cr_expect_eq(refused, 0);
+    cr_expect_eq(s.live_objects, 0u);
+    cr_expect_geq(free_blocks, 62u, "blocks not back: %u free of 64 (2 current blocks allowed)", free_blocks);
+    fx_free(&f);
+}

@@ -340,6 +340,9 @@ COSMOSB_API int cosmosb_arena_inspect(cosmosb_arena_t *arena, const cosmosb_ref_
  * (a borrowed reference) must know that someone else holds the object for
  * the duration of the call, as with any reference count; a reference to an
  * object that was already freed gives ::COSMOSB_ESTALE and nothing is taken.
+ * So does an object that cannot be alive by the caller's own bookkeeping (it
+ * would lie where the caller allocates next, or overlap what the caller holds:
+ * an old object made to look alive by a hostile peer; docs/arena.md section 9).
  * @param[in] arena the handle.
  * @param[in] ref the object (frozen).
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL; ::COSMOSB_ERANGE; ::COSMOSB_ESTALE;
@@ -396,7 +399,8 @@ COSMOSB_API int cosmosb_arena_give(cosmosb_arena_t *arena, const cosmosb_ref_t *
  * @param[in] ref a reference made by cosmosb_arena_give() for this participant.
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (NULL, or no transfer token);
  *         ::COSMOSB_ERANGE; ::COSMOSB_ESTALE (the transfer was already
- *         accepted, declined or cancelled, or the object is gone);
+ *         accepted, declined or cancelled, or the object is gone, or cannot be
+ *         alive by the caller's own bookkeeping, as for cosmosb_arena_acquire());
  *         ::COSMOSB_EPERM (addressed to someone else); ::COSMOSB_EOVERFLOW.
  * @par Concurrency: one thread per handle; lock-free.
  */

@@ -39,13 +39,29 @@ static int in_held_run(const struct cosmosb_arena *a, uint32_t b, uint32_t excep
     return a->counts[(size_t)h << a->g.opb_shift] != 0 && a->run_blocks[h] > b - h;
 }
 
-static int we_use_block(const struct cosmosb_arena *a, uint32_t b)
+/* Do our counts name any entry of block b? */
+static int counted_in(const struct cosmosb_arena *a, uint32_t b)
 {
     const uint32_t *c = a->counts + ((size_t)b << a->g.opb_shift);
     uint32_t any = 0;
     for (uint32_t i = 0, n = 1u << a->g.opb_shift; i < n; i++)
         any |= c[i];
-    return any != 0 || in_held_run(a, b, UINT32_MAX);
+    return any != 0;
+}
+
+static int we_use_block(const struct cosmosb_arena *a, uint32_t b)
+{
+    return counted_in(a, b) || in_held_run(a, b, UINT32_MAX);
+}
+
+/* Clears the offsets of entries from..end of block b (one we own): no old header of the block's earlier
+ * lives can be found through them any more, so a peer that makes such an entry look FROZEN again cannot
+ * make us hold bytes that now belong to another object (review 24). */
+static void clear_offsets(struct cosmosb_arena *a, uint32_t b, uint32_t from)
+{
+    uint32_t *ot = (uint32_t *)(void *)(a->wdata + ((uint64_t)b << a->g.block_shift));
+    for (uint32_t j = from, n = 1u << a->g.opb_shift; j < n; j++)
+        ot[j] = 0;
 }
 
 /* May we take block b for allocation (claim it, alone or in a run)? Not our current block (its word may
@@ -104,6 +120,11 @@ int cosmosb__arena_may_hold(struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
     uint32_t b = cosmosb__aobj_block(a, idx), i = cosmosb__aobj_entry(a, idx);
     if (a->cur_block == b + 1u && i >= a->cur_entry)
         return 0;
+    /* No other object lives in a block of a run we hold: neither in a tail, nor at another entry of its
+     * head block (an old offset there names an old header inside the run; review 24). */
+    if (in_held_run(a, b, UINT32_MAX) ||
+        (i != 0 && a->counts[(size_t)b << a->g.opb_shift] != 0 && a->run_blocks[b] > 1u))
+        return 0;
     if (i == 0) {
         uint32_t k = head_blocks(a, b, gen);
         if (k > a->g.nblocks - b)
@@ -112,8 +133,8 @@ int cosmosb__arena_may_hold(struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
          * header made to look alive again. Refused, so that it can neither cover the bytes our cursor
          * hands out nor take over the record of a run we hold (review 23). */
         for (uint32_t t = b; t < b + k; t++)
-            if ((t != b && a->cur_block == t + 1u) || in_held_run(a, t, b))
-                return 0;
+            if ((t != b && a->cur_block == t + 1u) || in_held_run(a, t, b) || (t != b && counted_in(a, t)))
+                return 0; /* nor over a block where we hold anything (review 24) */
         note_head(a, b, k);
     }
     return 1;
@@ -357,8 +378,10 @@ void cosmosb__arena_block_check(struct cosmosb_arena *a, uint32_t b)
 void cosmosb__arena_retire(struct cosmosb_arena *a, uint32_t b, uint32_t part)
 {
     struct cosmosb__arena_block *blk = cosmosb__ablock(a, b);
-    if (part == a->self && a->cur_block == b + 1u)
+    if (part == a->self && a->cur_block == b + 1u) {
         cosmosb__store_relaxed(&blk->used, a->cur_entry); /* Relaxed: published by the CAS below */
+        clear_offsets(a, b, a->cur_entry); /* entries this life never used keep no old offsets */
+    }
     uint32_t w = cosmosb__load_relaxed(&blk->state);
     if (COSMOSB__BLK_KIND(w) != COSMOSB__BLK_OWNED || COSMOSB__BLK_PART(w) != part)
         return;
@@ -565,6 +588,8 @@ COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_i
         }
         take_entry(a, e, a->wdata + ((uint64_t)b << a->g.block_shift), i, idx, gen, off, pay, type_id, size,
                    max_children, &a->counts[idx], ref, data);
+        if (big)
+            clear_offsets(a, b, 1); /* the run head's other entries keep no old offsets */
         if (i == 0) /* a run's extent (or 1 block): what our allocator must not take while we hold it */
             note_head(a, b, big ? (uint32_t)((off + need + a->g.block_size - 1u) >> a->g.block_shift) : 1u);
         if (big)
