@@ -2987,3 +2987,88 @@ Test(receiver, a_tag_with_sizes_of_its_own_is_refused)
     cr_assert_eq(rstats(rx).rejected_total, 0u);
     tp_close(&t);
 }
+
+/* ---- review 26: callbacks that change the list on every reject, driven by a hostile sender */
+
+static struct {
+    struct pfx *f;
+    int mode; /* 1: remove and re-add the rejecting receiver; 2: rx0's callback refreshes rx1; 3: as 1, both hostile */
+    uint64_t t0, stop_after_ns;
+    uint64_t calls;
+} churn;
+
+static void churn_on_reject(void *ctx, cosmosb_receiver_t *rx, const cosmosb_reject_info_t *info)
+{
+    (void)ctx;
+    (void)info;
+    churn.calls++;
+    struct pfx *f = churn.f;
+    if (churn.mode == 1 || churn.mode == 3) {
+        cr_assert_eq(cosmosb_pump_remove(f->pump, rx), COSMOSB_OK);
+        cr_assert_eq(cosmosb_pump_add(f->pump, rx), COSMOSB_OK);
+    } else if (churn.mode == 2 && rx == f->rx[0]) {
+        cr_assert_eq(cosmosb_pump_remove(f->pump, f->rx[1]), COSMOSB_OK);
+        cr_assert_eq(cosmosb_pump_add(f->pump, f->rx[1]), COSMOSB_OK);
+    }
+    /* the hostile sender keeps an invalid message queued (until a wall-clock cap, so the test ends) */
+    int k = rx == f->rx[0] ? 0 : 1;
+    if (tu_now_ns() - churn.t0 < churn.stop_after_ns && (k == 0 || churn.mode == 3)) {
+        ts_d0 bad = {7, 3};
+        (void)cosmosb_typed_send(f->t[k].p, &ts_d0_schema, &bad, 0, 0);
+    }
+}
+
+/* A callback that takes the rejecting receiver out of first place and back on every reject: the
+ * run's time went uncounted from each change to the next tick, so a sender that kept rejects coming
+ * stretched a 50 ms run to seconds (7.4 s, 150 times). The bound below is generous: the run ends
+ * within its timeout here, in about 50 ms. */
+static void churn_timeout(uint32_t n, int mode)
+{
+    struct pfx f;
+    pfx_init_cb(&f, n, n, churn_on_reject);
+    memset(&churn, 0, sizeof churn);
+    churn.f = &f;
+    churn.mode = mode;
+    churn.stop_after_ns = 10000000000ull; /* 10 s */
+    send_bad(&f, 0, 0);
+    if (mode == 3)
+        send_bad(&f, 1, 0);
+    churn.t0 = tu_now_ns();
+    int rc = cosmosb_pump_run(f.pump, 4, 50000000ull);
+    uint64_t took = tu_now_ns() - churn.t0;
+    cr_log_info("n=%u mode=%d: %s after %llu ms, %llu rejects", n, mode, cosmosb_err_name(rc),
+                (unsigned long long)(took / 1000000u), (unsigned long long)churn.calls);
+    cr_expect_eq(rc, COSMOSB_ETIMEDOUT);
+    cr_expect_lt(took, 1000000000ull, "a 50 ms run took %llu ms", (unsigned long long)(took / 1000000u));
+    pfx_free(&f, n);
+}
+
+Test(pump, callbacks_that_change_the_first_receiver_cannot_stretch_the_timeout_lone, .timeout = 60)
+{
+    churn_timeout(1, 1);
+}
+
+Test(pump, callbacks_that_change_the_first_receiver_cannot_stretch_the_timeout_two, .timeout = 60)
+{
+    churn_timeout(2, 3);
+}
+
+/* rx0's callback changes the list on every reject; rx1 has a valid message. Each restart of the step
+ * rejected rx0's next message, and rx1 was never looked at: a try-once run said EAGAIN, a 100 ms run
+ * timed out, with rx1's message queued. */
+Test(pump, a_callback_that_changes_the_list_on_every_reject_does_not_starve_the_others, .timeout = 60)
+{
+    struct pfx f;
+    pfx_init_cb(&f, 2, 2, churn_on_reject);
+    memset(&churn, 0, sizeof churn);
+    churn.f = &f;
+    churn.mode = 2;
+    churn.stop_after_ns = 10000000000ull;
+    send_bad(&f, 0, 0);
+    psend(&f, 1, 11, 0);
+    churn.t0 = tu_now_ns();
+    int rc = cosmosb_pump_run(f.pump, 1, 0);
+    cr_expect_eq(rc, 1, "try-once run: %d", rc);
+    cr_expect_eq(f.tr.n, 1u, "rx1's valid message was not handled");
+    pfx_free(&f, 2);
+}

@@ -447,3 +447,60 @@ Test(receiver_linux, an_on_reject_callback_may_remove_and_close_the_first_receiv
     cosmosb_pipe_close(tb);
     cosmosb_pipe_close(b);
 }
+
+static struct {
+    cosmosb_pump_t *pump;
+    uint32_t calls;
+} dr;
+
+static void destroy_from_on_reject(void *ctx, cosmosb_receiver_t *rx, const cosmosb_reject_info_t *info)
+{
+    (void)ctx;
+    (void)rx;
+    (void)info;
+    if (dr.calls++ == 0)
+        cosmosb_pump_destroy(dr.pump);
+}
+
+/* Review 26: cosmosb_pump_destroy() from an on_reject callback did not stop the run: the receive went on,
+ * took the next valid message, and its handler ran on a destroyed pump (the run returned 1). */
+Test(receiver_linux, a_pump_destroyed_by_an_on_reject_callback_handles_nothing_more, .timeout = 30)
+{
+    cosmosb_pipe_config_t cfg;
+    cosmosb_pipe_config_init(&cfg);
+    cfg.slot_size = 128;
+    cosmosb_pipe_t *a, *b, *ta, *tb;
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &a), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_create(&cfg, &b), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(a), cosmosb_pipe_eventfd(a), &ta), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_attach(cosmosb_pipe_fd(b), cosmosb_pipe_eventfd(b), &tb), COSMOSB_OK);
+    cosmosb_receiver_config_t rcfg;
+    cosmosb_receiver_config_init(&rcfg);
+    rcfg.on_reject = destroy_from_on_reject;
+    cosmosb_receiver_t *ra, *rb;
+    ASSERT_RC(cosmosb_receiver_create(a, &rcfg, &ra), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_create(b, NULL, &rb), COSMOSB_OK);
+    struct seen sa = {0}, sb = {0};
+    ASSERT_RC(cosmosb_receiver_accept(ra, &rl_ping_schema, on_ping, &sa), COSMOSB_OK);
+    ASSERT_RC(cosmosb_receiver_accept(rb, &rl_ping_schema, on_ping, &sb), COSMOSB_OK);
+    cosmosb_receiver_t *both[2] = {ra, rb};
+    ASSERT_RC(cosmosb_pump_create(both, 2, &dr.pump), COSMOSB_OK);
+    dr.calls = 0;
+    rl_other o = {1};
+    ASSERT_RC(cosmosb_typed_send(ta, &rl_other_schema, &o, 0, COSMOSB_TIMEOUT_NONE), COSMOSB_OK); /* rejected */
+    rl_ping p;
+    memset(&p, 0, sizeof p);
+    p.seq = 5;
+    ASSERT_RC(cosmosb_typed_send(ta, &rl_ping_schema, &p, 0, COSMOSB_TIMEOUT_NONE), COSMOSB_OK);
+    p.seq = 6;
+    ASSERT_RC(cosmosb_typed_send(tb, &rl_ping_schema, &p, 0, COSMOSB_TIMEOUT_NONE), COSMOSB_OK);
+    int r = cosmosb_pump_run(dr.pump, 4, COSMOSB_TIMEOUT_NONE);
+    cr_expect_eq(r, 0, "pump.h: 0 if a callback destroyed the created pump before any was handled");
+    cr_expect_eq(sa.count + sb.count, 0u, "handlers ran after the pump was destroyed");
+    cosmosb_receiver_destroy(ra);
+    cosmosb_receiver_destroy(rb);
+    cosmosb_pipe_close(ta);
+    cosmosb_pipe_close(tb);
+    cosmosb_pipe_close(a);
+    cosmosb_pipe_close(b);
+}

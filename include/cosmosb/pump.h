@@ -127,6 +127,10 @@ COSMOSB_API int cosmosb_pump_set_wait(cosmosb_pump_t *pump, cosmosb_pump_wait_fn
  * (cosmosb_pump_add(), cosmosb_pump_remove()): each step reads the list anew,
  * starting over from the top when a callback changed it during the step, so
  * the priority order holds and a removed receiver is not received on again.
+ * A receiver whose callback changed the list has had its turn: the restarted
+ * step skips it (so a sender whose every message is rejected by such a
+ * callback cannot keep the others from being served), and a step restarts at
+ * most 64 times.
  * The timeout is counted on the first receiver's pipe clock, from the new
  * first receiver's once the first is removed.
  * @param[in,out] pump the pump.

@@ -98,8 +98,12 @@ int cosmosb_pump_add(cosmosb_pump_t *pump, cosmosb_receiver_t *rx)
             return rc;
         }
     }
-    if (pump->n == 1)
-        pump->rebase = 1; /* a new first receiver: a new time source */
+    if (pump->n == 1) {
+        pump->rebase = 1; /* a new first receiver: a new time source ... */
+        if (pump->timing)
+            tick(pump); /* ... counted from now (review 26: waiting for the next tick let callbacks that
+                         * changed the first receiver on every reject stretch a timeout 150 times) */
+    }
     changed(pump);
     return COSMOSB_OK;
 }
@@ -118,8 +122,11 @@ int cosmosb_pump_remove(cosmosb_pump_t *pump, cosmosb_receiver_t *rx)
         for (uint32_t k = i + 1u; k < pump->n; k++)
             pump->rx[k - 1u] = pump->rx[k];
         pump->rx[--pump->n] = NULL;
-        if (i == 0)
+        if (i == 0) {
             pump->rebase = 1;
+            if (pump->timing && pump->n)
+                tick(pump); /* the new first receiver's clock counts from now, as in add */
+        }
         if (pump->on_remove)
             pump->on_remove(pump->wait_ctx, rx);
         changed(pump);
@@ -163,8 +170,9 @@ static int recv_on(cosmosb_pump_t *pump, cosmosb_receiver_t *rx, cosmosb_typed_m
     return rc;
 }
 
-/* Times a step looks at the list again because on_reject callbacks changed it: a sender that keeps
- * sending invalid messages to a callback that always changes the list cannot hold a step for ever. */
+/* Times a step looks at the list again because on_reject callbacks changed it: each restart skips the
+ * receiver whose callback changed it, so a step ends after at most this many (the rest wait for the
+ * next step), however the senders and callbacks behave. */
 #define MAX_STEP_RESTARTS 64u
 
 /*
@@ -178,14 +186,29 @@ static int recv_on(cosmosb_pump_t *pump, cosmosb_receiver_t *rx, cosmosb_typed_m
  * over on the new one (a removal shifts the others; an added receiver may
  * have an urgent message), so no receiver is skipped and the order holds.
  */
+static int in_list(cosmosb_receiver_t *const *list, uint32_t n, const cosmosb_receiver_t *rx)
+{
+    for (uint32_t k = 0; k < n; k++)
+        if (list[k] == rx)
+            return 1;
+    return 0;
+}
+
 static int step(cosmosb_pump_t *pump, int *first_err, int *all_failed)
 {
     cosmosb_typed_msg_t msg;
     const int err0 = *first_err;
-    uint32_t restarts = 0;
+    /* Receivers whose receive a change of the list cut short in this step: they had their turn, and
+     * the step goes on without them (review 26: a callback that changed the list on every reject made
+     * every restart reject the first receiver's next message, and the others were never looked at). */
+    cosmosb_receiver_t *done[MAX_STEP_RESTARTS];
+    uint32_t ndone = 0;
+    cosmosb_receiver_t *rx;
 again:
     for (uint32_t gen = pump->gen, i = 0; i < pump->n; i++) {
-        cosmosb_receiver_t *rx = pump->rx[i];
+        rx = pump->rx[i];
+        if (in_list(done, ndone, rx))
+            continue;
         int rc = recv_on(pump, rx, &msg, COSMOSB_TIMEOUT_NONE, 1);
         if (rc == COSMOSB_OK) {
             (void)cosmosb__receiver_deliver(rx, &msg);
@@ -196,7 +219,11 @@ again:
     }
     *all_failed = 1;
     for (uint32_t gen = pump->gen, i = 0; i < pump->n; i++) {
-        cosmosb_receiver_t *rx = pump->rx[i];
+        rx = pump->rx[i];
+        if (in_list(done, ndone, rx)) {
+            *all_failed = 0; /* it had its turn: not a failure */
+            continue;
+        }
         int rc = recv_on(pump, rx, &msg, COSMOSB_TIMEOUT_NONE, 0);
         if (rc == COSMOSB_OK) {
             (void)cosmosb__receiver_deliver(rx, &msg);
@@ -217,8 +244,11 @@ again:
 changed:
     *first_err = err0; /* errors of receivers that may be gone */
     *all_failed = 0;
-    if (++restarts > MAX_STEP_RESTARTS)
+    if (pump->free_later)
+        return 0; /* a callback destroyed the pump: nothing more is handled */
+    if (ndone == MAX_STEP_RESTARTS)
         return 0; /* like a try-once receive after too many rejects: nothing this time */
+    done[ndone++] = rx;
     goto again;
 }
 
@@ -321,5 +351,6 @@ int cosmosb__pump_free_later(cosmosb_pump_t *pump, cosmosb__pump_free_fn free_fn
     if (!valid(pump) || !pump->running)
         return 0;
     pump->free_later = free_fn;
+    changed(pump); /* from an on_reject callback: its receive takes nothing more (review 26) */
     return 1;
 }
