@@ -716,3 +716,75 @@ Test(eventfd, a_producer_clearing_o_nonblock_never_blocks_the_drain, .timeout = 
     cosmosb_pipe_close(p);
     cosmosb_pipe_close(c);
 }
+
+/* A pipe closed while still in a wait set: cosmosb_pipe_close() takes it out of the set, so the next wait
+ * does not read the freed handle (a use-after-free under ASan before; review 25). A pipe is in one set at a
+ * time (its close can leave one set only): COSMOSB_EBUSY for a second one. */
+Test(waitset, closing_a_pipe_removes_it_from_its_set, .timeout = 30)
+{
+    cosmosb_waitset_t *ws = NULL, *ws2 = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_create(&ws2), COSMOSB_OK);
+    cosmosb_pipe_t *c1 = mkpipe(8, 0), *c2 = mkpipe(8, 0), *r = NULL;
+    ASSERT_RC(cosmosb_waitset_add(ws, c1), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_add(ws, c2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_add(ws2, c1), COSMOSB_EBUSY);
+    cosmosb_pipe_close(c1);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, &r), COSMOSB_EAGAIN);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 10 * MS, &r), COSMOSB_ETIMEDOUT);
+    /* c2 alone is left: a message on it is found */
+    cosmosb_pipe_t *p2 = attach_to(c2);
+    cr_assert_not_null(p2);
+    uint64_t v = 5;
+    ASSERT_RC(cosmosb_pipe_send(p2, 1, &v, 8, 0, 0), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_wait(ws, FOREVER, &r), COSMOSB_OK);
+    cr_assert_eq(r, c2);
+    /* removal and destruction both free the pipe for another set */
+    ASSERT_RC(cosmosb_waitset_remove(ws, c2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_add(ws2, c2), COSMOSB_OK);
+    cosmosb_waitset_destroy(ws2);
+    ASSERT_RC(cosmosb_waitset_add(ws, c2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, &r), COSMOSB_OK);
+    cosmosb_pipe_close(p2);
+    cosmosb_pipe_close(c2);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, &r), COSMOSB_EINVAL); /* empty now */
+    cosmosb_waitset_destroy(ws);
+}
+
+/* A core handle (memory of the caller's) closed with cosmosb_pipe_close_endpoint() while in a set: the
+ * wait reports COSMOSB_EINVAL and names it, instead of calling it ready on every wait (recv then gave an
+ * undocumented EINVAL). */
+Test(waitset, a_closed_core_handle_in_the_set_is_einval_not_ready, .timeout = 30)
+{
+    cosmosb_pipe_config_t cfg;
+    ASSERT_RC(cosmosb_pipe_config_init(&cfg), COSMOSB_OK);
+    cfg.capacity = 8;
+    cfg.slot_size = 64;
+    uint64_t size = 0;
+    ASSERT_RC(cosmosb_pipe_memsize(&cfg, &size), COSMOSB_OK);
+    void *shm = aligned_alloc(COSMOSB_CACHELINE, (size_t)size);
+    size_t hs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_CONSUMER, cfg.max_producers);
+    void *hm = malloc(hs);
+    cr_assert(shm && hm);
+    cosmosb_pipe_t *core = NULL, *r = NULL;
+    ASSERT_RC(cosmosb_pipe_open_consumer(hm, hs, shm, size, &cfg, cosmosb_linux_platform(), NULL, &core),
+              COSMOSB_OK);
+    cosmosb_pipe_t *c2 = mkpipe(8, 0);
+    cosmosb_waitset_t *ws = NULL;
+    ASSERT_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_add(ws, c2), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_add(ws, core), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, &r), COSMOSB_EAGAIN);
+    cosmosb_pipe_close_endpoint(core);
+    for (int i = 0; i < 3; i++) {
+        r = NULL;
+        ASSERT_RC(cosmosb_waitset_wait(ws, 10 * MS, &r), COSMOSB_EINVAL);
+        cr_assert_eq(r, core, "the wait does not name the closed pipe");
+    }
+    ASSERT_RC(cosmosb_waitset_remove(ws, core), COSMOSB_OK);
+    ASSERT_RC(cosmosb_waitset_wait(ws, 0, &r), COSMOSB_EAGAIN);
+    cosmosb_waitset_destroy(ws);
+    cosmosb_pipe_close(c2);
+    free(hm);
+    free(shm);
+}

@@ -223,6 +223,10 @@ COSMOSB_API int cosmosb_pipe_open_producer(void *handle_mem, size_t handle_size,
  * and later senders fail with ::COSMOSB_ECLOSED. Sleepers on the other side
  * are woken.
  *
+ * A consumer in a wait set (waitset.h) is not removed from it here: remove it with
+ * cosmosb_waitset_remove() first (a wait on a set holding a closed handle fails with
+ * ::COSMOSB_EINVAL, and one holding freed handle memory reads freed memory).
+ *
  * @param[in,out] pipe the handle; it must not be used afterwards. NULL is ignored.
  * @par Concurrency: no other call on the same handle may be in progress.
  */

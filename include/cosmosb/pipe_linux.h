@@ -138,6 +138,11 @@ COSMOSB_API int cosmosb_pipe_eventfd_drain(const cosmosb_pipe_t *pipe, uint64_t 
 
 /**
  * @brief Closes this end (see cosmosb_pipe_close_endpoint()), unmaps, closes descriptors, frees.
+ *
+ * A consumer still in a wait set is first removed from it (cosmosb_waitset_remove()), so
+ * the set never keeps a pointer to the freed handle. Given a core handle
+ * (cosmosb_pipe_open_consumer()), this is cosmosb_pipe_close_endpoint(), which does not:
+ * remove such a handle from its wait set first.
  * @param[in] pipe a handle made by this layer; NULL is ignored.
  * @par Concurrency: no other call on the handle may be in progress.
  */

@@ -214,6 +214,8 @@ void cosmosb_pipe_close(cosmosb_pipe_t *p)
         cosmosb_pipe_close_endpoint(p); /* a core handle: the memory is the caller's */
         return;
     }
+    if (lp->waitset)
+        (void)cosmosb_waitset_remove(lp->waitset, p); /* the set must not keep a pointer to freed memory */
     cosmosb_pipe_close_endpoint(p);
     cosmosb__linux_live_close(&lp->live); /* only now: until the close, peers must see us alive */
     if (lp->event_fd >= 0)

@@ -45,8 +45,21 @@ int cosmosb_waitset_create(cosmosb_waitset_t **out)
     return *out ? COSMOSB_OK : COSMOSB_ENOMEM;
 }
 
+/* The Linux layer's state of p, or NULL for a core handle (cosmosb_pipe_open_consumer: no back-link). */
+static struct cosmosb__linux_pipe *linux_of(cosmosb_pipe_t *p)
+{
+    return (struct cosmosb__linux_pipe *)p->host;
+}
+
 void cosmosb_waitset_destroy(cosmosb_waitset_t *ws)
 {
+    if (!ws)
+        return;
+    for (uint32_t i = 0; i < ws->n; i++) {
+        struct cosmosb__linux_pipe *lp = linux_of(ws->pipes[i]);
+        if (lp && lp->waitset == ws)
+            lp->waitset = NULL;
+    }
     free(ws);
 }
 
@@ -59,9 +72,14 @@ int cosmosb_waitset_add(cosmosb_waitset_t *ws, cosmosb_pipe_t *p)
     for (uint32_t i = 0; i < ws->n; i++)
         if (ws->pipes[i] == p)
             return COSMOSB_EINVAL;
+    struct cosmosb__linux_pipe *lp = linux_of(p);
+    if (lp && lp->waitset)
+        return COSMOSB_EBUSY; /* in another set: its close could remove it from one only */
     if (ws->n >= COSMOSB_WAITSET_MAX)
         return COSMOSB_ENOMEM;
     ws->pipes[ws->n++] = p;
+    if (lp)
+        lp->waitset = ws;
     return COSMOSB_OK;
 }
 
@@ -71,6 +89,9 @@ int cosmosb_waitset_remove(cosmosb_waitset_t *ws, cosmosb_pipe_t *p)
         return COSMOSB_EINVAL;
     for (uint32_t i = 0; i < ws->n; i++) {
         if (ws->pipes[i] == p) {
+            struct cosmosb__linux_pipe *lp = linux_of(p);
+            if (lp && lp->waitset == ws)
+                lp->waitset = NULL;
             ws->pipes[i] = ws->pipes[--ws->n];
             if (ws->rr >= ws->n)
                 ws->rr = 0;
@@ -109,11 +130,18 @@ int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns, cosmosb_pip
             uint32_t i = (ws->rr + k) % ws->n;
             cosmosb_wait_token_t tok;
             int rc = cosmosb_pipe_wait_prepare(ws->pipes[i], &tok);
-            if (rc != COSMOSB_OK) {
+            if (rc == COSMOSB_EAGAIN || rc == COSMOSB_EPEERDEAD || rc == COSMOSB_ECLOSED) {
                 cancel(ws, prepared);
                 *ready = ws->pipes[i];
                 ws->rr = (i + 1) % ws->n;
                 return COSMOSB_OK; /* messages, or a departure to report */
+            }
+            if (rc != COSMOSB_OK) {
+                /* Not an open consumer any more (a core handle closed with cosmosb_pipe_close_endpoint while
+                 * in the set): reporting it ready would make every wait return at once. */
+                cancel(ws, prepared);
+                *ready = ws->pipes[i];
+                return COSMOSB_EINVAL;
             }
             ws->w[k] = (struct waitv_entry){.val = tok.expected, .uaddr = (uint64_t)(uintptr_t)tok.addr,
                                             .flags = WAITV_FUTEX_32};
