@@ -8,9 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/membarrier.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cosmosb/cosmosb.h"
@@ -787,4 +793,59 @@ Test(waitset, a_closed_core_handle_in_the_set_is_einval_not_ready, .timeout = 30
     cosmosb_pipe_close(c2);
     free(hm);
     free(shm);
+}
+
+/* In the child: from now on membarrier() fails with EPERM (a seccomp profile that refuses it). */
+static int refuse_membarrier(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_membarrier, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {(unsigned short)(sizeof f / sizeof f[0]), f};
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+
+static int degraded_child(void *arg)
+{
+    (void)arg;
+    cosmosb_pipe_config_t cfg;
+    CHILD_CHECK_RC(cosmosb_pipe_config_init(&cfg), COSMOSB_OK);
+    cfg.capacity = 8;
+    cfg.slot_size = 64;
+    cosmosb_pipe_t *c = NULL, *r = NULL;
+    CHILD_CHECK_RC(cosmosb_pipe_create(&cfg, &c), COSMOSB_OK); /* registered for heavy barriers */
+    CHILD_CHECK(refuse_membarrier());
+    cosmosb_waitset_t *ws = NULL;
+    CHILD_CHECK_RC(cosmosb_waitset_create(&ws), COSMOSB_OK);
+    CHILD_CHECK_RC(cosmosb_waitset_add(ws, c), COSMOSB_OK);
+    /* the first wait's heavy barrier fails (the pipe degrades) and its liveness look is done */
+    CHILD_CHECK_RC(cosmosb_waitset_wait(ws, 5 * MS, &r), COSMOSB_ETIMEDOUT);
+    cosmosb_pipe_stats_t s0, s1;
+    CHILD_CHECK_RC(cosmosb_pipe_stats(c, &s0), COSMOSB_OK);
+    CHILD_CHECK_RC(cosmosb_waitset_wait(ws, 60 * MS, &r), COSMOSB_ETIMEDOUT);
+    CHILD_CHECK_RC(cosmosb_pipe_stats(c, &s1), COSMOSB_OK);
+    /* 1 ms slices: many sleeps; one sleep until the deadline (the next liveness look is 200 ms away) before */
+    if (s1.sleeps - s0.sleeps < 2) {
+        fprintf(stderr, "degraded wait slept %llu time(s) in 60 ms\n", (unsigned long long)(s1.sleeps - s0.sleeps));
+        return 1;
+    }
+    cosmosb_waitset_destroy(ws);
+    cosmosb_pipe_close(c);
+    return 0;
+}
+
+/* docs/pipe.md, section 9: a side whose heavy barrier (membarrier) fails sleeps in 1 ms slices, so that a
+ * wakeup its light-publishing producers lose costs at most 1 ms. The wait set slept until its next
+ * liveness look or the deadline instead (review 25). Counted in the pipe's sleeps, not timed. */
+Test(waitset, a_degraded_pipe_makes_the_set_sleep_in_short_slices, .timeout = 60)
+{
+    long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (q < 0 || !(q & MEMBARRIER_CMD_GLOBAL_EXPEDITED))
+        cr_skip_test("no membarrier GLOBAL_EXPEDITED here: pipes never use heavy barriers");
+    pid_t pid = tu_fork(degraded_child, NULL, 30);
+    cr_assert_gt(pid, 0);
+    cr_assert(tu_wait_ok(pid), "the wait set did not sleep in degraded slices");
 }

@@ -126,7 +126,7 @@ typedef struct cosmosb_pipe_stats {
     uint64_t received;          /**< messages received through this handle (consumer) */
     uint64_t rejected_corrupt;  /**< headers or indices found corrupt (consumer) */
     uint64_t wakeups_sent;      /**< times this handle entered the kernel to wake a peer */
-    uint64_t sleeps;            /**< times this handle went to sleep */
+    uint64_t sleeps;            /**< times this handle went to sleep (a wait set's sleep counts for each of its pipes) */
     uint32_t producers_attached;/**< producers attached right now (consumer) */
     uint32_t producers_reaped;  /**< producer slots reclaimed after death or close (consumer) */
     uint32_t queued;            /**< messages waiting in all lanes (consumer) or in this producer's lanes (producer) */

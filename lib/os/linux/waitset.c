@@ -5,7 +5,8 @@
  * sleeping on that pipe and checks it once more), then one futex_waitv()
  * over all their doorbells. A sender that publishes after the prepare
  * changes its pipe's doorbell, so the wait returns at once: no lost wakeup.
- * Sleeps are sliced so that producer deaths are noticed (cosmosb_pipe_check_peer).
+ * Sleeps are sliced so that producer deaths are noticed (cosmosb_pipe_check_peer),
+ * and cut to 1 ms while a pipe's heavy barrier has failed (a wakeup may be lost).
  * Without futex_waitv the set sleeps on one doorbell in short slices.
  */
 #include <errno.h>
@@ -165,6 +166,16 @@ int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns, cosmosb_pip
             continue;
         }
         uint64_t until = deadline < ws->next_liveness ? deadline : ws->next_liveness;
+        /* A pipe whose heavy barrier failed (heavy == 2) cannot count on its light wakers seeing the
+         * sleeping bit: sleep in its short slices, as cosmosb__sleep does (docs/pipe.md, section 9). */
+        int degraded = 0;
+        for (uint32_t k = 0; k < prepared; k++) {
+            cosmosb_pipe_t *p = ws->pipes[(ws->rr + k) % ws->n];
+            degraded |= p->heavy == 2;
+            p->stats.sleeps++;
+        }
+        if (degraded && until - now > COSMOSB__DEGRADED_SLICE_NS)
+            until = now + COSMOSB__DEGRADED_SLICE_NS;
         struct timespec abs = {.tv_sec = (time_t)(until / 1000000000u), .tv_nsec = (long)(until % 1000000000u)};
         long rc = syscall(SYS_futex_waitv, ws->w, ws->n, 0, &abs, CLOCK_MONOTONIC);
         int err = rc < 0 ? errno : 0;
