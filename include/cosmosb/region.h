@@ -37,10 +37,11 @@ typedef struct cosmosb_region cosmosb_region_t;
  * @brief Creates, sizes, seals and maps a new region.
  * @param[in] debug_name name shown in /proc/PID/fd (not a global name; may be NULL); at most
  *            249 bytes (memfd_create's limit), ::COSMOSB_EINVAL if longer.
- * @param[in] kind COSMOSB_REGION_* kind stored in the header.
+ * @param[in] kind ::COSMOSB_REGION_PIPE or ::COSMOSB_REGION_RAW, stored in the header.
  * @param[in] payload_size usable bytes after the header (> 0).
  * @param[out] out the new region; its payload is zero-filled.
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (bad argument, a debug name over 249 bytes included);
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (bad argument: another kind, ::COSMOSB_REGION_ANY
+ *         included, or a debug name over 249 bytes);
  *         ::COSMOSB_ENOMEM if memory or mappings
  *         are exhausted, or if the region is larger than this process can map (4 GiB or
  *         more in a 32-bit process, 2 GiB if the library was built without a 64-bit
