@@ -420,7 +420,16 @@ COSMOSB_API int cosmosb_pipe_check_peer(cosmosb_pipe_t *pipe);
  *
  * After a successful arm the next message sent triggers the platform's
  * notify hook once. Typical loop: receive with timeout 0 until
- * ::COSMOSB_EAGAIN, arm, and if arm returns ::COSMOSB_OK poll the fd.
+ * ::COSMOSB_EAGAIN, arm, and if arm returns ::COSMOSB_OK poll the fd with a
+ * timeout of at most ::COSMOSB_LIVENESS_SLICE_MS; then, readable or not,
+ * drain the fd (cosmosb_pipe_eventfd_drain() on Linux), call
+ * cosmosb_pipe_check_peer() and start over.
+ *
+ * The notification has no time bound, unlike the library's own sleeps: a
+ * producer killed after publishing and before its notify, or one that attached
+ * without the notification channel (cosmosb_pipe_attach() with @c event_fd -1),
+ * never sends it, and a poll without timeout would then sleep for good with a
+ * message queued or its producer dead. The timeout bounds that to one slice.
  *
  * @param[in,out] pipe the consumer handle.
  * @return ::COSMOSB_OK armed (nothing queued); ::COSMOSB_EAGAIN messages are

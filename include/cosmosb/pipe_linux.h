@@ -111,6 +111,12 @@ COSMOSB_API int cosmosb_pipe_fd(const cosmosb_pipe_t *pipe);
  * eventfd, and a hostile producer can clear O_NONBLOCK and drain the counter
  * between the consumer's poll and its read, which would then block for good.
  *
+ * Wake-ups through the eventfd have no time bound: a producer killed after
+ * publishing and before its eventfd write, or one attached with @c event_fd -1,
+ * never writes it. Poll with a timeout of at most ::COSMOSB_LIVENESS_SLICE_MS
+ * and, whether or not the fd became readable, receive with timeout 0 and call
+ * cosmosb_pipe_check_peer() (cosmosb_pipe_arm_notify() shows the loop).
+ *
  * @param[in] pipe a handle.
  * @return The fd, or -1 if the pipe has none.
  * @par Concurrency: any thread.

@@ -6,7 +6,10 @@
  * marks every pipe's consumer as sleeping, checks each once more, then sleeps
  * on all their doorbells together with futex_waitv(). A sender wakes the
  * receiver only when it actually sleeps. For an epoll/poll loop instead, create
- * pipes with ::COSMOSB_PIPE_EVENTFD and use cosmosb_pipe_arm_notify().
+ * pipes with ::COSMOSB_PIPE_EVENTFD and use cosmosb_pipe_arm_notify(); such a
+ * loop must poll with a timeout of at most ::COSMOSB_LIVENESS_SLICE_MS and then
+ * receive (timeout 0) and call cosmosb_pipe_check_peer() on each pipe, since an
+ * eventfd wake-up can be lost for good (a wait set's sleeps are sliced for it).
  *
  * @par Concurrency
  * A wait set belongs to the consumer thread of its pipes: one thread at a time.

@@ -18,7 +18,7 @@
 #define COSMOSB__HANDLE_MAGIC 0x48424d43u /* "CMBH" */
 #define COSMOSB__DEFAULT_SPIN_NS 50000u
 /* Blocked calls look at their peer's liveness at least this often. */
-#define COSMOSB__LIVENESS_NS 200000000ull
+#define COSMOSB__LIVENESS_NS ((uint64_t)COSMOSB_LIVENESS_SLICE_MS * 1000000ull)
 /* Sleep slice of a side whose heavy barrier failed (see cosmosb__sleeper_barrier). */
 #define COSMOSB__DEGRADED_SLICE_NS 1000000ull
 /* A consumer rescans every producer slot after this many empty polls. */
