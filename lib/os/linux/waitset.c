@@ -126,27 +126,34 @@ int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns, cosmosb_pip
     uint64_t deadline = timeout_ns == COSMOSB_TIMEOUT_FOREVER ? UINT64_MAX
                         : start > UINT64_MAX - 1 - timeout_ns ? UINT64_MAX - 1 : start + timeout_ns;
     for (;;) {
+        /* cosmosb_pipe_wait_prepare on every pipe, with one sleeper barrier for all of them (review 25:
+         * one membarrier per pipe cost 38 us per round with 128 pipes): announce all, barrier, re-check. */
         uint32_t prepared = 0;
         for (uint32_t k = 0; k < ws->n; k++) {
             uint32_t i = (ws->rr + k) % ws->n;
-            cosmosb_wait_token_t tok;
-            int rc = cosmosb_pipe_wait_prepare(ws->pipes[i], &tok);
-            if (rc == COSMOSB_EAGAIN || rc == COSMOSB_EPEERDEAD || rc == COSMOSB_ECLOSED) {
-                cancel(ws, prepared);
-                *ready = ws->pipes[i];
-                ws->rr = (i + 1) % ws->n;
-                return COSMOSB_OK; /* messages, or a departure to report */
-            }
-            if (rc != COSMOSB_OK) {
+            if (cosmosb__check(ws->pipes[i], COSMOSB_ROLE_CONSUMER) != COSMOSB_OK) {
                 /* Not an open consumer any more (a core handle closed with cosmosb_pipe_close_endpoint while
                  * in the set): reporting it ready would make every wait return at once. */
                 cancel(ws, prepared);
                 *ready = ws->pipes[i];
                 return COSMOSB_EINVAL;
             }
+            cosmosb_wait_token_t tok;
+            cosmosb__wait_announce(ws->pipes[i], &tok);
             ws->w[k] = (struct waitv_entry){.val = tok.expected, .uaddr = (uint64_t)(uintptr_t)tok.addr,
                                             .flags = WAITV_FUTEX_32};
             prepared++;
+        }
+        cosmosb__sleeper_barrier_many(ws->pipes, ws->n);
+        for (uint32_t k = 0; k < ws->n; k++) {
+            uint32_t i = (ws->rr + k) % ws->n;
+            int rc = cosmosb__wait_recheck(ws->pipes[i]);
+            if (rc != COSMOSB_OK) {
+                cancel(ws, prepared); /* recheck withdrew this pipe's bit already; the others' now */
+                *ready = ws->pipes[i];
+                ws->rr = (i + 1) % ws->n;
+                return COSMOSB_OK; /* messages (EAGAIN), or a departure to report (EPEERDEAD, ECLOSED) */
+            }
         }
         uint64_t now = mono_ns();
         if (timeout_ns == COSMOSB_TIMEOUT_NONE) {
