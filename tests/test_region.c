@@ -167,6 +167,9 @@ Test(region, create_invalid)
     ASSERT_RC(cosmosb_region_create("x", COSMOSB_REGION_RAW, 0, &r), COSMOSB_EINVAL);
     ASSERT_RC(cosmosb_region_create("x", COSMOSB_REGION_RAW, 100, NULL), COSMOSB_EINVAL);
     ASSERT_RC(cosmosb_region_create("x", COSMOSB_REGION_ANY, 100, &r), COSMOSB_EINVAL);
+    /* a kind that is no COSMOSB_REGION_* (review 25: it used to be stored) */
+    ASSERT_RC(cosmosb_region_create("x", 3u, 100, &r), COSMOSB_EINVAL);
+    ASSERT_RC(cosmosb_region_create("x", UINT32_MAX, 100, &r), COSMOSB_EINVAL);
     int rc = cosmosb_region_create("x", COSMOSB_REGION_RAW, UINT64_MAX, &r);
     cr_assert(rc == COSMOSB_EINVAL || rc == COSMOSB_ENOMEM, "%s", cosmosb_err_name(rc));
     rc = cosmosb_region_create("x", COSMOSB_REGION_RAW, UINT64_MAX - 4095, &r);

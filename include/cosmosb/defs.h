@@ -46,6 +46,14 @@
 #define COSMOSB_TIMEOUT_NONE ((uint64_t)0)
 /** @brief Timeout value meaning "wait as long as it takes". */
 #define COSMOSB_TIMEOUT_FOREVER UINT64_MAX
+/**
+ * @brief The liveness slice, in milliseconds: a waiting call of this library sleeps at most this long
+ *        before it looks again (and at its peers' liveness).
+ *
+ * A loop that waits on a pipe's eventfd (cosmosb_pipe_arm_notify()) must poll with a timeout of
+ * at most this much too: an eventfd wake-up can be lost for good (docs/pipe.md, section 9).
+ */
+#define COSMOSB_LIVENESS_SLICE_MS 200u
 
 #ifdef __cplusplus
 #define COSMOSB_BEGIN_DECLS extern "C" {

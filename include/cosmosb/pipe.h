@@ -126,7 +126,7 @@ typedef struct cosmosb_pipe_stats {
     uint64_t received;          /**< messages received through this handle (consumer) */
     uint64_t rejected_corrupt;  /**< headers or indices found corrupt (consumer) */
     uint64_t wakeups_sent;      /**< times this handle entered the kernel to wake a peer */
-    uint64_t sleeps;            /**< times this handle went to sleep */
+    uint64_t sleeps;            /**< times this handle went to sleep (a wait set's sleep counts for each of its pipes) */
     uint32_t producers_attached;/**< producers attached right now (consumer) */
     uint32_t producers_reaped;  /**< producer slots reclaimed after death or close (consumer) */
     uint32_t queued;            /**< messages waiting in all lanes (consumer) or in this producer's lanes (producer) */
@@ -222,6 +222,10 @@ COSMOSB_API int cosmosb_pipe_open_producer(void *handle_mem, size_t handle_size,
  * reclaims the slot once they are drained. A closing consumer makes blocked
  * and later senders fail with ::COSMOSB_ECLOSED. Sleepers on the other side
  * are woken.
+ *
+ * A consumer in a wait set (waitset.h) is not removed from it here: remove it with
+ * cosmosb_waitset_remove() first (a wait on a set holding a closed handle fails with
+ * ::COSMOSB_EINVAL, and one holding freed handle memory reads freed memory).
  *
  * @param[in,out] pipe the handle; it must not be used afterwards. NULL is ignored.
  * @par Concurrency: no other call on the same handle may be in progress.
@@ -416,7 +420,16 @@ COSMOSB_API int cosmosb_pipe_check_peer(cosmosb_pipe_t *pipe);
  *
  * After a successful arm the next message sent triggers the platform's
  * notify hook once. Typical loop: receive with timeout 0 until
- * ::COSMOSB_EAGAIN, arm, and if arm returns ::COSMOSB_OK poll the fd.
+ * ::COSMOSB_EAGAIN, arm, and if arm returns ::COSMOSB_OK poll the fd with a
+ * timeout of at most ::COSMOSB_LIVENESS_SLICE_MS; then, readable or not,
+ * drain the fd (cosmosb_pipe_eventfd_drain() on Linux), call
+ * cosmosb_pipe_check_peer() and start over.
+ *
+ * The notification has no time bound, unlike the library's own sleeps: a
+ * producer killed after publishing and before its notify, or one that attached
+ * without the notification channel (cosmosb_pipe_attach() with @c event_fd -1),
+ * never sends it, and a poll without timeout would then sleep for good with a
+ * message queued or its producer dead. The timeout bounds that to one slice.
  *
  * @param[in,out] pipe the consumer handle.
  * @return ::COSMOSB_OK armed (nothing queued); ::COSMOSB_EAGAIN messages are

@@ -104,9 +104,18 @@ COSMOSB_API int cosmosb_pipe_fd(const cosmosb_pipe_t *pipe);
  * @brief The pipe's eventfd (owned by the handle), if created with ::COSMOSB_PIPE_EVENTFD.
  *
  * On the consumer: poll it for POLLIN after cosmosb_pipe_arm_notify() returned
- * ::COSMOSB_OK; the next message makes it readable. Read it (8 bytes, as for
- * any eventfd; it is non-blocking) before receiving, so that it does not stay
- * readable.
+ * ::COSMOSB_OK; the next message makes it readable. Drain it with
+ * cosmosb_pipe_eventfd_drain() before receiving, so that it does not stay
+ * readable. Do not read(2) it directly: the descriptor shares its open file
+ * description (and so its O_NONBLOCK flag) with every producer holding the
+ * eventfd, and a hostile producer can clear O_NONBLOCK and drain the counter
+ * between the consumer's poll and its read, which would then block for good.
+ *
+ * Wake-ups through the eventfd have no time bound: a producer killed after
+ * publishing and before its eventfd write, or one attached with @c event_fd -1,
+ * never writes it. Poll with a timeout of at most ::COSMOSB_LIVENESS_SLICE_MS
+ * and, whether or not the fd became readable, receive with timeout 0 and call
+ * cosmosb_pipe_check_peer() (cosmosb_pipe_arm_notify() shows the loop).
  *
  * @param[in] pipe a handle.
  * @return The fd, or -1 if the pipe has none.
@@ -115,7 +124,31 @@ COSMOSB_API int cosmosb_pipe_fd(const cosmosb_pipe_t *pipe);
 COSMOSB_API int cosmosb_pipe_eventfd(const cosmosb_pipe_t *pipe);
 
 /**
+ * @brief Reads (and so resets) the consumer's eventfd counter without ever blocking.
+ *
+ * Never blocks, whatever the descriptor's O_NONBLOCK flag says (a producer
+ * sharing the open file description can clear it): the read uses
+ * preadv2(RWF_NOWAIT), which eventfds honour from Linux 5.12. On older kernels
+ * (RWF_NOWAIT refused) it falls back to poll() with timeout 0 and read(): a
+ * hostile producer that clears O_NONBLOCK and drains the counter between the
+ * two can still block that read there; a consumer on such a kernel that does
+ * not trust its producers creates its pipes without ::COSMOSB_PIPE_EVENTFD.
+ *
+ * @param[in] pipe a handle made by this layer, with an eventfd (normally the consumer's).
+ * @param[out] count the counter's value before the read (may be NULL).
+ * @return ::COSMOSB_OK (the counter was non-zero; it is zero now); ::COSMOSB_EAGAIN (it was zero);
+ *         ::COSMOSB_EINVAL (NULL, a core handle, or a pipe without eventfd); ::COSMOSB_EIO.
+ * @par Concurrency: any thread (it reads the descriptor once; concurrent drains split the counts).
+ */
+COSMOSB_API int cosmosb_pipe_eventfd_drain(const cosmosb_pipe_t *pipe, uint64_t *count);
+
+/**
  * @brief Closes this end (see cosmosb_pipe_close_endpoint()), unmaps, closes descriptors, frees.
+ *
+ * A consumer still in a wait set is first removed from it (cosmosb_waitset_remove()), so
+ * the set never keeps a pointer to the freed handle. Given a core handle
+ * (cosmosb_pipe_open_consumer()), this is cosmosb_pipe_close_endpoint(), which does not:
+ * remove such a handle from its wait set first.
  * @param[in] pipe a handle made by this layer; NULL is ignored.
  * @par Concurrency: no other call on the handle may be in progress.
  */

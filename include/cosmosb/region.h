@@ -37,11 +37,12 @@ typedef struct cosmosb_region cosmosb_region_t;
  * @brief Creates, sizes, seals and maps a new region.
  * @param[in] debug_name name shown in /proc/PID/fd (not a global name; may be NULL); at most
  *            249 bytes (memfd_create's limit), ::COSMOSB_EINVAL if longer.
- * @param[in] kind COSMOSB_REGION_* kind stored in the header.
+ * @param[in] kind ::COSMOSB_REGION_PIPE or ::COSMOSB_REGION_RAW, stored in the header.
  * @param[in] payload_size usable bytes after the header (> 0).
  * @param[out] out the new region; its payload is zero-filled.
- * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (bad argument, a debug name over 249 bytes included);
- *         ::COSMOSB_ENOMEM if memory or mappings
+ * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (bad argument: another kind, ::COSMOSB_REGION_ANY
+ *         included, or a debug name over 249 bytes);
+ *         ::COSMOSB_ENOMEM if memory, mappings or descriptors (EMFILE, ENFILE)
  *         are exhausted, or if the region is larger than this process can map (4 GiB or
  *         more in a 32-bit process, 2 GiB if the library was built without a 64-bit
  *         `off_t`); ::COSMOSB_ENOTSUP if the kernel lacks memfd sealing;
@@ -65,11 +66,12 @@ COSMOSB_API int cosmosb_region_create(const char *debug_name, uint32_t kind, uin
  * @param[in] kind expected kind, or ::COSMOSB_REGION_ANY.
  * @param[out] out the mapped region.
  * @return ::COSMOSB_OK; ::COSMOSB_EBADF if @p fd is not an open memfd or lacks the
- *         seals, or is not on tmpfs (a memfd_create(MFD_HUGETLB) file is refused: its holder
+ *         seals, was not opened O_RDWR, or is not on tmpfs (a memfd_create(MFD_HUGETLB) file is refused: its holder
  *         can take pages away under a sealed size, and the mapping would fault with SIGBUS); ::COSMOSB_ECORRUPT if the header is not a libcosmosb header or
  *         disagrees with the real size; ::COSMOSB_EVERSION for another ABI;
  *         ::COSMOSB_EINVAL for a kind mismatch or NULL argument; ::COSMOSB_ENOMEM (no memory,
- *         or a region larger than this process can map, as in cosmosb_region_create());
+ *         no descriptor left for the duplicate (EMFILE, ENFILE), or a region larger than this
+ *         process can map, as in cosmosb_region_create());
  *         ::COSMOSB_EPERM for a memfd sealed against writes; ::COSMOSB_EIO.
  * @par Concurrency: thread-safe.
  */

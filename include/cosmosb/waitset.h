@@ -6,7 +6,10 @@
  * marks every pipe's consumer as sleeping, checks each once more, then sleeps
  * on all their doorbells together with futex_waitv(). A sender wakes the
  * receiver only when it actually sleeps. For an epoll/poll loop instead, create
- * pipes with ::COSMOSB_PIPE_EVENTFD and use cosmosb_pipe_arm_notify().
+ * pipes with ::COSMOSB_PIPE_EVENTFD and use cosmosb_pipe_arm_notify(); such a
+ * loop must poll with a timeout of at most ::COSMOSB_LIVENESS_SLICE_MS and then
+ * receive (timeout 0) and call cosmosb_pipe_check_peer() on each pipe, since an
+ * eventfd wake-up can be lost for good (a wait set's sleeps are sliced for it).
  *
  * @par Concurrency
  * A wait set belongs to the consumer thread of its pipes: one thread at a time.
@@ -35,9 +38,18 @@ COSMOSB_API int cosmosb_waitset_create(cosmosb_waitset_t **out);
 
 /**
  * @brief Adds a consumer pipe to the set.
+ *
+ * The set keeps a pointer to the handle. A handle made by pipe_linux.h
+ * (cosmosb_pipe_create()) is in one set at a time, and cosmosb_pipe_close()
+ * takes it out of that set. A core handle (cosmosb_pipe_open_consumer()) must
+ * be removed with cosmosb_waitset_remove() before its memory is freed; one
+ * closed with cosmosb_pipe_close_endpoint() while still in the set makes
+ * cosmosb_waitset_wait() fail with ::COSMOSB_EINVAL.
+ *
  * @param[in,out] ws the set.
  * @param[in] pipe a consumer handle (not already in the set).
  * @return ::COSMOSB_OK; ::COSMOSB_EINVAL (NULL, duplicate); ::COSMOSB_EROLE (a producer);
+ *         ::COSMOSB_EBUSY (a pipe_linux.h handle already in another set);
  *         ::COSMOSB_ENOMEM if the set already holds COSMOSB_WAITSET_MAX pipes.
  * @par Concurrency: the set's thread only.
  */
@@ -60,9 +72,12 @@ COSMOSB_API int cosmosb_waitset_remove(cosmosb_waitset_t *ws, cosmosb_pipe_t *pi
  * @param[in,out] ws the set.
  * @param[in] timeout_ns ::COSMOSB_TIMEOUT_NONE, a limit in ns, or ::COSMOSB_TIMEOUT_FOREVER.
  * @param[out] ready a pipe to receive from (a receive on it will not wait, but may
- *             report ::COSMOSB_EPEERDEAD or ::COSMOSB_ECLOSED).
+ *             report ::COSMOSB_EPEERDEAD or ::COSMOSB_ECLOSED); with ::COSMOSB_EINVAL for an
+ *             invalid member, that member (remove it).
  * @return ::COSMOSB_OK; ::COSMOSB_EAGAIN (timeout 0 and nothing ready);
- *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EINVAL (NULL or empty set); ::COSMOSB_EIO.
+ *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EINVAL (NULL, empty set, or a member that is no longer an
+ *         open consumer: a core handle closed with cosmosb_pipe_close_endpoint() while in the set);
+ *         ::COSMOSB_EIO.
  * @par Concurrency: the set's thread only; blocking.
  */
 COSMOSB_API int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns,
@@ -82,7 +97,7 @@ COSMOSB_API int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns,
 COSMOSB_API int cosmosb_waitset_pump_wait(void *ws, uint64_t timeout_ns);
 
 /**
- * @brief Frees the set (the pipes are not closed). NULL is ignored.
+ * @brief Frees the set (the pipes are not closed, and may join another set). NULL is ignored.
  * @param[in] ws the set.
  * @par Concurrency: the set's thread only.
  */

@@ -739,6 +739,30 @@ int cosmosb_pipe_recv_batch(cosmosb_pipe_t *p, cosmosb_recv_item_t *items, uint3
     return (int)got;
 }
 
+void cosmosb__wait_announce(struct cosmosb_pipe *p, cosmosb_wait_token_t *token)
+{
+    struct cosmosb__pipe_hdr *h = p->hdr;
+    /* Acquire: pairs with the waker's SC add. */
+    token->expected = cosmosb__load_acquire(&h->doorbell);
+    token->addr = (const void *)&h->doorbell;
+    token->reserved = 0;
+    /* SC: announce the sleep (protocol in pipe_wait.c). */
+    cosmosb__fetch_or_seq_cst(&h->sleeping, COSMOSB__SLEEP_FUTEX);
+}
+
+int cosmosb__wait_recheck(struct cosmosb_pipe *p)
+{
+    struct next nx;
+    int rc;
+    if (find_next(p, &nx))
+        rc = COSMOSB_EAGAIN; /* messages queued */
+    else if ((rc = empty_status(p)) == COSMOSB_EAGAIN)
+        return COSMOSB_OK; /* stay announced: the caller sleeps */
+    /* SC: withdraw the announcement (protocol in pipe_wait.c). */
+    cosmosb__fetch_and_seq_cst(&p->hdr->sleeping, ~COSMOSB__SLEEP_FUTEX);
+    return rc;
+}
+
 int cosmosb_pipe_wait_prepare(cosmosb_pipe_t *p, cosmosb_wait_token_t *token)
 {
     int rc = cosmosb__check(p, COSMOSB_ROLE_CONSUMER);
@@ -746,26 +770,9 @@ int cosmosb_pipe_wait_prepare(cosmosb_pipe_t *p, cosmosb_wait_token_t *token)
         return rc;
     if (!token)
         return COSMOSB_EINVAL;
-    struct cosmosb__pipe_hdr *h = p->hdr;
-    struct next nx;
-    /* Acquire: pairs with the waker's SC add. */
-    uint32_t seq = cosmosb__load_acquire(&h->doorbell);
-    /* SC: announce the sleep (protocol in pipe_wait.c). */
-    cosmosb__fetch_or_seq_cst(&h->sleeping, COSMOSB__SLEEP_FUTEX);
+    cosmosb__wait_announce(p, token);
     cosmosb__sleeper_barrier(p);
-    if (find_next(p, &nx)) {
-        cosmosb__fetch_and_seq_cst(&h->sleeping, ~COSMOSB__SLEEP_FUTEX);
-        return COSMOSB_EAGAIN;
-    }
-    rc = empty_status(p);
-    if (rc != COSMOSB_EAGAIN) {
-        cosmosb__fetch_and_seq_cst(&h->sleeping, ~COSMOSB__SLEEP_FUTEX);
-        return rc;
-    }
-    token->addr = (const void *)&h->doorbell;
-    token->expected = seq;
-    token->reserved = 0;
-    return COSMOSB_OK;
+    return cosmosb__wait_recheck(p);
 }
 
 int cosmosb_pipe_arm_notify(cosmosb_pipe_t *p)

@@ -18,7 +18,7 @@
 #define COSMOSB__HANDLE_MAGIC 0x48424d43u /* "CMBH" */
 #define COSMOSB__DEFAULT_SPIN_NS 50000u
 /* Blocked calls look at their peer's liveness at least this often. */
-#define COSMOSB__LIVENESS_NS 200000000ull
+#define COSMOSB__LIVENESS_NS ((uint64_t)COSMOSB_LIVENESS_SLICE_MS * 1000000ull)
 /* Sleep slice of a side whose heavy barrier failed (see cosmosb__sleeper_barrier). */
 #define COSMOSB__DEGRADED_SLICE_NS 1000000ull
 /* A consumer rescans every producer slot after this many empty polls. */
@@ -153,8 +153,18 @@ static inline int cosmosb__liveness_due(struct cosmosb_pipe *p, uint64_t now)
     return 1;
 }
 
+/* pipe_consumer.c: cosmosb_pipe_wait_prepare in halves, for a wait set that puts one barrier between
+ * all its announcements and all its re-checks. announce: token, then the SC fetch_or of the FUTEX bit.
+ * recheck (after a sleeper barrier): COSMOSB_OK (stay announced, sleep), else withdraws the bit and
+ * returns EAGAIN (messages) or the departure status. The handle must be a valid consumer. */
+void cosmosb__wait_announce(struct cosmosb_pipe *p, cosmosb_wait_token_t *token);
+int cosmosb__wait_recheck(struct cosmosb_pipe *p);
+
 /* pipe_wait.c */
 void cosmosb__sleeper_barrier(struct cosmosb_pipe *p);
+/* cosmosb__sleeper_barrier for n consumers that have all announced their sleeps (a wait set): one heavy
+ * barrier call per distinct hook, not one per pipe. */
+void cosmosb__sleeper_barrier_many(struct cosmosb_pipe *const *ps, uint32_t n);
 int cosmosb__heavy_register(struct cosmosb_pipe *p);
 uint64_t cosmosb__now(struct cosmosb_pipe *p);
 uint64_t cosmosb__deadline(struct cosmosb_pipe *p, uint64_t timeout_ns);

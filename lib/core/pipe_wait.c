@@ -107,6 +107,40 @@ void cosmosb__sleeper_barrier(struct cosmosb_pipe *p)
     cosmosb__fence_seq_cst();
 }
 
+/*
+ * The sleeper barrier of a wait set: every pipe in ps has announced its sleep, none has re-checked yet.
+ * A heavy barrier orders every registered waker's accesses on every CPU, whichever pipe asks for it (see
+ * platform.h), so one successful call of a hook placed after all the announcements serves every pipe that
+ * has the same hook and context: their announcements all precede it, their re-checks all follow it. A
+ * failed call degrades each pipe that relied on it, as cosmosb__sleeper_barrier does; pipes without heavy
+ * barriers (or degraded) get the SC fence.
+ */
+void cosmosb__sleeper_barrier_many(struct cosmosb_pipe *const *ps, uint32_t n)
+{
+    int (*done)(void *) = NULL;
+    void *done_ctx = NULL;
+    int done_ok = 0, fence = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct cosmosb_pipe *p = ps[i];
+        if (p->heavy != 1) {
+            fence = 1;
+            continue;
+        }
+        if (!done || p->plat.heavy_barrier != done || p->plat.ctx != done_ctx) {
+            done = p->plat.heavy_barrier;
+            done_ctx = p->plat.ctx;
+            done_ok = done(done_ctx) == 0;
+        }
+        if (!done_ok) {
+            p->heavy = 2; /* as in cosmosb__sleeper_barrier: short slices from now on */
+            fence = 1;
+        }
+    }
+    /* SC fence: as in cosmosb__sleeper_barrier, for every pipe not covered by a heavy barrier. */
+    if (fence)
+        cosmosb__fence_seq_cst();
+}
+
 /* Registers this process for heavy barriers; 1 if the asymmetric protocol may be used. */
 int cosmosb__heavy_register(struct cosmosb_pipe *p)
 {

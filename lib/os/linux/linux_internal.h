@@ -108,6 +108,7 @@ struct cosmosb__linux_pipe {
     cosmosb_region_t *region;
     int event_fd;
     struct cosmosb__linux_live live; /* this endpoint's liveness lock on the region's memfd */
+    cosmosb_waitset_t *waitset;      /* the one wait set this consumer is in (NULL: none); close removes it */
 };
 
 #endif

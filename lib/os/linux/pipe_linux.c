@@ -7,16 +7,21 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "os/linux/linux_internal.h"
 
 #define PIPE_SHARE_TAG 0x50424d43u /* "CMBP" */
+#ifndef RWF_NOWAIT
+#define RWF_NOWAIT 0x00000008
+#endif
 
 static size_t align8(size_t v)
 {
@@ -209,10 +214,53 @@ void cosmosb_pipe_close(cosmosb_pipe_t *p)
         cosmosb_pipe_close_endpoint(p); /* a core handle: the memory is the caller's */
         return;
     }
+    if (lp->waitset)
+        (void)cosmosb_waitset_remove(lp->waitset, p); /* the set must not keep a pointer to freed memory */
     cosmosb_pipe_close_endpoint(p);
     cosmosb__linux_live_close(&lp->live); /* only now: until the close, peers must see us alive */
     if (lp->event_fd >= 0)
         close(lp->event_fd);
     cosmosb_region_close(lp->region);
     free(p);
+}
+
+/*
+ * The consumer's eventfd shares its open file description with every producer that holds it, so a
+ * producer can clear O_NONBLOCK and drain the counter between our poll and our read: a plain read would
+ * then block for good (review 25). RWF_NOWAIT makes this one read non-blocking whatever the shared flag
+ * says (eventfds honour it from Linux 5.12). Older kernels refuse the flag (EOPNOTSUPP) or preadv2
+ * (ENOSYS); there only poll + read is left, with the race above between the two.
+ */
+int cosmosb_pipe_eventfd_drain(const cosmosb_pipe_t *p, uint64_t *count)
+{
+    struct cosmosb__linux_pipe *lp = host_of(p);
+    if (!lp || lp->event_fd < 0)
+        return COSMOSB_EINVAL;
+    uint64_t v = 0;
+    struct iovec iov = {.iov_base = &v, .iov_len = sizeof v};
+    ssize_t n;
+    do {
+        n = preadv2(lp->event_fd, &iov, 1, -1, RWF_NOWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS)) {
+        struct pollfd pfd = {.fd = lp->event_fd, .events = POLLIN, .revents = 0};
+        int r;
+        do {
+            r = poll(&pfd, 1, 0);
+        } while (r < 0 && errno == EINTR);
+        if (r < 0)
+            return cosmosb__linux_err(errno);
+        if (r == 0 || !(pfd.revents & POLLIN))
+            return COSMOSB_EAGAIN;
+        do {
+            n = read(lp->event_fd, &v, sizeof v);
+        } while (n < 0 && errno == EINTR);
+    }
+    if (n < 0)
+        return errno == EAGAIN ? COSMOSB_EAGAIN : cosmosb__linux_err(errno);
+    if (n != (ssize_t)sizeof v)
+        return COSMOSB_EIO;
+    if (count)
+        *count = v;
+    return COSMOSB_OK;
 }

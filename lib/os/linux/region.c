@@ -58,7 +58,8 @@ static uint64_t page_round(uint64_t v)
 
 int cosmosb_region_create(const char *debug_name, uint32_t kind, uint64_t payload_size, cosmosb_region_t **out)
 {
-    if (!out || payload_size == 0 || payload_size > REGION_MAX_SIZE || kind == COSMOSB_REGION_ANY ||
+    if (!out || payload_size == 0 || payload_size > REGION_MAX_SIZE ||
+        (kind != COSMOSB_REGION_PIPE && kind != COSMOSB_REGION_RAW) ||
         (debug_name && strnlen(debug_name, REGION_NAME_MAX + 1u) > REGION_NAME_MAX))
         return COSMOSB_EINVAL;
     uint64_t size = page_round(REGION_HDR_SIZE + payload_size);
