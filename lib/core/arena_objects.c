@@ -464,7 +464,7 @@ static int block_empty(const struct cosmosb_arena *a, uint32_t b, uint32_t n)
  */
 static inline void take_entry(struct cosmosb_arena *a, struct cosmosb__arena_obj *e, uint8_t *wb, uint32_t i,
                               uint32_t idx, uint32_t gen, uint32_t off, uint32_t pay, uint64_t type_id, uint32_t size,
-                              uint32_t max_children, uint32_t *count, cosmosb_ref_t *ref, void **data)
+                              uint32_t max_children, cosmosb_ref_t *ref, void **data)
 {
     struct cosmosb__arena_objhdr *oh = (struct cosmosb__arena_objhdr *)(void *)(wb + off);
     /* A clean FREE entry of a block we own is written by nobody but us,
@@ -488,7 +488,7 @@ static inline void take_entry(struct cosmosb_arena *a, struct cosmosb__arena_obj
     oh->generation = gen;
     oh->object = idx;
     oh->payload_off = pay;
-    *count = 1; /* a->counts[idx], addressed by the caller before its acquire load */
+    a->counts[idx] = 1;
     *ref = (cosmosb_ref_t){idx, gen, a->arena_id, 0};
     if (data)
         *data = (uint8_t *)oh + pay;
@@ -587,7 +587,7 @@ COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_i
             continue;
         }
         take_entry(a, e, a->wdata + ((uint64_t)b << a->g.block_shift), i, idx, gen, off, pay, type_id, size,
-                   max_children, &a->counts[idx], ref, data);
+                   max_children, ref, data);
         if (big)
             clear_offsets(a, b, 1); /* the run head's other entries keep no old offsets */
         if (i == 0) /* a run's extent (or 1 block): what our allocator must not take while we hold it */
@@ -622,7 +622,6 @@ int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uin
         struct cosmosb__arena_obj *e = a->cur_e;
         uint8_t *wb = a->cur_wb;
         uint32_t idx = a->cur_idx, stride = a->g.obj_stride;
-        uint32_t *count = &a->counts[idx];
         /* Acquire: a clean FREE entry was fully released by its freer. */
         uint32_t w = cosmosb__load_acquire(&e->state);
         /* Our counts of the entries at and behind the cursor are 0 (docs/arena.md, section 9, "Its own
@@ -632,7 +631,7 @@ int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uin
             a->cur_off = off + (uint32_t)need;
             a->cur_idx = idx + 1u;
             a->cur_e = (struct cosmosb__arena_obj *)(void *)((uint8_t *)e + stride); /* one past the block's last: never used */
-            take_entry(a, e, wb, i, idx, COSMOSB__OBJ_GEN(w), off, pay, type_id, size, max_children, count, ref, data);
+            take_entry(a, e, wb, i, idx, COSMOSB__OBJ_GEN(w), off, pay, type_id, size, max_children, ref, data);
             return COSMOSB_OK;
         }
     }
