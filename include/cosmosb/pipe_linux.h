@@ -150,7 +150,9 @@ COSMOSB_API int cosmosb_pipe_eventfd_drain(const cosmosb_pipe_t *pipe, uint64_t 
  * (cosmosb_pipe_open_consumer()), this is cosmosb_pipe_close_endpoint(), which does not:
  * remove such a handle from its wait set first.
  * @param[in] pipe a handle made by this layer; NULL is ignored.
- * @par Concurrency: no other call on the handle may be in progress.
+ * @par Concurrency: no other call on the handle may be in progress; a consumer in
+ *      a wait set is closed on the set's thread, never while cosmosb_waitset_wait()
+ *      runs (the removal changes the set).
  */
 COSMOSB_API void cosmosb_pipe_close(cosmosb_pipe_t *pipe);
 

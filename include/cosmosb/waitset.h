@@ -44,7 +44,10 @@ COSMOSB_API int cosmosb_waitset_create(cosmosb_waitset_t **out);
  * takes it out of that set. A core handle (cosmosb_pipe_open_consumer()) must
  * be removed with cosmosb_waitset_remove() before its memory is freed; one
  * closed with cosmosb_pipe_close_endpoint() while still in the set makes
- * cosmosb_waitset_wait() fail with ::COSMOSB_EINVAL.
+ * cosmosb_waitset_wait() fail with ::COSMOSB_EINVAL. Since the close changes the set,
+ * a member is closed only on the set's thread, never during cosmosb_waitset_wait().
+ * One set per pipe also means a receiver's pipe cannot be in two pumps made by
+ * cosmosb_pump_create(), nor in a pump and a set of the application's.
  *
  * @param[in,out] ws the set.
  * @param[in] pipe a consumer handle (not already in the set).

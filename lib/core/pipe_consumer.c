@@ -750,6 +750,14 @@ void cosmosb__wait_announce(struct cosmosb_pipe *p, cosmosb_wait_token_t *token)
     cosmosb__fetch_or_seq_cst(&h->sleeping, COSMOSB__SLEEP_FUTEX);
 }
 
+/* Would a receive find a message or a departure to report now? Reads only: no announcement, no
+ * barrier (the wait set's busy path, review 27). */
+int cosmosb__wait_ready(struct cosmosb_pipe *p)
+{
+    struct next nx;
+    return find_next(p, &nx) || empty_status(p) != COSMOSB_EAGAIN;
+}
+
 int cosmosb__wait_recheck(struct cosmosb_pipe *p)
 {
     struct next nx;

@@ -159,6 +159,7 @@ static inline int cosmosb__liveness_due(struct cosmosb_pipe *p, uint64_t now)
  * returns EAGAIN (messages) or the departure status. The handle must be a valid consumer. */
 void cosmosb__wait_announce(struct cosmosb_pipe *p, cosmosb_wait_token_t *token);
 int cosmosb__wait_recheck(struct cosmosb_pipe *p);
+int cosmosb__wait_ready(struct cosmosb_pipe *p);
 
 /* pipe_wait.c */
 void cosmosb__sleeper_barrier(struct cosmosb_pipe *p);
