@@ -24,10 +24,12 @@ static uint32_t round16(uint32_t v)
  * Does this handle hold, by its private bookkeeping, an object stored in
  * block b: one whose entry is in b (own references or transfers in flight:
  * counts), or a run with b as a tail? No peer can write either. The
- * allocator asks before it takes a block, starts one over or returns one to
- * the pool, so whatever a hostile participant writes into meta (entry state
- * words "free", block words "free"), it never hands out bytes of an object
- * it holds itself (docs/arena.md, section 9, "Its own objects").
+ * allocator asks before it takes a block or starts one over (not when it
+ * returns a retired block to the pool: only its own taking matters, and the
+ * scan would cost every block's return), so whatever a hostile participant
+ * writes into meta (entry state words "free", block words "free"), it never
+ * hands out bytes of an object it holds itself (docs/arena.md, section 9,
+ * "Its own objects").
  */
 /* Is block b a tail of a run we hold (by our counts of its head), other than one headed at block except? */
 static int in_held_run(const struct cosmosb_arena *a, uint32_t b, uint32_t except)
@@ -39,14 +41,20 @@ static int in_held_run(const struct cosmosb_arena *a, uint32_t b, uint32_t excep
     return a->counts[(size_t)h << a->g.opb_shift] != 0 && a->run_blocks[h] > b - h;
 }
 
-/* Do our counts name any entry of block b? */
-static int counted_in(const struct cosmosb_arena *a, uint32_t b)
+/* Do our counts name any of the first n entries of block b? */
+static int counted_in_first(const struct cosmosb_arena *a, uint32_t b, uint32_t n)
 {
     const uint32_t *c = a->counts + ((size_t)b << a->g.opb_shift);
     uint32_t any = 0;
-    for (uint32_t i = 0, n = 1u << a->g.opb_shift; i < n; i++)
+    for (uint32_t i = 0; i < n; i++)
         any |= c[i];
     return any != 0;
+}
+
+/* Do our counts name any entry of block b? */
+static int counted_in(const struct cosmosb_arena *a, uint32_t b)
+{
+    return counted_in_first(a, b, 1u << a->g.opb_shift);
 }
 
 static int we_use_block(const struct cosmosb_arena *a, uint32_t b)
@@ -60,8 +68,9 @@ static int we_use_block(const struct cosmosb_arena *a, uint32_t b)
 static void clear_offsets(struct cosmosb_arena *a, uint32_t b, uint32_t from)
 {
     uint32_t *ot = (uint32_t *)(void *)(a->wdata + ((uint64_t)b << a->g.block_shift));
-    for (uint32_t j = from, n = 1u << a->g.opb_shift; j < n; j++)
-        ot[j] = 0;
+    uint32_t n = 1u << a->g.opb_shift;
+    if (from < n)
+        __builtin_memset(ot + from, 0, (size_t)(n - from) * sizeof *ot);
 }
 
 /* May we take block b for allocation (claim it, alone or in a run)? Not our current block (its word may
@@ -361,8 +370,6 @@ void cosmosb__arena_block_check(struct cosmosb_arena *a, uint32_t b)
     for (uint32_t i = 0; i < n; i++) /* Acquire: an entry's FREE was stored last by its freer. */
         if (COSMOSB__OBJ_STATE(cosmosb__load_acquire(&cosmosb__aobj(a, first + i)->state)) != COSMOSB__OBJ_FREE)
             return;
-    if (we_use_block(a, b))
-        return; /* every entry looks FREE, yet we hold an object in it: meta was scribbled; keep it out of the pool */
     COSMOSB__ARENA_POINT(a, COSMOSB__AP_BLOCK_SCANNED, b);
     /* Relaxed: aux of a retired block changes only in run_free (a later incarnation's aux only leads to a
      * CAS from our word w, which then fails). */
@@ -454,7 +461,9 @@ static int block_empty(const struct cosmosb_arena *a, uint32_t b, uint32_t n)
         if (COSMOSB__OBJ_STATE(cosmosb__load_acquire(&((const struct cosmosb__arena_obj *)(const void *)e)->state)) !=
             COSMOSB__OBJ_FREE)
             return 0;
-    return !we_use_block(a, b); /* and nothing in it is ours by our own bookkeeping (a scribbled FREE) */
+    /* And nothing in it is ours by our own bookkeeping (a scribbled FREE). Only its first n entries can
+     * be counted: those from the cursor on never are (section 9, "Its own objects"). */
+    return !counted_in_first(a, b, n) && !in_held_run(a, b, UINT32_MAX);
 }
 
 /*
