@@ -251,7 +251,20 @@ static inline int cosmosb__arena_we_hold(const struct cosmosb_arena *a, uint32_t
     struct cosmosb__arena_objinfo info;
     return idx < a->g.nobjects && a->counts[idx] != 0 && cosmosb__arena_header(a, idx, gen, &info) == COSMOSB_OK;
 }
-int cosmosb__arena_may_hold(struct cosmosb_arena *a, uint32_t idx, uint32_t gen);
+/* Acquire and accept, before they begin to hold idx of generation gen: 0 if honest use never makes that
+ * hold (docs/arena.md section 9, "Its own objects"; they refuse it, ESTALE), else 1. */
+int cosmosb__arena_may_hold_slow(struct cosmosb_arena *a, uint32_t idx, uint32_t gen);
+static inline int cosmosb__arena_may_hold(struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
+{
+    uint32_t b = cosmosb__aobj_block(a, idx);
+    /* The common case without a call (it costs a receiver's every accept): not entry 0 (no extent to
+     * note), not in our current block, no run we hold has b as a tail (no record names b), and b is not
+     * the head block of a run we hold. Exactly what the slow path allows for such an entry. */
+    if (cosmosb__aobj_entry(a, idx) != 0 && a->cur_block != b + 1u && a->run_head[b] == 0 &&
+        (a->run_blocks[b] <= 1u || a->counts[(size_t)b << a->g.opb_shift] == 0))
+        return 1;
+    return cosmosb__arena_may_hold_slow(a, idx, gen);
+}
 void cosmosb__arena_drop_bit(struct cosmosb_arena *a, uint32_t idx, uint32_t part);
 void cosmosb__arena_try_free(struct cosmosb_arena *a, uint32_t idx);
 int cosmosb__arena_decide_free(struct cosmosb_arena *a, uint32_t idx);

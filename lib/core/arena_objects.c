@@ -124,7 +124,7 @@ static uint32_t head_blocks(const struct cosmosb_arena *a, uint32_t h, uint32_t 
  * about to hand out): returns 0, the caller refuses (ESTALE). Otherwise
  * remembers the extent of an object at entry 0 (a run) and returns 1.
  */
-int cosmosb__arena_may_hold(struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
+int cosmosb__arena_may_hold_slow(struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
 {
     uint32_t b = cosmosb__aobj_block(a, idx), i = cosmosb__aobj_entry(a, idx);
     if (a->cur_block == b + 1u && i >= a->cur_entry)
