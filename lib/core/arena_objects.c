@@ -16,21 +16,8 @@ static uint32_t round16(uint32_t v)
     return (v + 15u) & ~15u;
 }
 
-/* ---------------------------------------------------------------- blocks */
-
 /* ---------------------------------------------------------------- our own objects */
 
-/*
- * Does this handle hold, by its private bookkeeping, an object stored in
- * block b: one whose entry is in b (own references or transfers in flight:
- * counts), or a run with b as a tail? No peer can write either. The
- * allocator asks before it takes a block or starts one over (not when it
- * returns a retired block to the pool: only its own taking matters, and the
- * scan would cost every block's return), so whatever a hostile participant
- * writes into meta (entry state words "free", block words "free"), it never
- * hands out bytes of an object it holds itself (docs/arena.md, section 9,
- * "Its own objects").
- */
 /* Is block b a tail of a run we hold (by our counts of its head), other than one headed at block except? */
 static int in_held_run(const struct cosmosb_arena *a, uint32_t b, uint32_t except)
 {
@@ -57,6 +44,17 @@ static int counted_in(const struct cosmosb_arena *a, uint32_t b)
     return counted_in_first(a, b, 1u << a->g.opb_shift);
 }
 
+/*
+ * Does this handle hold, by its private bookkeeping, an object stored in
+ * block b: one whose entry is in b (own references or transfers in flight:
+ * counts), or a run with b as a tail? No peer can write either. The
+ * allocator asks before it takes a block or starts one over (not when it
+ * returns a retired block to the pool: only its own taking matters, and the
+ * scan would cost every block's return), so whatever a hostile participant
+ * writes into meta (entry state words "free", block words "free"), it never
+ * hands out bytes of an object it holds itself (docs/arena.md, section 9,
+ * "Its own objects").
+ */
 static int we_use_block(const struct cosmosb_arena *a, uint32_t b)
 {
     return counted_in(a, b) || in_held_run(a, b, UINT32_MAX);
@@ -119,7 +117,7 @@ static uint32_t head_blocks(const struct cosmosb_arena *a, uint32_t h, uint32_t 
 /*
  * Acquire and accept call this before they begin to hold object idx of
  * generation gen (our count goes from 0 to 1). An entry of our current
- * block at or behind our cursor holds no object (we allocate there next; a
+ * block from our cursor on holds no object (we allocate there next; a
  * peer that made it look FROZEN again cannot make us hold bytes we are
  * about to hand out): returns 0, the caller refuses (ESTALE). Otherwise
  * remembers the extent of an object at entry 0 (a run) and returns 1.
@@ -633,7 +631,7 @@ int cosmosb_arena_alloc(cosmosb_arena_t *a, uint64_t type_id, uint32_t size, uin
         uint32_t idx = a->cur_idx, stride = a->g.obj_stride;
         /* Acquire: a clean FREE entry was fully released by its freer. */
         uint32_t w = cosmosb__load_acquire(&e->state);
-        /* Our counts of the entries at and behind the cursor are 0 (docs/arena.md, section 9, "Its own
+        /* Our counts of the entries from the cursor on are 0 (docs/arena.md, section 9, "Its own
          * objects"): no check of them here. */
         if (COSMOSB__LIKELY(w == COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, COSMOSB__OBJ_GEN(w)))) {
             a->cur_entry = i + 1u;
