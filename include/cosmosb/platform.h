@@ -92,6 +92,8 @@ typedef struct cosmosb_platform {
     /**
      * Asymmetric barrier issued by a side about to sleep, so that the wakers'
      * fast paths need no fence (see docs/pipe.md). Returns 0 on success.
+     * Its effect may not depend on @p ctx: a wait set calls it once for all
+     * its pipes that share the hook, with one of their contexts.
      * NULL: the core uses full fences on the fast paths.
      */
     int (*heavy_barrier)(void *ctx);

@@ -79,7 +79,8 @@ COSMOSB_API int cosmosb_waitset_remove(cosmosb_waitset_t *ws, cosmosb_pipe_t *pi
  *             invalid member, that member (remove it).
  * @return ::COSMOSB_OK; ::COSMOSB_EAGAIN (timeout 0 and nothing ready);
  *         ::COSMOSB_ETIMEDOUT; ::COSMOSB_EINVAL (NULL, empty set, or a member that is no longer an
- *         open consumer: a core handle closed with cosmosb_pipe_close_endpoint() while in the set);
+ *         open consumer: a core handle closed with cosmosb_pipe_close_endpoint() while in the set;
+ *         reported when no other member is ready: a ready one is returned first);
  *         ::COSMOSB_EIO.
  * @par Concurrency: the set's thread only; blocking.
  */

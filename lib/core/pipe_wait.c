@@ -111,7 +111,9 @@ void cosmosb__sleeper_barrier(struct cosmosb_pipe *p)
  * The sleeper barrier of a wait set: every pipe in ps has announced its sleep, none has re-checked yet.
  * A heavy barrier orders every registered waker's accesses on every CPU, whichever pipe asks for it (see
  * platform.h), so one successful call of a hook placed after all the announcements serves every pipe that
- * has the same hook and context: their announcements all precede it, their re-checks all follow it. A
+ * has the same hook, whatever its context (platform.h: a barrier issued anywhere; a hook whose effect
+ * depended on its ctx would break that contract): their announcements all precede it, their re-checks all
+ * follow it. A
  * failed call degrades each pipe that relied on it, as cosmosb__sleeper_barrier does; pipes without heavy
  * barriers (or degraded) get the SC fence.
  */
