@@ -1350,19 +1350,29 @@ struct held {
     uint8_t seed;
 };
 
+static void pat(uint8_t *p, uint32_t n, uint8_t s)
+{
+    for (uint32_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(s + i * 13u);
+}
+
+static int pat_ok(const uint8_t *p, uint32_t n, uint8_t s)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (p[i] != (uint8_t)(s + i * 13u))
+            return 0;
+    return 1;
+}
+
 static void fill(struct held *o, uint8_t seed)
 {
     o->seed = seed;
-    for (uint32_t i = 0; i < o->size; i++)
-        o->p[i] = (uint8_t)(seed + i * 13u);
+    pat(o->p, o->size, seed);
 }
 
 static int untouched(const struct held *o)
 {
-    for (uint32_t i = 0; i < o->size; i++)
-        if (o->p[i] != (uint8_t)(o->seed + i * 13u))
-            return 0;
-    return 1;
+    return pat_ok(o->p, o->size, o->seed);
 }
 
 /* Allocates until ENOMEM (or max), filling each object; the objects are dropped (released) at once
@@ -1582,20 +1592,6 @@ static void set_blk(struct afx *f, uint32_t b, uint32_t kind, uint32_t part)
 {
     volatile uint32_t *w = blk_state(f, b);
     *w = COSMOSB__BLK_WORD(kind, part, COSMOSB__BLK_GEN(*w) + 1u);
-}
-
-static void pat(uint8_t *p, uint32_t n, uint8_t s)
-{
-    for (uint32_t i = 0; i < n; i++)
-        p[i] = (uint8_t)(s + i * 13u);
-}
-
-static int pat_ok(const uint8_t *p, uint32_t n, uint8_t s)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (p[i] != (uint8_t)(s + i * 13u))
-            return 0;
-    return 1;
 }
 
 /* A: a run the allocator claims may cover its own current block (the block word forged FREE); the

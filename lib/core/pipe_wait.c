@@ -113,14 +113,12 @@ void cosmosb__sleeper_barrier(struct cosmosb_pipe *p)
  * platform.h), so one successful call of a hook placed after all the announcements serves every pipe that
  * has the same hook, whatever its context (platform.h: a barrier issued anywhere; a hook whose effect
  * depended on its ctx would break that contract): their announcements all precede it, their re-checks all
- * follow it. A
- * failed call degrades each pipe that relied on it, as cosmosb__sleeper_barrier does; pipes without heavy
- * barriers (or degraded) get the SC fence.
+ * follow it. A failed call degrades each pipe that relied on it, as cosmosb__sleeper_barrier does; pipes
+ * without heavy barriers (or degraded) get the SC fence.
  */
 void cosmosb__sleeper_barrier_many(struct cosmosb_pipe *const *ps, uint32_t n)
 {
     int (*done)(void *) = NULL;
-    void *done_ctx = NULL;
     int done_ok = 0, fence = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct cosmosb_pipe *p = ps[i];
@@ -133,8 +131,7 @@ void cosmosb__sleeper_barrier_many(struct cosmosb_pipe *const *ps, uint32_t n)
          * too made one call per pipe again). */
         if (!done || p->plat.heavy_barrier != done) {
             done = p->plat.heavy_barrier;
-            done_ctx = p->plat.ctx;
-            done_ok = done(done_ctx) == 0;
+            done_ok = done(p->plat.ctx) == 0;
         }
         if (!done_ok) {
             p->heavy = 2; /* as in cosmosb__sleeper_barrier: short slices from now on */

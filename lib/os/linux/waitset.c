@@ -126,8 +126,6 @@ int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns, cosmosb_pip
     uint64_t deadline = timeout_ns == COSMOSB_TIMEOUT_FOREVER ? UINT64_MAX
                         : start > UINT64_MAX - 1 - timeout_ns ? UINT64_MAX - 1 : start + timeout_ns;
     for (;;) {
-        /* cosmosb_pipe_wait_prepare on every pipe, with one sleeper barrier for all of them (review 25:
-         * one membarrier per pipe cost 38 us per round with 128 pipes): announce all, barrier, re-check. */
         /* Busy path first: a pipe with a message (or a departure to report) needs no announcement and no
          * barrier. Announcing every pipe first made a busy set pay one barrier per pipe per call and the
          * producers a wake for each announcement withdrawn (review 27: 1308 us instead of 3 us per wait
@@ -140,6 +138,8 @@ int cosmosb_waitset_wait(cosmosb_waitset_t *ws, uint64_t timeout_ns, cosmosb_pip
                 return COSMOSB_OK;
             }
         }
+        /* Then cosmosb_pipe_wait_prepare on every pipe, with one sleeper barrier for all of them (review
+         * 25: one membarrier per pipe cost 38 us per round with 128 pipes): announce all, barrier, re-check. */
         uint32_t prepared = 0;
         for (uint32_t k = 0; k < ws->n; k++) {
             uint32_t i = (ws->rr + k) % ws->n;
