@@ -11,6 +11,7 @@
  * operation under callgrind.
  */
 #include "bench_internal.h"
+#include "bench_missing.h"
 #include "bench_peers.h"
 #include "bench_zc.h"
 
@@ -951,10 +952,8 @@ static void print_built(void)
     printf("%s iceoryx (C binding)", n++ ? "," : "");
 #endif
     printf("%s.", n ? "" : " none");
-#ifdef COSMOSB_BENCH_MISSING
     if (COSMOSB_BENCH_MISSING[0])
         printf(" **Missing at build time** (rows left out): %s.", COSMOSB_BENCH_MISSING);
-#endif
 #ifdef COSMOSB_BENCH_HAVE_ICEORYX
     if (!g_iox_up)
         printf(" **iceoryx left out at run time**: %s.", g_iox_why);
