@@ -165,6 +165,9 @@ banner "summary"
 for c in "${configs[@]}"; do
     printf '%-11s %-26s %8s  %s\n' "$c" "${status[$c]:-not run}" \
         "$(fmt_time "${elapsed[$c]:-0}")" "${summary[$c]:-}"
+    if [ -f "build-ci/$c.log" ]; then # skipped tests (exit 77: what this machine cannot do), named
+        sed -n '/The following tests did not run/,/^$/p' "build-ci/$c.log" | sed '/^$/d; s/^/            /'
+    fi
     if [ "${status[$c]:-}" != PASS ] && [ -f "build-ci/$c.log" ]; then
         sed -n '/The following tests FAILED/,/^Errors while running/p' "build-ci/$c.log" | sed 's/^/            /'
     fi

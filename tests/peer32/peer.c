@@ -486,9 +486,42 @@ out:
     cosmosb_bufmgr_close(m);
 }
 
+/*
+ * Can this machine run peer_exe at all? Some kernels cannot run i386 programs (no IA32 emulation, as
+ * in some VMs): exec fails with ENOEXEC, and the test is then skipped (77), not failed. Any other
+ * exec failure, or a peer that does not answer --probe with 0, is a failure.
+ */
+static int probe_exec(const char *peer_exe)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        return 1;
+    }
+    if (pid == 0) {
+        execl(peer_exe, peer_exe, "--probe", (char *)NULL);
+        _exit(errno == ENOEXEC ? 77 : 127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+        printf("SKIP: this kernel cannot run %s (exec: %s): no 32-bit emulation\n", peer_exe, strerror(ENOEXEC));
+        return 77;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "[%s] FAIL: %s --probe exited with status 0x%x\n", me, peer_exe, status);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const uint32_t bits = (uint32_t)(sizeof(void *) * 8);
+    if (argc == 2 && strcmp(argv[1], "--probe") == 0)
+        return 0;
     if (argc == 3 && strcmp(argv[1], "--big-child") == 0) {
         me = bits == 32 ? "32-bit child" : "child";
         big_child(atoi(argv[2]));
@@ -509,6 +542,9 @@ int main(int argc, char **argv)
     }
     const char *peer_exe = argv[argc - 1];
     me = bits == 64 ? "64-bit parent" : "parent";
+    int rc = probe_exec(peer_exe);
+    if (rc != 0)
+        return rc;
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         perror("socketpair");
