@@ -23,6 +23,7 @@ packages=(
     gcc-riscv64-unknown-elf   # cross build of the freestanding archive
     gcc-arm-none-eabi         # cross build of the freestanding archive (Cortex-M4)
     qemu-system-misc  # qemu-system-riscv64: boots examples/kernel on riscv64 (test kernel_qemu_riscv64)
+    qemu-user         # qemu-i386: runs the 32-bit peer (tests/peer32) on kernels that cannot run i386 programs
 )
 packages+=("$@")
 

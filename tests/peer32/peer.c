@@ -33,6 +33,11 @@
  * Exit status 0 only if both sides passed and they really had different
  * pointer widths (32 and 64).
  *
+ * A kernel without i386 emulation cannot exec the 32-bit peer (ENOEXEC):
+ * with `--runner qemu-i386` (user-mode emulation, the same pid, host
+ * syscalls, futexes and shared mappings) the peer runs under it instead;
+ * without a runner the test reports itself skipped (exit 77).
+ *
  * The second mode, sizes a 32-bit process cannot map,
  *
  *     cosmosb_peer64 --big PATH/TO/cosmosb_peer32
@@ -486,35 +491,59 @@ out:
     cosmosb_bufmgr_close(m);
 }
 
-/*
- * Can this machine run peer_exe at all? Some kernels cannot run i386 programs (no IA32 emulation, as
- * in some VMs): exec fails with ENOEXEC, and the test is then skipped (77), not failed. Any other
- * exec failure, or a peer that does not answer --probe with 0, is a failure.
- */
-static int probe_exec(const char *peer_exe)
+/* Execs the peer (through runner if there is one) with its arguments; never returns. */
+static void exec_peer(const char *runner, const char *peer_exe, const char *mode, const char *fd)
 {
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("fork");
-        return 1;
+    if (runner)
+        execl(runner, runner, peer_exe, mode, fd, (char *)NULL);
+    else
+        execl(peer_exe, peer_exe, mode, fd, (char *)NULL);
+    int e = errno;
+    if (e != ENOEXEC)
+        fprintf(stderr, "exec %s: %s\n", runner ? runner : peer_exe, strerror(e));
+    _exit(e == ENOEXEC ? 77 : 127);
+}
+
+/*
+ * Can this machine run peer_exe? Some kernels cannot run i386 programs (no IA32 emulation, as in some
+ * VMs): exec fails with ENOEXEC. Then *runner (if given) runs it under user-mode emulation, or the test
+ * is skipped (77), not failed. Any other exec failure, or a peer that does not answer --probe with 0,
+ * is a failure.
+ */
+static int probe_exec(const char *peer_exe, const char **runner)
+{
+    for (int round = 0; round < 2; round++) {
+        const char *r = round ? *runner : NULL;
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid < 0) {
+            perror("fork");
+            return 1;
+        }
+        if (pid == 0)
+            exec_peer(r, peer_exe, "--probe", NULL);
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            if (r)
+                printf("[%s] this kernel cannot run %s itself: run under %s\n", me, peer_exe, r);
+            else
+                *runner = NULL;
+            return 0;
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 77 || r) {
+            fprintf(stderr, "[%s] FAIL: %s%s%s --probe exited with status 0x%x\n", me, r ? r : "", r ? " " : "",
+                    peer_exe, status);
+            return 1;
+        }
+        if (!*runner) {
+            printf("SKIP: this kernel cannot run %s (exec: %s) and no --runner was given\n", peer_exe,
+                   strerror(ENOEXEC));
+            return 77;
+        }
     }
-    if (pid == 0) {
-        execl(peer_exe, peer_exe, "--probe", (char *)NULL);
-        _exit(errno == ENOEXEC ? 77 : 127);
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
-        printf("SKIP: this kernel cannot run %s (exec: %s): no 32-bit emulation\n", peer_exe, strerror(ENOEXEC));
-        return 77;
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "[%s] FAIL: %s --probe exited with status 0x%x\n", me, peer_exe, status);
-        return 1;
-    }
-    return 0;
+    return 1;
 }
 
 int main(int argc, char **argv)
@@ -535,14 +564,23 @@ int main(int argc, char **argv)
         CHECK(peer_bits != bits, "the parent has the same pointer width (%u)", bits);
         return failures ? 1 : 0;
     }
-    int big = argc == 3 && strcmp(argv[1], "--big") == 0;
-    if (argc != 2 && !big) {
-        fprintf(stderr, "usage: %s [--big] PEER_EXECUTABLE\n", argv[0]);
+    int big = 0, k = 1;
+    const char *runner = NULL;
+    for (; k < argc - 1; k++) {
+        if (strcmp(argv[k], "--big") == 0)
+            big = 1;
+        else if (strcmp(argv[k], "--runner") == 0 && k + 2 < argc)
+            runner = argv[++k];
+        else
+            break;
+    }
+    if (k != argc - 1) {
+        fprintf(stderr, "usage: %s [--big] [--runner EMULATOR] PEER_EXECUTABLE\n", argv[0]);
         return 2;
     }
     const char *peer_exe = argv[argc - 1];
     me = bits == 64 ? "64-bit parent" : "parent";
-    int rc = probe_exec(peer_exe);
+    int rc = probe_exec(peer_exe, &runner);
     if (rc != 0)
         return rc;
     int sv[2];
@@ -562,9 +600,7 @@ int main(int argc, char **argv)
         if (fcntl(sv[1], F_SETFD, 0) != 0)
             _exit(126);
         snprintf(fd, sizeof fd, "%d", sv[1]);
-        execl(peer_exe, peer_exe, big ? "--big-child" : "--child", fd, (char *)NULL);
-        fprintf(stderr, "exec %s: %s\n", peer_exe, strerror(errno));
-        _exit(127);
+        exec_peer(runner, peer_exe, big ? "--big-child" : "--child", fd);
     }
     close(sv[1]);
     uint32_t peer_bits = 0;
