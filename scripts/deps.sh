@@ -12,6 +12,7 @@ packages=(
     build-essential   # gcc, make, libc headers
     gcc g++           # C compiler; C++ for the header check
     clang             # second compiler, TSan
+    libclang-rt-14-dev # clang's sanitizer runtimes (TSan): only a Recommends of clang, which we do not install
     cmake
     pkg-config
     binutils          # nm, readelf, ar

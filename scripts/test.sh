@@ -91,7 +91,7 @@ run_config() {
     if [ -n "$sanitize" ]; then
         if ! prefix_str=$(sanitizer_prefix "$cc" "$sanitize" 2>>"$log"); then
             cat "$log"
-            status[$name]="FAIL (sanitizer runtime unusable here)"
+            status[$name]="FAIL (sanitizer runtime missing or unusable; see the log)"
             elapsed[$name]=$(( $(date +%s) - t0 ))
             return 1
         fi
