@@ -13,7 +13,8 @@
  *
  * Checked (docs/arena.md section 9): every result is 0 or a COSMOSB_E* code;
  * resolve and alloc give pointers inside the data area; A never allocates
- * bytes of an object A holds by its own counts (its own references); and when
+ * bytes of an object A holds by its own counts (its own references), as long
+ * as A releases only what it holds; and when
  * nobody scribbled on data, and no other writer allocated after a scribble on meta,
  * the bytes A wrote into the objects it still holds are unchanged at the end.
  * The platform (fuzz_common.h) has a virtual clock, so the graph-lock wait
@@ -37,6 +38,16 @@ enum {
 };
 
 enum { PA, PB, PC, NPART };
+
+/* FUZZ_TRACE=1 in the environment prints each operation (to study a finding). */
+static int arena_trace = -1;
+#define TRACE(...)                                                  \
+    do {                                                            \
+        if (arena_trace < 0)                                        \
+            arena_trace = getenv("FUZZ_TRACE") != NULL;             \
+        if (arena_trace)                                            \
+            fprintf(stderr, __VA_ARGS__);                           \
+    } while (0)
 
 struct tracked_object {
     cosmosb_ref_t ref;
@@ -69,6 +80,7 @@ struct arena_fixture {
     struct transfer xfer[FUZZ_ARENA_TRANSFERS];
     int nxfer;
     int scribbled_data, meta_scribbled, other_alloc_after_meta_scribble;
+    int dishonest[NPART]; /* released what it did not hold (see do_refcount) */
 };
 
 static int join(struct arena_fixture *f, int p, int writer)
@@ -89,6 +101,7 @@ static int join(struct arena_fixture *f, int p, int writer)
 
 static void die(struct arena_fixture *f, int p)
 {
+    TRACE("%c dies\n", 'A' + p);
     f->host.dead_mask |= 1u << (1u + (uint32_t)p);
     f->part[p] = NULL;
     for (int i = 0; i < f->nobj; i++)
@@ -176,11 +189,13 @@ static void do_alloc(struct arena_fixture *f, struct fuzz_input *in, int p)
     cosmosb_ref_t ref;
     void *payload = NULL;
     int rc = cosmosb_arena_alloc(f->part[p], type, size, max_children, &ref, &payload);
+    TRACE("alloc by %c size %u children %u: %d obj#%d ref %u/%u at +%ld\n", 'A' + p, size, max_children, rc, f->nobj,
+          ref.object, ref.generation, rc ? -1L : (long)((uint8_t *)payload - f->data));
     FUZZ_CHECK_RESULT(rc, "alloc");
     if (rc != COSMOSB_OK)
         return;
     FUZZ_CHECK(size == 0 || inside_data(f, payload, size), "alloc gave %p+%u outside the data", payload, size);
-    if (p == PA)
+    if (p == PA && !f->dishonest[PA])
         check_no_overlap(f, payload, size);
     if (p != PA && f->meta_scribbled)
         f->other_alloc_after_meta_scribble = 1;
@@ -194,6 +209,16 @@ static void do_alloc(struct arena_fixture *f, struct fuzz_input *in, int p)
     if (size)
         memset(payload, o->pattern, size);
     o->payload = payload;
+}
+
+/* The tracked object a reference names (transfer token aside), or -1. */
+static int find_object(const struct arena_fixture *f, const cosmosb_ref_t *r)
+{
+    for (int k = 0; k < f->nobj; k++)
+        if (f->obj[k].ref.object == r->object && f->obj[k].ref.generation == r->generation &&
+            f->obj[k].ref.arena_id == r->arena_id)
+            return k;
+    return -1;
 }
 
 /* A ref among the tracked ones, maybe mangled. */
@@ -211,6 +236,7 @@ static cosmosb_ref_t pick_ref(struct arena_fixture *f, struct fuzz_input *in, in
     r.generation = fuzz_u8(in) & 1 ? fuzz_nasty_u32(in) : fuzz_u8(in);
     r.arena_id = fuzz_u8(in) & 1 ? 0xa7e4a : fuzz_u32(in);
     r.transfer = fuzz_u8(in) & 1 ? 0 : fuzz_u32(in);
+    *index = find_object(f, &r); /* a forgery that names a tracked object is that object */
     return r;
 }
 
@@ -222,6 +248,7 @@ static void do_give(struct arena_fixture *f, struct fuzz_input *in, int from, in
         return;
     cosmosb_ref_t out;
     int rc = cosmosb_arena_give(f->part[from], &ref, f->index[to], &out);
+    TRACE("give %c->%c obj#%d: %d\n", 'A' + from, 'A' + to, i, rc);
     FUZZ_CHECK_RESULT(rc, "give");
     if (rc == COSMOSB_OK && i >= 0 && f->nxfer < FUZZ_ARENA_TRANSFERS)
         f->xfer[f->nxfer++] = (struct transfer){out, i, to};
@@ -242,12 +269,15 @@ static void do_take(struct arena_fixture *f, struct fuzz_input *in, int accept)
     if (!f->part[x.to])
         return;
     int rc = accept ? cosmosb_arena_accept(f->part[x.to], &ref) : cosmosb_arena_decline(f->part[x.to], &ref);
+    TRACE("%s by %c of obj#%d (mangle 0x%02x): %d\n", accept ? "accept" : "decline", 'A' + x.to, x.object, mangle, rc);
     FUZZ_CHECK_RESULT(rc, accept ? "accept" : "decline");
-    if (rc == COSMOSB_OK && !(mangle & 0xc0)) {
-        if (accept)
-            f->obj[x.object].held[x.to]++;
-        f->xfer[t] = f->xfer[--f->nxfer];
+    if (rc == COSMOSB_OK && accept) {
+        int i = find_object(f, &ref);
+        if (i >= 0)
+            f->obj[i].held[x.to]++;
     }
+    if (rc == COSMOSB_OK && !(mangle & 0xc0))
+        f->xfer[t] = f->xfer[--f->nxfer];
 }
 
 static void do_resolve(struct arena_fixture *f, struct fuzz_input *in, int p)
@@ -284,7 +314,16 @@ static void do_refcount(struct arena_fixture *f, struct fuzz_input *in, int p, i
     if (!f->part[p])
         return;
     int rc = acquire ? cosmosb_arena_acquire(f->part[p], &ref) : cosmosb_arena_release(f->part[p], &ref);
+    TRACE("%s by %c obj#%d ref %u/%u: %d\n", acquire ? "acquire" : "release", 'A' + p, i, ref.object, ref.generation, rc);
     FUZZ_CHECK_RESULT(rc, acquire ? "acquire" : "release");
+    if (rc == COSMOSB_OK && !acquire && (i < 0 || !f->obj[i].held[p])) {
+        /* A release of what p does not hold succeeded: it took the count p keeps for the
+         * entry, which only a peer's rewrite of the entry's generation makes possible
+         * (docs/arena.md section 9, "Generations are meta too"). p is no longer an honest
+         * user of the API, so its promises are not checked any more. */
+        FUZZ_CHECK(f->meta_scribbled, "release by %c of a reference it does not hold succeeded", 'A' + p);
+        f->dishonest[p] = 1;
+    }
     if (rc == COSMOSB_OK && i >= 0) {
         if (acquire)
             f->obj[i].held[p]++;
@@ -298,7 +337,9 @@ static void do_upkeep(struct arena_fixture *f, struct fuzz_input *in, int p)
     if (!f->part[p])
         return;
     uint32_t n = 0;
-    switch (fuzz_u8(in) % 6) {
+    uint8_t what = fuzz_u8(in) % 6;
+    TRACE("upkeep %u by %c\n", what, 'A' + p);
+    switch (what) {
     case 0:
         FUZZ_CHECK_RESULT(cosmosb_arena_reclaim(f->part[p]), "reclaim");
         break;
@@ -368,15 +409,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case 2: {
             cosmosb_ref_t ref = pick_ref(&f, &in, &i);
-            if (f.part[p])
-                FUZZ_CHECK_RESULT(cosmosb_arena_freeze(f.part[p], &ref), "freeze");
+            if (f.part[p]) {
+                int rc = cosmosb_arena_freeze(f.part[p], &ref);
+                TRACE("freeze by %c obj#%d: %d\n", 'A' + p, i, rc);
+                FUZZ_CHECK_RESULT(rc, "freeze");
+            }
             break;
         }
         case 3: {
             cosmosb_ref_t parent = pick_ref(&f, &in, &i);
             cosmosb_ref_t child = pick_ref(&f, &in, &i);
-            if (f.part[p])
-                FUZZ_CHECK_RESULT(cosmosb_arena_add_child(f.part[p], &parent, &child), "add_child");
+            if (f.part[p]) {
+                int rc = cosmosb_arena_add_child(f.part[p], &parent, &child);
+                TRACE("add_child by %c: %d\n", 'A' + p, rc);
+                FUZZ_CHECK_RESULT(rc, "add_child");
+            }
             break;
         }
         case 4:
@@ -425,17 +472,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             break;
         case 14:
+            TRACE("scribble meta at input offset %zu\n", in.pos);
             fuzz_scribble(&in, f.meta, (size_t)f.meta_size);
             f.meta_scribbled = 1;
             break;
         default:
+            TRACE("scribble data\n");
             fuzz_scribble(&in, f.data, (size_t)f.data_size);
             f.scribbled_data = 1;
             break;
         }
     }
     /* What A holds by its own references kept the bytes A wrote. */
-    if (!f.scribbled_data && !f.other_alloc_after_meta_scribble) {
+    if (!f.scribbled_data && !f.other_alloc_after_meta_scribble && !f.dishonest[PA]) {
         for (int k = 0; k < f.nobj; k++) {
             const struct tracked_object *o = &f.obj[k];
             if (o->allocator != PA || !o->held[PA])
