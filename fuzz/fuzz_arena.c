@@ -13,8 +13,9 @@
  *
  * Checked (docs/arena.md section 9): every result is 0 or a COSMOSB_E* code;
  * resolve and alloc give pointers inside the data area; A never allocates
- * bytes of an object A holds by its own counts (its own references), as long
- * as A releases only what it holds; and when
+ * bytes of an object A holds by its own counts (its own references: where
+ * A's alloc put it, or where A resolves it if someone else made it), as
+ * long as A releases only what it holds; and when
  * nobody scribbled on data, and no other writer allocated after a scribble on meta,
  * the bytes A wrote into the objects it still holds are unchanged at the end.
  * The platform (fuzz_common.h) has a virtual clock, so the graph-lock wait
@@ -166,16 +167,44 @@ static uint32_t pick_size(struct fuzz_input *in)
     }
 }
 
-/* A's allocation must never overlap a payload A holds by its own references. */
-static void check_no_overlap(const struct arena_fixture *f, const uint8_t *p, uint32_t size)
+/* Where A reads an object it holds: what A's alloc gave for its own, what A's resolve gives for the others. */
+struct extent {
+    const uint8_t *p;
+    uint32_t size;
+    int object;
+};
+
+/* Extents of the objects A holds by its own references, as A sees them now (before an allocation). */
+static int held_extents(struct arena_fixture *f, struct extent *out)
 {
+    int n = 0;
     for (int i = 0; i < f->nobj; i++) {
         const struct tracked_object *o = &f->obj[i];
-        if (!o->payload || !o->held[PA] || !o->size || !size)
+        if (!o->held[PA])
             continue;
-        int disjoint = p + size <= o->payload || o->payload + o->size <= p;
-        FUZZ_CHECK(disjoint, "A allocated %p+%u over object %d (%p+%u) that A holds", (const void *)p, size, i,
-                   (const void *)o->payload, o->size);
+        if (o->allocator == PA) {
+            out[n++] = (struct extent){o->payload, o->size, i};
+            continue;
+        }
+        /* Someone else's object: A reads it where resolve says. An entry A skipped has its offset
+         * cleared and never resolves (docs/arena.md section 9, "Old offsets"): no bytes to protect. */
+        const void *p = NULL;
+        uint32_t size = 0;
+        if (cosmosb_arena_resolve(f->part[PA], &o->ref, 0, &p, &size) == COSMOSB_OK)
+            out[n++] = (struct extent){p, size, i};
+    }
+    return n;
+}
+
+/* A's allocation must never overlap what A holds by its own references. */
+static void check_no_overlap(const struct extent *held, int n, const uint8_t *p, uint32_t size)
+{
+    for (int k = 0; k < n; k++) {
+        if (!held[k].size || !size)
+            continue;
+        int disjoint = p + size <= held[k].p || held[k].p + held[k].size <= p;
+        FUZZ_CHECK(disjoint, "A allocated %p+%u over object %d (%p+%u) that A holds", (const void *)p, size,
+                   held[k].object, (const void *)held[k].p, held[k].size);
     }
 }
 
@@ -188,6 +217,8 @@ static void do_alloc(struct arena_fixture *f, struct fuzz_input *in, int p)
     uint64_t type = fuzz_u8(in) % 3u;
     cosmosb_ref_t ref;
     void *payload = NULL;
+    struct extent held[FUZZ_ARENA_OBJECTS];
+    int nheld = p == PA ? held_extents(f, held) : 0;
     int rc = cosmosb_arena_alloc(f->part[p], type, size, max_children, &ref, &payload);
     TRACE("alloc by %c size %u children %u: %d obj#%d ref %u/%u at +%ld\n", 'A' + p, size, max_children, rc, f->nobj,
           ref.object, ref.generation, rc ? -1L : (long)((uint8_t *)payload - f->data));
@@ -196,7 +227,7 @@ static void do_alloc(struct arena_fixture *f, struct fuzz_input *in, int p)
         return;
     FUZZ_CHECK(size == 0 || inside_data(f, payload, size), "alloc gave %p+%u outside the data", payload, size);
     if (p == PA && !f->dishonest[PA])
-        check_no_overlap(f, payload, size);
+        check_no_overlap(held, nheld, payload, size);
     if (p != PA && f->meta_scribbled)
         f->other_alloc_after_meta_scribble = 1;
     struct tracked_object *o = &f->obj[f->nobj++];
