@@ -1673,6 +1673,41 @@ Test(arena_core, a_revived_run_over_the_allocators_current_block_is_stale)
     fx_free(&f);
 }
 
+/* F (fuzz/fuzz_arena.c): an old object of the allocator's current block, below its cursor, made FROZEN
+ * again with a header that now reaches the cursor's bytes, is acquired: the fast path then hands out
+ * bytes of what the allocator holds. */
+Test(arena_core, a_revived_entry_reaching_the_allocators_cursor_is_stale)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_ref_t ra, rx, rb;
+    void *pa, *px, *pb;
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &ra, &pa), COSMOSB_OK); /* entry 0, kept */
+    ASSERT_RC(cosmosb_arena_freeze(a, &ra), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &rx, &px), COSMOSB_OK); /* entry 1 */
+    cr_assert_eq(rx.object, 1u, "white box: block 0, entry 1");
+    ASSERT_RC(cosmosb_arena_freeze(a, &rx), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_release(a, &rx), COSMOSB_OK); /* freed; the cursor is at entry 2 */
+    /* hostile: entry 1 FROZEN again with its old generation, its header stretched to the block's end */
+    *ent_state(&f, rx.object) = COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, rx.generation);
+    struct cosmosb__arena_objhdr *oh =
+        (struct cosmosb__arena_objhdr *)(void *)((uint8_t *)px - COSMOSB_ARENA_OBJECT_HEADER);
+    uint32_t at = (uint32_t)((uint8_t *)oh - f.data);
+    oh->size = 4096u - at - COSMOSB_ARENA_OBJECT_HEADER;
+    int rc = cosmosb_arena_acquire(a, &rx);
+    cr_expect_eq(rc, COSMOSB_ESTALE, "acquire of the stretched entry: %s", cosmosb_err_name(rc));
+    if (rc == COSMOSB_OK) {
+        const void *d;
+        uint32_t sz;
+        ASSERT_RC(cosmosb_arena_resolve(a, &rx, 5, &d, &sz), COSMOSB_OK);
+        ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &rb, &pb), COSMOSB_OK);
+        cr_expect(!((const uint8_t *)pb >= (const uint8_t *)d && (const uint8_t *)pb < (const uint8_t *)d + sz),
+                  "the new object lies inside the %u bytes of the object the writer holds", sz);
+    }
+    fx_free(&f);
+}
+
 /* C: holding (then releasing) a resurrected stale run whose extent overlaps a run the allocator
  * really holds overwrites run_head of that run's tails; the allocator then claims them. */
 static void clobber(int do_acquire)

@@ -119,7 +119,8 @@ static uint32_t head_blocks(const struct cosmosb_arena *a, uint32_t h, uint32_t 
  * generation gen (our count goes from 0 to 1). An entry of our current
  * block from our cursor on holds no object (we allocate there next; a
  * peer that made it look FROZEN again cannot make us hold bytes we are
- * about to hand out): returns 0, the caller refuses (ESTALE). Otherwise
+ * about to hand out), nor does one below it reach the cursor's bytes:
+ * returns 0, the caller refuses (ESTALE). Otherwise
  * remembers the extent of an object at entry 0 (a run) and returns 1.
  */
 int cosmosb__arena_may_hold_slow(struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
@@ -127,6 +128,15 @@ int cosmosb__arena_may_hold_slow(struct cosmosb_arena *a, uint32_t idx, uint32_t
     uint32_t b = cosmosb__aobj_block(a, idx), i = cosmosb__aobj_entry(a, idx);
     if (a->cur_block == b + 1u && i >= a->cur_entry)
         return 0;
+    /* Below the cursor, our current block's honest objects end where the cursor's bytes begin: one
+     * whose header reaches past them is an old header made to look alive again (or enlarged), and
+     * holding it would let the fast path hand out its bytes (found by fuzz/fuzz_arena.c). */
+    if (a->cur_block == b + 1u) {
+        struct cosmosb__arena_objinfo oi;
+        if (cosmosb__arena_header(a, idx, gen, &oi) == COSMOSB_OK &&
+            (uint64_t)(oi.at - cosmosb__ablock_data(a, b)) + oi.payload_off + oi.size > a->cur_off)
+            return 0;
+    }
     /* No other object lives in a block of a run we hold: neither in a tail, nor at another entry of its
      * head block (an old offset there names an old header inside the run; review 24). */
     if (in_held_run(a, b, UINT32_MAX) ||
