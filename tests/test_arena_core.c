@@ -1708,6 +1708,58 @@ Test(arena_core, a_revived_entry_reaching_the_allocators_cursor_is_stale)
     fx_free(&f);
 }
 
+/* G (fuzz/fuzz_arena.c, docs/arena.md section 9, "Counts are per generation"): another writer allocates
+ * over an object the allocator holds (simulated: entry and header of the next generation, FROZEN). The
+ * allocator still counts the old object at that entry. Acquire and accept of the new object are refused
+ * (they raised the old count, with no check); release, give, add_child and freeze of a reference of the
+ * new generation are refused too (a release took the old object's count to 0). And the allocator's own
+ * old reference still holds: its bytes are never handed out again. */
+Test(arena_core, counts_of_an_older_object_at_the_same_entry_do_not_count_the_new_one)
+{
+    struct afx f;
+    fx_init(&f, 16 * 4096, 4096, 32, 4, 16);
+    cosmosb_arena_t *a = fx_join(&f, 0, 1);
+    cosmosb_ref_t rx, rn, ry, rp, rt;
+    void *px, *py, *pp;
+    ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &rx, &px), COSMOSB_OK); /* X, held by the allocator */
+    pat(px, 64, 17);
+    ASSERT_RC(cosmosb_arena_freeze(a, &rx), COSMOSB_OK);
+    /* hostile (another writer's allocation over X): the entry and X's header name the next generation */
+    uint32_t g2 = (rx.generation + 1u) & 0xfffffu;
+    *ent_state(&f, rx.object) = COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, g2);
+    ((struct cosmosb__arena_objhdr *)(void *)((uint8_t *)px - COSMOSB_ARENA_OBJECT_HEADER))->generation = g2;
+    rn = rx;
+    rn.generation = g2;
+    int rc = cosmosb_arena_acquire(a, &rn);
+    cr_expect_eq(rc, COSMOSB_ESTALE, "acquire of the new object under the old count: %s", cosmosb_err_name(rc));
+    ASSERT_RC(cosmosb_arena_release(a, &rn), COSMOSB_ESTATE); /* never held by this caller */
+    ASSERT_RC(cosmosb_arena_give(a, &rn, 0, &rt), COSMOSB_ESTATE);
+    ASSERT_RC(cosmosb_arena_alloc(a, 6, 64, 1, &rp, &pp), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_add_child(a, &rp, &rn), COSMOSB_ESTATE);
+    /* another participant that holds the new object gives it to the allocator: accept is refused */
+    cosmosb_arena_t *o = fx_join(&f, 1, 1);
+    ASSERT_RC(cosmosb_arena_acquire(o, &rn), COSMOSB_OK);
+    ASSERT_RC(cosmosb_arena_give(o, &rn, 0, &rt), COSMOSB_OK);
+    rc = cosmosb_arena_accept(a, &rt);
+    cr_expect_eq(rc, COSMOSB_ESTALE, "accept of the new object under the old count: %s", cosmosb_err_name(rc));
+    ASSERT_RC(cosmosb_arena_release(o, &rn), COSMOSB_OK);
+    /* the same as an unfrozen object of the new generation: neither writable nor freezable */
+    *ent_state(&f, rx.object) = COSMOSB__OBJ_WORD(COSMOSB__OBJ_ALLOC, 0, g2);
+    ASSERT_RC(cosmosb_arena_freeze(a, &rn), COSMOSB_ESTATE);
+    void *w;
+    ASSERT_RC(cosmosb_arena_writable(a, &rn, &w, NULL), COSMOSB_ESTATE);
+    *ent_state(&f, rx.object) = COSMOSB__OBJ_WORD(COSMOSB__OBJ_FROZEN, 0, g2);
+    /* the old count stands: X's bytes are not handed out while the allocator counts X */
+    for (int k = 0; k < 200; k++) {
+        ASSERT_RC(cosmosb_arena_alloc(a, 5, 64, 0, &ry, &py), COSMOSB_OK);
+        cr_assert(!((uint8_t *)py + 64 > (uint8_t *)px && (uint8_t *)py < (uint8_t *)px + 64),
+                  "allocation %d lies over X, which the allocator holds", k);
+        ASSERT_RC(cosmosb_arena_release(a, &ry), COSMOSB_OK);
+    }
+    cr_expect(pat_ok(px, 64, 17), "X changed");
+    fx_free(&f);
+}
+
 /* C: holding (then releasing) a resurrected stale run whose extent overlaps a run the allocator
  * really holds overwrites run_head of that run's tails; the allocator then claims them. */
 static void clobber(int do_acquire)

@@ -326,10 +326,10 @@ int cosmosb_arena_add_child(cosmosb_arena_t *a, const cosmosb_ref_t *parent, con
         return rc;
     uint32_t p = parent->object, c = child->object;
     /* Relaxed: our own bit. */
-    if (COSMOSB__OBJ_STATE(pw) != COSMOSB__OBJ_ALLOC || COSMOSB__OWN(a->counts[p]) == 0 ||
+    if (COSMOSB__OBJ_STATE(pw) != COSMOSB__OBJ_ALLOC || !cosmosb__arena_own(a, p, COSMOSB__OBJ_GEN(pw)) ||
         !(cosmosb__load_relaxed(&cosmosb__aholders(a, p)[a->myw]) & a->mybit))
         return COSMOSB_ESTATE;
-    if (!COSMOSB__OBJ_IS_FROZEN(COSMOSB__OBJ_STATE(cw)) || COSMOSB__OWN(a->counts[c]) == 0)
+    if (!COSMOSB__OBJ_IS_FROZEN(COSMOSB__OBJ_STATE(cw)) || !cosmosb__arena_own(a, c, COSMOSB__OBJ_GEN(cw)))
         return COSMOSB_ESTATE;
     struct cosmosb__arena_objinfo oi;
     if ((rc = cosmosb__arena_header(a, p, COSMOSB__OBJ_GEN(pw), &oi)) != 0)

@@ -41,6 +41,19 @@ struct cosmosb__arena_geom {
     uint64_t block_size, data_size, meta_size, part_off, block_off, obj_off;
 };
 
+/*
+ * Our private count of one entry: own references (low 16 bits of n) and
+ * transfers in flight (high 16), and the generation of the object they
+ * count (set when n leaves 0). Counts alone would also count a later
+ * object at the same entry, which another writer can allocate over one we
+ * hold (docs/arena.md, section 9, "Counts are per generation"). 8-aligned,
+ * so that the allocation fast path writes both with one store.
+ */
+struct cosmosb__arena_count {
+    _Alignas(8) uint32_t n;
+    uint32_t gen;
+};
+
 struct cosmosb_arena {
     uint32_t magic;   /* COSMOSB__ARENA_HANDLE_MAGIC while open */
     uint32_t self;    /* participant index */
@@ -73,7 +86,7 @@ struct cosmosb_arena {
     uint32_t *xfree;      /* [maxt] free entry indices */
     uint32_t *xobj;       /* [maxt] object index + 1 of an entry in use, 0 if free */
     uint32_t *scratch;    /* [maxt] reaping scratch */
-    uint32_t *counts;     /* [nobjects] our references: own (low 16 bits) and outstanding transfers (high 16) */
+    struct cosmosb__arena_count *counts; /* [nobjects] our references, per entry, and the generation counted */
     /* Runs we hold, so that our allocator never takes one of their blocks whatever meta says (docs/arena.md,
      * section 9, "Its own objects"). Written when we begin to hold the object at entry 0 of a block. */
     uint32_t *run_blocks; /* [nblocks] blocks spanned by the object at entry 0 of block b (1: not a run) */
@@ -226,6 +239,12 @@ static inline int cosmosb__arena_lookup(const struct cosmosb_arena *a, const cos
 #define COSMOSB__UNITS(c) ((c) >> 16)
 #define COSMOSB__UNIT 0x10000u
 
+/* Do our own references (not only transfers in flight) hold idx of generation gen? */
+static inline int cosmosb__arena_own(const struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
+{
+    return COSMOSB__OWN(a->counts[idx].n) != 0 && a->counts[idx].gen == gen;
+}
+
 /* arena_open.c */
 int cosmosb__arena_geometry(uint32_t block_size, uint32_t opb, uint32_t maxp, uint32_t maxt, uint64_t data_size,
                             struct cosmosb__arena_geom *g);
@@ -243,13 +262,14 @@ struct cosmosb__arena_objinfo {
 int cosmosb__arena_header(const struct cosmosb_arena *a, uint32_t idx, uint32_t gen,
                           struct cosmosb__arena_objinfo *out);
 /* Whether this handle still holds object idx of generation gen by its own bookkeeping: references of its
- * own or transfers of it in flight (private counts, per index), and the object's header in data names
- * that generation (data is not writable by receivers; counts alone would also count a later object at
- * the same index: review 22). Unlike the state word in meta, no receiver can change either. */
+ * own or transfers of it in flight (private counts, with the generation they count), and the object's
+ * header in data names that generation (data is not writable by receivers: review 22). Unlike the state
+ * word in meta, no receiver can change either. */
 static inline int cosmosb__arena_we_hold(const struct cosmosb_arena *a, uint32_t idx, uint32_t gen)
 {
     struct cosmosb__arena_objinfo info;
-    return idx < a->g.nobjects && a->counts[idx] != 0 && cosmosb__arena_header(a, idx, gen, &info) == COSMOSB_OK;
+    return idx < a->g.nobjects && a->counts[idx].n != 0 && a->counts[idx].gen == gen &&
+           cosmosb__arena_header(a, idx, gen, &info) == COSMOSB_OK;
 }
 /* Acquire and accept, before they begin to hold idx of generation gen: 0 if honest use never makes that
  * hold (docs/arena.md section 9, "Its own objects"; they refuse it, ESTALE), else 1. */
@@ -261,7 +281,7 @@ static inline int cosmosb__arena_may_hold(struct cosmosb_arena *a, uint32_t idx,
      * note), not in our current block, no run we hold has b as a tail (no record names b), and b is not
      * the head block of a run we hold. Exactly what the slow path allows for such an entry. */
     if (cosmosb__aobj_entry(a, idx) != 0 && a->cur_block != b + 1u && a->run_head[b] == 0 &&
-        (a->run_blocks[b] <= 1u || a->counts[(size_t)b << a->g.opb_shift] == 0))
+        (a->run_blocks[b] <= 1u || a->counts[(size_t)b << a->g.opb_shift].n == 0))
         return 1;
     return cosmosb__arena_may_hold_slow(a, idx, gen);
 }

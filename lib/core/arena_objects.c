@@ -25,16 +25,16 @@ static int in_held_run(const struct cosmosb_arena *a, uint32_t b, uint32_t excep
     if (h1 == 0 || h1 - 1u >= b || h1 - 1u == except)
         return 0;
     uint32_t h = h1 - 1u;
-    return a->counts[(size_t)h << a->g.opb_shift] != 0 && a->run_blocks[h] > b - h;
+    return a->counts[(size_t)h << a->g.opb_shift].n != 0 && a->run_blocks[h] > b - h;
 }
 
 /* Do our counts name any of the first n entries of block b? */
 static int counted_in_first(const struct cosmosb_arena *a, uint32_t b, uint32_t n)
 {
-    const uint32_t *c = a->counts + ((size_t)b << a->g.opb_shift);
+    const struct cosmosb__arena_count *c = a->counts + ((size_t)b << a->g.opb_shift);
     uint32_t any = 0;
     for (uint32_t i = 0; i < n; i++)
-        any |= c[i];
+        any |= c[i].n;
     return any != 0;
 }
 
@@ -140,7 +140,7 @@ int cosmosb__arena_may_hold_slow(struct cosmosb_arena *a, uint32_t idx, uint32_t
     /* No other object lives in a block of a run we hold: neither in a tail, nor at another entry of its
      * head block (an old offset there names an old header inside the run; review 24). */
     if (in_held_run(a, b, UINT32_MAX) ||
-        (i != 0 && a->counts[(size_t)b << a->g.opb_shift] != 0 && a->run_blocks[b] > 1u))
+        (i != 0 && a->counts[(size_t)b << a->g.opb_shift].n != 0 && a->run_blocks[b] > 1u))
         return 0;
     if (i == 0) {
         uint32_t k = head_blocks(a, b, gen);
@@ -505,7 +505,7 @@ static inline void take_entry(struct cosmosb_arena *a, struct cosmosb__arena_obj
     oh->generation = gen;
     oh->object = idx;
     oh->payload_off = pay;
-    a->counts[idx] = 1;
+    a->counts[idx] = (struct cosmosb__arena_count){1, gen};
     *ref = (cosmosb_ref_t){idx, gen, a->arena_id, 0};
     if (data)
         *data = (uint8_t *)oh + pay;
@@ -589,7 +589,7 @@ COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_i
         uint32_t w = cosmosb__load_acquire(&e->state);
         uint32_t gen = COSMOSB__OBJ_GEN(w);
         /* An entry we hold by our own counts is not free, whatever its word says (a scribble). */
-        if (w != COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, gen) || a->counts[idx] != 0) {
+        if (w != COSMOSB__OBJ_WORD(COSMOSB__OBJ_FREE, 0, gen) || a->counts[idx].n != 0) {
             if (big) /* a run head's entry 0 still being cleaned: give the run back, retry */
                 cosmosb__arena_retire(a, b, a->self);
             else {
@@ -597,7 +597,7 @@ COSMOSB__NOINLINE static int alloc_slow(struct cosmosb_arena *a, uint64_t type_i
                  * leaves one here): skip it, with its offset cleared, so that no old header of it is
                  * ever found again in this block's new life: a peer that makes it look FROZEN cannot
                  * make us hold bytes we hand out (docs/arena.md, section 9, "Its own objects"). */
-                if (a->counts[idx] == 0)
+                if (a->counts[idx].n == 0)
                     ((uint32_t *)(void *)(a->wdata + ((uint64_t)b << a->g.block_shift)))[i] = 0;
                 set_cursor(a, i + 1u, off);
             }
@@ -665,14 +665,14 @@ static inline int own_unfrozen(struct cosmosb_arena *a, const cosmosb_ref_t *ref
     if (!a->wdata)
         return COSMOSB_EPERM;
     /* Handle fields first: the acquire in lookup would make the compiler read them again. */
-    const uint32_t *counts = a->counts;
+    const struct cosmosb__arena_count *counts = a->counts;
     uint32_t mybit = a->mybit, hold_off = a->hold_off;
     if ((rc = cosmosb__arena_lookup(a, ref, ep, word)) != 0)
         return rc;
     if (COSMOSB__OBJ_STATE(*word) != COSMOSB__OBJ_ALLOC)
         return COSMOSB__OBJ_IS_FROZEN(COSMOSB__OBJ_STATE(*word)) ? COSMOSB_ESTATE : COSMOSB_ESTALE;
     /* Relaxed: our own bit, set by us. */
-    if (COSMOSB__OWN(counts[ref->object]) == 0 ||
+    if (COSMOSB__OWN(counts[ref->object].n) == 0 || counts[ref->object].gen != COSMOSB__OBJ_GEN(*word) ||
         !(cosmosb__load_relaxed((cosmosb__au32 *)(void *)((uint8_t *)*ep + hold_off)) & mybit))
         return COSMOSB_ESTATE;
     return COSMOSB_OK;
@@ -776,10 +776,15 @@ int cosmosb_arena_acquire(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
     if (rc)
         return rc;
     uint32_t idx = ref->object;
-    if (COSMOSB__OWN(a->counts[idx]) == 0xffffu)
-        return COSMOSB_EOVERFLOW;
-    if (a->counts[idx]) {
-        a->counts[idx]++;
+    struct cosmosb__arena_count *c = &a->counts[idx];
+    if (c->n) {
+        /* We count an older object at this entry (only after another writer allocated over it): the new
+         * one is refused until that count is gone (docs/arena.md, section 9). */
+        if (c->gen != COSMOSB__OBJ_GEN(w))
+            return COSMOSB_ESTALE;
+        if (COSMOSB__OWN(c->n) == 0xffffu)
+            return COSMOSB_EOVERFLOW;
+        c->n++;
         return COSMOSB_OK;
     }
     if (!cosmosb__arena_may_hold(a, idx, COSMOSB__OBJ_GEN(w)))
@@ -796,7 +801,7 @@ int cosmosb_arena_acquire(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
         cosmosb__arena_try_free(a, idx);
         return COSMOSB_ESTALE;
     }
-    a->counts[idx] = 1;
+    *c = (struct cosmosb__arena_count){1, COSMOSB__OBJ_GEN(w)};
     return COSMOSB_OK;
 }
 
@@ -1042,7 +1047,7 @@ int cosmosb_arena_release(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
     if (rc)
         return rc;
     /* Handle fields first: the acquire in lookup would make the compiler read them again. */
-    uint32_t *counts = a->counts;
+    struct cosmosb__arena_count *counts = a->counts;
     struct cosmosb__arena_obj *e;
     uint32_t w;
     if ((rc = cosmosb__arena_lookup(a, ref, &e, &w)) != 0)
@@ -1050,10 +1055,11 @@ int cosmosb_arena_release(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
     uint32_t s = COSMOSB__OBJ_STATE(w);
     if (s != COSMOSB__OBJ_ALLOC && !COSMOSB__OBJ_IS_FROZEN(s))
         return COSMOSB_ESTALE;
-    uint32_t idx = ref->object, c = counts[idx];
-    if (COSMOSB__OWN(c) == 0)
+    uint32_t idx = ref->object, c = counts[idx].n;
+    /* One compare for the generation too: w's is the reference's (lookup). */
+    if (COSMOSB__OWN(c) == 0 || counts[idx].gen != COSMOSB__OBJ_GEN(w))
         return COSMOSB_ESTATE;
-    counts[idx] = --c;
+    counts[idx].n = --c;
     /* w is the state now: nobody else changes the state of an object our bit holds. */
     if (c == 0 && !sole_release(a, idx, e, w)) {
         cosmosb__arena_drop_bit(a, idx, a->self);

@@ -98,8 +98,8 @@ int cosmosb_arena_memsize(const cosmosb_arena_config_t *cfg, uint64_t *meta_size
 
 static size_t handle_bytes(const struct cosmosb__arena_geom *g)
 {
-    return (size_t)round_up(sizeof(struct cosmosb_arena), 8) + (size_t)g->maxt * 3u * sizeof(uint32_t) +
-           (size_t)g->nobjects * sizeof(uint32_t) + (size_t)g->nblocks * 2u * sizeof(uint32_t);
+    return (size_t)round_up(sizeof(struct cosmosb_arena), 8) + (size_t)g->nobjects * sizeof(struct cosmosb__arena_count) +
+           (size_t)g->maxt * 3u * sizeof(uint32_t) + (size_t)g->nblocks * 2u * sizeof(uint32_t);
 }
 
 /* Reads a 32/64-bit geometry field exactly once. */
@@ -257,14 +257,16 @@ int cosmosb_arena_join(void *handle_mem, size_t handle_size, void *meta, uint64_
     a->flags = data_writable ? COSMOSB_ARENA_WRITER : 0;
     a->plat = platform ? *platform : *cosmosb_platform_default();
     uint8_t *tail = (uint8_t *)handle_mem + round_up(sizeof(struct cosmosb_arena), 8);
-    a->xfree = (uint32_t *)(void *)tail;
+    /* The counts first: the tail is 8-aligned, as they need. */
+    a->counts = (struct cosmosb__arena_count *)(void *)tail;
+    a->xfree = (uint32_t *)(void *)(a->counts + g.nobjects);
     a->xobj = a->xfree + g.maxt;
     a->scratch = a->xobj + g.maxt;
-    a->counts = a->scratch + g.maxt;
-    a->run_blocks = a->counts + g.nobjects;
+    a->run_blocks = a->scratch + g.maxt;
     a->run_head = a->run_blocks + g.nblocks;
+    __builtin_memset(a->counts, 0, (size_t)g.nobjects * sizeof(struct cosmosb__arena_count));
     __builtin_memset(a->xobj, 0, (size_t)g.maxt * sizeof(uint32_t));
-    __builtin_memset(a->counts, 0, ((size_t)g.nobjects + 2u * (size_t)g.nblocks) * sizeof(uint32_t));
+    __builtin_memset(a->run_blocks, 0, (size_t)g.nblocks * 2u * sizeof(uint32_t));
     uint32_t me = a->plat.self_id ? a->plat.self_id(a->plat.ctx) : 0u;
     if (me == 0u)
         me = COSMOSB__PART_NOID; /* no id: we reserve with NOID (never asked about, never reaped by a poll) */

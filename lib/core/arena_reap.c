@@ -461,13 +461,13 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
     cosmosb__arena_reclaim(a, a->g.maxt);
     uint32_t npins = live_pins(a, a->self, 0);
     for (uint32_t idx = 0; idx < a->g.nobjects; idx++) {
-        if (a->counts[idx] == 0)
+        if (a->counts[idx].n == 0)
             continue;
-        if (COSMOSB__UNITS(a->counts[idx]) && contains(a->scratch, npins, idx)) {
-            a->counts[idx] &= ~0xffffu; /* only our transfers in flight pin it now */
+        if (COSMOSB__UNITS(a->counts[idx].n) && contains(a->scratch, npins, idx)) {
+            a->counts[idx].n &= ~0xffffu; /* only our transfers in flight pin it now */
             continue;
         }
-        a->counts[idx] = 0;
+        a->counts[idx].n = 0;
         cosmosb__arena_unref_own(a, idx);
     }
     if (a->cur_block) {
@@ -480,9 +480,9 @@ void cosmosb_arena_leave(cosmosb_arena_t *a)
      * settling to us (only the record's owner drops its bits, so no bit of a later occupant of the slot
      * is ever dropped). */
     for (uint32_t idx = 0; idx < a->g.nobjects; idx++) {
-        if (a->counts[idx] == 0)
+        if (a->counts[idx].n == 0)
             continue;
-        a->counts[idx] = 0;
+        a->counts[idx].n = 0;
         if (!contains(a->scratch, npins, idx)) {
             cosmosb__arena_drop_bit(a, idx, a->self);
             cosmosb__arena_try_free(a, idx);

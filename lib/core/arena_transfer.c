@@ -57,7 +57,7 @@ void cosmosb__arena_reclaim(struct cosmosb_arena *a, uint32_t max)
         uint32_t idx = a->xobj[e] - 1u;
         a->xobj[e] = 0;
         push_free(a, e);
-        if (idx < a->g.nobjects && COSMOSB__UNITS(a->counts[idx]) && (a->counts[idx] -= COSMOSB__UNIT) == 0)
+        if (idx < a->g.nobjects && COSMOSB__UNITS(a->counts[idx].n) && (a->counts[idx].n -= COSMOSB__UNIT) == 0)
             cosmosb__arena_unref_own(a, idx);
     }
 }
@@ -139,7 +139,7 @@ int cosmosb_arena_give(cosmosb_arena_t *a, const cosmosb_ref_t *ref, uint32_t de
     if (!COSMOSB__OBJ_IS_FROZEN(COSMOSB__OBJ_STATE(w)))
         return COSMOSB__OBJ_STATE(w) == COSMOSB__OBJ_ALLOC ? COSMOSB_ESTATE : COSMOSB_ESTALE;
     uint32_t idx = ref->object;
-    if (COSMOSB__OWN(a->counts[idx]) == 0)
+    if (!cosmosb__arena_own(a, idx, COSMOSB__OBJ_GEN(w)))
         return COSMOSB_ESTATE;
     /* No overflow check of the units: each one is an entry of our transfer table, so they stay below
      * COSMOSB_ARENA_MAX_TRANSFERS (the table being full answers ENOMEM first). */
@@ -166,7 +166,7 @@ int cosmosb_arena_give(cosmosb_arena_t *a, const cosmosb_ref_t *ref, uint32_t de
      * SC orders it before later checks of reapers that scan for it. */
     cosmosb__store_seq_cst(&x->word, COSMOSB__XFER_WORD(COSMOSB__XFER_LIVE, dest, tg));
     a->xobj[e] = idx + 1u;
-    a->counts[idx] += COSMOSB__UNIT;
+    a->counts[idx].n += COSMOSB__UNIT;
     *out = (cosmosb_ref_t){idx, ref->generation, a->arena_id, COSMOSB__TOKEN(a->self, e, tg)};
     return COSMOSB_OK;
 }
@@ -209,16 +209,21 @@ int cosmosb_arena_accept(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
         return rc;
     if (!COSMOSB__OBJ_IS_FROZEN(COSMOSB__OBJ_STATE(ow)))
         return COSMOSB_ESTALE;
-    uint32_t idx = ref->object;
-    if (COSMOSB__OWN(a->counts[idx]) == 0xffffu)
-        return COSMOSB_EOVERFLOW;
-    if (a->counts[idx] == 0 && !cosmosb__arena_may_hold(a, idx, COSMOSB__OBJ_GEN(ow)))
+    uint32_t idx = ref->object, gen = COSMOSB__OBJ_GEN(ow);
+    struct cosmosb__arena_count *c = &a->counts[idx];
+    /* An older object we still count at this entry refuses the new one, as in acquire. */
+    if (c->n != 0 && c->gen != gen)
         return COSMOSB_ESTALE;
-    if (a->counts[idx]++ == 0) {
+    if (COSMOSB__OWN(c->n) == 0xffffu)
+        return COSMOSB_EOVERFLOW;
+    if (c->n == 0 && !cosmosb__arena_may_hold(a, idx, gen))
+        return COSMOSB_ESTALE;
+    if (c->n++ == 0) {
+        c->gen = gen;
         /* SC: our bit is set before the transfer stops pinning the object. */
         (void)cosmosb__fetch_or_seq_cst(&cosmosb__aholders(a, idx)[a->myw], a->mybit);
-        if (!cosmosb__arena_hold_check(a, idx, COSMOSB__OBJ_GEN(ow))) {
-            a->counts[idx] = 0;
+        if (!cosmosb__arena_hold_check(a, idx, gen)) {
+            c->n = 0;
             (void)cosmosb__fetch_and_seq_cst(&cosmosb__aholders(a, idx)[a->myw], ~a->mybit);
             cosmosb__arena_try_free(a, idx); /* as in acquire: our transient bit may have deferred a free */
             return COSMOSB_ESTALE;
@@ -226,7 +231,7 @@ int cosmosb_arena_accept(cosmosb_arena_t *a, const cosmosb_ref_t *ref)
     }
     /* SC CAS: LIVE -> TAKEN, against a reaper's cancel or a replay. */
     if (cosmosb__cas_val_seq_cst(&x->word, w, (w & ~3u) | COSMOSB__XFER_TAKEN) != w) {
-        if (--a->counts[idx] == 0) {
+        if (--c->n == 0) {
             /* Not unref_own: our bit may have been set after the transfer stopped
              * pinning the object, so another freer may be deciding (no fast path). */
             cosmosb__arena_drop_bit(a, idx, a->self);
