@@ -397,7 +397,10 @@ Test(threads, waitset_three_feeder_threads, .timeout = 120)
 /* a counting platform: which hooks (system calls on Linux) were used       */
 /* ------------------------------------------------------------------------ */
 
+#include <linux/membarrier.h>
 #include <stdatomic.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* The Linux platform with every hook that makes a system call counted (now_ns is
  * clock_gettime in the vDSO: not counted). wait32 also counts how its calls ended. */
@@ -709,6 +712,114 @@ Test(threads, blocking_ping_pong_with_full_fences_loses_no_wakeup, .timeout = 30
     cr_assert_eq(atomic_load(&c.heavy), 0u);
     cr_assert_leq(atomic_load(&c.wait_timeout), 2u, "%lu of %lu sleeps ended by their slice, not by a wake",
                   atomic_load(&c.wait_timeout), atomic_load(&c.wait_enter));
+}
+
+/* Whether this kernel gives the library heavy barriers at all (membarrier GLOBAL_EXPEDITED). */
+static int heavy_barriers_here(void)
+{
+    long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    return q >= 0 && (q & MEMBARRIER_CMD_GLOBAL_EXPEDITED);
+}
+
+/*
+ * Frequent sleepers (docs/pipe.md): a blocking ping-pong sleeps on every message, so after a few sleeps
+ * each side asks its wakers to fence and stops issuing heavy barriers (a membarrier costs up to 20 us
+ * on a VM whose inter-processor interrupts exit to the hypervisor: the spin-0 round trip was 1.22x the
+ * raw futex ping-pong with one per sleep, 1.06x without). And the switch loses no wakeup: no sleep ends
+ * by its slice (two tolerated for a thread descheduled that long on a loaded machine).
+ */
+Test(threads, a_frequent_sleeper_asks_its_wakers_to_fence_and_loses_no_wakeup, .timeout = 300)
+{
+    if (!heavy_barriers_here())
+        cr_skip_test("no membarrier GLOBAL_EXPEDITED here: pipes never use heavy barriers");
+    struct cplat c;
+    cplat_init(&c);
+    uint64_t n = tu_scale(4000);
+    ping_pong_on(&c.plat, n);
+    unsigned long sleeps = atomic_load(&c.wait_enter), heavy = atomic_load(&c.heavy);
+    cr_log_info("%lu round trips: %lu sleeps, %lu heavy barriers", (unsigned long)n, sleeps, heavy);
+    cr_assert_gt(sleeps, n / 2, "only %lu sleeps in %lu round trips: the sleep path was not run", sleeps,
+                 (unsigned long)n);
+    cr_assert_geq(heavy, 1u, "no heavy barrier at all: the sides never slept in HEAVY mode");
+    cr_assert_lt(heavy * 4, sleeps, "%lu heavy barriers for %lu sleeps: frequent sleepers kept issuing them",
+                 heavy, sleeps);
+    cr_assert_leq(atomic_load(&c.wait_timeout), 2u, "%lu of %lu sleeps ended by their slice, not by a wake",
+                  atomic_load(&c.wait_timeout), sleeps);
+}
+
+static atomic_ulong g_fake_ns;
+
+/* A clock that moves 1 us per look, and jumps when the test says so: "frequent" never depends on load. */
+static uint64_t fake_now(void *ctx)
+{
+    (void)ctx;
+    return atomic_fetch_add(&g_fake_ns, 1000) + 1000;
+}
+
+/*
+ * The consumer's mode, step by step (wait_prepare announces a sleep and runs the sleeper's barrier
+ * without sleeping). Four frequent sleeps in a row: FENCE, no more heavy barriers. A sleep after 256
+ * messages or after 1 ms: HEAVY again, one heavy barrier per sleep. The consumer's word in the pipe
+ * header, which producers read per publish, follows.
+ */
+Test(threads, a_sleepers_mode_follows_how_often_it_sleeps)
+{
+    if (!heavy_barriers_here())
+        cr_skip_test("no membarrier GLOBAL_EXPEDITED here: pipes never use heavy barriers");
+    struct cplat c;
+    cplat_init(&c);
+    c.plat.now_ns = fake_now;
+    atomic_store(&g_fake_ns, 5000000000ull);
+    struct shm_pipe sp;
+    sp_open(&sp, &c.plat, COSMOSB_PIPE_SPSC, 512, 8, 1);
+    size_t hs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);
+    void *mem = malloc(hs);
+    cosmosb_pipe_t *pr = NULL;
+    ASSERT_RC(cosmosb_pipe_open_producer(mem, hs, sp.shm, sp.size, &c.plat, NULL, &pr), COSMOSB_OK);
+    cosmosb_wait_token_t tok;
+    /* The first five sleeps: HEAVY (the first is not frequent: no sleep before it; the fifth is the
+     * fourth frequent one in a row, the switch, which still takes its heavy barrier). */
+    for (int k = 0; k < 5; k++)
+        ASSERT_RC(cosmosb_pipe_wait_prepare(sp.c, &tok), COSMOSB_OK);
+    cr_assert_eq(atomic_load(&c.heavy), 5u, "%lu heavy barriers in the first five sleeps", atomic_load(&c.heavy));
+    atomic_store(&c.heavy, 0);
+    for (int k = 0; k < 10; k++)
+        ASSERT_RC(cosmosb_pipe_wait_prepare(sp.c, &tok), COSMOSB_OK);
+    cr_assert_eq(atomic_load(&c.heavy), 0u, "%lu heavy barriers in FENCE mode", atomic_load(&c.heavy));
+    /* 300 messages between two sleeps: HEAVY again, at once and for the next (not yet frequent) sleeps */
+    for (uint64_t i = 0; i < 300; i++) {
+        ASSERT_RC(cosmosb_pipe_send(pr, 1, &i, sizeof i, 0, COSMOSB_TIMEOUT_NONE), COSMOSB_OK);
+        uint64_t v;
+        ASSERT_RC(cosmosb_pipe_recv(sp.c, &v, sizeof v, NULL, COSMOSB_TIMEOUT_NONE), COSMOSB_OK);
+        cr_assert_eq(v, i);
+    }
+    ASSERT_RC(cosmosb_pipe_wait_prepare(sp.c, &tok), COSMOSB_OK);
+    ASSERT_RC(cosmosb_pipe_wait_prepare(sp.c, &tok), COSMOSB_OK);
+    cr_assert_eq(atomic_load(&c.heavy), 2u, "%lu heavy barriers after a busy stretch", atomic_load(&c.heavy));
+    /* FENCE again, then a sleep 2 ms after the one before: HEAVY */
+    for (int k = 0; k < 4; k++)
+        ASSERT_RC(cosmosb_pipe_wait_prepare(sp.c, &tok), COSMOSB_OK);
+    atomic_store(&c.heavy, 0);
+    ASSERT_RC(cosmosb_pipe_wait_prepare(sp.c, &tok), COSMOSB_OK);
+    cr_assert_eq(atomic_load(&c.heavy), 0u, "FENCE mode expected before the pause");
+    atomic_fetch_add(&g_fake_ns, 2000000);
+    ASSERT_RC(cosmosb_pipe_wait_prepare(sp.c, &tok), COSMOSB_OK);
+    cr_assert_eq(atomic_load(&c.heavy), 1u, "%lu heavy barriers for a sleep 2 ms after the last", atomic_load(&c.heavy));
+    /* The producer's side, on a full lane: a send with a 100 us timeout sleeps and re-checks a few dozen
+     * times (the clock moves 1 us per look): five heavy barriers, then FENCE; the next send none. */
+    uint64_t i = 0;
+    while (cosmosb_pipe_send(pr, 1, &i, sizeof i, 0, COSMOSB_TIMEOUT_NONE) == COSMOSB_OK)
+        i++;
+    cr_assert_eq(i, 512u, "the lane holds %lu", (unsigned long)i);
+    atomic_fetch_add(&g_fake_ns, 2000000);
+    atomic_store(&c.heavy, 0);
+    ASSERT_RC(cosmosb_pipe_send(pr, 1, &i, sizeof i, 0, 100000), COSMOSB_ETIMEDOUT);
+    cr_assert_eq(atomic_load(&c.heavy), 5u, "%lu heavy barriers in a producer's frequent sleeps", atomic_load(&c.heavy));
+    ASSERT_RC(cosmosb_pipe_send(pr, 1, &i, sizeof i, 0, 100000), COSMOSB_ETIMEDOUT);
+    cr_assert_eq(atomic_load(&c.heavy), 5u, "%lu heavy barriers: the producer stayed in HEAVY mode", atomic_load(&c.heavy));
+    cosmosb_pipe_close_endpoint(pr);
+    free(mem);
+    sp_close(&sp);
 }
 
 static int cp_heavy_fails(void *ctx)

@@ -61,10 +61,22 @@ struct cosmosb__pipe_hdr {
     cosmosb__au32 doorbell;       /* futex word: bumped by a producer that wakes the consumer */
     cosmosb__au32 sleeping;       /* SLEEP_* bits: set by consumer, taken (exchange) by a waking producer */
     uint32_t flags;               /* COSMOSB_PIPE_* config flags; written once by the consumer */
-    uint32_t consumer_heavy;      /* 1: the consumer issues a heavy barrier before it sleeps; written once by it */
+    cosmosb__au32 consumer_heavy; /* COSMOSB__HEAVY_*: how the consumer sleeps; written by it (docs/pipe.md) */
     cosmosb__au32 attach_seq;     /* bumped by a producer when it attaches or closes; polled by the consumer */
     uint32_t reserved1[9];
 };
+
+/*
+ * How a side sleeps, as its wakers read it (consumer_heavy, producer ctl heavy;
+ * docs/pipe.md, "Asymmetric variant"): NONE, the side is not registered for
+ * heavy barriers (never changes); HEAVY, it issues one after announcing each
+ * sleep, so wakers registered too may publish without a fence; FENCE, it is
+ * registered but sleeps often, and asks its wakers to fence instead. Any
+ * value other than HEAVY makes a waker fence.
+ */
+#define COSMOSB__HEAVY_NONE 0u
+#define COSMOSB__HEAVY_HEAVY 1u
+#define COSMOSB__HEAVY_FENCE 2u
 
 /* Control line of one producer block. */
 struct cosmosb__producer_ctl {
@@ -73,7 +85,7 @@ struct cosmosb__producer_ctl {
     cosmosb__au32 doorbell;   /* futex word: bumped by the consumer to wake this producer */
     cosmosb__au32 sleeping;   /* SLEEP_FUTEX: set by producer before sleeping on a full lane; taken by consumer */
     cosmosb__au32 generation; /* bumped by consumer at each reap (diagnostics) */
-    cosmosb__au32 heavy;      /* 1: this producer issues a heavy barrier before it sleeps; written by it after claiming */
+    cosmosb__au32 heavy;      /* COSMOSB__HEAVY_*: how this producer sleeps; written by it after claiming */
     uint32_t reserved[10];
 };
 

@@ -21,6 +21,15 @@
 #define COSMOSB__LIVENESS_NS ((uint64_t)COSMOSB_LIVENESS_SLICE_MS * 1000000ull)
 /* Sleep slice of a side whose heavy barrier failed (see cosmosb__sleeper_barrier). */
 #define COSMOSB__DEGRADED_SLICE_NS 1000000ull
+/* A registered side asks its wakers to fence instead of issuing heavy barriers (docs/pipe.md, "Frequent
+ * sleepers") after this many sleeps in a row, each less than FREQUENT_NS after the one before and with
+ * fewer than FREQUENT_MESSAGES messages handled in between; one sleep that is not frequent returns it to
+ * heavy barriers. A heavy barrier costs about a system call or more (20 us on a VM whose inter-processor
+ * interrupts exit to the hypervisor), a fence about 5-20 ns per publish: below a few hundred messages per
+ * sleep the fences are cheaper. */
+#define COSMOSB__FREQUENT_SLEEPS 4u
+#define COSMOSB__FREQUENT_NS 1000000ull
+#define COSMOSB__FREQUENT_MESSAGES 256u
 /* A consumer rescans every producer slot after this many empty polls. */
 #define COSMOSB__RESCAN_IDLE 256u
 
@@ -86,7 +95,12 @@ struct cosmosb_pipe {
     uint32_t reserve_valid;  /* producer: bit per lane with an outstanding reservation */
     uint32_t heavy;          /* 0: no heavy barriers; 1: registered, we issue one before sleeping;
                               * 2: registered, but our heavy barrier failed (we sleep in short slices) */
-    uint32_t light_publish;  /* producer: the consumer sleeps with heavy barriers, so publish needs no fence */
+    uint32_t light_publish;  /* producer: we and the consumer are registered for heavy barriers, so a publish
+                              * needs no fence while the consumer's word says HEAVY */
+    uint32_t fence_mode;     /* registered, but our wakers are asked to fence (our word says FENCE) */
+    uint32_t frequent_sleeps; /* consecutive sleeps that came soon after the one before (see pipe_wait.c) */
+    uint64_t sleep_mark;     /* messages handled (received or sent) at our last sleep */
+    uint64_t sleep_time;     /* time of our last sleep */
     uint64_t spin_ns;
     uint64_t virtual_clock;  /* time source when the platform has no clock */
     uint64_t next_liveness;  /* time of the next liveness check while blocked (kept across calls) */

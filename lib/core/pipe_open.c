@@ -175,7 +175,7 @@ int cosmosb_pipe_open_consumer(void *handle_mem, size_t handle_size, void *share
     /* Relaxed: nobody else can see this memory until the creator hands it out
      * (an fd transfer or thread creation orders it). */
     p->heavy = (uint32_t)cosmosb__heavy_register(p);
-    h->consumer_heavy = p->heavy;
+    cosmosb__store_relaxed(&h->consumer_heavy, p->heavy ? COSMOSB__HEAVY_HEAVY : COSMOSB__HEAVY_NONE);
     cosmosb__store_relaxed(&h->consumer_id, self_id(&p->plat));
     cosmosb__store_relaxed(&h->consumer_state, COSMOSB__CONSUMER_OPEN);
     /* Release: the magic is the last word written, for peers mapping early. */
@@ -240,8 +240,9 @@ int cosmosb_pipe_open_producer(void *handle_mem, size_t handle_size, void *share
         return COSMOSB_ECLOSED;
     p->peer_id = cosmosb__load_relaxed(&h->consumer_id);
     p->heavy = (uint32_t)cosmosb__heavy_register(p);
-    /* Light publishing only if we are covered by the consumer's heavy barriers. */
-    p->light_publish = p->heavy && read_once_u32(&h->consumer_heavy) == 1;
+    /* Light publishing only if the consumer's heavy barriers cover us: both registered; each publish
+     * then also reads whether the consumer sleeps with them right now. Relaxed: a flag, re-read per publish. */
+    p->light_publish = p->heavy && cosmosb__load_relaxed(&h->consumer_heavy) != COSMOSB__HEAVY_NONE;
 
     uint32_t me = COSMOSB__OWNER_BIT | (self_id(&p->plat) & ~COSMOSB__OWNER_BIT);
     struct cosmosb__producer_view *v = &p->pv[0];
@@ -262,7 +263,7 @@ int cosmosb_pipe_open_producer(void *handle_mem, size_t handle_size, void *share
             }
         }
         /* Relaxed: read by the consumer on every release_head, a stale 0 only costs it a fence. */
-        cosmosb__store_relaxed(&v->ctl->heavy, p->heavy);
+        cosmosb__store_relaxed(&v->ctl->heavy, p->heavy ? COSMOSB__HEAVY_HEAVY : COSMOSB__HEAVY_NONE);
         /* SC: tells the consumer to look for new producers (it polls attach_seq). */
         cosmosb__fetch_add_seq_cst(&h->attach_seq, 1);
         v->owner = me;

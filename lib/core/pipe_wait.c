@@ -90,9 +90,50 @@ int cosmosb__sleep(struct cosmosb_pipe *p, cosmosb__au32 *doorbell, uint32_t seq
     return COSMOSB_OK;
 }
 
+/*
+ * For a registered side (heavy == 1) that has announced a sleep: decides
+ * whether its wakers fence or it issues heavy barriers (docs/pipe.md,
+ * "Frequent sleepers"), updates the word they read, and returns 1 if this
+ * sleep needs a heavy barrier, 0 if an SC fence serves. Switching to FENCE
+ * takes one last heavy barrier: a waker that read HEAVY before it is covered
+ * by it, and every waker reads the word after its own publishing store, so
+ * one that read HEAVY did that store before the barrier. Switching back to
+ * HEAVY needs nothing more than this sleep's heavy barrier (a waker that
+ * still reads FENCE only fences needlessly).
+ */
+static int sleep_needs_heavy(struct cosmosb_pipe *p)
+{
+    int consumer = p->role == COSMOSB_ROLE_CONSUMER;
+    cosmosb__au32 *word = consumer ? &p->hdr->consumer_heavy : &p->pv[0].ctl->heavy;
+    uint64_t done = consumer ? p->stats.received : p->stats.sent, now = cosmosb__now(p);
+    int frequent = done - p->sleep_mark < COSMOSB__FREQUENT_MESSAGES && now - p->sleep_time < COSMOSB__FREQUENT_NS;
+    p->sleep_mark = done;
+    p->sleep_time = now;
+    p->frequent_sleeps = frequent ? p->frequent_sleeps + (p->frequent_sleeps < COSMOSB__FREQUENT_SLEEPS) : 0;
+    if (p->fence_mode) {
+        if (frequent)
+            return 0;
+        p->fence_mode = 0;
+        /* Relaxed: ordered before the wakers' reads by the heavy barrier of this sleep, which follows. */
+        cosmosb__store_relaxed(word, COSMOSB__HEAVY_HEAVY);
+        return 1;
+    }
+    if (p->frequent_sleeps >= COSMOSB__FREQUENT_SLEEPS) {
+        p->fence_mode = 1;
+        /* Relaxed: as above; this sleep still issues the heavy barrier that makes the switch safe. */
+        cosmosb__store_relaxed(word, COSMOSB__HEAVY_FENCE);
+    }
+    return 1;
+}
+
 /* Called by a side right after it announced its sleep (fetch_or of its bit). */
 void cosmosb__sleeper_barrier(struct cosmosb_pipe *p)
 {
+    if (p->heavy == 1 && !sleep_needs_heavy(p)) {
+        /* SC fence: our wakers fence too (our word says FENCE), so Dekker holds with fences on both sides. */
+        cosmosb__fence_seq_cst();
+        return;
+    }
     if (p->heavy == 1 && p->plat.heavy_barrier(p->plat.ctx) == 0)
         return; /* the heavy barrier orders every waker's store before its load for us */
     if (p->heavy == 1) {
@@ -122,8 +163,8 @@ void cosmosb__sleeper_barrier_many(struct cosmosb_pipe *const *ps, uint32_t n)
     int done_ok = 0, fence = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct cosmosb_pipe *p = ps[i];
-        if (p->heavy != 1) {
-            fence = 1;
+        if (p->heavy != 1 || !sleep_needs_heavy(p)) {
+            fence = 1; /* not registered, degraded, or asking its wakers to fence: an SC fence serves */
             continue;
         }
         /* One call per hook: a heavy barrier issued anywhere covers every registered process (platform.h),
