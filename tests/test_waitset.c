@@ -906,6 +906,17 @@ Test(waitset, one_heavy_barrier_per_round_whatever_the_number_of_pipes, .timeout
     cr_assert_geq(g_heavy_calls, 1u);
     cr_assert_lt(g_heavy_calls, (unsigned)N, "%u heavy barriers in a 2 ms wait (a few rounds) over %d pipes",
                  g_heavy_calls, N);
+    /* Frequent sleepers (docs/pipe.md): round after round with nothing to receive, each pipe asks its
+     * wakers to fence after four frequent sleeps, and the rounds stop issuing heavy barriers (five for
+     * ten rounds if no round waits 1 ms for the CPU: the first is not frequent, the fifth switches). */
+    g_heavy_calls = 0;
+    for (int k = 0; k < 10; k++)
+        ASSERT_RC(cosmosb_waitset_wait(ws, 0, &r), COSMOSB_EAGAIN);
+    cr_assert_leq(g_heavy_calls, 7u, "%u heavy barriers in ten rounds of frequent sleeps", g_heavy_calls);
+    g_heavy_calls = 0;
+    for (int k = 0; k < 3; k++)
+        ASSERT_RC(cosmosb_waitset_wait(ws, 0, &r), COSMOSB_EAGAIN);
+    cr_assert_leq(g_heavy_calls, 1u, "%u heavy barriers in three more rounds", g_heavy_calls);
     /* A busy set: a pipe with a message is found without announcing anything, so without any barrier
      * (review 27: every pipe was announced first, one barrier per pipe per call). */
     size_t phs = cosmosb_pipe_handle_memsize(COSMOSB_ROLE_PRODUCER, 0);

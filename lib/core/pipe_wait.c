@@ -101,11 +101,11 @@ int cosmosb__sleep(struct cosmosb_pipe *p, cosmosb__au32 *doorbell, uint32_t seq
  * HEAVY needs nothing more than this sleep's heavy barrier (a waker that
  * still reads FENCE only fences needlessly).
  */
-static int sleep_needs_heavy(struct cosmosb_pipe *p)
+static int sleep_needs_heavy(struct cosmosb_pipe *p, uint64_t now)
 {
     int consumer = p->role == COSMOSB_ROLE_CONSUMER;
     cosmosb__au32 *word = consumer ? &p->hdr->consumer_heavy : &p->pv[0].ctl->heavy;
-    uint64_t done = consumer ? p->stats.received : p->stats.sent, now = cosmosb__now(p);
+    uint64_t done = consumer ? p->stats.received : p->stats.sent;
     int frequent = done - p->sleep_mark < COSMOSB__FREQUENT_MESSAGES && now - p->sleep_time < COSMOSB__FREQUENT_NS;
     p->sleep_mark = done;
     p->sleep_time = now;
@@ -129,7 +129,7 @@ static int sleep_needs_heavy(struct cosmosb_pipe *p)
 /* Called by a side right after it announced its sleep (fetch_or of its bit). */
 void cosmosb__sleeper_barrier(struct cosmosb_pipe *p)
 {
-    if (p->heavy == 1 && !sleep_needs_heavy(p)) {
+    if (p->heavy == 1 && !sleep_needs_heavy(p, cosmosb__now(p))) {
         /* SC fence: our wakers fence too (our word says FENCE), so Dekker holds with fences on both sides. */
         cosmosb__fence_seq_cst();
         return;
@@ -160,10 +160,17 @@ void cosmosb__sleeper_barrier(struct cosmosb_pipe *p)
 void cosmosb__sleeper_barrier_many(struct cosmosb_pipe *const *ps, uint32_t n)
 {
     int (*done)(void *) = NULL;
-    int done_ok = 0, fence = 0;
+    int done_ok = 0, fence = 0, have_now = 0;
+    uint64_t now = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct cosmosb_pipe *p = ps[i];
-        if (p->heavy != 1 || !sleep_needs_heavy(p)) {
+        if (p->heavy == 1 && !have_now) {
+            /* One look at the clock per round, not per pipe (128 pipes per set). A set whose pipes have
+             * different clocks only makes some sleeps look not frequent: heavy barriers, the safe side. */
+            now = cosmosb__now(p);
+            have_now = 1;
+        }
+        if (p->heavy != 1 || !sleep_needs_heavy(p, now)) {
             fence = 1; /* not registered, degraded, or asking its wakers to fence: an SC fence serves */
             continue;
         }
