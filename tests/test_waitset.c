@@ -853,9 +853,22 @@ Test(waitset, a_degraded_pipe_makes_the_set_sleep_in_short_slices, .timeout = 60
 static unsigned g_heavy_calls;
 static int (*g_heavy_real)(void *);
 
+/* The pipes' shared memory, and their consumer_heavy words as each heavy barrier call found them. */
+static void *const *g_heavy_shm;
+static int g_heavy_n;
+static uint32_t g_heavy_seen[8];
+
+/* consumer_heavy of the pipe at shm: header line 1, byte 84 (docs/pipe.md, "Layout"). */
+static uint32_t consumer_heavy_word(const void *shm)
+{
+    return *(const volatile uint32_t *)(const void *)((const char *)shm + 84);
+}
+
 static int counting_heavy_barrier(void *ctx)
 {
     g_heavy_calls++;
+    for (int i = 0; g_heavy_shm && i < g_heavy_n; i++)
+        g_heavy_seen[i] = consumer_heavy_word(g_heavy_shm[i]);
     return g_heavy_real(ctx);
 }
 
@@ -909,9 +922,29 @@ Test(waitset, one_heavy_barrier_per_round_whatever_the_number_of_pipes, .timeout
     /* Frequent sleepers (docs/pipe.md): round after round with nothing to receive, each pipe asks its
      * wakers to fence after four frequent sleeps, and the rounds stop issuing heavy barriers (five for
      * ten rounds if no round waits 1 ms for the CPU: the first is not frequent, the fifth switches). */
+    /* And a pipe's switch to FENCE (2) comes before the round's heavy barrier, which must find it
+     * there: the barrier is what covers wakers that still read HEAVY (1). Deciding pipe by pipe stored
+     * FENCE for every pipe after the first only after the round's one barrier. */
+    g_heavy_shm = shm;
+    g_heavy_n = N;
     g_heavy_calls = 0;
-    for (int k = 0; k < 10; k++)
+    int switched = 0;
+    for (int k = 0; k < 10; k++) {
+        uint32_t before[N];
+        unsigned calls = g_heavy_calls;
+        for (int i = 0; i < N; i++)
+            before[i] = consumer_heavy_word(shm[i]);
         ASSERT_RC(cosmosb_waitset_wait(ws, 0, &r), COSMOSB_EAGAIN);
+        for (int i = 0; i < N; i++) {
+            if (before[i] != 1u || consumer_heavy_word(shm[i]) != 2u)
+                continue;
+            switched++;
+            cr_assert_gt(g_heavy_calls, calls, "round %d: pipe %d switched to FENCE without a heavy barrier", k, i);
+            cr_assert_eq(g_heavy_seen[i], 2u, "round %d: the heavy barrier ran before pipe %d stored FENCE", k, i);
+        }
+    }
+    g_heavy_shm = NULL;
+    cr_assert_eq(switched, N, "%d of %d pipes switched to FENCE in ten rounds of frequent sleeps", switched, N);
     cr_assert_leq(g_heavy_calls, 7u, "%u heavy barriers in ten rounds of frequent sleeps", g_heavy_calls);
     g_heavy_calls = 0;
     for (int k = 0; k < 3; k++)

@@ -105,7 +105,7 @@ static void release_head(struct cosmosb_pipe *p, struct cosmosb__producer_view *
     cosmosb__store_release(lane->head, lane->pos);
     /* Head store before the sleeping load (Dekker with the producer's SC
      * fetch_or): a full fence, or nothing if that producer sleeps with a heavy barrier. */
-    cosmosb__waker_barrier(p->heavy && cosmosb__load_relaxed(&v->ctl->heavy) == COSMOSB__HEAVY_HEAVY);
+    cosmosb__waker_barrier(p->heavy && cosmosb__sleeps_heavy(&v->ctl->heavy));
     if (cosmosb__load_relaxed(&v->ctl->sleeping))
         cosmosb__wake(p, &v->ctl->sleeping, &v->ctl->doorbell, 0); /* a producer: never notified */
 }

@@ -98,6 +98,7 @@ struct cosmosb_pipe {
     uint32_t light_publish;  /* producer: we and the consumer are registered for heavy barriers, so a publish
                               * needs no fence while the consumer's word says HEAVY */
     uint32_t fence_mode;     /* registered, but our wakers are asked to fence (our word says FENCE) */
+    uint32_t round_heavy;    /* a wait set's round: this pipe's sleep needs the heavy barrier */
     uint32_t frequent_sleeps; /* consecutive sleeps that came soon after the one before (see pipe_wait.c) */
     uint64_t sleep_mark;     /* messages handled (received or sent) at our last sleep */
     uint64_t sleep_time;     /* time of our last sleep */
@@ -138,6 +139,19 @@ static inline struct cosmosb__slot_hdr *cosmosb__slot(const struct cosmosb_pipe 
                                                       const struct cosmosb__lane *l, uint32_t idx)
 {
     return (struct cosmosb__slot_hdr *)(void *)(l->slots + (uint64_t)(idx & l->mask) * p->slot_stride);
+}
+
+/*
+ * Does the sleeper whose word this is sleep with heavy barriers (HEAVY)? A
+ * waker asks after its publishing store: the compiler barrier keeps the
+ * relaxed load after that store in program order, which is all the switch
+ * to FENCE relies on (docs/pipe.md, "Frequent sleepers"). Relaxed: a flag;
+ * any value but HEAVY makes the caller fence.
+ */
+static inline int cosmosb__sleeps_heavy(cosmosb__au32 *word)
+{
+    __asm__ __volatile__("" ::: "memory");
+    return cosmosb__load_relaxed(word) == COSMOSB__HEAVY_HEAVY;
 }
 
 /*

@@ -139,10 +139,10 @@ static inline void publish(struct cosmosb_pipe *p, struct cosmosb__lane *lane)
     cosmosb__store_release(lane->tail, lane->pos);
     /* Orders the seq store before the sleeping load (Dekker with the
      * consumer's SC fetch_or in its sleep path): a full fence, or nothing when
-     * the consumer sleeps with a heavy barrier (see pipe_wait.c). Relaxed load of
-     * its word, after our stores: a stale HEAVY read here is covered by the
-     * heavy barrier of the consumer's switch to FENCE (docs/pipe.md). */
-    cosmosb__waker_barrier(p->light_publish && cosmosb__load_relaxed(&p->hdr->consumer_heavy) == COSMOSB__HEAVY_HEAVY);
+     * the consumer sleeps with a heavy barrier (see pipe_wait.c). Its word is
+     * read after our stores: a stale HEAVY read here is covered by the heavy
+     * barrier of the consumer's switch to FENCE (docs/pipe.md). */
+    cosmosb__waker_barrier(p->light_publish && cosmosb__sleeps_heavy(&p->hdr->consumer_heavy));
     if (cosmosb__load_relaxed(&p->hdr->sleeping))
         cosmosb__wake(p, &p->hdr->sleeping, &p->hdr->doorbell, 1);
 }

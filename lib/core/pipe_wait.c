@@ -23,6 +23,12 @@
  * of `sleeping` is after it (it sees the bit). A waker not running at that
  * moment went through a context switch, itself a full barrier. The fast
  * paths then carry no fence at all; sleeping costs one more system call.
+ *
+ * Frequent sleepers (sleep_needs_heavy): a registered side that sleeps often
+ * stores FENCE in the word its wakers read after their publishing store, and
+ * sleeps with the SC fence instead; wakers that read FENCE fence. The switch
+ * is made inside a sleep that still issues the heavy barrier, after the store
+ * (docs/pipe.md, "Frequent sleepers").
  */
 #include "core/pipe_internal.h"
 
@@ -162,6 +168,9 @@ void cosmosb__sleeper_barrier_many(struct cosmosb_pipe *const *ps, uint32_t n)
     int (*done)(void *) = NULL;
     int done_ok = 0, fence = 0, have_now = 0;
     uint64_t now = 0;
+    /* First every decision, with its store of the pipe's word, then the barriers: a switch to FENCE
+     * must come before a heavy barrier of the round (review of the frequent sleepers: deciding pipe by
+     * pipe stored FENCE for later pipes after the round's only barrier). */
     for (uint32_t i = 0; i < n; i++) {
         struct cosmosb_pipe *p = ps[i];
         if (p->heavy == 1 && !have_now) {
@@ -170,7 +179,11 @@ void cosmosb__sleeper_barrier_many(struct cosmosb_pipe *const *ps, uint32_t n)
             now = cosmosb__now(p);
             have_now = 1;
         }
-        if (p->heavy != 1 || !sleep_needs_heavy(p, now)) {
+        p->round_heavy = p->heavy == 1 && sleep_needs_heavy(p, now);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        struct cosmosb_pipe *p = ps[i];
+        if (!p->round_heavy) {
             fence = 1; /* not registered, degraded, or asking its wakers to fence: an SC fence serves */
             continue;
         }
