@@ -20,7 +20,7 @@
 
 #define COSMOSB__CL 64u
 #define COSMOSB__PIPE_MAGIC 0x50424d43u /* "CMBP" read as little-endian bytes */
-#define COSMOSB__PIPE_LAYOUT_VERSION 2u
+#define COSMOSB__PIPE_LAYOUT_VERSION 3u /* 3: consumer_heavy and ctl heavy say NONE/HEAVY/FENCE, read per publish */
 
 /* consumer_state values */
 #define COSMOSB__CONSUMER_OPEN 1u
