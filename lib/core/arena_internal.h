@@ -46,11 +46,11 @@ struct cosmosb__arena_geom {
  * transfers in flight (high 16), and the generation of the object they
  * count (set when n leaves 0). Counts alone would also count a later
  * object at the same entry, which another writer can allocate over one we
- * hold (docs/arena.md, section 9, "Counts are per generation"). 8-aligned,
- * so that the allocation fast path writes both with one store.
+ * hold (docs/arena.md, section 9, "Counts are per generation"). The
+ * allocation fast path writes both (gcc 12 emits two 4-byte stores).
  */
 struct cosmosb__arena_count {
-    _Alignas(8) uint32_t n;
+    _Alignas(8) uint32_t n; /* 8-aligned: a compiler may write the pair with one store */
     uint32_t gen;
 };
 
