@@ -358,7 +358,7 @@ static void roundtrip_every_type(uint32_t trust)
             cr_assert_eq(msg.len, s->size);
             cr_assert_eq(msg.version, s->version);
             cr_assert_eq(msg.in_place, trust == COSMOSB_TRUST_IN_PLACE ? 1u : 0u);
-            cr_assert_eq(msg.reserved, 0u);
+            cr_assert_eq(msg.present, s->size);
             cr_assert_eq(msg.info.type_id, cosmosb_schema_type_id(s));
             cr_assert_eq(msg.info.len, tag.header_size + s->size);
             cr_assert_eq(msg.info.producer, 0u);
@@ -538,6 +538,7 @@ static void derived_as_base(uint32_t trust)
     cr_assert_eq(msg.type_id, cosmosb_schema_type_id(&demo_limit_order_schema), "the real type id stays visible");
     cr_assert_eq(msg.info.type_id, cosmosb_schema_type_id(&demo_limit_order_schema));
     cr_assert_eq(msg.len, sizeof(demo_limit_order));
+    cr_assert_eq(msg.present, sizeof(demo_order), "validated: the base's share");
     cr_assert_eq(msg.version, 1u);
     cr_assert_eq(msg.in_place, trust == COSMOSB_TRUST_IN_PLACE ? 1u : 0u);
     cr_assert(memcmp(msg.data, &lo.base, sizeof lo.base) == 0);

@@ -276,7 +276,7 @@ static int process(cosmosb_receiver_t *rx, const cosmosb_msg_view_t *view, cosmo
     msg->len = body;
     msg->version = h.version;
     msg->in_place = in_place;
-    msg->reserved = 0;
+    msg->present = present < size ? present : size; /* what was validated (finding 4, docs/fuzzing.md) */
     msg->info = view->info;
     rx->cur_type = e - 1u;
     rx->stats.delivered++;
