@@ -632,6 +632,7 @@ static void evolution(uint32_t trust)
     cr_assert_eq(msg.schema, &ts_evo2_schema);
     cr_assert_eq(msg.in_place, 0u, "a short message is always copied");
     cr_assert_eq(msg.len, sizeof(ts_evo1));
+    cr_assert_eq(msg.present, sizeof(ts_evo1), "an older sender: only its fields were sent");
     cr_assert_eq(msg.version, 1u);
     const ts_evo2 *e2 = msg.data;
     cr_assert_eq(e2->a, 0xabcdef01u);

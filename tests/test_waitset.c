@@ -856,7 +856,7 @@ static int (*g_heavy_real)(void *);
 /* The pipes' shared memory, and their consumer_heavy words as each heavy barrier call found them. */
 static void *const *g_heavy_shm;
 static int g_heavy_n;
-static uint32_t g_heavy_seen[8];
+static uint32_t g_heavy_seen[8]; /* g_heavy_n <= 8 */
 
 /* consumer_heavy of the pipe at shm: header line 1, byte 84 (docs/pipe.md, "Layout"). */
 static uint32_t consumer_heavy_word(const void *shm)
@@ -867,7 +867,7 @@ static uint32_t consumer_heavy_word(const void *shm)
 static int counting_heavy_barrier(void *ctx)
 {
     g_heavy_calls++;
-    for (int i = 0; g_heavy_shm && i < g_heavy_n; i++)
+    for (int i = 0; g_heavy_shm && i < g_heavy_n && i < 8; i++)
         g_heavy_seen[i] = consumer_heavy_word(g_heavy_shm[i]);
     return g_heavy_real(ctx);
 }
@@ -921,8 +921,8 @@ Test(waitset, one_heavy_barrier_per_round_whatever_the_number_of_pipes, .timeout
                  g_heavy_calls, N);
     /* Frequent sleepers (docs/pipe.md): round after round with nothing to receive, each pipe asks its
      * wakers to fence after four frequent sleeps, and the rounds stop issuing heavy barriers (five for
-     * ten rounds if no round waits 1 ms for the CPU: the first is not frequent, the fifth switches). */
-    /* And a pipe's switch to FENCE (2) comes before the round's heavy barrier, which must find it
+     * ten rounds if no round waits 1 ms for the CPU: the first is not frequent, the fifth switches).
+     * And a pipe's switch to FENCE (2) comes before the round's heavy barrier, which must find it
      * there: the barrier is what covers wakers that still read HEAVY (1). Deciding pipe by pipe stored
      * FENCE for every pipe after the first only after the round's one barrier. */
     g_heavy_shm = shm;

@@ -143,8 +143,9 @@ typedef struct cosmosb_typed_msg {
     uint32_t version;               /**< the sender's version of the real type */
     uint32_t in_place;              /**< 1 if `data` points into the ring slot, 0 if into private memory */
     uint32_t present;               /**< bytes of the accepted type that the sender sent and that were validated:
-                                     *   `len` for the real type, the ancestor's share the header declares when
-                                     *   delivered as an ancestor; the fields beyond it read as zero (absent).
+                                     *   `len` capped at `schema->size` for the real type, the ancestor's share the
+                                     *   header declares (capped too) when delivered as an ancestor; the fields
+                                     *   beyond it read as zero (absent).
                                      *   Decide from this, not from `len`, whether an appended field was sent. */
     cosmosb_msg_info_t info;        /**< the pipe header (producer, lane) */
 } cosmosb_typed_msg_t;
